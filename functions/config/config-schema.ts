@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * Schema of `costline.config.json`. Read by the CDK app at synth time (email subscriptions, which
+ * sources to grant) and by every job at run time (the file is deployed inside each bundle).
+ * Messages are phrased so that, prefixed with the field's path, they read as one sentence:
+ * `teams[2].monthlyBudget: expected a positive number`.
+ */
+
+const id = z
+  .string({ error: 'expected a string' })
+  .regex(/^[a-z0-9][a-z0-9-_]*$/, { error: 'expected a lowercase id (letters, digits, - and _)' });
+const nonEmpty = z.string({ error: 'expected a string' }).trim().min(1, { error: 'expected a non-empty string' });
+const email = z.email({ error: 'expected an email address' });
+const positive = z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
+
+export const COST_METRICS = ['AmortizedCost', 'NetAmortizedCost', 'UnblendedCost', 'NetUnblendedCost'] as const;
+export type CostMetric = (typeof COST_METRICS)[number];
+
+export const PROVIDERS = ['aws'] as const;
+
+const teamSchema = z.strictObject({
+  id,
+  name: nonEmpty,
+  aliases: z.array(nonEmpty).default([]),
+  monthlyBudget: positive.optional(),
+  leadEmails: z.array(email).default([]),
+});
+
+/** What a rule can look at. Every field present must match (AND); string comparisons are exact. */
+const ruleMatchSchema = z
+  .strictObject({
+    provider: z.enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join(', ')}` }).optional(),
+    account: z.string({ error: 'expected an account id string' }).regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+    service: nonEmpty.optional(),
+    usageType: nonEmpty.optional(),
+    tag: z.strictObject({ key: nonEmpty, value: z.string({ error: 'expected a string' }) }).optional(),
+  })
+  .refine((m) => Object.keys(m).length > 0, { error: 'expected at least one field to match on' });
+
+const ruleSchema = z.strictObject({ match: ruleMatchSchema, team: id });
+
+const configSchema = z
+  .strictObject({
+    currency: z.literal('USD', { error: 'expected "USD" (the only billing currency the sources report)' }),
+    teams: z.array(teamSchema).min(1, { error: 'expected at least one team' }),
+    allocation: z.strictObject({
+      awsTagKey: nonEmpty.default('team'),
+      rules: z.array(ruleSchema).default([]),
+    }),
+    alerts: z
+      .strictObject({
+        thresholds: z
+          .array(z.number({ error: 'expected a percentage' }).positive({ error: 'expected a positive percentage' }).max(1000, { error: 'expected at most 1000' }))
+          .min(1, { error: 'expected at least one threshold' })
+          .default([50, 80, 100]),
+      })
+      .default({ thresholds: [50, 80, 100] }),
+    finance: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
+    operations: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
+    sources: z.strictObject({
+      aws: z.strictObject({
+        enabled: z.boolean({ error: 'expected true or false' }).default(true),
+        costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
+        /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
+        previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+        /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
+        billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+      }),
+    }),
+  })
+  .superRefine((config, ctx) => {
+    const owner = new Map<string, string>();
+    config.teams.forEach((team, i) => {
+      for (const [j, name] of [team.id, ...team.aliases].entries()) {
+        const key = name.trim().toLowerCase();
+        const path = j === 0 ? ['teams', i, 'id'] : ['teams', i, 'aliases', j - 1];
+        const previous = owner.get(key);
+        if (previous !== undefined && previous !== team.id) {
+          ctx.addIssue({ code: 'custom', path, message: `"${name}" is already used by team "${previous}"` });
+        } else if (previous === team.id && j === 0) {
+          ctx.addIssue({ code: 'custom', path, message: `duplicate team id "${name}"` });
+        }
+        owner.set(key, team.id);
+      }
+    });
+    const ids = new Set(config.teams.map((t) => t.id));
+    config.allocation.rules.forEach((rule, i) => {
+      if (!ids.has(rule.team)) {
+        ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'team'], message: `unknown team "${rule.team}" (known: ${[...ids].join(', ')})` });
+      }
+    });
+    const t = config.alerts.thresholds;
+    if (t.some((v, i) => i > 0 && v <= t[i - 1]!)) {
+      ctx.addIssue({ code: 'custom', path: ['alerts', 'thresholds'], message: 'expected strictly ascending percentages' });
+    }
+  });
+
+/** The validated configuration, with defaults filled in. */
+export type CostlineConfig = z.output<typeof configSchema>;
+/** One team as configured. */
+export type TeamConfig = CostlineConfig['teams'][number];
+/** One allocation rule as configured. */
+export type AllocationRule = CostlineConfig['allocation']['rules'][number];
+
+/** Thrown when a configuration file cannot be read or does not validate; the message lists every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/**
+ * Validates a parsed configuration object.
+ * @param raw the parsed JSON
+ * @param source where it came from, named in the error (a file path)
+ * @throws ConfigError naming each field and what is wrong with it
+ */
+export function parseConfig(raw: unknown, source = 'config'): CostlineConfig {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = formatPath(issue.path);
+    // zod reports unknown keys on the parent object; name each key so a typo is obvious.
+    const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    return path ? `${path}: ${message}` : message;
+  });
+  return fail(source, problems);
+}
+
+function fail(source: string, problems: string[]): never {
+  throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`, problems);
+}

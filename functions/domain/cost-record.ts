@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+
+/** Who sold the service. Model providers join in later issues. */
+export type Provider = 'aws';
+
+/**
+ * One normalized cost record: one day of one billing slice from one source, named after the FOCUS
+ * columns (camelCase of `BilledCost`, `ChargePeriodStart`, ...). Costs are exact decimal strings.
+ */
+export interface CostRecord {
+  /** Deterministic id from the record's identity, so writing the same slice twice is an upsert. */
+  id: string;
+  /** The ingestion source that wrote it (`aws-cost-explorer`); a re-pull replaces a day per source. */
+  source: string;
+  /** x_Provider: costline's provider id. */
+  provider: Provider;
+  /** FOCUS ProviderName. */
+  providerName: string;
+  /** FOCUS BillingAccountId: the account that receives the invoice. */
+  billingAccountId: string;
+  /** FOCUS SubAccountId: the linked account, when the source reported it. */
+  subAccountId: string | null;
+  /** FOCUS SubAccountName. */
+  subAccountName: string | null;
+  /** FOCUS ServiceName, e.g. `Amazon DynamoDB`. */
+  serviceName: string;
+  /** FOCUS ServiceCategory, e.g. `Databases`. */
+  serviceCategory: string;
+  /** x_UsageType: the provider's usage type, when grouped by it. */
+  usageType: string | null;
+  /** FOCUS ChargePeriodStart: UTC day, inclusive. */
+  chargePeriodStart: string;
+  /** FOCUS ChargePeriodEnd: the next UTC day, exclusive. */
+  chargePeriodEnd: string;
+  /** FOCUS BilledCost (cash view), exact decimal string. */
+  billedCost: string;
+  /** FOCUS EffectiveCost (amortized view), exact decimal string. */
+  effectiveCost: string;
+  /** FOCUS BillingCurrency. */
+  billingCurrency: string;
+  /** FOCUS ConsumedQuantity, when meaningful. */
+  consumedQuantity: string | null;
+  /** FOCUS ConsumedUnit. */
+  consumedUnit: string | null;
+  /** FOCUS Tags: the allocation tags on the slice. */
+  tags: Record<string, string>;
+  /** True while the provider still calls the figure an estimate. */
+  estimated: boolean;
+}
+
+/** The fields that make a record what it is; two slices with the same identity are the same record. */
+export type RecordIdentity = Pick<
+  CostRecord,
+  'source' | 'provider' | 'billingAccountId' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'chargePeriodStart'
+>;
+
+/** Derives a record's id from its identity: stable across runs, machines and restatements. */
+export function recordId(identity: RecordIdentity): string {
+  const tags = Object.entries(identity.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const key = JSON.stringify([
+    identity.source,
+    identity.provider,
+    identity.billingAccountId,
+    identity.subAccountId,
+    identity.serviceName,
+    identity.usageType,
+    tags,
+    identity.chargePeriodStart,
+  ]);
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
+}
+
+/** FOCUS ServiceCategory values costline assigns; anything unrecognised is `Other`. */
+const CATEGORIES: ReadonlyArray<[RegExp, string]> = [
+  [/Bedrock|SageMaker|Comprehend|Rekognition|Textract|Polly|Transcribe|Translate|Lex\b|Kendra|Amazon Q\b|Personalize|Forecast/i, 'AI and Machine Learning'],
+  [/Elastic Compute Cloud|EC2|Lambda|Fargate|Elastic Container|Kubernetes|Batch|Lightsail|Elastic Beanstalk/i, 'Compute'],
+  [/DynamoDB|Relational Database|RDS|Aurora|ElastiCache|DocumentDB|Neptune|MemoryDB|Keyspaces|Timestream/i, 'Databases'],
+  [/Simple Storage Service|\bS3\b|Elastic Block Store|EFS|Elastic File System|Glacier|Backup|FSx/i, 'Storage'],
+  [/Virtual Private Cloud|VPC|CloudFront|Route 53|Data Transfer|Load Balanc|API Gateway|Direct Connect|Global Accelerator/i, 'Networking'],
+  [/Redshift|Athena|Glue|Kinesis|OpenSearch|Elasticsearch|QuickSight|EMR|Data Pipeline/i, 'Analytics'],
+  [/CloudWatch|CloudTrail|Config|Systems Manager|Organizations|Control Tower|Cost Explorer/i, 'Management and Governance'],
+  [/Simple Queue|SQS|Simple Notification|SNS|EventBridge|Step Functions|MQ\b/i, 'Integration'],
+  [/Key Management|KMS|Secrets Manager|GuardDuty|Security Hub|WAF|Shield|Inspector|Macie|Certificate Manager/i, 'Security'],
+  [/Cognito|IAM|Directory Service|Identity/i, 'Identity'],
+];
+
+/** Maps a provider's service name to a FOCUS ServiceCategory. */
+export function serviceCategoryOf(serviceName: string): string {
+  return CATEGORIES.find(([pattern]) => pattern.test(serviceName))?.[1] ?? 'Other';
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, parseConfig } from '../../functions/config/load-config';
+
+const valid = () => ({
+  currency: 'USD',
+  teams: [
+    { id: 'payments', name: 'Payments', aliases: ['pay'], monthlyBudget: 5000, leadEmails: ['lead@example.com'] },
+    { id: 'search', name: 'Search' },
+    { id: 'growth', name: 'Growth', monthlyBudget: 100 },
+  ],
+  allocation: { awsTagKey: 'team', rules: [{ match: { provider: 'aws', account: '111122223333' }, team: 'payments' }] },
+  alerts: { thresholds: [50, 80, 100] },
+  finance: { emails: ['finance@example.com'] },
+  sources: { aws: { enabled: true, costMetric: 'AmortizedCost' } },
+});
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config validation', () => {
+  it('accepts the documented example and fills defaults', () => {
+    const config = parseConfig(valid());
+    expect(config.teams[1]!.aliases).toEqual([]);
+    expect(config.sources.aws.previousMonthUntilDay).toBe(5);
+    expect(config.operations.emails).toEqual([]);
+  });
+
+  it('names the field and the problem for a non-positive budget', () => {
+    const raw = valid();
+    raw.teams[2]!.monthlyBudget = -5;
+    expect(problemsOf(raw)).toEqual(['teams[2].monthlyBudget: expected a positive number']);
+  });
+
+  it('rejects a rule that names an unknown team', () => {
+    const raw = valid();
+    raw.allocation.rules[0]!.team = 'paymnets';
+    expect(problemsOf(raw)[0]).toMatch(/^allocation\.rules\[0\]\.team: unknown team "paymnets"/);
+  });
+
+  it('rejects an alias that collides with another team', () => {
+    const raw = valid();
+    raw.teams[1]!.aliases = ['PAY'];
+    expect(problemsOf(raw)).toEqual(['teams[1].aliases[0]: "PAY" is already used by team "payments"']);
+  });
+
+  it('names unknown fields so typos are caught', () => {
+    const raw = valid() as Record<string, unknown>;
+    raw.alert = {};
+    expect(problemsOf(raw)).toEqual(['unknown field(s) "alert"']);
+  });
+
+  it('rejects an unsupported cost metric and bad emails, listing every problem', () => {
+    const raw = valid();
+    raw.sources.aws.costMetric = 'BlendedCost';
+    raw.finance.emails = ['not-an-email'];
+    const problems = problemsOf(raw);
+    expect(problems).toContain('finance.emails[0]: expected an email address');
+    expect(problems.some((p) => p.startsWith('sources.aws.costMetric: expected one of AmortizedCost'))).toBe(true);
+  });
+
+  it('rejects thresholds that are not ascending', () => {
+    const raw = valid();
+    raw.alerts.thresholds = [80, 50];
+    expect(problemsOf(raw)).toEqual(['alerts.thresholds: expected strictly ascending percentages']);
+  });
+
+  it('names the file when it is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'costline-config-'));
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{ "currency": "USD", ');
+    expect(() => loadConfigFile(path)).toThrow(new RegExp(`${path} is not valid JSON`));
+    expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/cannot read config file .*missing\.json/);
+  });
+
+  it('loads the shipped sample configuration', () => {
+    expect(loadConfigFile('costline.config.json').teams.length).toBeGreaterThan(3);
+  });
+});
