@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../shared/zod-issues';
 
 /**
  * Schema of `costline.config.json`. Read by the CDK app at synth time (email subscriptions, which
@@ -115,10 +116,6 @@ export class ConfigError extends Error {
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
-
 /**
  * Validates a parsed configuration object.
  * @param raw the parsed JSON
@@ -128,15 +125,6 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function parseConfig(raw: unknown, source = 'config'): CostlineConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = formatPath(issue.path);
-    // zod reports unknown keys on the parent object; name each key so a typo is obvious.
-    const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    return path ? `${path}: ${message}` : message;
-  });
-  return fail(source, problems);
-}
-
-function fail(source: string, problems: string[]): never {
+  const problems = describeIssues(result.error.issues);
   throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`, problems);
 }

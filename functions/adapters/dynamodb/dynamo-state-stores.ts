@@ -1,0 +1,87 @@
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Chargeback, TeamCharge } from '../../domain/chargeback';
+import type { AlertLedger, ChargebackStore, IngestionStateStore, SentAlert, SourceMonthState } from '../../ports/ports';
+import { batchWrite } from './batch-write';
+import { keys } from './keys';
+import { queryAll } from './query-all';
+
+/** Which months each source has settled, in DynamoDB. */
+export class DynamoIngestionStateStore implements IngestionStateStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getMonthState(source: string, month: string): Promise<SourceMonthState | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.sourceMonth(source, month) }));
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...state } = out.Item;
+    return state as SourceMonthState;
+  }
+
+  async putMonthState(state: SourceMonthState): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.sourceMonth(state.source, state.month), ...state } }));
+  }
+}
+
+/** Month-to-date chargebacks in DynamoDB: one item per team, so a team's month is one GetItem. */
+export class DynamoChargebackStore implements ChargebackStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async putChargeback(chargeback: Chargeback, computedAt: string): Promise<void> {
+    const { teams, ...summary } = chargeback;
+    const items = [
+      { ...keys.chargebackSummary(chargeback.month), ...summary, computedAt },
+      ...teams.map((team) => ({ ...keys.teamCharge(chargeback.month, team.team), ...team, month: chargeback.month, computedAt })),
+    ];
+    await batchWrite(this.client, this.table, items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  async getTeamCharge(month: string, team: string): Promise<TeamCharge | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.teamCharge(month, team) }));
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, month: _m, computedAt: _c, ...charge } = out.Item;
+    return charge as TeamCharge;
+  }
+}
+
+/** The fired-alert ledger in DynamoDB: a conditional Put makes each alert key fire once. */
+export class DynamoAlertLedger implements AlertLedger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claim(alert: SentAlert): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.alert(alert.month, alert.key), ...alert },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async release(month: string, key: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.alert(month, key) }));
+  }
+
+  async listMonth(month: string): Promise<SentAlert[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.alertMonth(month) },
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...alert }) => alert as unknown as SentAlert);
+  }
+}

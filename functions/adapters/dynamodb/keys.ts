@@ -1,0 +1,31 @@
+/**
+ * The one place that builds DynamoDB keys. One table, generic `pk`/`sk`:
+ *
+ * | item | pk | sk | read as |
+ * |---|---|---|---|
+ * | cost record | `REC#<month>` | `<day>#<source>#<id>` | a month: Query pk; a source's day: Query pk + begins_with sk |
+ * | source month state | `SOURCE#<source>` | `MONTH#<month>` | GetItem |
+ * | team month-to-date | `CHARGEBACK#<month>` | `TEAM#<team>` | GetItem (a team's month to date) |
+ * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
+ * | alert fired | `ALERT#<month>` | `<alert key>` | conditional Put (once); Query pk |
+ *
+ * Records are partitioned by month because every job reads whole months; a month of a large
+ * organisation is tens of thousands of small items, well within one partition's limits.
+ */
+import { monthOf } from '../../domain/dates';
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+export const keys = {
+  record: (source: string, day: string, id: string): Key => ({ pk: `REC#${monthOf(day)}`, sk: `${day}#${source}#${id}` }),
+  recordMonth: (month: string): string => `REC#${month}`,
+  recordDayPrefix: (source: string, day: string): Key => ({ pk: `REC#${monthOf(day)}`, sk: `${day}#${source}#` }),
+  sourceMonth: (source: string, month: string): Key => ({ pk: `SOURCE#${source}`, sk: `MONTH#${month}` }),
+  teamCharge: (month: string, team: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: `TEAM#${team}` }),
+  chargebackSummary: (month: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: 'SUMMARY' }),
+  alert: (month: string, key: string): Key => ({ pk: `ALERT#${month}`, sk: key }),
+  alertMonth: (month: string): string => `ALERT#${month}`,
+};

@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { loadConfigFile } from '../config/load-config';
+import { isDay } from '../domain/dates';
+import { createClients, dailyDeps, systemClock } from '../shared/compose';
+import { deployedConfigPath, requireEnv } from '../shared/environment';
+import { IngestionFailedError, type IngestSummary } from '../use-cases/ingest-billing';
+import { runDailyIngestion } from '../use-cases/run-daily';
+
+// Read once at cold start: a misconfigured function fails here, not halfway through a run.
+const logger = new Logger();
+const metrics = new Metrics();
+const config = loadConfigFile(deployedConfigPath());
+const deps = dailyDeps({ config, clients: createClients(), tableName: requireEnv('TABLE_NAME'), alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'), clock: systemClock, log: logger });
+
+const day = z.string().refine(isDay, { error: 'expected a YYYY-MM-DD day' });
+/** `{}` from the schedule; `{ "from": "2026-09-01", "to": "2026-11-01" }` (to exclusive) to backfill. */
+const eventSchema = z.union([z.object({ from: day, to: day }).refine((e) => e.from < e.to, { error: 'from must be before to' }), z.object({}).strict()]);
+
+function recordSuccesses(summary: IngestSummary): void {
+  for (const o of summary.outcomes) if (o.ok) metrics.addDimensions({ source: o.source }), metrics.addMetric('IngestionSucceeded', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+}
+
+export const handler = async (event: unknown): Promise<void> => {
+  const parsed = eventSchema.parse(event ?? {});
+  const window = 'from' in parsed ? { start: parsed.from, end: parsed.to } : undefined;
+  try {
+    const result = await runDailyIngestion(deps, window);
+    recordSuccesses(result.ingestion);
+    logger.info('daily ingestion done', { ingestion: result.ingestion, alertsFired: result.evaluations.flatMap((e) => e.fired.map((a) => a.key)) });
+  } catch (error) {
+    if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+    logger.error('daily ingestion failed', { error });
+    throw error;
+  }
+};

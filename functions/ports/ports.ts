@@ -1,0 +1,114 @@
+/**
+ * The ports: what the use-cases need from the outside world, named by role. Adapters (DynamoDB, SNS,
+ * Cost Explorer) implement them; tests pass in-memory fakes.
+ */
+import type { AlertMessage } from '../domain/budget-alerts';
+import type { Chargeback, TeamCharge } from '../domain/chargeback';
+import type { CostRecord, Provider } from '../domain/cost-record';
+import type { DayWindow } from '../domain/dates';
+
+/** One day of a source's records, complete: storing it replaces whatever the source stored for that day. */
+export interface SourceDay {
+  day: string;
+  records: CostRecord[];
+  /** True while the provider calls the day's figures estimates. */
+  estimated: boolean;
+}
+
+/** What one pull of a source returned. */
+export interface SourcePull {
+  /** Every day of the requested window, in order, each complete. */
+  days: SourceDay[];
+  /** Billable API requests made (Cost Explorer charges $0.01 per request and per page). */
+  requests: number;
+}
+
+/** A billing source: Cost Explorer now, model providers later. */
+export interface BillingSource {
+  /** Stable id, part of every record's identity and of the replacement scope. */
+  readonly id: string;
+  readonly provider: Provider;
+  /** Pulls every day of `window`; throws without side effects on bad input. */
+  pull(window: DayWindow): Promise<SourcePull>;
+}
+
+/** What a replacement changed. Writing the same data twice reports only `unchanged`. */
+export interface ReplaceStats {
+  written: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/** Stores normalized records, partitioned by month. */
+export interface CostRecordStore {
+  /** Makes each day's stored records for `source` exactly `day.records`: upserts by id, deletes the rest. */
+  replaceDays(source: string, days: readonly SourceDay[]): Promise<ReplaceStats>;
+  /** Every record of a month, all sources. */
+  listMonth(month: string): Promise<CostRecord[]>;
+}
+
+/** What costline remembers about a source's month between runs. */
+export interface SourceMonthState {
+  source: string;
+  month: string;
+  /** Whether any day of the month was still estimated at the last pull. */
+  estimated: boolean;
+  lastPulledAt: string;
+}
+
+/** Ingestion bookkeeping: which months are settled, when each source last succeeded. */
+export interface IngestionStateStore {
+  getMonthState(source: string, month: string): Promise<SourceMonthState | undefined>;
+  putMonthState(state: SourceMonthState): Promise<void>;
+}
+
+/** Month-to-date chargebacks, stored after each evaluation so a team's month reads with one key. */
+export interface ChargebackStore {
+  putChargeback(chargeback: Chargeback, computedAt: string): Promise<void>;
+  getTeamCharge(month: string, team: string): Promise<TeamCharge | undefined>;
+}
+
+/** An alert as recorded once in the ledger. */
+export interface SentAlert extends AlertMessage {
+  firedAt: string;
+  /**
+   * `published` went to the topic; `superseded` was reached in the same run as a higher threshold and
+   * recorded without a message of its own.
+   */
+  delivery: 'published' | 'superseded';
+}
+
+/** Records which alerts fired, so each fires once however often evaluation runs. */
+export interface AlertLedger {
+  /** Records the alert if it has not fired yet (a conditional write); false if it already had. */
+  claim(alert: SentAlert): Promise<boolean>;
+  /** Forgets a claim whose message could not be published, so the next run tries again. */
+  release(month: string, key: string): Promise<void>;
+  /** Every alert recorded for a month, in key order. */
+  listMonth(month: string): Promise<SentAlert[]>;
+}
+
+/** A message for a topic. Attributes become SNS message attributes that filter policies match. */
+export interface OutboundMessage {
+  subject: string;
+  body: string;
+  attributes: Record<string, string>;
+}
+
+/** Publishes to one topic (alerts or statements). */
+export interface MessagePublisher {
+  /** Returns the message id. */
+  publish(message: OutboundMessage): Promise<string>;
+}
+
+/** The time, injectable so runs are reproducible. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Structured logging, as Powertools' Logger provides; the CLI passes a quieter one. */
+export interface Log {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}

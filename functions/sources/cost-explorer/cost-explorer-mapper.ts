@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { recordId, serviceCategoryOf, type CostRecord } from '../../domain/cost-record';
+import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
+import { canonical, parseAmount } from '../../domain/money';
+import { describeIssues } from '../../shared/zod-issues';
+import type { SourceDay } from '../../ports/ports';
+import type { MetricPair, QueryKind } from './cost-explorer-queries';
+
+/** Thrown when a Cost Explorer page is not what the API documents; names the page and the field. */
+export class MalformedCostExplorerPageError extends Error {
+  override readonly name = 'MalformedCostExplorerPageError';
+}
+
+const day = z.string().refine(isDay, { error: 'expected a YYYY-MM-DD day' });
+const metricValue = z.object({ Amount: z.string({ error: 'expected a decimal string' }), Unit: z.string() });
+const pageSchema = z.object({
+  ResultsByTime: z.array(
+    z.object({
+      TimePeriod: z.object({ Start: day, End: day }),
+      Groups: z.array(z.object({ Keys: z.array(z.string()).length(2, { error: 'expected two keys (two GroupBy)' }), Metrics: z.record(z.string(), metricValue) })).default([]),
+      Estimated: z.boolean({ error: 'expected true or false' }),
+    }),
+    { error: 'expected an array' },
+  ),
+  DimensionValueAttributes: z.array(z.object({ Value: z.string(), Attributes: z.record(z.string(), z.string()).optional() })).optional(),
+  NextPageToken: z.string().optional(),
+});
+
+/** Everything the mapper needs besides the pages. */
+export interface MapperContext {
+  kind: QueryKind;
+  window: DayWindow;
+  tagKey: string;
+  metrics: MetricPair;
+  /** Record source id, e.g. `aws-cost-explorer`. */
+  source: string;
+  /** FOCUS BillingAccountId for every record. */
+  billingAccountId: string;
+}
+
+/** One query's answer, day by day. */
+export interface MappedQuery {
+  days: Map<string, { records: CostRecord[]; estimated: boolean }>;
+}
+
+/**
+ * Maps the pages of one GetCostAndUsage query to normalized records, per day. Pure: the golden tests
+ * feed it recorded pages. Validates every page first and throws {@link MalformedCostExplorerPageError}
+ * naming page and field; checks that every day of the window came back, so a day is never replaced
+ * by a partial answer. Zero-cost groups are dropped (Cost Explorer lists them; they carry no money).
+ */
+export function mapCostExplorerPages(pages: readonly unknown[], ctx: MapperContext): MappedQuery {
+  const days = new Map<string, { records: CostRecord[]; estimated: boolean }>();
+  const seen = new Set<string>();
+  pages.forEach((raw, pageIndex) => {
+    const where = `Cost Explorer ${ctx.kind} query, page ${pageIndex + 1}`;
+    const parsed = pageSchema.safeParse(raw);
+    if (!parsed.success) throw new MalformedCostExplorerPageError(`${where}: ${describeIssues(parsed.error.issues).join('; ')}`);
+    const page = parsed.data;
+    const accountNames = new Map((page.DimensionValueAttributes ?? []).map((a) => [a.Value, a.Attributes?.description ?? null]));
+    page.ResultsByTime.forEach((result, r) => {
+      const start = result.TimePeriod.Start;
+      if (result.TimePeriod.End !== addDays(start, 1)) {
+        throw new MalformedCostExplorerPageError(`${where}: ResultsByTime[${r}] spans ${start}..${result.TimePeriod.End}, expected one day (DAILY)`);
+      }
+      const entry = days.get(start) ?? { records: [], estimated: false };
+      entry.estimated ||= result.Estimated;
+      days.set(start, entry);
+      result.Groups.forEach((group, g) => {
+        const at = `${where}: ResultsByTime[${r}].Groups[${g}]`;
+        const record = toRecord(group.Keys as [string, string], group.Metrics, start, result.Estimated, accountNames, ctx, at);
+        if (!record) return;
+        if (seen.has(record.id)) throw new MalformedCostExplorerPageError(`${at}: group ${JSON.stringify(group.Keys)} appears twice for ${start}`);
+        seen.add(record.id);
+        entry.records.push(record);
+      });
+    });
+  });
+  const missing = daysOf(ctx.window).filter((d) => !days.has(d));
+  if (missing.length > 0) {
+    throw new MalformedCostExplorerPageError(
+      `Cost Explorer ${ctx.kind} query for ${ctx.window.start}..${ctx.window.end} (end exclusive) returned no result for ${missing.join(', ')}`,
+    );
+  }
+  return { days };
+}
+
+function toRecord(
+  [first, service]: [string, string],
+  metrics: Record<string, { Amount: string; Unit: string }>,
+  start: string,
+  estimated: boolean,
+  accountNames: Map<string, string | null>,
+  ctx: MapperContext,
+  at: string,
+): CostRecord | null {
+  const amount = (metric: string) => {
+    const value = metrics[metric];
+    if (!value) throw new MalformedCostExplorerPageError(`${at}.Metrics: missing ${metric}`);
+    if (value.Unit !== 'USD') throw new MalformedCostExplorerPageError(`${at}.Metrics.${metric}.Unit: expected "USD", got "${value.Unit}"`);
+    try {
+      return parseAmount(value.Amount, `${at}.Metrics.${metric}.Amount`);
+    } catch (error) {
+      throw new MalformedCostExplorerPageError((error as Error).message, { cause: error });
+    }
+  };
+  const billed = amount(ctx.metrics.billed);
+  const effective = amount(ctx.metrics.effective);
+  let tags: Record<string, string> = {};
+  let subAccountId: string | null = null;
+  if (ctx.kind === 'tagged') {
+    // TAG keys come back as "<key>$<value>"; "<key>$" is untagged spend, counted by the untagged query.
+    const dollar = first.indexOf('$');
+    if (dollar < 0) throw new MalformedCostExplorerPageError(`${at}.Keys[0]: expected "<tagKey>$<value>", got "${first}"`);
+    const value = first.slice(dollar + 1);
+    if (value === '') return null;
+    tags = { [ctx.tagKey]: value };
+  } else {
+    subAccountId = first;
+  }
+  if (billed.eq(0) && effective.eq(0)) return null;
+  const identity = {
+    source: ctx.source,
+    provider: 'aws' as const,
+    billingAccountId: ctx.billingAccountId,
+    subAccountId,
+    serviceName: service,
+    usageType: null,
+    tags,
+    chargePeriodStart: start,
+  };
+  return {
+    id: recordId(identity),
+    ...identity,
+    providerName: 'AWS',
+    subAccountName: subAccountId === null ? null : (accountNames.get(subAccountId) ?? null),
+    serviceCategory: serviceCategoryOf(service),
+    chargePeriodEnd: addDays(start, 1),
+    billedCost: canonical(billed),
+    effectiveCost: canonical(effective),
+    billingCurrency: 'USD',
+    consumedQuantity: null,
+    consumedUnit: null,
+    estimated,
+  };
+}
+
+/** Joins the tagged and untagged answers into complete days. */
+export function mergeQueries(window: DayWindow, ...queries: MappedQuery[]): SourceDay[] {
+  return daysOf(window).map((d) => {
+    const parts = queries.map((q) => q.days.get(d)!);
+    return { day: d, records: parts.flatMap((p) => p.records), estimated: parts.some((p) => p.estimated) };
+  });
+}

@@ -1,0 +1,56 @@
+import { GetCostAndUsageCommand, type CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import type { CostMetric } from '../../config/config-schema';
+import type { DayWindow } from '../../domain/dates';
+import type { BillingSource, SourcePull } from '../../ports/ports';
+import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError } from './cost-explorer-mapper';
+import { buildQuery, metricPairOf, type QueryKind } from './cost-explorer-queries';
+
+/** Settings of the AWS source, from `sources.aws` and `allocation.awsTagKey`. */
+export interface CostExplorerSourceOptions {
+  tagKey: string;
+  costMetric: CostMetric;
+  /** FOCUS BillingAccountId; Cost Explorer does not return the payer account. */
+  billingAccountId: string;
+}
+
+/** A runaway NextPageToken loop would cost $0.01 a page; no real month needs this many. */
+const MAX_PAGES = 500;
+
+/**
+ * AWS Cost Explorer as a {@link BillingSource}: two GetCostAndUsage queries per pull (see
+ * `cost-explorer-queries.ts`), each paged on NextPageToken. Retries (including `LimitExceededException`,
+ * which the SDK classes as throttling) are the SDK client's, configured where the client is built.
+ * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
+ */
+export class CostExplorerSource implements BillingSource {
+  readonly id = 'aws-cost-explorer';
+  readonly provider = 'aws' as const;
+
+  constructor(
+    private readonly client: CostExplorerClient,
+    private readonly options: CostExplorerSourceOptions,
+  ) {}
+
+  async pull(window: DayWindow): Promise<SourcePull> {
+    const metrics = metricPairOf(this.options.costMetric);
+    let requests = 0;
+    const run = async (kind: QueryKind) => {
+      const pages: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const input = { ...buildQuery(kind, window, this.options.tagKey, metrics), ...(token ? { NextPageToken: token } : {}) };
+        const page = await this.client.send(new GetCostAndUsageCommand(input));
+        requests += 1;
+        pages.push(page);
+        token = page.NextPageToken;
+        if (pages.length >= MAX_PAGES && token) {
+          throw new MalformedCostExplorerPageError(`Cost Explorer ${kind} query returned more than ${MAX_PAGES} pages; stopping to bound cost`);
+        }
+      } while (token);
+      return mapCostExplorerPages(pages, { kind, window, tagKey: this.options.tagKey, metrics, source: this.id, billingAccountId: this.options.billingAccountId });
+    };
+    const tagged = await run('tagged');
+    const untagged = await run('untagged');
+    return { days: mergeQueries(window, tagged, untagged), requests };
+  }
+}

@@ -1,0 +1,35 @@
+import type { CostlineConfig } from '../config/config-schema';
+import { buildChargeback, type Chargeback } from '../domain/chargeback';
+import { toDay } from '../domain/dates';
+import { renderStatementText } from '../domain/statement-text';
+import type { ChargebackStore, Clock, CostRecordStore, MessagePublisher } from '../ports/ports';
+
+/** What the statement job needs. */
+export interface StatementDeps {
+  records: CostRecordStore;
+  chargebacks: ChargebackStore;
+  statements: MessagePublisher;
+  clock: Clock;
+  config: CostlineConfig;
+}
+
+/** The month's statement, as published. */
+export interface PublishedStatement {
+  chargeback: Chargeback;
+  text: string;
+  messageId: string;
+}
+
+/** Builds the month's chargeback and publishes the plain-text statement to the statements topic. */
+export async function publishStatement(deps: StatementDeps, month: string): Promise<PublishedStatement> {
+  const now = deps.clock.now();
+  const chargeback = buildChargeback(await deps.records.listMonth(month), deps.config, month, toDay(now));
+  await deps.chargebacks.putChargeback(chargeback, now.toISOString());
+  const text = renderStatementText(chargeback);
+  const messageId = await deps.statements.publish({
+    subject: `costline chargeback statement ${month} (${chargeback.status})`,
+    body: text,
+    attributes: { kind: 'statement', month, status: chargeback.status },
+  });
+  return { chargeback, text, messageId };
+}

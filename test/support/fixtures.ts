@@ -1,0 +1,21 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+/** Reads a JSON fixture by path relative to `test/fixtures`. */
+export function fixture<T = unknown>(path: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, path), 'utf8')) as T;
+}
+
+/**
+ * Compares with a golden file. `UPDATE_GOLDEN=1` rewrites it: review the diff before committing, the
+ * golden file is the hand-checked truth.
+ */
+export function expectGolden(path: string, actual: unknown): void {
+  const file = join(FIXTURES, path);
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+  expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+}

@@ -1,0 +1,32 @@
+import { createClients, type AwsClients } from '../../functions/shared/compose';
+import { ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/local/local-dynamodb';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** dynalite in memory with costline's table, and real SDK clients pointed at it (and at other loopback servers). */
+export interface LocalAws {
+  dynamo: LocalDynamo;
+  clients: AwsClients;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+let tableCounter = 0;
+
+export async function startLocalAws(endpoints: { costExplorer?: string; sns?: string } = {}): Promise<LocalAws> {
+  const dynamo = await startLocalDynamo();
+  const clients = createClients({ endpoints: { dynamodb: dynamo.endpoint, ...endpoints }, credentials: TEST_CREDENTIALS, region: 'us-east-1' });
+  const tableName = `costline-test-${++tableCounter}`;
+  await ensureTable(clients.dynamo as never, tableName);
+  return {
+    dynamo,
+    clients,
+    tableName,
+    close: async () => {
+      clients.dynamo.destroy();
+      clients.costExplorer.destroy();
+      clients.sns.destroy();
+      await dynamo.close();
+    },
+  };
+}
