@@ -2,6 +2,7 @@ import { GetCostAndUsageCommand, type CostExplorerClient } from '@aws-sdk/client
 import type { CostMetric } from '../../config/config-schema';
 import type { DayWindow } from '../../domain/dates';
 import type { BillingSource, SourcePull } from '../../ports/ports';
+import { SOURCE_IDS } from '../../shared/telemetry';
 import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError } from './cost-explorer-mapper';
 import { buildQuery, metricPairOf, type QueryKind } from './cost-explorer-queries';
 
@@ -23,7 +24,7 @@ const MAX_PAGES = 500;
  * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
  */
 export class CostExplorerSource implements BillingSource {
-  readonly id = 'aws-cost-explorer';
+  readonly id = SOURCE_IDS.aws;
   readonly provider = 'aws' as const;
 
   constructor(

@@ -1,0 +1,199 @@
+/**
+ * `npm run bench`: figures for a larger organisation, never assertions. Generates a synthetic ledger
+ * (default 100 teams, 30 days, 150 services, 50 accounts), runs the daily job twice (the first run
+ * backfills, the second is the steady state) and the monthly statement job through the real adapters
+ * against dynalite and the loopback servers, and prints wall time, records per second, DynamoDB items
+ * and request units, Cost Explorer requests, bundle sizes and an estimated monthly AWS bill.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { parseConfig } from '../config/config-schema';
+import { addDays, monthOf } from '../domain/dates';
+import type { Log } from '../ports/ports';
+import { createClients, dailyDeps, publisher } from '../shared/compose';
+import { publishStatement } from '../use-cases/publish-statement';
+import { runDailyIngestion } from '../use-cases/run-daily';
+import { startCostExplorerServer } from './emulators/cost-explorer-server';
+import { startSnsServer } from './emulators/sns-server';
+import { ensureTable, startLocalDynamo } from './local-dynamodb';
+import { syntheticLedger } from './synthetic-ledger';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Public us-east-1 list prices used for the estimate (late 2026). */
+const PRICES = {
+  costExplorerRequest: 0.01,
+  dynamoWriteUnit: 0.625 / 1e6, // on-demand, per write request unit
+  dynamoReadUnit: 0.125 / 1e6, // on-demand, per read request unit
+  dynamoStorageGbMonth: 0.25,
+  dynamoPitrGbMonth: 0.2,
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaRequest: 0.2 / 1e6,
+  snsPublish: 0.5 / 1e6,
+  snsEmail: 2 / 1e5,
+  kmsKeyMonth: 1,
+  alarmMonth: 0.1,
+  logsIngestGb: 0.5,
+};
+const INGEST_MEMORY_GB = 1;
+const STATEMENT_MEMORY_GB = 0.5;
+const ALARMS = 5; // errors + DLQ per function, stale data for the AWS source
+
+/** Counts DynamoDB items and request units from what actually crosses the wire (SDK middleware). */
+class DynamoMeter {
+  itemsWritten = 0;
+  itemsRead = 0;
+  writeUnits = 0;
+  readUnits = 0;
+  reset() {
+    this.itemsWritten = this.itemsRead = this.writeUnits = this.readUnits = 0;
+  }
+  snapshot() {
+    return { itemsWritten: this.itemsWritten, itemsRead: this.itemsRead, writeUnits: this.writeUnits, readUnits: this.readUnits };
+  }
+}
+
+const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? {}));
+
+function meter(clients: ReturnType<typeof createClients>, m: DynamoMeter) {
+  clients.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      const input = (args as { input: Record<string, any> }).input;
+      const output = (out as { output: Record<string, any> }).output;
+      switch (context.commandName) {
+        case 'BatchWriteItemCommand':
+          for (const requests of Object.values(input.RequestItems ?? {}) as any[]) {
+            for (const r of requests) {
+              m.itemsWritten += 1;
+              m.writeUnits += r.PutRequest ? Math.ceil(size(r.PutRequest.Item) / 1024) : 1;
+            }
+          }
+          for (const requests of Object.values(output.UnprocessedItems ?? {}) as any[]) m.itemsWritten -= requests.length;
+          break;
+        case 'PutItemCommand':
+        case 'DeleteItemCommand':
+          m.itemsWritten += 1;
+          m.writeUnits += Math.ceil(size(input.Item) / 1024);
+          break;
+        case 'QueryCommand':
+          m.itemsRead += output.Count ?? 0;
+          m.readUnits += 0.5 * Math.max(1, Math.ceil(size(output.Items) / 4096)); // eventually consistent
+          break;
+        case 'GetItemCommand':
+          m.itemsRead += output.Item ? 1 : 0;
+          m.readUnits += 0.5 * Math.max(1, Math.ceil(size(output.Item) / 4096));
+          break;
+      }
+      return out;
+    },
+    { step: 'initialize', name: 'costlineBenchMeter' },
+  );
+}
+
+async function bundleSize(entry: string): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'costline-bundle-'));
+  try {
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node22', minify: true, outfile: join(out, 'index.mjs'), logLevel: 'silent' });
+    return statSync(join(out, 'index.mjs')).size;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const silent: Log = { info: () => undefined, warn: () => undefined, error: (message, ...extra) => console.error(message, ...extra) };
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      teams: { type: 'string', default: '100' },
+      days: { type: 'string', default: '30' },
+      services: { type: 'string', default: '150' },
+      accounts: { type: 'string', default: '50' },
+    },
+  });
+  const options = { teams: Number(values.teams), days: Number(values.days), services: Number(values.services), accounts: Number(values.accounts) };
+  const t0 = performance.now();
+  const { ledger, config: rawConfig } = syntheticLedger(options);
+  const config = parseConfig(rawConfig, 'synthetic config');
+  const lastDay = ledger.lineItems.reduce((a, i) => (i.date > a ? i.date : a), '');
+  console.log(`Synthetic organisation: ${options.teams} teams, ${options.days} days, ${options.services} services, ${options.accounts} accounts, ${fmt(ledger.lineItems.length)} line items (generated in ${fmt(performance.now() - t0)} ms)`);
+
+  const dynamo = await startLocalDynamo();
+  const ce = await startCostExplorerServer({ ledger });
+  const sns = await startSnsServer();
+  const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url } });
+  const m = new DynamoMeter();
+  meter(clients, m);
+  try {
+    await ensureTable(clients.dynamo as never, 'costline');
+    let now = new Date(`${addDays(lastDay, 1)}T06:00:00Z`);
+    const deps = dailyDeps({ config, clients, tableName: 'costline', alertsTopicArn: 'arn:aws:sns:us-east-1:000000000000:a', clock: { now: () => now }, log: silent });
+
+    const runs: Array<{ name: string; ms: number; records: number; requests: number; dynamo: ReturnType<DynamoMeter['snapshot']>; alerts: number }> = [];
+    for (const name of ['daily run, first (backfill)', 'daily run, steady state']) {
+      m.reset();
+      const before = ce.requests.length;
+      const start = performance.now();
+      const result = await runDailyIngestion(deps);
+      const ms = performance.now() - start;
+      const records = result.ingestion.outcomes.reduce((n, o) => n + (o.ok ? o.records : 0), 0);
+      runs.push({ name, ms, records, requests: ce.requests.length - before, dynamo: m.snapshot(), alerts: result.evaluations.reduce((n, e) => n + e.fired.length, 0) });
+      now = new Date(now.getTime() + 60_000);
+    }
+    m.reset();
+    const start = performance.now();
+    const statement = await publishStatement({ ...deps, statements: publisher(clients, 'arn:aws:sns:us-east-1:000000000000:s') }, monthOf(lastDay));
+    runs.push({ name: 'monthly chargeback + statement', ms: performance.now() - start, records: statement.chargeback.recordCount, requests: 0, dynamo: m.snapshot(), alerts: 0 });
+
+    console.log('\njob                              wall ms   records  records/s  CE req  items written  items read      WRU       RRU  alerts');
+    for (const r of runs) {
+      console.log(
+        `${r.name.padEnd(31)} ${fmt(r.ms).padStart(8)} ${fmt(r.records).padStart(9)} ${fmt(r.records / (r.ms / 1000)).padStart(10)} ${fmt(r.requests).padStart(7)} ${fmt(r.dynamo.itemsWritten).padStart(14)} ${fmt(r.dynamo.itemsRead).padStart(11)} ${fmt(r.dynamo.writeUnits).padStart(8)} ${fmt(r.dynamo.readUnits, 1).padStart(9)} ${String(r.alerts).padStart(7)}`,
+      );
+    }
+
+    const ingestBytes = await bundleSize('functions/ingest/handler.ts');
+    const statementBytes = await bundleSize('functions/statement/handler.ts');
+    console.log(`\nLambda bundles (esbuild, ESM, minified, node22): ingest ${fmt(ingestBytes / 1024, 1)} KiB, statement ${fmt(statementBytes / 1024, 1)} KiB`);
+
+    // A month of operation: 30 steady-state daily runs (the first days of a month also re-pull the
+    // previous month, which the steady-state run includes since its window spans two months here),
+    // one statement run, the table's storage, and fixed costs.
+    const steady = runs[1]!;
+    const monthly = runs[2]!;
+    const itemBytes = 600;
+    const storedGb = (steady.records * 13 * itemBytes) / 1e9; // ~13 months of records kept
+    const lines: Array<[string, number]> = [
+      ['Cost Explorer API (30 runs)', 30 * steady.requests * PRICES.costExplorerRequest],
+      ['Lambda compute (GB-s, arm64; local wall time as proxy)', (30 * (steady.ms / 1000) * INGEST_MEMORY_GB + (monthly.ms / 1000) * STATEMENT_MEMORY_GB) * PRICES.lambdaGbSecondArm + 31 * PRICES.lambdaRequest],
+      ['DynamoDB writes (on-demand WRU)', (30 * steady.dynamo.writeUnits + monthly.dynamo.writeUnits) * PRICES.dynamoWriteUnit],
+      ['DynamoDB reads (on-demand RRU)', (30 * steady.dynamo.readUnits + monthly.dynamo.readUnits) * PRICES.dynamoReadUnit],
+      ['DynamoDB storage + PITR (13 months of records)', storedGb * (PRICES.dynamoStorageGbMonth + PRICES.dynamoPitrGbMonth)],
+      ['SNS publishes and emails (statement to finance, alerts)', 31 * PRICES.snsPublish + (config.finance.emails.length + config.teams.length) * PRICES.snsEmail],
+      ['KMS key for the topics', PRICES.kmsKeyMonth],
+      [`CloudWatch alarms (${ALARMS})`, ALARMS * PRICES.alarmMonth],
+      ['CloudWatch Logs (~5 KB per run)', (31 * 5e3 / 1e9) * PRICES.logsIngestGb],
+    ];
+    const total = lines.reduce((a, [, v]) => a + v, 0);
+    console.log('\nEstimated monthly AWS cost of running costline for this organisation (us-east-1 list prices):');
+    for (const [name, value] of lines) console.log(`  ${name.padEnd(58)} ${usd(value).padStart(9)}`);
+    console.log(`  ${'total'.padEnd(58)} ${usd(total).padStart(9)}`);
+    console.log('\nNotes: wall times are this machine (2 cores) against dynalite, not DynamoDB; Lambda time in AWS is dominated by the API round trips.');
+  } finally {
+    await ce.close();
+    await sns.close();
+    clients.dynamo.destroy();
+    await dynamo.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

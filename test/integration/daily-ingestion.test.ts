@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CostlineConfig } from '../../functions/config/config-schema';
+import type { Log } from '../../functions/ports/ports';
+import { dailyDeps, publisher } from '../../functions/shared/compose';
+import { IngestionFailedError } from '../../functions/use-cases/ingest-billing';
+import { runDailyIngestion } from '../../functions/use-cases/run-daily';
+import { publishStatement } from '../../functions/use-cases/publish-statement';
+import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
+import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
+import type { Ledger, LedgerLineItem } from '../../functions/local/ledger';
+import { expectBooksBalance } from '../support/books';
+import { testConfig } from '../support/config';
+import { startLocalAws, type LocalAws } from '../support/local-aws';
+
+const ALERTS = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
+const STATEMENTS = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
+const silent: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function item(date: string, tags: Record<string, string>, cost: string, extra: Partial<LedgerLineItem> = {}): LedgerLineItem {
+  return {
+    date,
+    account: '444455556666',
+    service: 'Amazon DynamoDB',
+    usageType: 'USE1-ReadCapacityUnit-Hrs',
+    region: 'us-east-1',
+    recordType: 'Usage',
+    tags,
+    unblendedCost: cost,
+    amortizedCost: cost,
+    usageQuantity: '1',
+    usageUnit: 'Hrs',
+    ...extra,
+  };
+}
+
+/** October 2026: payments over 80% of its $100 budget, search at 60% of $50, some unallocated spend. */
+function ledger(): Ledger {
+  return {
+    organization: 'test',
+    finalizedThrough: '2026-09-30',
+    accounts: { '111122223333': 'payments-prod', '444455556666': 'shared' },
+    lineItems: [
+      item('2026-10-01', { team: 'payments' }, '40.004'),
+      item('2026-10-02', { team: 'Pay' }, '45.001', { service: 'AWS Lambda' }),
+      item('2026-10-02', {}, '0.333', { account: '111122223333' }),
+      item('2026-10-03', { team: 'search' }, '30'),
+      item('2026-10-03', {}, '7.777', { service: 'AWS Support (Business)' }),
+      item('2026-10-04', { team: 'legacy' }, '1.5'),
+    ],
+  };
+}
+
+let aws: LocalAws;
+let ce: CostExplorerServer;
+let sns: SnsServer;
+let book: Ledger;
+let now: Date;
+let config: CostlineConfig;
+
+function deps() {
+  return dailyDeps({ config, clients: aws.clients, tableName: aws.tableName, alertsTopicArn: ALERTS, clock: { now: () => now }, log: silent });
+}
+
+beforeEach(async () => {
+  book = ledger();
+  ce = await startCostExplorerServer({ ledger: book, pageSize: 2 });
+  sns = await startSnsServer();
+  aws = await startLocalAws({ costExplorer: ce.url, sns: sns.url });
+  now = new Date('2026-10-05T06:00:00Z');
+  config = testConfig();
+});
+
+afterEach(async () => {
+  await aws.close();
+  await ce.close();
+  await sns.close();
+});
+
+describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SDK clients)', () => {
+  it('ingests the month to date, charges it back to the cent and publishes one alert per team at its highest threshold', async () => {
+    const { ingestion, evaluations } = await runDailyIngestion(deps());
+
+    // Month to date through yesterday, plus September (no state yet, and day 5 ≤ previousMonthUntilDay).
+    expect(ingestion.outcomes[0]).toMatchObject({ ok: true, window: { start: '2026-09-01', end: '2026-10-05' }, records: 6 });
+    const october = evaluations.find((e) => e.month === '2026-10')!.chargeback;
+    expect(october).toMatchObject({ total: '124.62', unallocated: '9.28', status: 'preliminary', estimated: true });
+    expect(october.teams.map((t) => [t.team, t.total])).toEqual([
+      ['payments', '85.34'],
+      ['search', '30.00'],
+      ['growth', '0.00'],
+    ]);
+    expectBooksBalance(october);
+
+    expect(sns.messages.map((m) => [m.topicArn, m.attributes.team?.value, m.attributes.kind?.value, m.attributes.severity?.value])).toEqual([
+      [ALERTS, 'payments', 'threshold', 'warning'],
+      [ALERTS, 'search', 'threshold', 'info'],
+    ]);
+    expect(sns.messages[0]!.subject).toBe('[costline] Payments reached 80% of its 2026-10 budget');
+    expect(sns.messages[0]!.message).toContain('$85.34 of its $100.00 budget for 2026-10: 85.3%');
+  });
+
+  it('changes nothing and alerts nobody when run again on the same data', async () => {
+    await runDailyIngestion(deps());
+    const published = sns.messages.length;
+    const { ingestion } = await runDailyIngestion(deps());
+    expect(ingestion.outcomes[0]).toMatchObject({ stats: { written: 0, deleted: 0, unchanged: 6 } });
+    expect(sns.messages).toHaveLength(published);
+  });
+
+  it('replaces a restated day: a vanished group does not linger and a changed amount is rewritten', async () => {
+    await runDailyIngestion(deps());
+    book.lineItems = book.lineItems.filter((i) => i.tags.team !== 'legacy');
+    book.lineItems[0]!.amortizedCost = '50.004';
+    now = new Date('2026-10-06T06:00:00Z');
+    const { ingestion, evaluations } = await runDailyIngestion(deps());
+    expect(ingestion.outcomes[0]).toMatchObject({ stats: { written: 1, deleted: 1, unchanged: 4 } });
+    const october = evaluations.find((e) => e.month === '2026-10')!.chargeback;
+    expect(october.total).toBe('133.12');
+    expect(october.unallocatedSources.some((s) => s.tagValue === 'legacy')).toBe(false);
+    expectBooksBalance(october);
+  });
+
+  it('escalates: a team that later crosses 100% gets one more alert, at 100%', async () => {
+    await runDailyIngestion(deps());
+    book.lineItems.push(item('2026-10-05', { team: 'payments' }, '20'));
+    now = new Date('2026-10-06T06:00:00Z');
+    await runDailyIngestion(deps());
+    expect(sns.messages.filter((m) => m.attributes.team?.value === 'payments').map((m) => m.attributes.threshold?.value)).toEqual(['80', '100']);
+  });
+
+  it('stops re-pulling the previous month once it is final and the configured day has passed', async () => {
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    const early = await runDailyIngestion(deps());
+    expect(early.ingestion.outcomes[0]!.window).toEqual({ start: '2026-10-01', end: '2026-11-03' });
+    now = new Date('2026-11-06T06:00:00Z');
+    const late = await runDailyIngestion(deps());
+    expect(late.ingestion.outcomes[0]!.window).toEqual({ start: '2026-11-01', end: '2026-11-06' });
+  });
+
+  it('keeps re-pulling a previous month Cost Explorer still calls estimated, past the configured day', async () => {
+    now = new Date('2026-11-10T06:00:00Z');
+    await runDailyIngestion(deps()); // no state yet: pulls October, which comes back estimated
+    const again = await runDailyIngestion(deps());
+    expect(again.ingestion.outcomes[0]!.window).toEqual({ start: '2026-10-01', end: '2026-11-10' });
+  });
+
+  it('rides out throttling: LimitExceededException twice, then success', async () => {
+    ce.failNext(2, { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.costexplorer#LimitExceededException', message: 'Rate exceeded' }) });
+    const { ingestion } = await runDailyIngestion(deps());
+    expect(ingestion.outcomes[0]!.ok).toBe(true);
+    expect(ce.requests.length).toBe(2 + (ingestion.outcomes[0] as { requests: number }).requests);
+  });
+
+  it('rejects a malformed page with an error naming it, and leaves the stored month intact', async () => {
+    await runDailyIngestion(deps());
+    const before = await deps().records.listMonth('2026-10');
+    const page = { ResultsByTime: [{ TimePeriod: { Start: '2026-09-01', End: '2026-09-02' }, Total: {}, Groups: [{ Keys: ['team$payments', 'X'], Metrics: { UnblendedCost: { Amount: 'lots', Unit: 'USD' }, AmortizedCost: { Amount: '1', Unit: 'USD' } } }], Estimated: false }] };
+    ce.failNext(1, { status: 200, body: JSON.stringify(page) });
+    now = new Date('2026-10-06T06:00:00Z');
+
+    const error = await runDailyIngestion(deps()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(IngestionFailedError);
+    expect((error as Error).message).toMatch(/aws-cost-explorer .*tagged query, page 1: .*UnblendedCost\.Amount: expected a decimal amount, got "lots"/);
+    expect(await deps().records.listMonth('2026-10')).toEqual(before);
+  });
+
+  it('releases the alert claim when publishing fails, so the next run sends it', async () => {
+    sns.failNext(5, { status: 500, code: 'InternalError', message: 'boom' });
+    await expect(runDailyIngestion(deps())).rejects.toThrow();
+    expect(sns.messages).toHaveLength(0);
+    await runDailyIngestion(deps());
+    expect(sns.messages.map((m) => m.attributes.team?.value)).toEqual(['payments', 'search']);
+  });
+});
+
+describe('statement job', () => {
+  it('publishes the month’s plain-text chargeback to the statements topic', async () => {
+    await runDailyIngestion(deps());
+    const { chargeback, text } = await publishStatement({ ...deps(), statements: publisher(aws.clients, STATEMENTS) }, '2026-10');
+    expectBooksBalance(chargeback);
+    const message = sns.messages.at(-1)!;
+    expect(message.topicArn).toBe(STATEMENTS);
+    expect(message.subject).toBe('costline chargeback statement 2026-10 (preliminary)');
+    expect(message.message).toBe(text);
+    expect(text).toMatch(/^Payments\s+85\.34\s+0\.00\s+85\.34\s+100\.00\s+85\.3%$/m);
+    expect(text).toMatch(/^TOTAL\s+124\.62$/m);
+  });
+});

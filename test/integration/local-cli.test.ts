@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { Chargeback } from '../../functions/domain/chargeback';
+import { expectBooksBalance } from '../support/books';
+
+const run = promisify(execFile);
+const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'functions/local/cli.ts', ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+
+function filesOf(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+}
+
+describe('npm run local', () => {
+  it('runs the whole pipeline on the sample ledger; a second run gives the same files and no new alerts', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const state = join(tmp, 'state');
+
+    const first = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out1')]);
+    const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
+
+    const files = filesOf(join(tmp, 'out1', '2026-10'));
+    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'statement.txt']);
+    const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
+    expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary', providers: { aws: chargeback.total } });
+    expectBooksBalance(chargeback);
+    const alerts = files['alerts.jsonl']!.trim().split('\n').map((l) => JSON.parse(l));
+    expect(alerts.map((a) => `${a.attributes.team}:${a.attributes.threshold}`).sort()).toEqual(['growth:80', 'payments:50', 'search:100']);
+    expect(first.stdout).toContain('Alerts fired by this run: 3');
+
+    expect(filesOf(join(tmp, 'out2', '2026-10'))).toEqual(files);
+    expect(second.stdout).toContain('Alerts fired by this run: 0');
+    expect(second.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
+  });
+
+  it('stops with a clear error, naming file and field, on a broken config', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const config = JSON.parse(readFileSync('costline.config.json', 'utf8'));
+    config.teams[2].monthlyBudget = 0;
+    writeFileSync(join(tmp, 'bad.json'), JSON.stringify(config));
+    const error = await cli(['--config', join(tmp, 'bad.json'), '--state', join(tmp, 's')]).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
+  });
+});
