@@ -127,7 +127,7 @@ async function main() {
   const dynamo = await startLocalDynamo();
   const ce = await startCostExplorerServer({ ledger });
   const sns = await startSnsServer();
-  const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url } });
+  const clients = createClients({ region: 'us-east-1', loopbackCredentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url } });
   const m = new DynamoMeter();
   meter(clients, m);
   try {

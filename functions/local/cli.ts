@@ -78,19 +78,13 @@ async function main(argv: string[]): Promise<number> {
   const sns = await startSnsServer();
   const ledger = values.live ? undefined : sampleLedger();
   const costExplorer = ledger ? await startCostExplorerServer({ ledger }) : undefined;
-  const local = { accessKeyId: 'local', secretAccessKey: 'local' };
+  // With --live, Cost Explorer gets no endpoint: the SDK resolves it (AWS_ENDPOINT_URL_COST_EXPLORER applies)
+  // and signs with the default credential chain. The database and topics always stay on this machine.
   const clients = createClients({
     region: process.env.AWS_REGION ?? 'us-east-1',
     endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}) },
-    // Local servers take any credentials; --live uses the default chain for Cost Explorer.
-    ...(values.live ? {} : { credentials: local }),
+    loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  if (values.live) {
-    // Only Cost Explorer is real with --live: the database and topics stay on this machine.
-    const localOnly = createClients({ region: 'us-east-1', credentials: local, endpoints: { dynamodb: dynamo.endpoint, sns: sns.url } });
-    clients.dynamo = localOnly.dynamo;
-    clients.sns = localOnly.sns;
-  }
 
   try {
     await ensureTable(clients.dynamo as never, TABLE);
@@ -145,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     costExplorer && (await costExplorer.close());
     await sns.close();
-    clients.dynamo.destroy();
+    for (const client of Object.values(clients)) client.destroy();
     await dynamo.close();
   }
 }

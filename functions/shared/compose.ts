@@ -21,28 +21,26 @@ export interface AwsClients {
 }
 
 export interface ClientOptions {
+  /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
   endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string };
-  /** Test and local-only: fixed credentials for loopback servers. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
+  loopbackCredentials?: { accessKeyId: string; secretAccessKey: string };
   region?: string;
 }
 
 /** Creates the SDK clients once (module scope in a Lambda; reused across warm invocations). */
 export function createClients(options: ClientOptions = {}): AwsClients {
-  const common = { ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.region ? { region: options.region } : {}) };
-  const dynamo = new DynamoDBClient({ ...common, ...(options.endpoints?.dynamodb ? { endpoint: options.endpoints.dynamodb } : {}) });
+  const settings = (endpoint: string | undefined) => ({
+    ...(options.region ? { region: options.region } : {}),
+    ...(endpoint ? { endpoint, ...(options.loopbackCredentials ? { credentials: options.loopbackCredentials } : {}) } : {}),
+  });
+  const dynamo = new DynamoDBClient(settings(options.endpoints?.dynamodb));
   return {
     dynamo: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     // Cost Explorer is a single-region service (us-east-1). Throttling (LimitExceededException) is
     // retried by the SDK's adaptive mode, which also slows the client down between attempts.
-    costExplorer: new CostExplorerClient({
-      ...common,
-      region: 'us-east-1',
-      maxAttempts: 6,
-      retryMode: 'adaptive',
-      ...(options.endpoints?.costExplorer ? { endpoint: options.endpoints.costExplorer } : {}),
-    }),
-    sns: new SNSClient({ ...common, ...(options.endpoints?.sns ? { endpoint: options.endpoints.sns } : {}) }),
+    costExplorer: new CostExplorerClient({ ...settings(options.endpoints?.costExplorer), region: 'us-east-1', maxAttempts: 6, retryMode: 'adaptive' }),
+    sns: new SNSClient(settings(options.endpoints?.sns)),
   };
 }
 

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Chargeback } from '../../functions/domain/chargeback';
+import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
+import { sampleLedger } from '../../functions/local/sample-ledger';
 import { expectBooksBalance } from '../support/books';
 
 const run = promisify(execFile);
-const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'functions/local/cli.ts', ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['--import', 'tsx', 'functions/local/cli.ts', ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
 
 function filesOf(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
@@ -44,5 +47,25 @@ describe('npm run local', () => {
     const error = await cli(['--config', join(tmp, 'bad.json'), '--state', join(tmp, 's')]).catch((e: { code: number; stderr: string }) => e);
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
+  });
+
+  it('with --live, reads Cost Explorer where the SDK is told to (AWS_ENDPOINT_URL_COST_EXPLORER, default credential chain)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const ce = await startCostExplorerServer({ ledger: sampleLedger() });
+    try {
+      const { stdout } = await cli(['--live', '--month', '2026-10', '--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')], {
+        AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      });
+      expect(ce.requests.length).toBeGreaterThanOrEqual(2);
+      expect(ce.requests[0]).toMatchObject({ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY' });
+      expect(stdout).toMatch(/Cost Explorer requests \(\$0\.\d\d\)/);
+      const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
+      expect(chargeback.total).toBe('11459.91');
+      expectBooksBalance(chargeback);
+    } finally {
+      await ce.close();
+    }
   });
 });

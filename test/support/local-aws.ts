@@ -15,7 +15,7 @@ let tableCounter = 0;
 
 export async function startLocalAws(endpoints: { costExplorer?: string; sns?: string } = {}): Promise<LocalAws> {
   const dynamo = await startLocalDynamo();
-  const clients = createClients({ endpoints: { dynamodb: dynamo.endpoint, ...endpoints }, credentials: TEST_CREDENTIALS, region: 'us-east-1' });
+  const clients = createClients({ endpoints: { dynamodb: dynamo.endpoint, ...endpoints }, loopbackCredentials: TEST_CREDENTIALS, region: 'us-east-1' });
   const tableName = `costline-test-${++tableCounter}`;
   await ensureTable(clients.dynamo as never, tableName);
   return {
