@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { LAMBDA_ESBUILD } from '../../infra/constructs/lambda-bundling';
 import { parseConfig } from '../config/config-schema';
 import { addDays, monthOf } from '../domain/dates';
 import type { Log } from '../ports/ports';
@@ -97,7 +98,18 @@ function meter(clients: ReturnType<typeof createClients>, m: DynamoMeter) {
 async function bundleSize(entry: string): Promise<number> {
   const out = mkdtempSync(join(tmpdir(), 'costline-bundle-'));
   try {
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node22', minify: true, outfile: join(out, 'index.mjs'), logLevel: 'silent' });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: LAMBDA_ESBUILD.target,
+      mainFields: [...LAMBDA_ESBUILD.mainFields],
+      minify: LAMBDA_ESBUILD.minify,
+      banner: { js: LAMBDA_ESBUILD.banner },
+      outfile: join(out, 'index.mjs'),
+      logLevel: 'silent',
+    });
     return statSync(join(out, 'index.mjs')).size;
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -160,7 +172,7 @@ async function main() {
 
     const ingestBytes = await bundleSize('functions/ingest/handler.ts');
     const statementBytes = await bundleSize('functions/statement/handler.ts');
-    console.log(`\nLambda bundles (esbuild, ESM, minified, node22): ingest ${fmt(ingestBytes / 1024, 1)} KiB, statement ${fmt(statementBytes / 1024, 1)} KiB`);
+    console.log(`\nLambda bundles (as deployed: esbuild, ESM, minified, node24): ingest ${fmt(ingestBytes / 1024, 1)} KiB, statement ${fmt(statementBytes / 1024, 1)} KiB`);
 
     // A month of operation: 30 steady-state daily runs (the first days of a month also re-pull the
     // previous month, which the steady-state run includes since its window spans two months here),

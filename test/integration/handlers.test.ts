@@ -3,6 +3,7 @@ import { startCostExplorerServer, type CostExplorerServer } from '../../function
 import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
 import { sampleLedger } from '../../functions/local/sample-ledger';
 import { DynamoChargebackStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
+import { SOURCE_IDS, TELEMETRY } from '../../functions/shared/telemetry';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 
 /**
@@ -31,8 +32,6 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SNS: sns.url,
     POWERTOOLS_DEV: 'false',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_NAMESPACE: 'Costline',
-    POWERTOOLS_SERVICE_NAME: 'costline',
   });
 });
 
@@ -47,7 +46,23 @@ describe('Lambda handlers', () => {
   it('ingest: a backfill event ingests October, stores the chargeback and publishes the budget alerts', async () => {
     vi.resetModules();
     const { handler } = await import('../../functions/ingest/handler');
-    await handler({ from: '2026-10-01', to: '2026-11-01' });
+    const written: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      await handler({ from: '2026-10-01', to: '2026-11-01' });
+    } finally {
+      stdout.mockRestore();
+    }
+    // The stale-data alarm (infra/constructs/stale-data-alarm.ts) watches exactly this metric and dimension set.
+    const emf = written.flatMap((w) => w.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: TELEMETRY.namespace, Dimensions: [['service', 'source']], Metrics: [{ Name: TELEMETRY.ingestionSucceeded, Unit: 'Count' }] }] }),
+        service: TELEMETRY.serviceName,
+        source: SOURCE_IDS.aws,
+        [TELEMETRY.ingestionSucceeded]: 1,
+      }),
+    ]);
     const search = await new DynamoChargebackStore(aws.clients.dynamo, aws.tableName).getTeamCharge('2026-10', 'search');
     expect(Number(search!.budgetUsedPercent)).toBeGreaterThan(100);
     expect(sns.messages.filter((m) => m.topicArn.endsWith(':alerts')).map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'payments', 'search']);

@@ -1,0 +1,287 @@
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { LAMBDA_ESBUILD } from './lambda-bundling';
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { powertoolsEnvironment } from './powertools';
+
+/** File name the functions look for in their task root (`process.env.LAMBDA_TASK_ROOT`). */
+export const BUNDLED_CONFIG_FILE = 'costline.config.json';
+
+/** SQS maximum: gives the team two weeks to read a dead letter before it expires. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** Properties of a {@link ScheduledFunction}. */
+export interface ScheduledFunctionProps {
+  /** Absolute path of the entry file exporting `handler`. */
+  readonly entry: string;
+  /** Repository root: holds `package-lock.json` and `node_modules` (esbuild and the bundled dependencies). */
+  readonly projectRoot: string;
+  /** Absolute path of the configuration file copied into the bundle as `costline.config.json`. */
+  readonly configFile: string;
+  /** What the function does; shown in the console and in alarm descriptions. */
+  readonly description: string;
+  /** When the function runs, e.g. `ScheduleExpression.expression('cron(0 6 * * ? *)', TimeZone.ETC_UTC)`. */
+  readonly schedule: ScheduleExpression;
+  /** Payload sent by the scheduler. @default `{}` */
+  readonly scheduledEvent?: Record<string, unknown>;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** Topic the function's alarms (errors, dead letters) notify. */
+  readonly alarmTopic: ITopic;
+  /** Extra environment; grant helpers add theirs on top. */
+  readonly environment?: Record<string, string>;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Scheduler retries when it cannot hand the event to Lambda (throttling, service errors).
+   * @default 3
+   */
+  readonly scheduleRetryAttempts?: number;
+  /** @default Duration.hours(2) */
+  readonly scheduleMaxEventAge?: Duration;
+  /**
+   * Lambda's own retries of a failed run. The scheduler invokes asynchronously, so a run that throws is retried
+   * by Lambda (not by the scheduler) and, once these are exhausted, sent to the same dead-letter queue.
+   * @default 2
+   */
+  readonly runRetryAttempts?: number;
+}
+
+/**
+ * The house construct for a scheduled job: a `NodejsFunction` (newest Node runtime, arm64, ESM bundle with the
+ * SDK inside and the synth-time config copied next to it), its own log group, an EventBridge Scheduler schedule
+ * with a retry policy and a dead-letter queue, and alarms on errors and dead letters.
+ *
+ * Permissions are granted through the `grant*` helpers, which also set the environment variable that names the
+ * resource, so a permission and the variable the code reads can never drift apart.
+ */
+export class ScheduledFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly schedule: Schedule;
+  readonly deadLetterQueue: Queue;
+  readonly errorsAlarm: Alarm;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: ScheduledFunctionProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', { retention: props.logRetention ?? RetentionDays.THREE_MONTHS });
+
+    // Own role instead of the default one: the default attaches the AWS managed AWSLambdaBasicExecutionRole
+    // (AwsSolutions-IAM4, and logs:* on every log group). Writing to this function's log group is all it needs.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${stackName} ${id}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      // SQS-managed keys: the scheduler and Lambda can send without KMS grants, and the messages (event
+      // payloads, error summaries) carry no billing data.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the EventBridge Scheduler target and of the function\'s asynchronous invocations; cdk-nag only recognises SQS redrive policies and Lambda DeadLetterConfig as DLQ usage.',
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        ...powertoolsEnvironment(),
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      retryAttempts: props.runRetryAttempts ?? 2,
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: LAMBDA_ESBUILD.target,
+        mainFields: [...LAMBDA_ESBUILD.mainFields],
+        minify: LAMBDA_ESBUILD.minify,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the SDK too: the code runs with the client versions it was tested with, not whatever the
+        // runtime ships that month.
+        externalModules: [],
+        banner: LAMBDA_ESBUILD.banner,
+        commandHooks: copyFileHooks(props.projectRoot, props.configFile, BUNDLED_CONFIG_FILE),
+      },
+    });
+
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: `${stackName}: ${props.description}`,
+      schedule: props.schedule,
+      target: new UnqualifiedLambdaInvoke(this.function, {
+        input: ScheduleTargetInput.fromObject(props.scheduledEvent ?? {}),
+        retryAttempts: props.scheduleRetryAttempts ?? 3,
+        maxEventAge: props.scheduleMaxEventAge ?? Duration.hours(2),
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    });
+
+    const action = new SnsAction(props.alarmTopic);
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmName: `${stackName}-${id}-errors`,
+      alarmDescription:
+        `${props.description} failed (Lambda Errors >= 1 in 5 minutes). Lambda retries a failed run ` +
+        `${props.runRetryAttempts ?? 2} times, then sends it to the dead-letter queue. ` +
+        'What to do: read the ERROR lines in the function\'s log group, fix the cause, then re-run by invoking the function with the payload shown in the README.',
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.errorsAlarm.addAlarmAction(action);
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: `${stackName}-${id}-dead-letters`,
+      alarmDescription:
+        `A scheduled run of "${props.description}" never completed: the scheduler could not invoke the function, ` +
+        `or the function still failed after Lambda's retries. The message in the dead-letter queue holds the event ` +
+        `(and, for failed runs, the error). What to do: read it, fix the cause, re-run the job by hand, then purge the queue ` +
+        `(messages expire after ${DEAD_LETTER_RETENTION.toDays()} days).`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(action);
+  }
+
+  /** Merges a variable into the function's environment. */
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /**
+   * Read/write on the table's items (and on the named indexes, listed one by one rather than `index/*`),
+   * and sets `envName` (default `TABLE_NAME`) to the table name.
+   */
+  grantTableReadWrite(table: ITable, options: { envName?: string; indexNames?: readonly string[] } = {}): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        // Exactly the calls the stores make (functions/adapters/dynamodb): no Scan, no UpdateItem.
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        resources: [table.tableArn, ...(options.indexNames ?? []).map((name) => `${table.tableArn}/index/${name}`)],
+      }),
+    );
+    if (table.encryptionKey) {
+      // Named actions rather than key.grantEncryptDecrypt, which adds kms:ReEncrypt* and kms:GenerateDataKey*.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+        }),
+      );
+    }
+    return this.addEnvironment(options.envName ?? 'TABLE_NAME', table.tableName);
+  }
+
+  /**
+   * `sns:Publish` on the topic (plus use of its KMS key, when it has one) and sets `envName` to the topic ARN.
+   */
+  grantPublish(topic: ITopic, envName: string): this {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+    if (topic.masterKey) {
+      // Exactly what SNS calls on the publisher's behalf (topic.grantPublish would add kms:GenerateDataKey*).
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [topic.masterKey.keyArn] }));
+    }
+    return this.addEnvironment(envName, topic.topicArn);
+  }
+
+  /** `ce:GetCostAndUsage`, in its own policy so that its acknowledged `Resource: *` covers nothing else. */
+  grantCostExplorerRead(): this {
+    const policy = new Policy(this, 'CostExplorerRead', {
+      roles: [this.role],
+      statements: [new PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] })],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Cost Explorer has no resource-level permissions: ce:GetCostAndUsage only accepts Resource "*" (Service Authorization Reference). The policy holds this one read-only action and nothing else.',
+    });
+    return this;
+  }
+}
+
+/**
+ * `LambdaInvoke` whose role may invoke the unqualified function only. The stock target uses `grantInvoke`, which
+ * also allows `<function arn>:*` (every version and alias); the schedule only ever calls `$LATEST`.
+ */
+class UnqualifiedLambdaInvoke extends LambdaInvoke {
+  constructor(
+    private readonly target: IFunction,
+    props: ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
+  }
+
+  protected override addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+  }
+}
+
+/**
+ * esbuild command hooks that copy one file into the bundle after bundling. Cross-platform: the copy runs in
+ * `node -e`, not `cp`. The source is addressed from `inputDir` when it lies inside the project, so the hook also
+ * works if bundling ever falls back to Docker (where the project is mounted at `/asset-input`).
+ */
+export function copyFileHooks(projectRoot: string, source: string, targetName: string): ICommandHooks {
+  const inside = relative(projectRoot, source);
+  const insideProject = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => {
+      const from = insideProject ? join(inputDir, inside) : source;
+      const to = join(outputDir, targetName);
+      return [`node -e "require('node:fs').copyFileSync(${jsString(from)}, ${jsString(to)})"`];
+    },
+  };
+}
+
+/** A path as a single-quoted JS string that survives both sh and cmd double quotes. */
+function jsString(path: string): string {
+  const portable = path.split(sep).join('/');
+  if (/["'`$\\%!]/.test(portable)) {
+    throw new Error(`Cannot copy ${path} into the bundle: quotes, $, %, ! and backslashes are not supported in paths.`);
+  }
+  return `'${portable}'`;
+}
+
+/** A cron expression evaluated in UTC. */
+export function utcCron(expression: string): ScheduleExpression {
+  return ScheduleExpression.expression(`cron(${expression})`, TimeZone.ETC_UTC);
+}

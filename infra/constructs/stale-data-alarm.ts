@@ -1,0 +1,56 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { TELEMETRY } from '../../functions/shared/telemetry';
+
+/** 12 periods of 3 hours: no successful ingestion of a source for 36 hours. */
+const PERIOD = Duration.hours(3);
+const PERIODS = 12;
+
+/** Properties of a {@link StaleDataAlarm}. */
+export interface StaleDataAlarmProps {
+  /** The source's id (`BillingSource.id`, e.g. `SOURCE_IDS.aws`): the metric's `source` dimension. */
+  readonly source: string;
+  /** Topic notified when the alarm fires. */
+  readonly topic: ITopic;
+}
+
+/**
+ * Alarms when a billing source has not been ingested successfully for 36 hours, whatever the reason (schedule
+ * disabled, function failing, permissions revoked, provider down). Missing data counts as breaching: silence is
+ * exactly what this alarm is for.
+ *
+ * Watches `TELEMETRY.namespace`/`TELEMETRY.ingestionSucceeded` with the dimensions the ingest handler emits:
+ * `source`, and the `service` dimension Powertools Metrics adds to every metric.
+ */
+export class StaleDataAlarm extends Construct {
+  readonly alarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: StaleDataAlarmProps) {
+    super(scope, id);
+    const hours = PERIOD.toHours() * PERIODS;
+    this.alarm = new Alarm(this, 'Alarm', {
+      alarmName: `${Stack.of(this).stackName}-${props.source}-stale-data`,
+      alarmDescription:
+        `No successful ingestion of the "${props.source}" billing source for ${hours} hours ` +
+        `(${TELEMETRY.namespace}/${TELEMETRY.ingestionSucceeded} source=${props.source} summed to 0 in every 3-hour period). ` +
+        'Budget alerts and statements are working from stale costs. What to do: check the ingest function\'s Errors alarm, ' +
+        'its log group and its dead-letter queue, and that its schedule is enabled; fix the cause, then run a backfill as described in the README.',
+      metric: new Metric({
+        namespace: TELEMETRY.namespace,
+        metricName: TELEMETRY.ingestionSucceeded,
+        dimensionsMap: { service: TELEMETRY.serviceName, source: props.source },
+        statistic: 'Sum',
+        period: PERIOD,
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: PERIODS,
+      datapointsToAlarm: PERIODS,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    this.alarm.addAlarmAction(new SnsAction(props.topic));
+  }
+}

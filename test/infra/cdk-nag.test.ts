@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCostlineApp } from '../../infra/costline-app';
+import type { CostlineStack } from '../../infra/costline-stack';
+import { testApp } from './support';
+
+/** One finding of `validation-report.json`: `pluginReports[].violations[]`, flattened per construct. */
+interface Finding {
+  plugin: string;
+  rule: string;
+  description: string;
+  path: string;
+}
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; description: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * Builds the app as `cdk synth` does (cdk.json context, AwsSolutionsChecks attached; bundling skipped, it does not
+ * change what cdk-nag sees), lets the test change it, synthesizes, and returns every unacknowledged finding.
+ * An in-memory synth throws `ValidationFailed` when there are findings: the report on disk is the source of truth.
+ */
+function nagFindings(change?: (app: App, stack: CostlineStack) => void): Finding[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'costline-nag-'));
+  outdirs.push(outdir);
+  const { app, stack } = buildCostlineApp(testApp({ outdir }));
+  change?.(app, stack);
+  let failure: unknown;
+  try {
+    app.synth();
+  } catch (error) {
+    failure = error;
+  }
+  const reportFile = join(outdir, 'validation-report.json');
+  if (!existsSync(reportFile)) throw new Error(`synth wrote no validation report`, { cause: failure });
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as ValidationReport;
+  const findings = report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((v) =>
+      v.violatingConstructs.map((c) => ({ plugin: plugin.pluginName, rule: v.ruleName, description: v.description, path: c.constructPath })),
+    ),
+  );
+  if (failure && findings.length === 0) throw failure; // failed for another reason than findings
+  return findings;
+}
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('report no unacknowledged finding on the costline app', () => {
+    const findings = nagFindings();
+    if (findings.length > 0) {
+      console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
+    }
+    expect(findings).toEqual([]);
+  });
+
+  it('do report a non-compliant resource, and an acknowledgement silences exactly its rule', () => {
+    // Guards the test above against passing vacuously (plugin not attached, report not read).
+    const findings = nagFindings((_app, stack) => {
+      const queue = new Queue(stack, 'NonCompliant', { encryption: QueueEncryption.UNENCRYPTED });
+      Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'test: proves the acknowledgement id format' });
+    });
+    expect(findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      'AwsSolutions-SQS2 Costline/NonCompliant/Resource',
+      'AwsSolutions-SQS4 Costline/NonCompliant/Resource',
+    ]);
+  });
+
+  it('are acknowledged only where reviewed, each next to its construct with a reason', () => {
+    const { app } = buildCostlineApp(testApp());
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })))
+      .flatMap(({ path, data }) => Object.entries(data).map(([id, reason]) => ({ id: id.replace(/^annotation::/i, ''), path, reason })));
+    expect(acknowledged.map((a) => `${a.id} ${a.path}`).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::*] Costline/Ingest/CostExplorerRead',
+      'AwsSolutions-SQS3 Costline/Ingest/DeadLetterQueue',
+      'AwsSolutions-SQS3 Costline/Statement/DeadLetterQueue',
+    ]);
+    for (const a of acknowledged) expect(a.reason.length, `${a.id} at ${a.path}`).toBeGreaterThan(60);
+  });
+});

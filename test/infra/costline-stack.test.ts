@@ -1,0 +1,446 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError, type CostlineConfig } from '../../functions/config/load-config';
+import { SOURCE_IDS, TELEMETRY } from '../../functions/shared/telemetry';
+import { buildCostlineApp } from '../../infra/costline-app';
+import { CostlineStack } from '../../infra/costline-stack';
+import type { ScheduledFunction } from '../../infra/constructs/scheduled-function';
+import { CONFIG_FILE, REPO_ROOT, testApp, testConfig } from './support';
+
+afterAll(() => CloudAssembly.cleanupTemporaryDirectories());
+
+function synth(config: CostlineConfig = testConfig()): { stack: CostlineStack; template: Template } {
+  const stack = new CostlineStack(testApp(), 'Costline', { config, configFile: CONFIG_FILE });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+/** The one resource of `type` matching `props` (throws unless exactly one). */
+function only(template: Template, type: string, props: Record<string, unknown> = {}): [string, Resource] {
+  const found = Object.entries(template.findResources(type, { Properties: props }) as Record<string, Resource>);
+  expect(found, `${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** Logical id of a construct's CloudFormation resource, and the two ways the template refers to it. */
+const idOf = (stack: Stack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (stack: Stack, construct: IConstruct) => ({ Ref: idOf(stack, construct) });
+const getAtt = (stack: Stack, construct: IConstruct, attribute: string) => ({ 'Fn::GetAtt': [idOf(stack, construct), attribute] });
+
+/** Every action allowed by the IAM policies attached to the function's role. */
+function allowedActions(stack: Stack, template: Template, job: ScheduledFunction): string[] {
+  const roleId = idOf(stack, job.role);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
+    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  return policies.flatMap((p) => (p.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[]))
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => [s.Action].flat());
+}
+
+/** Every identity-policy statement of the stack: IAM policies and roles' inline policies. */
+function allStatements(template: Template): { Action: string | string[]; Resource: unknown; Effect: string }[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).map((p) => p.Properties.PolicyDocument);
+  const inline = Object.values(template.findResources('AWS::IAM::Role') as Record<string, Resource>).flatMap((r) => (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument));
+  return [...policies, ...inline].flatMap((d) => d.Statement);
+}
+
+describe('CostlineStack', () => {
+  let stack: CostlineStack;
+  let template: Template;
+  beforeAll(() => ({ stack, template } = synth()));
+
+  describe('table', () => {
+    it('is on-demand with pk/sk string keys and no index (every read is one partition or one key)', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: Match.absent(),
+      });
+    });
+
+    it('survives stack deletion and accidental deletes: retained, deletion protection, point-in-time recovery', () => {
+      const [, table] = only(template, 'AWS::DynamoDB::Table');
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    });
+
+    it('is encrypted with the AWS managed key (SSEEnabled without a customer key)', () => {
+      const [, table] = only(template, 'AWS::DynamoDB::Table');
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    });
+  });
+
+  describe('topics', () => {
+    it('creates three topics, each encrypted with the rotated customer managed key', () => {
+      const [keyId, key] = only(template, 'AWS::KMS::Key');
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const topics = Object.values(template.findResources('AWS::SNS::Topic') as Record<string, Resource>);
+      expect(topics).toHaveLength(3);
+      for (const topic of topics) expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    });
+
+    it('lets CloudWatch use the topic key, so alarms can publish to the encrypted operations topic', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']),
+            }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [ref(stack, stack.topics.operations)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          ]),
+        },
+      });
+    });
+
+    it('denies publishing without TLS on every topic', () => {
+      for (const topic of [stack.topics.alerts, stack.topics.statements, stack.topics.operations]) {
+        template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [ref(stack, topic)],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('subscribes finance to statements and operations to the operations topic, without filters', () => {
+      only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finance@example.com', TopicArn: ref(stack, stack.topics.statements) });
+      only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'cloud-team@example.com', TopicArn: ref(stack, stack.topics.operations) });
+      for (const endpoint of ['finance@example.com', 'cloud-team@example.com']) {
+        const [, sub] = only(template, 'AWS::SNS::Subscription', { Endpoint: endpoint });
+        expect(sub.Properties.FilterPolicy).toBeUndefined();
+      }
+    });
+
+    it("subscribes each team lead to the alerts topic, filtered on the message attribute team = the team's id", () => {
+      const config = testConfig();
+      const leads = Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { TopicArn: ref(stack, stack.topics.alerts) } }) as Record<string, Resource>);
+      expect(leads).toHaveLength(config.teams.flatMap((t) => t.leadEmails).length);
+      for (const team of config.teams) {
+        for (const email of team.leadEmails) {
+          only(template, 'AWS::SNS::Subscription', {
+            Protocol: 'email',
+            Endpoint: email,
+            TopicArn: ref(stack, stack.topics.alerts),
+            FilterPolicy: { team: [team.id] },
+          });
+        }
+      }
+    });
+
+    it('gives a lead of two teams one subscription whose filter lists both teams', () => {
+      const { stack: s, template: t } = synth(
+        testConfig((raw) => {
+          raw.teams[1].leadEmails = ['Shared-Lead@example.com'];
+          raw.teams[2].leadEmails = ['shared-lead@example.com'];
+        }),
+      );
+      only(t, 'AWS::SNS::Subscription', { Endpoint: 'Shared-Lead@example.com', TopicArn: ref(s, s.topics.alerts), FilterPolicy: { team: ['search', 'support-bot'] } });
+      expect(t.findResources('AWS::SNS::Subscription', { Properties: { Endpoint: 'shared-lead@example.com' } })).toEqual({});
+    });
+  });
+
+  describe('functions', () => {
+    it('run on the newest Node.js runtime (nodejs24.x) on arm64, with an ESM bundle entry', () => {
+      const fns = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+      expect(fns).toHaveLength(2);
+      for (const fn of fns) {
+        expect(fn.Properties.Runtime).toBe('nodejs24.x');
+        expect(fn.Properties.Architectures).toEqual(['arm64']);
+        expect(fn.Properties.Handler).toBe('index.handler');
+      }
+    });
+
+    it('give ingest 5 minutes and 1024 MB, statement 2 minutes and 512 MB', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('ingest'), Timeout: 300, MemorySize: 1024 });
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('statement'), Timeout: 120, MemorySize: 512 });
+    });
+
+    it('log to their own log group kept for three months', () => {
+      for (const job of [stack.ingest, stack.statement]) {
+        const logGroupId = idOf(stack, job.logGroup);
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Role: getAtt(stack, job.role, 'Arn'),
+          LoggingConfig: { LogGroup: { Ref: logGroupId } },
+        });
+        expect((template.toJSON().Resources[logGroupId] as Resource).Properties.RetentionInDays).toBe(90);
+      }
+    });
+
+    it('set the table and topic variables next to the Powertools settings', () => {
+      const powertools = { POWERTOOLS_SERVICE_NAME: 'costline', POWERTOOLS_METRICS_NAMESPACE: 'Costline', POWERTOOLS_LOG_LEVEL: 'INFO' };
+      const table = ref(stack, stack.table.table);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('ingest'),
+        Environment: { Variables: Match.objectEquals({ ...powertools, NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: table, ALERTS_TOPIC_ARN: ref(stack, stack.topics.alerts) }) },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('statement'),
+        Environment: { Variables: Match.objectEquals({ ...powertools, NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: table, STATEMENTS_TOPIC_ARN: ref(stack, stack.topics.statements) }) },
+      });
+    });
+
+    it('retry failed runs twice, then send them to the dead-letter queue', () => {
+      for (const job of [stack.ingest, stack.statement]) {
+        template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+          FunctionName: ref(stack, job.function),
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: getAtt(stack, job.deadLetterQueue, 'Arn') } },
+        });
+      }
+    });
+  });
+
+  describe('schedules', () => {
+    it.each([
+      ['ingest', 'cron(0 6 * * ? *)'],
+      ['statement', 'cron(0 8 6 * ? *)'],
+    ] as const)('run %s on %s UTC with an empty event, a retry policy and the dead-letter queue', (job, expression) => {
+      const fn = job === 'ingest' ? stack.ingest : stack.statement;
+      const queueArn = getAtt(stack, fn.deadLetterQueue, 'Arn');
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: 'Etc/UTC',
+        State: 'ENABLED',
+        Target: Match.objectLike({
+          Arn: getAtt(stack, fn.function, 'Arn'),
+          Input: '{}',
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: queueArn },
+        }),
+      });
+    });
+
+    it('use dead-letter queues that are encrypted, TLS-only and keep messages 14 days', () => {
+      const queues = Object.entries(template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
+      expect(queues).toHaveLength(2);
+      for (const [id, queue] of queues) {
+        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        });
+      }
+    });
+
+    it('let the scheduler invoke only the unqualified function and write to the dead-letter queue', () => {
+      for (const job of [stack.ingest, stack.statement]) {
+        template.hasResourceProperties('AWS::IAM::Policy', {
+          PolicyDocument: {
+            Statement: [
+              { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(stack, job.function, 'Arn') },
+              { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(stack, job.deadLetterQueue, 'Arn') },
+            ],
+          },
+        });
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    const operations = () => [ref(stack, stack.topics.operations)];
+
+    it('alarm on any function error and on any dead letter, notifying the operations topic', () => {
+      for (const job of [stack.ingest, stack.statement]) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: ref(stack, job.function) }],
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: operations(),
+          AlarmDescription: Match.stringLikeRegexp('What to do'),
+        });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: getAtt(stack, job.deadLetterQueue, 'QueueName') }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: operations(),
+          AlarmDescription: Match.stringLikeRegexp('What to do'),
+        });
+      }
+    });
+
+    it('alarm when the aws source has had no successful ingestion for 36 hours, counting silence as breaching', () => {
+      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { Namespace: 'Costline', MetricName: 'IngestionSucceeded' });
+      expect(alarm.Properties).toMatchObject({
+        // The handler's dimensions: the source id, and `service`, which Powertools Metrics adds to every metric.
+        Dimensions: [
+          { Name: 'service', Value: 'costline' },
+          { Name: 'source', Value: SOURCE_IDS.aws },
+        ],
+        Statistic: 'Sum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+        EvaluationPeriods: 12,
+        DatapointsToAlarm: 12,
+        AlarmActions: operations(),
+      });
+      expect(alarm.Properties.Period * alarm.Properties.EvaluationPeriods).toBe(36 * 3600);
+      expect(alarm.Properties.AlarmDescription).toMatch(/36 hours.*What to do/s);
+    });
+
+    it('watches exactly the dimension set Powertools emits for the ingest handler\'s metric', () => {
+      // Prepare: Powertools as the ingest handler uses it (TELEMETRY options, one singleMetric per source).
+      const lines: string[] = [];
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+      try {
+        // Act
+        const metric = new Metrics({ namespace: TELEMETRY.namespace, serviceName: TELEMETRY.serviceName }).singleMetric();
+        metric.addDimension('source', SOURCE_IDS.aws);
+        metric.addMetric(TELEMETRY.ingestionSucceeded, MetricUnit.Count, 1);
+      } finally {
+        write.mockRestore();
+      }
+      // Assess
+      const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws);
+      const [directive] = emf._aws.CloudWatchMetrics;
+      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { MetricName: TELEMETRY.ingestionSucceeded });
+      expect(alarm.Properties.Namespace).toBe(directive.Namespace);
+      expect(directive.Dimensions).toHaveLength(1);
+      expect((alarm.Properties.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]).sort()).toEqual(
+        (directive.Dimensions[0] as string[]).map((name) => [name, emf[name]]).sort(),
+      );
+    });
+
+    it('has no stale-data alarm when the aws source is disabled', () => {
+      const { template: t } = synth(testConfig((raw) => (raw.sources.aws.enabled = false)));
+      t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'Costline' }, 0);
+    });
+
+    it('sends every alarm of the stack to the operations topic', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
+      expect(alarms).toHaveLength(5);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual(operations());
+    });
+  });
+
+  describe('permissions', () => {
+    it('let ingest call ce:GetCostAndUsage and statement not call Cost Explorer at all', () => {
+      expect(allowedActions(stack, template, stack.ingest)).toContain('ce:GetCostAndUsage');
+      expect(allowedActions(stack, template, stack.statement).filter((a) => a.startsWith('ce:'))).toEqual([]);
+    });
+
+    it('let each job publish only to its own topic', () => {
+      const topicOf = (job: ScheduledFunction) => {
+        const roleId = idOf(stack, job.role);
+        return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+          .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+          .filter((s) => s.Action === 'sns:Publish')
+          .map((s) => s.Resource);
+      };
+      expect(topicOf(stack.ingest)).toEqual([ref(stack, stack.topics.alerts)]);
+      expect(topicOf(stack.statement)).toEqual([ref(stack, stack.topics.statements)]);
+    });
+
+    it('grant read/write on the table alone (no index), and the topic key for publishing', () => {
+      for (const job of [stack.ingest, stack.statement]) {
+        const actions = allowedActions(stack, template, job);
+        expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'kms:GenerateDataKey', 'kms:Decrypt', 'sns:Publish']));
+        expect(actions).not.toContain('dynamodb:Scan');
+        expect(actions).not.toContain('dynamodb:UpdateItem');
+      }
+      const tableArn = getAtt(stack, stack.table.table, 'Arn');
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['dynamodb:Query']), Resource: tableArn })]) },
+      });
+    });
+
+    it('use no wildcard action anywhere and a wildcard resource only for Cost Explorer', () => {
+      for (const statement of allStatements(template).filter((s) => s.Effect === 'Allow')) {
+        const actions = [statement.Action].flat();
+        expect(actions.filter((a) => a.includes('*')), JSON.stringify(statement)).toEqual([]);
+        if (JSON.stringify(statement.Resource).includes('*')) expect(actions).toEqual(['ce:GetCostAndUsage']);
+      }
+    });
+
+    it('attach no AWS managed policy to any role', () => {
+      for (const role of Object.values(template.findResources('AWS::IAM::Role') as Record<string, Resource>)) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  it('outputs the table name, the three topic ARNs, and each function\'s name, log group and dead-letter queue', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs).toMatchObject({
+      TableName: { Value: ref(stack, stack.table.table) },
+      AlertsTopicArn: { Value: ref(stack, stack.topics.alerts) },
+      StatementsTopicArn: { Value: ref(stack, stack.topics.statements) },
+      OperationsTopicArn: { Value: ref(stack, stack.topics.operations) },
+      IngestFunctionName: { Value: ref(stack, stack.ingest.function) },
+      StatementFunctionName: { Value: ref(stack, stack.statement.function) },
+      IngestLogGroupName: { Value: ref(stack, stack.ingest.logGroup) },
+      StatementLogGroupName: { Value: ref(stack, stack.statement.logGroup) },
+      IngestDeadLetterQueueUrl: { Value: ref(stack, stack.ingest.deadLetterQueue) },
+      StatementDeadLetterQueueUrl: { Value: ref(stack, stack.statement.deadLetterQueue) },
+    });
+  });
+});
+
+describe('costline app', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'costline-app-'));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ currency: 'EUR', teams: [], sources: { aws: {} }, allocation: {} }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the config named by the `config` context before COSTLINE_CONFIG', () => {
+    const app = testApp({ context: { config: CONFIG_FILE } });
+    expect(() => buildCostlineApp(app, { COSTLINE_CONFIG: join(dir, 'bad.json') })).not.toThrow();
+  });
+
+  it('reads the config named by COSTLINE_CONFIG when no context is given', () => {
+    expect(() => buildCostlineApp(testApp(), { COSTLINE_CONFIG: join(dir, 'bad.json') })).toThrow(ConfigError);
+  });
+
+  it('exits with the ConfigError message, naming the file and each problem, when the config is invalid', () => {
+    const { CDK_OUTDIR: _cli, ...env } = process.env;
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...env, COSTLINE_CONFIG: join(dir, 'bad.json') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${join(dir, 'bad.json')} is invalid`);
+    expect(run.stderr).toContain('currency: expected "USD"');
+    expect(run.stderr).toContain('teams: expected at least one team');
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+});
