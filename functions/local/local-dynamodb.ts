@@ -27,17 +27,30 @@ export async function startLocalDynamo(options: { path?: string } = {}): Promise
   };
 }
 
+async function tableStatus(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Creates costline's table if it is missing, with the key schema the CDK stack deploys
- * (`infra/costline-stack.ts`): string `pk` and `sk`, on-demand.
+ * (`infra/constructs/cost-table.ts`): string `pk` and `sk`, on-demand. Returns once the table is ACTIVE:
+ * CreateTable answers while it is still CREATING, and a read before then fails with "resource not found".
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+  if ((await tableStatus(client, tableName)) === undefined) await createTable(client, tableName);
+  const deadline = Date.now() + 30_000;
+  while ((await tableStatus(client, tableName)) !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
