@@ -18,7 +18,7 @@ const positive = z.number({ error: 'expected a positive number' }).positive({ er
 export const COST_METRICS = ['AmortizedCost', 'NetAmortizedCost', 'UnblendedCost', 'NetUnblendedCost'] as const;
 export type CostMetric = (typeof COST_METRICS)[number];
 
-export const PROVIDERS = ['aws'] as const;
+export const PROVIDERS = ['aws', 'openai', 'anthropic'] as const;
 
 const teamSchema = z.strictObject({
   id,
@@ -28,18 +28,41 @@ const teamSchema = z.strictObject({
   leadEmails: z.array(email).default([]),
 });
 
-/** What a rule can look at. Every field present must match (AND); string comparisons are exact. */
+/**
+ * What a rule can look at. Every field present must match (AND); comparisons are exact, except `model`,
+ * where `*` matches any run of characters (`gpt-4o*`).
+ */
 const ruleMatchSchema = z
   .strictObject({
     provider: z.enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join(', ')}` }).optional(),
+    /** AWS linked account. */
     account: z.string({ error: 'expected an account id string' }).regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
     service: nonEmpty.optional(),
     usageType: nonEmpty.optional(),
     tag: z.strictObject({ key: nonEmpty, value: z.string({ error: 'expected a string' }) }).optional(),
+    /** OpenAI project id (`proj_…`). */
+    project: nonEmpty.optional(),
+    /** Anthropic workspace id (`wrkspc_…`), or `default` for the default workspace. */
+    workspace: nonEmpty.optional(),
+    /** OpenAI or Anthropic API key id. */
+    apiKey: nonEmpty.optional(),
+    model: nonEmpty.optional(),
   })
   .refine((m) => Object.keys(m).length > 0, { error: 'expected at least one field to match on' });
 
 const ruleSchema = z.strictObject({ match: ruleMatchSchema, team: id });
+
+/** A model provider read through its admin API. */
+function modelProviderSchema(defaultSecret: string) {
+  return z.strictObject({
+    enabled: z.boolean({ error: 'expected true or false' }).default(false),
+    /** Secrets Manager secret (name or ARN) holding the admin key; created by you, read by the functions. */
+    adminKeySecret: nonEmpty.default(defaultSecret),
+    /** Organization id, recorded as FOCUS BillingAccountId. */
+    organizationId: nonEmpty.optional(),
+    previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+  });
+}
 
 const configSchema = z
   .strictObject({
@@ -68,7 +91,11 @@ const configSchema = z
         /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
         billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
       }),
+      openai: modelProviderSchema('costline/openai-admin-key').default({ enabled: false, adminKeySecret: 'costline/openai-admin-key', previousMonthUntilDay: 5 }),
+      anthropic: modelProviderSchema('costline/anthropic-admin-key').default({ enabled: false, adminKeySecret: 'costline/anthropic-admin-key', previousMonthUntilDay: 5 }),
     }),
+    /** The per-model price book used for hourly estimates; default: the one bundled with costline. */
+    priceBook: nonEmpty.optional(),
   })
   .superRefine((config, ctx) => {
     const owner = new Map<string, string>();

@@ -1,5 +1,9 @@
 import type { AllocationRule, CostlineConfig } from '../config/config-schema';
 import type { CostRecord } from './cost-record';
+import type { UsageRecord } from './usage-record';
+
+/** What allocation looks at: cost and usage records both have it. */
+export type Allocatable = Pick<CostRecord, 'provider' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'apiKeyId' | 'model'> | UsageRecord;
 
 /** Where one record's dollars go, and why. */
 export type Allocation =
@@ -11,17 +15,32 @@ export type Allocation =
 export const UNALLOCATED = '__unallocated__';
 
 /** Allocates one record. Built once per config by {@link createAllocator}. */
-export type Allocator = (record: CostRecord) => Allocation;
+export type Allocator = (record: Allocatable) => Allocation;
 
 function normalize(name: string): string {
   return name.trim().toLowerCase();
 }
 
-function ruleMatches(rule: AllocationRule, record: CostRecord): boolean {
+/** `*` matches any run of characters; everything else literally, whole string. */
+export function globMatches(pattern: string, value: string | null): boolean {
+  if (value === null) return false;
+  if (!pattern.includes('*')) return pattern === value;
+  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(value);
+}
+
+/** The Anthropic default workspace arrives as null; rules name it `default`. */
+export const DEFAULT_WORKSPACE = 'default';
+
+function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
   const m = rule.match;
   return (
     (m.provider === undefined || m.provider === record.provider) &&
-    (m.account === undefined || m.account === record.subAccountId) &&
+    (m.account === undefined || (record.provider === 'aws' && m.account === record.subAccountId)) &&
+    (m.project === undefined || (record.provider === 'openai' && m.project === record.subAccountId)) &&
+    (m.workspace === undefined || (record.provider === 'anthropic' && m.workspace === (record.subAccountId ?? DEFAULT_WORKSPACE))) &&
+    (m.apiKey === undefined || m.apiKey === record.apiKeyId) &&
+    (m.model === undefined || globMatches(m.model, record.model)) &&
     (m.service === undefined || m.service === record.serviceName) &&
     (m.usageType === undefined || m.usageType === record.usageType) &&
     (m.tag === undefined || record.tags[m.tag.key] === m.tag.value)

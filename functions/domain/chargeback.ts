@@ -1,8 +1,12 @@
+import Big from 'big.js';
 import type { CostMetric, CostlineConfig } from '../config/config-schema';
-import { createAllocator } from './allocation';
-import type { CostRecord } from './cost-record';
-import { addMonths, monthStart, addDays } from './dates';
+import { createAllocator, DEFAULT_WORKSPACE, type Allocation } from './allocation';
+import type { CostRecord, TokenType } from './cost-record';
+import { addDays, addMonths, monthStart } from './dates';
+import { reconcileUsage, type EstimateGap, type UnpricedUsage } from './estimates';
 import { formatCents, parseAmount, roundCents, splitToCents, sum, ZERO, type Decimal } from './money';
+import type { PriceBook } from './price-book';
+import { addTokens, NO_TOKENS, type TokenCounts, type UsageRecord } from './usage-record';
 
 /** Which FOCUS cost column a chargeback sums, from the configured Cost Explorer metric. */
 export type CostBasis = 'effectiveCost' | 'billedCost';
@@ -17,6 +21,39 @@ export interface ServiceCharge {
   provider: string;
   service: string;
   cost: string;
+}
+
+/** Tokens as the chargeback reports them: cache writes of both lifetimes together. */
+export interface LineTokens {
+  input: number;
+  cachedInput: number;
+  cacheWrite: number;
+  output: number;
+}
+
+/** Unit costs, exact to four places; null where the quantity is zero or the cost split is unknown. */
+export interface UnitCosts {
+  /** Cost of input tokens per million input tokens. */
+  inputPerMillion: string | null;
+  /** Cost of output tokens per million output tokens. */
+  outputPerMillion: string | null;
+  /** Whole line cost per million tokens of every type. */
+  perMillionTokens: string | null;
+  /** Whole line cost per thousand model requests. */
+  perThousandRequests: string | null;
+}
+
+/** One line of a team's chargeback: a provider's service, or one model of it, with tokens beside dollars. */
+export interface ChargebackLine {
+  provider: string;
+  service: string;
+  model: string | null;
+  cost: string;
+  tokens: LineTokens;
+  requests: number;
+  unitCosts: UnitCosts;
+  /** True when any of the line's cost is a provider estimate or costline's usage estimate. */
+  estimated: boolean;
 }
 
 /** One team's charge for the month. Money is a decimal string with two places. */
@@ -34,6 +71,8 @@ export interface TeamCharge {
   byProvider: Record<string, string>;
   /** Largest first. */
   byService: ServiceCharge[];
+  /** Largest first; the lines add up to `total`. */
+  lines: ChargebackLine[];
 }
 
 /** Where unallocated dollars come from, so someone can tag them or add a rule. */
@@ -43,6 +82,17 @@ export interface UnallocatedSource {
   service: string;
   /** The team tag value the spend carried, when it carried one that names no team. */
   tagValue: string | null;
+  cost: string;
+}
+
+/** An OpenAI project or Anthropic workspace no rule maps: the shadow-AI list. */
+export interface UnmappedModelSpend {
+  provider: string;
+  kind: 'project' | 'workspace';
+  /** Project or workspace id; `default` for Anthropic's default workspace. */
+  id: string;
+  /** The API keys its spend came through, where the source reports them. */
+  apiKeys: string[];
   cost: string;
 }
 
@@ -57,21 +107,35 @@ export interface Chargeback {
   teams: TeamCharge[];
   /** Largest first; the last entry sums the tail beyond the top ten as `(other)`. */
   unallocatedSources: UnallocatedSource[];
+  /** Model spend no rule maps, by project or workspace (part of `unallocated`). */
+  unmappedModelSpend: UnmappedModelSpend[];
+  /** Model usage with no price: on days no bill covers yet, its cost is unknown and not in the totals. */
+  unpriced: UnpricedUsage[];
+  /** Per provider and billed day, the usage estimate against the bill. */
+  estimateGaps: EstimateGap[];
   costBasis: CostBasis;
-  /** True while any record of the month is still an estimate. */
+  /** True while any cost of the month is an estimate (the provider's, or costline's from usage). */
   estimated: boolean;
   recordCount: number;
+}
+
+/** What a chargeback is built from besides the billed cost records. */
+export interface ChargebackExtras {
+  /** Model usage (tokens, requests) of the month. */
+  usage?: readonly UsageRecord[];
+  /** Prices for estimating days not billed yet; without it, no estimates are made. */
+  priceBook?: PriceBook;
 }
 
 const TOP_UNALLOCATED = 10;
 
 /** Sums exact amounts under string keys, keeping first-seen order. */
-class Totals<K extends string = string> {
-  readonly map = new Map<K, Decimal>();
-  add(key: K, amount: Decimal): void {
+class Totals {
+  readonly map = new Map<string, Decimal>();
+  add(key: string, amount: Decimal): void {
     this.map.set(key, (this.map.get(key) ?? ZERO).plus(amount));
   }
-  get(key: K): Decimal {
+  get(key: string): Decimal {
     return this.map.get(key) ?? ZERO;
   }
 }
@@ -88,41 +152,103 @@ export function closeDayOf(month: string, config: CostlineConfig): string {
   return addDays(monthStart(addMonths(month, 1)), config.sources.aws.previousMonthUntilDay);
 }
 
+/** Accumulates one team's lines: exact cost by token type, tokens and requests. */
+interface LineAccumulator {
+  provider: string;
+  service: string;
+  model: string | null;
+  cost: Decimal;
+  costByType: Map<TokenType | 'other', Decimal>;
+  tokens: TokenCounts;
+  requests: number;
+  estimated: boolean;
+}
+
+const lineKey = (provider: string, service: string, model: string | null) => JSON.stringify([provider, service, model]);
+
+function unitCost(cost: Decimal | undefined, quantity: number, per: number): string | null {
+  return cost === undefined || quantity <= 0 ? null : cost.times(per).div(quantity).round(4, Big.roundHalfUp).toFixed(4);
+}
+
 /**
- * Builds a month's chargeback from its records: allocate every record, sum exactly per team and for the
- * unallocated bucket, then round once, by largest remainder, so team totals plus unallocated equal the
- * rounded total to the cent. Each team's breakdowns are split from its rounded total the same way.
+ * Builds a month's chargeback. Usage on provider-days the bill does not cover yet is priced into
+ * estimates (superseded once billed, never added). Every record is allocated; sums are exact per team
+ * and for the unallocated bucket, then rounded once, by largest remainder, so team totals plus
+ * unallocated equal the rounded total to the cent. Each team's breakdowns and lines are split from its
+ * rounded total the same way; tokens and requests come from usage records allocated by the same rules.
  * @param asOf the UTC day the chargeback is computed on (decides preliminary/final)
  */
-export function buildChargeback(records: readonly CostRecord[], config: CostlineConfig, month: string, asOf: string): Chargeback {
+export function buildChargeback(
+  billedRecords: readonly CostRecord[],
+  config: CostlineConfig,
+  month: string,
+  asOf: string,
+  extras: ChargebackExtras = {},
+): Chargeback {
+  const usage = extras.usage ?? [];
+  const reconciliation = extras.priceBook ? reconcileUsage(billedRecords, usage, extras.priceBook) : { estimates: [], unpriced: [], gaps: [] };
+  const records = [...billedRecords, ...reconciliation.estimates];
   const basis = costBasisOf(config.sources.aws.costMetric);
   const allocate = createAllocator(config);
   const teamTotals = new Totals();
   const teamProviders = new Map<string, Totals>();
   const teamServices = new Map<string, Totals>();
+  const teamLines = new Map<string, Map<string, LineAccumulator>>();
   const providerTotals = new Totals();
   const unallocatedBySource = new Totals();
   const sourceInfo = new Map<string, Omit<UnallocatedSource, 'cost'>>();
+  const unmapped = new Map<string, { entry: Omit<UnmappedModelSpend, 'cost' | 'apiKeys'>; keys: Set<string>; cost: Decimal }>();
   let unallocated = ZERO;
   let estimated = false;
+
+  const lineOf = (team: string, provider: string, service: string, model: string | null): LineAccumulator => {
+    const lines = teamLines.get(team) ?? new Map<string, LineAccumulator>();
+    teamLines.set(team, lines);
+    const key = lineKey(provider, service, model);
+    let line = lines.get(key);
+    if (!line) lines.set(key, (line = { provider, service, model, cost: ZERO, costByType: new Map(), tokens: NO_TOKENS, requests: 0, estimated: false }));
+    return line;
+  };
 
   for (const record of records) {
     const cost = parseAmount(record[basis], `record ${record.id} ${basis}`);
     estimated ||= record.estimated;
     providerTotals.add(record.provider, cost);
-    const allocation = allocate(record);
+    const allocation: Allocation = allocate(record);
     if (allocation.kind === 'team') {
       const team = allocation.team;
       teamTotals.add(team, cost);
       getOrCreate(teamProviders, team).add(record.provider, cost);
       getOrCreate(teamServices, team).add(`${record.provider}\u0000${record.serviceName}`, cost);
+      const line = lineOf(team, record.provider, record.serviceName, record.model);
+      line.cost = line.cost.plus(cost);
+      const type = record.tokenType ?? 'other';
+      line.costByType.set(type, (line.costByType.get(type) ?? ZERO).plus(cost));
+      line.estimated ||= record.estimated;
     } else {
       unallocated = unallocated.plus(cost);
       const tagValue = record.tags[config.allocation.awsTagKey] ?? null;
       const key = JSON.stringify([record.provider, record.subAccountId, record.serviceName, tagValue]);
       unallocatedBySource.add(key, cost);
       sourceInfo.set(key, { provider: record.provider, account: record.subAccountId, service: record.serviceName, tagValue });
+      if (record.provider === 'openai' || record.provider === 'anthropic') {
+        const kind = record.provider === 'openai' ? 'project' : 'workspace';
+        const id = record.subAccountId ?? (kind === 'workspace' ? DEFAULT_WORKSPACE : '(none)');
+        const k = `${record.provider}|${id}`;
+        const entry = unmapped.get(k) ?? { entry: { provider: record.provider, kind, id }, keys: new Set<string>(), cost: ZERO };
+        if (record.apiKeyId) entry.keys.add(record.apiKeyId);
+        entry.cost = entry.cost.plus(cost);
+        unmapped.set(k, entry);
+      }
     }
+  }
+
+  for (const u of usage) {
+    const allocation = allocate(u);
+    if (allocation.kind !== 'team') continue;
+    const line = lineOf(allocation.team, u.provider, u.serviceName, lineModelOf(u));
+    line.tokens = addTokens(line.tokens, u.tokens);
+    line.requests += u.requests;
   }
 
   const total = roundCents(sum(providerTotals.map.values()));
@@ -151,6 +277,7 @@ export function buildChargeback(records: readonly CostRecord[], config: Costline
       budgetUsedPercent: budget === null ? null : Number(teamTotal.div(budget).times(100).round(1)),
       byProvider,
       byService,
+      lines: finishLines(teamLines.get(team.id), teamTotal),
     };
   });
 
@@ -164,10 +291,52 @@ export function buildChargeback(records: readonly CostRecord[], config: Costline
     providers,
     teams,
     unallocatedSources: topSources(unallocatedBySource.map, sourceInfo, unallocatedRounded),
+    unmappedModelSpend: [...unmapped.values()]
+      .map(({ entry, keys, cost }) => ({ ...entry, apiKeys: [...keys].sort(), cost: formatCents(cost) }))
+      .sort((a, b) => Number(b.cost) - Number(a.cost) || a.id.localeCompare(b.id)),
+    unpriced: reconciliation.unpriced,
+    estimateGaps: reconciliation.gaps,
     costBasis: basis,
     estimated,
     recordCount: records.length,
   };
+}
+
+/**
+ * The model a usage record's tokens are reported under: the model itself for model providers and
+ * Bedrock Marketplace services; none for first-party Amazon Bedrock, whose cost is per service.
+ */
+function lineModelOf(u: UsageRecord): string | null {
+  return u.provider === 'aws' && u.serviceName === 'Amazon Bedrock' ? null : u.model;
+}
+
+function finishLines(lines: Map<string, LineAccumulator> | undefined, teamTotal: Decimal): ChargebackLine[] {
+  const all = [...(lines?.values() ?? [])];
+  const cents = splitToCents(
+    all.map((l) => l.cost),
+    teamTotal,
+  );
+  return all
+    .map((l, i): ChargebackLine => {
+      const tokens = { input: l.tokens.input, cachedInput: l.tokens.cachedInput, cacheWrite: l.tokens.cacheWrite5m + l.tokens.cacheWrite1h, output: l.tokens.output };
+      const allTokens = tokens.input + tokens.cachedInput + tokens.cacheWrite + tokens.output;
+      return {
+        provider: l.provider,
+        service: l.service,
+        model: l.model,
+        cost: cents[i]!.toFixed(2),
+        tokens,
+        requests: l.requests,
+        unitCosts: {
+          inputPerMillion: unitCost(l.costByType.get('input'), tokens.input, 1_000_000),
+          outputPerMillion: unitCost(l.costByType.get('output'), tokens.output, 1_000_000),
+          perMillionTokens: unitCost(l.cost, allTokens, 1_000_000),
+          perThousandRequests: unitCost(l.cost, l.requests, 1000),
+        },
+        estimated: l.estimated,
+      };
+    })
+    .sort((a, b) => Number(b.cost) - Number(a.cost) || a.service.localeCompare(b.service) || (a.model ?? '').localeCompare(b.model ?? ''));
 }
 
 function getOrCreate(map: Map<string, Totals>, key: string): Totals {

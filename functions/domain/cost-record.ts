@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 
-/** Who sold the service. Model providers join in later issues. */
-export type Provider = 'aws';
+/** Who sold the service: AWS (Bedrock included) or a model provider billed by the token. */
+export type Provider = 'aws' | 'openai' | 'anthropic';
+
+/** The token types costline tracks; disjoint, so they add up to all tokens. */
+export type TokenType = 'input' | 'cachedInput' | 'cacheWrite' | 'output';
+
+/**
+ * Where a record's cost comes from: the provider's bill, or costline's estimate from usage and the price
+ * book (made only for provider-days the bill does not cover yet, and superseded once it does).
+ */
+export type CostOrigin = 'billed' | 'usage-estimate';
 
 /**
  * One normalized cost record: one day of one billing slice from one source, named after the FOCUS
@@ -18,7 +27,10 @@ export interface CostRecord {
   providerName: string;
   /** FOCUS BillingAccountId: the account that receives the invoice. */
   billingAccountId: string;
-  /** FOCUS SubAccountId: the linked account, when the source reported it. */
+  /**
+   * FOCUS SubAccountId: the AWS linked account, the OpenAI project, or the Anthropic workspace (null is the
+   * default workspace), when the source reported it.
+   */
   subAccountId: string | null;
   /** FOCUS SubAccountName. */
   subAccountName: string | null;
@@ -26,8 +38,16 @@ export interface CostRecord {
   serviceName: string;
   /** FOCUS ServiceCategory, e.g. `Databases`. */
   serviceCategory: string;
-  /** x_UsageType: the provider's usage type, when grouped by it. */
+  /** x_UsageType: the provider's usage type or line item (`gpt-4o-2024-08-06, input`), when grouped by it. */
   usageType: string | null;
+  /** x_Model: the model the cost is for, when known. */
+  model: string | null;
+  /** x_ApiKeyId: the provider API key, when the source reports it. */
+  apiKeyId: string | null;
+  /** x_TokenType: which tokens a model cost line is for, when it is for one kind. */
+  tokenType: TokenType | null;
+  /** x_CostOrigin. */
+  costOrigin: CostOrigin;
   /** FOCUS ChargePeriodStart: UTC day, inclusive. */
   chargePeriodStart: string;
   /** FOCUS ChargePeriodEnd: the next UTC day, exclusive. */
@@ -52,7 +72,7 @@ export interface CostRecord {
 export type RecordIdentity = Pick<
   CostRecord,
   'source' | 'provider' | 'billingAccountId' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'chargePeriodStart'
->;
+> & { apiKeyId?: string | null; model?: string | null };
 
 /** Derives a record's id from its identity: stable across runs, machines and restatements. */
 export function recordId(identity: RecordIdentity): string {
@@ -66,6 +86,9 @@ export function recordId(identity: RecordIdentity): string {
     identity.usageType,
     tags,
     identity.chargePeriodStart,
+    // Appended only when present, as tagged pairs, so ids of records without them never change.
+    ...(identity.apiKeyId != null ? [['apiKey', identity.apiKeyId]] : []),
+    ...(identity.model != null ? [['model', identity.model]] : []),
   ]);
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -14,6 +14,7 @@ export function expectBooksBalance(cb: Chargeback): void {
   for (const t of cb.teams) {
     expect(sum(t.byService.map((s) => new Big(s.cost))).toFixed(2)).toBe(t.total);
     expect(sum(Object.values(t.byProvider).map((v) => new Big(v))).toFixed(2)).toBe(t.total);
+    expect(sum(t.lines.map((l) => new Big(l.cost))).toFixed(2)).toBe(t.total);
   }
   expect(sum(cb.unallocatedSources.map((s) => new Big(s.cost))).toFixed(2)).toBe(cb.unallocated);
 }

@@ -141,8 +141,22 @@ function toRecord(
     billingCurrency: 'USD',
     consumedQuantity: null,
     consumedUnit: null,
+    model: bedrockModelOf(service),
+    apiKeyId: null,
+    tokenType: null,
+    costOrigin: 'billed',
     estimated,
   };
+}
+
+const MARKETPLACE_BEDROCK = / \(Amazon Bedrock Edition\)$/;
+
+/**
+ * The model of a Bedrock Marketplace service (`Claude Sonnet 4.5 (Amazon Bedrock Edition)` → `Claude Sonnet 4.5`).
+ * First-party `Amazon Bedrock` bills several models under one service: its models come from usage types.
+ */
+export function bedrockModelOf(service: string): string | null {
+  return MARKETPLACE_BEDROCK.test(service) ? service.replace(MARKETPLACE_BEDROCK, '') : null;
 }
 
 /** Joins the tagged and untagged answers into complete days. */

@@ -1,0 +1,57 @@
+import type { Provider } from './cost-record';
+
+/**
+ * Tokens by type, disjoint so they add up: `input` is uncached input only (OpenAI's `input_tokens` less
+ * cached and cache-write tokens; Anthropic's `uncached_input_tokens`), `cachedInput` is cache reads,
+ * `cacheWrite5m`/`cacheWrite1h` are cache writes by lifetime (priced differently), `output` is output.
+ */
+export interface TokenCounts {
+  input: number;
+  cachedInput: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  output: number;
+}
+
+export const NO_TOKENS: TokenCounts = Object.freeze({ input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 });
+
+/**
+ * One day of one usage slice: tokens and requests, no money. Usage and billed cost arrive from different
+ * endpoints at different times; the chargeback puts tokens beside the dollars, and prices usage into an
+ * estimate only for days the bill does not cover yet. Field names follow {@link CostRecord}.
+ */
+export interface UsageRecord {
+  id: string;
+  source: string;
+  provider: Provider;
+  billingAccountId: string;
+  /** OpenAI project, Anthropic workspace (null: the default workspace), or AWS linked account. */
+  subAccountId: string | null;
+  apiKeyId: string | null;
+  serviceName: string;
+  /** Versioned model name as the provider reports it. */
+  model: string;
+  /** What was used: `completions`, `embeddings`, `messages`, or a Bedrock usage type. */
+  usageType: string;
+  /** `standard`, `batch`, `priority`, ... when reported. */
+  serviceTier: string | null;
+  chargePeriodStart: string;
+  chargePeriodEnd: string;
+  tokens: TokenCounts;
+  /** Model requests. */
+  requests: number;
+  /** Server-side tool calls billed per request (Anthropic web search). */
+  webSearchRequests: number;
+  tags: Record<string, string>;
+}
+
+/** Adds token counts. */
+export function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {
+  return {
+    input: a.input + b.input,
+    cachedInput: a.cachedInput + b.cachedInput,
+    cacheWrite5m: a.cacheWrite5m + b.cacheWrite5m,
+    cacheWrite1h: a.cacheWrite1h + b.cacheWrite1h,
+    output: a.output + b.output,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The local stand-in for the model providers' books: what the local OpenAI and Anthropic admin APIs sum
+ * and group to answer the usage and cost endpoints. Usage is per hour (the finest bucket costline asks
+ * for); billed cost is per day, as both providers bill. Amounts are decimal strings, never floats:
+ * OpenAI rows in dollars, Anthropic rows in cents, as each API reports them.
+ */
+
+/** One hour of one OpenAI (project, API key, model, endpoint) slice of usage. */
+export interface OpenAiUsageRow {
+  /** Start of the hour, ISO 8601 UTC, e.g. `2026-10-05T13:00:00Z`. */
+  hour: string;
+  endpoint: 'completions' | 'embeddings';
+  projectId: string;
+  apiKeyId: string | null;
+  userId: string | null;
+  /** Versioned model name as the API reports it, e.g. `gpt-4o-2024-08-06`. */
+  model: string;
+  batch: boolean;
+  /** All input tokens, including cached (completions semantics). */
+  inputTokens: number;
+  inputCachedTokens: number;
+  outputTokens: number;
+  numModelRequests: number;
+}
+
+/** One day of one OpenAI billed line. */
+export interface OpenAiCostRow {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  projectId: string | null;
+  apiKeyId: string | null;
+  /** e.g. `gpt-4o-2024-08-06, input`; the API does not specify the format. */
+  lineItem: string;
+  /** Dollars, decimal string (the API returns it as a JSON number). */
+  amountUsd: string;
+  quantity: number | null;
+  quantityUnit: string | null;
+}
+
+/** One hour of one Anthropic (workspace, API key, model, tier) slice of Messages usage. */
+export interface AnthropicUsageRow {
+  hour: string;
+  /** `null` is the default workspace. */
+  workspaceId: string | null;
+  apiKeyId: string | null;
+  model: string;
+  serviceTier: 'standard' | 'batch' | 'priority';
+  contextWindow: '0-200k' | '200k-1M';
+  inferenceGeo: 'global' | 'us' | 'not_available';
+  uncachedInputTokens: number;
+  cacheCreation5mTokens: number;
+  cacheCreation1hTokens: number;
+  cacheReadInputTokens: number;
+  outputTokens: number;
+  webSearchRequests: number;
+}
+
+/** One day of one Anthropic billed line, as `cost_report` grouped by workspace and description. */
+export interface AnthropicCostRow {
+  day: string;
+  workspaceId: string | null;
+  description: string;
+  costType: 'tokens' | 'web_search' | 'code_execution';
+  /** null for costs with no model (web search, code execution). */
+  model: string | null;
+  /** `uncached_input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_creation.ephemeral_5m_input_tokens`, `cache_creation.ephemeral_1h_input_tokens`, or null. */
+  tokenType: string | null;
+  serviceTier: 'standard' | 'batch' | null;
+  contextWindow: '0-200k' | '200k-1M' | null;
+  inferenceGeo: string | null;
+  /** Cents, decimal string: `"123.45"` is $1.2345. */
+  amountCents: string;
+}
+
+/** A fictional organisation's model-provider books. */
+export interface ProviderLedger {
+  openai: { usage: OpenAiUsageRow[]; costs: OpenAiCostRow[] };
+  anthropic: { usage: AnthropicUsageRow[]; costs: AnthropicCostRow[] };
+}
