@@ -32,7 +32,7 @@ export const handler = async (event: unknown): Promise<void> => {
   const parsed = eventSchema.parse(event ?? {});
   const window = 'from' in parsed ? { start: parsed.from, end: parsed.to } : undefined;
   try {
-    const result = await runDailyIngestion(deps, window);
+    const result = await runDailyIngestion(deps, window ? { window } : {});
     recordSuccesses(result.ingestion);
     logger.info('daily ingestion done', { ingestion: result.ingestion, alertsFired: result.evaluations.flatMap((e) => e.fired.map((a) => a.key)) });
   } catch (error) {

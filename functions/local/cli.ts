@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     let result: DailyRunResult | undefined;
     let failure: IngestionFailedError | undefined;
     try {
-      result = await runDailyIngestion(deps, window);
+      result = await runDailyIngestion(deps, window ? { window } : {});
     } catch (error) {
       if (!(error instanceof IngestionFailedError)) throw error;
       failure = error;

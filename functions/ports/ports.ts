@@ -6,31 +6,61 @@ import type { AlertMessage } from '../domain/budget-alerts';
 import type { Chargeback, TeamCharge } from '../domain/chargeback';
 import type { CostRecord, Provider } from '../domain/cost-record';
 import type { DayWindow } from '../domain/dates';
+import type { UsageRecord } from '../domain/usage-record';
 
 /** One day of a source's records, complete: storing it replaces whatever the source stored for that day. */
-export interface SourceDay {
+export interface SourceDay<R = CostRecord> {
   day: string;
-  records: CostRecord[];
+  records: R[];
   /** True while the provider calls the day's figures estimates. */
   estimated: boolean;
 }
 
 /** What one pull of a source returned. */
-export interface SourcePull {
-  /** Every day of the requested window, in order, each complete. */
-  days: SourceDay[];
-  /** Billable API requests made (Cost Explorer charges $0.01 per request and per page). */
+export interface SourcePull<R = CostRecord> {
+  /** Every day of the requested window, in order, each complete (today: complete so far). */
+  days: SourceDay<R>[];
+  /** API requests made (Cost Explorer charges $0.01 per request and per page). */
   requests: number;
 }
 
-/** A billing source: Cost Explorer now, model providers later. */
+/** The moment of a pull and the time it must end by. */
+export interface PullContext {
+  now: Date;
+  /** Epoch ms after which no request starts (the Lambda's remaining time, less a margin). */
+  deadline?: number;
+}
+
+/** A source of billed cost: Cost Explorer, the OpenAI costs API, the Anthropic cost report. */
 export interface BillingSource {
+  readonly kind: 'cost';
   /** Stable id, part of every record's identity and of the replacement scope. */
   readonly id: string;
   readonly provider: Provider;
   /** Pulls every day of `window`; throws without side effects on bad input. */
-  pull(window: DayWindow): Promise<SourcePull>;
+  pull(window: DayWindow, context: PullContext): Promise<SourcePull<CostRecord>>;
 }
+
+/** A source of model usage (tokens, requests): the OpenAI usage API, the Anthropic usage report, Bedrock usage types. */
+export interface UsageSource {
+  readonly kind: 'usage';
+  readonly id: string;
+  readonly provider: Provider;
+  /** Pulls every day of `window` (today included when the window reaches it, as far as it has happened). */
+  pull(window: DayWindow, context: PullContext): Promise<SourcePull<UsageRecord>>;
+}
+
+/** Any source. */
+export type Source = BillingSource | UsageSource;
+
+/** Stores usage records, partitioned by month, replaced per source and day like cost records. */
+export interface UsageRecordStore {
+  replaceDays(source: string, days: readonly SourceDay<UsageRecord>[]): Promise<ReplaceStats>;
+  listMonth(month: string): Promise<UsageRecord[]>;
+}
+
+/** Reads a secret (an admin key); implementations cache and never log it. */
+export type SecretReader = () => Promise<string>;
 
 /** What a replacement changed. Writing the same data twice reports only `unchanged`. */
 export interface ReplaceStats {
@@ -42,7 +72,7 @@ export interface ReplaceStats {
 /** Stores normalized records, partitioned by month. */
 export interface CostRecordStore {
   /** Makes each day's stored records for `source` exactly `day.records`: upserts by id, deletes the rest. */
-  replaceDays(source: string, days: readonly SourceDay[]): Promise<ReplaceStats>;
+  replaceDays(source: string, days: readonly SourceDay<CostRecord>[]): Promise<ReplaceStats>;
   /** Every record of a month, all sources. */
   listMonth(month: string): Promise<CostRecord[]>;
 }

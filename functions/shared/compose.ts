@@ -2,7 +2,7 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoCostRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
+import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
 import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
 import type { CostlineConfig } from '../config/config-schema';
@@ -62,6 +62,7 @@ export function buildSources(config: CostlineConfig, clients: AwsClients): Billi
 export function buildStores(clients: AwsClients, tableName: string) {
   return {
     records: new DynamoCostRecordStore(clients.dynamo, tableName),
+    usage: new DynamoUsageRecordStore(clients.dynamo, tableName),
     state: new DynamoIngestionStateStore(clients.dynamo, tableName),
     chargebacks: new DynamoChargebackStore(clients.dynamo, tableName),
     ledger: new DynamoAlertLedger(clients.dynamo, tableName),

@@ -1,11 +1,13 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { addMonths, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/dates';
-import type { BillingSource, Clock, CostRecordStore, IngestionStateStore, Log, ReplaceStats } from '../ports/ports';
+import type { Provider } from '../domain/cost-record';
+import { addDays, addMonths, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/dates';
+import type { Clock, CostRecordStore, IngestionStateStore, Log, ReplaceStats, Source, UsageRecordStore } from '../ports/ports';
 
 /** What ingestion needs. */
 export interface IngestDeps {
-  sources: BillingSource[];
+  sources: Source[];
   records: CostRecordStore;
+  usage: UsageRecordStore;
   state: IngestionStateStore;
   clock: Clock;
   config: CostlineConfig;
@@ -42,12 +44,27 @@ export class IngestionFailedError extends Error {
  * whole previous month, because bills are restated after the month ends. One window, so Cost Explorer
  * sees one pair of queries per run.
  */
-export function planWindow(today: string, previousMonthSettled: boolean, config: CostlineConfig): DayWindow | null {
+export function planWindow(today: string, previousMonthSettled: boolean, previousMonthUntilDay: number, includeToday = false): DayWindow | null {
   const thisMonth = monthOf(today);
   const dayOfMonth = Number(today.slice(8, 10));
-  const includePrevious = !previousMonthSettled || dayOfMonth <= config.sources.aws.previousMonthUntilDay;
+  const includePrevious = !previousMonthSettled || dayOfMonth <= previousMonthUntilDay;
   const start = includePrevious ? monthStart(addMonths(thisMonth, -1)) : monthStart(thisMonth);
-  return start < today ? { start, end: today } : null;
+  const end = includeToday ? addDays(today, 1) : today;
+  return start < end ? { start, end } : null;
+}
+
+/** How long after a month ends its bill may still move, per provider (`sources.<provider>.previousMonthUntilDay`). */
+export function previousMonthUntilDayOf(provider: Provider, config: CostlineConfig): number {
+  return config.sources[provider].previousMonthUntilDay;
+}
+
+/** What to pull: an explicit window (backfill, hourly usage), and which kinds of source. */
+export interface IngestOptions {
+  window?: DayWindow;
+  /** Default: every source. The hourly job pulls only usage. */
+  kinds?: ReadonlyArray<Source['kind']>;
+  /** Epoch ms after which no request starts. */
+  deadline?: number;
 }
 
 /**
@@ -56,29 +73,34 @@ export function planWindow(today: string, previousMonthSettled: boolean, config:
  * {@link IngestionFailedError} at the end so the scheduler's retries, DLQ and alarms see it.
  * @param window explicit days to pull (a backfill); default: {@link planWindow}
  */
-export async function ingestBilling(deps: IngestDeps, window?: DayWindow): Promise<IngestSummary> {
-  const today = toDay(deps.clock.now());
+export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {}): Promise<IngestSummary> {
+  const now = deps.clock.now();
+  const today = toDay(now);
   const outcomes: SourceOutcome[] = [];
-  for (const source of deps.sources) {
-    let pullWindow: DayWindow | null = window ?? null;
+  for (const source of deps.sources.filter((s) => !options.kinds || options.kinds.includes(s.kind))) {
+    let pullWindow: DayWindow | null = options.window ?? null;
     try {
       if (!pullWindow) {
         const previous = await deps.state.getMonthState(source.id, addMonths(monthOf(today), -1));
-        pullWindow = planWindow(today, previous?.estimated === false, deps.config);
+        // Usage includes today (as far as it has happened): it is what the hourly estimates are made of.
+        pullWindow = planWindow(today, previous?.estimated === false, previousMonthUntilDayOf(source.provider, deps.config), source.kind === 'usage');
       }
       if (!pullWindow) {
         outcomes.push({ source: source.id, ok: true, window: { start: today, end: today }, days: 0, records: 0, requests: 0, estimatedMonths: [], stats: { written: 0, deleted: 0, unchanged: 0 } });
         continue;
       }
-      const pull = await source.pull(pullWindow);
-      const stats = await deps.records.replaceDays(source.id, pull.days);
+      const context = { now, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) };
+      const { pull, stats } =
+        source.kind === 'cost'
+          ? await source.pull(pullWindow, context).then(async (pull) => ({ pull, stats: await deps.records.replaceDays(source.id, pull.days) }))
+          : await source.pull(pullWindow, context).then(async (pull) => ({ pull, stats: await deps.usage.replaceDays(source.id, pull.days) }));
       const estimatedMonths: string[] = [];
       for (const month of monthsOf(pullWindow)) {
         const estimated = pull.days.some((d) => monthOf(d.day) === month && d.estimated);
         if (estimated) estimatedMonths.push(month);
         await deps.state.putMonthState({ source: source.id, month, estimated, lastPulledAt: deps.clock.now().toISOString() });
       }
-      const records = pull.days.reduce((n, d) => n + d.records.length, 0);
+      const records = pull.days.reduce((n: number, d) => n + d.records.length, 0);
       outcomes.push({ source: source.id, ok: true, window: pullWindow, days: pull.days.length, records, requests: pull.requests, estimatedMonths, stats });
     } catch (error) {
       deps.log.error('source ingestion failed; its stored data is unchanged', { source: source.id, window: pullWindow, error });

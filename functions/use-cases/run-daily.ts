@@ -1,6 +1,5 @@
-import { ingestBilling, IngestionFailedError, type IngestDeps, type IngestSummary } from './ingest-billing';
+import { ingestBilling, IngestionFailedError, type IngestDeps, type IngestOptions, type IngestSummary } from './ingest-billing';
 import { evaluateBudgetAlerts, type EvaluateDeps, type MonthEvaluation } from './evaluate-budget-alerts';
-import type { DayWindow } from '../domain/dates';
 
 /** The scheduled job: ingest, then evaluate budgets for every month the ingestion touched. */
 export interface DailyRunResult {
@@ -13,8 +12,8 @@ export interface DailyRunResult {
  * others' fresh data still deserves its alerts); then throws {@link IngestionFailedError} if any
  * source failed, carrying the result, so the run fails loudly.
  */
-export async function runDailyIngestion(deps: IngestDeps & EvaluateDeps, window?: DayWindow): Promise<DailyRunResult> {
-  const ingestion = await ingestBilling(deps, window);
+export async function runDailyIngestion(deps: IngestDeps & EvaluateDeps, options: IngestOptions = {}): Promise<DailyRunResult> {
+  const ingestion = await ingestBilling(deps, options);
   const evaluations = await evaluateBudgetAlerts(deps, ingestion.months);
   if (ingestion.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(ingestion);
   return { ingestion, evaluations };

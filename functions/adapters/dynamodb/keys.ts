@@ -4,6 +4,7 @@
  * | item | pk | sk | read as |
  * |---|---|---|---|
  * | cost record | `REC#<month>` | `<day>#<source>#<id>` | a month: Query pk; a source's day: Query pk + begins_with sk |
+ * | usage record | `USE#<month>` | `<day>#<source>#<id>` | as cost records |
  * | source month state | `SOURCE#<source>` | `MONTH#<month>` | GetItem |
  * | team month-to-date | `CHARGEBACK#<month>` | `TEAM#<team>` | GetItem (a team's month to date) |
  * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
@@ -19,10 +20,13 @@ export interface Key {
   sk: string;
 }
 
+/** Which family of day records: billed cost (`REC`) or usage (`USE`). */
+export type RecordKind = 'REC' | 'USE';
+
 export const keys = {
-  record: (source: string, day: string, id: string): Key => ({ pk: `REC#${monthOf(day)}`, sk: `${day}#${source}#${id}` }),
-  recordMonth: (month: string): string => `REC#${month}`,
-  recordDayPrefix: (source: string, day: string): Key => ({ pk: `REC#${monthOf(day)}`, sk: `${day}#${source}#` }),
+  record: (kind: RecordKind, source: string, day: string, id: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `${day}#${source}#${id}` }),
+  recordMonth: (kind: RecordKind, month: string): string => `${kind}#${month}`,
+  recordDayPrefix: (kind: RecordKind, source: string, day: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `${day}#${source}#` }),
   sourceMonth: (source: string, month: string): Key => ({ pk: `SOURCE#${source}`, sk: `MONTH#${month}` }),
   teamCharge: (month: string, team: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: `TEAM#${team}` }),
   chargebackSummary: (month: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: 'SUMMARY' }),

@@ -24,6 +24,7 @@ const MAX_PAGES = 500;
  * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
  */
 export class CostExplorerSource implements BillingSource {
+  readonly kind = 'cost' as const;
   readonly id = SOURCE_IDS.aws;
   readonly provider = 'aws' as const;
 
