@@ -99,6 +99,17 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expect(sns.messages[0]!.message).toContain('$85.34 of its $100.00 budget for 2026-10: 85.3%');
   });
 
+  it('loses no dollar tagged with an empty team value: it is unallocated, and the total matches the ledger', async () => {
+    book.lineItems.push(item('2026-10-03', { team: '' }, '7', { account: '111122223333' }), item('2026-10-03', { team: '' }, '2.5', { service: 'Amazon S3' }));
+    const { evaluations } = await runDailyIngestion(deps());
+    const october = evaluations.find((e) => e.month === '2026-10')!.chargeback;
+    // 124.615 + 9.50: the $7 in account 111122223333 goes to payments by rule, the $2.50 stays unallocated.
+    expect(october.total).toBe('134.12');
+    expect(october.teams[0]!.total).toBe('92.34');
+    expect(october.unallocated).toBe('11.78');
+    expectBooksBalance(october);
+  });
+
   it('changes nothing and alerts nobody when run again on the same data', async () => {
     await runDailyIngestion(deps());
     const published = sns.messages.length;

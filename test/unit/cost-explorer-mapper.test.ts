@@ -4,6 +4,7 @@ import {
   MalformedCostExplorerPageError,
   mapCostExplorerPages,
   mergeQueries,
+  UNRECONCILED_UNTAGGED,
   type MapperContext,
 } from '../../functions/sources/cost-explorer/cost-explorer-mapper';
 import { expectGolden, fixture } from '../support/fixtures';
@@ -35,7 +36,7 @@ describe('Cost Explorer queries', () => {
 
 describe('Cost Explorer mapper', () => {
   it('maps the recorded pages to the golden records', () => {
-    const days = mergeQueries(window, mapCostExplorerPages(taggedPages(), ctx('tagged')), mapCostExplorerPages(untaggedPages(), ctx('untagged')));
+    const days = mergeQueries(window, mapCostExplorerPages(taggedPages(), ctx('tagged')), mapCostExplorerPages(untaggedPages(), ctx('untagged')), ctx('tagged'));
     expectGolden('cost-explorer/records.golden.json', days);
   });
 
@@ -55,6 +56,22 @@ describe('Cost Explorer mapper', () => {
     const a = mapCostExplorerPages(taggedPages(), ctx('tagged'));
     const b = mapCostExplorerPages(taggedPages(), ctx('tagged'));
     expect([...b.days.values()].flatMap((d) => d.records.map((r) => r.id))).toEqual([...a.days.values()].flatMap((d) => d.records.map((r) => r.id)));
+  });
+
+  it('keeps untagged dollars the untagged query did not return as an explicit residual, so the total matches Cost Explorer', () => {
+    const [page] = untaggedPages() as [any];
+    // The untagged query lost the $11.20 of account 444455556666's EC2 on day 1 (say, a tag state neither filter caught).
+    page.ResultsByTime[0].Groups.splice(1, 1);
+    const days = mergeQueries(window, mapCostExplorerPages(taggedPages(), ctx('tagged')), mapCostExplorerPages([page], ctx('untagged')), ctx('tagged'));
+    const residuals = days.flatMap((d) => d.records.filter((r) => r.usageType === UNRECONCILED_UNTAGGED));
+    expect(residuals.map((r) => [r.chargePeriodStart, r.serviceName, r.billedCost, r.effectiveCost, r.subAccountId])).toEqual([
+      ['2026-10-01', 'Amazon Elastic Compute Cloud - Compute', '11.2', '10.8', null],
+    ]);
+  });
+
+  it('adds no residual when the untagged query matches the tagged query’s untagged groups', () => {
+    const days = mergeQueries(window, mapCostExplorerPages(taggedPages(), ctx('tagged')), mapCostExplorerPages(untaggedPages(), ctx('untagged')), ctx('tagged'));
+    expect(days.flatMap((d) => d.records).some((r) => r.usageType === UNRECONCILED_UNTAGGED)).toBe(false);
   });
 
   it('rejects a page whose amount is not a decimal, naming the page and the field', () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { recordId, serviceCategoryOf, type CostRecord } from '../../domain/cost-record';
 import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
-import { canonical, parseAmount } from '../../domain/money';
+import Big from 'big.js';
+import { canonical, parseAmount, ZERO, type Decimal } from '../../domain/money';
 import { describeIssues } from '../../shared/zod-issues';
 import type { SourceDay } from '../../ports/ports';
 import type { MetricPair, QueryKind } from './cost-explorer-queries';
@@ -41,6 +42,8 @@ export interface MapperContext {
 /** One query's answer, day by day. */
 export interface MappedQuery {
   days: Map<string, { records: CostRecord[]; estimated: boolean }>;
+  /** Tagged query only: the `team$` groups (untagged spend) per day and service, as a control total. */
+  untaggedControl: Map<string, Map<string, { billed: Decimal; effective: Decimal }>>;
 }
 
 /**
@@ -51,6 +54,7 @@ export interface MappedQuery {
  */
 export function mapCostExplorerPages(pages: readonly unknown[], ctx: MapperContext): MappedQuery {
   const days = new Map<string, { records: CostRecord[]; estimated: boolean }>();
+  const untaggedControl = new Map<string, Map<string, { billed: Decimal; effective: Decimal }>>();
   const seen = new Set<string>();
   pages.forEach((raw, pageIndex) => {
     const where = `Cost Explorer ${ctx.kind} query, page ${pageIndex + 1}`;
@@ -68,7 +72,15 @@ export function mapCostExplorerPages(pages: readonly unknown[], ctx: MapperConte
       days.set(start, entry);
       result.Groups.forEach((group, g) => {
         const at = `${where}: ResultsByTime[${r}].Groups[${g}]`;
-        const record = toRecord(group.Keys as [string, string], group.Metrics, start, result.Estimated, accountNames, ctx, at);
+        const mapped = toRecord(group.Keys as [string, string], group.Metrics, start, result.Estimated, accountNames, ctx, at);
+        if ('untagged' in mapped) {
+          const perService = untaggedControl.get(start) ?? new Map<string, { billed: Decimal; effective: Decimal }>();
+          const prior = perService.get(mapped.service) ?? { billed: ZERO, effective: ZERO };
+          perService.set(mapped.service, { billed: prior.billed.plus(mapped.billed), effective: prior.effective.plus(mapped.effective) });
+          untaggedControl.set(start, perService);
+          return;
+        }
+        const record = mapped.record;
         if (!record) return;
         if (seen.has(record.id)) throw new MalformedCostExplorerPageError(`${at}: group ${JSON.stringify(group.Keys)} appears twice for ${start}`);
         seen.add(record.id);
@@ -82,7 +94,7 @@ export function mapCostExplorerPages(pages: readonly unknown[], ctx: MapperConte
       `Cost Explorer ${ctx.kind} query for ${ctx.window.start}..${ctx.window.end} (end exclusive) returned no result for ${missing.join(', ')}`,
     );
   }
-  return { days };
+  return { days, untaggedControl };
 }
 
 function toRecord(
@@ -93,7 +105,7 @@ function toRecord(
   accountNames: Map<string, string | null>,
   ctx: MapperContext,
   at: string,
-): CostRecord | null {
+): { record: CostRecord | null } | { untagged: true; service: string; billed: Decimal; effective: Decimal } {
   const amount = (metric: string) => {
     const value = metrics[metric];
     if (!value) throw new MalformedCostExplorerPageError(`${at}.Metrics: missing ${metric}`);
@@ -113,19 +125,34 @@ function toRecord(
     const dollar = first.indexOf('$');
     if (dollar < 0) throw new MalformedCostExplorerPageError(`${at}.Keys[0]: expected "<tagKey>$<value>", got "${first}"`);
     const value = first.slice(dollar + 1);
-    if (value === '') return null;
+    if (value === '') return { untagged: true, service, billed, effective };
     tags = { [ctx.tagKey]: value };
   } else {
     subAccountId = first;
   }
-  if (billed.eq(0) && effective.eq(0)) return null;
+  if (billed.eq(0) && effective.eq(0)) return { record: null };
+  return { record: costRecord(ctx, start, service, tags, subAccountId, subAccountId === null ? null : (accountNames.get(subAccountId) ?? null), null, billed, effective, estimated) };
+}
+
+function costRecord(
+  ctx: Pick<MapperContext, 'source' | 'billingAccountId'>,
+  start: string,
+  service: string,
+  tags: Record<string, string>,
+  subAccountId: string | null,
+  subAccountName: string | null,
+  usageType: string | null,
+  billed: Decimal,
+  effective: Decimal,
+  estimated: boolean,
+): CostRecord {
   const identity = {
     source: ctx.source,
     provider: 'aws' as const,
     billingAccountId: ctx.billingAccountId,
     subAccountId,
     serviceName: service,
-    usageType: null,
+    usageType,
     tags,
     chargePeriodStart: start,
   };
@@ -133,7 +160,7 @@ function toRecord(
     id: recordId(identity),
     ...identity,
     providerName: 'AWS',
-    subAccountName: subAccountId === null ? null : (accountNames.get(subAccountId) ?? null),
+    subAccountName,
     serviceCategory: serviceCategoryOf(service),
     chargePeriodEnd: addDays(start, 1),
     billedCost: canonical(billed),
@@ -159,10 +186,36 @@ export function bedrockModelOf(service: string): string | null {
   return MARKETPLACE_BEDROCK.test(service) ? service.replace(MARKETPLACE_BEDROCK, '') : null;
 }
 
-/** Joins the tagged and untagged answers into complete days. */
-export function mergeQueries(window: DayWindow, ...queries: MappedQuery[]): SourceDay[] {
+/** Differences below this are rounding between two groupings of the same line items, not money. */
+const CONTROL_TOLERANCE = new Big('0.000001');
+
+/** `usageType` of a residual record: untagged dollars the untagged query did not return by account. */
+export const UNRECONCILED_UNTAGGED = '(untagged, account not reported)';
+
+/**
+ * Joins the tagged and untagged answers into complete days, and checks the untagged query against the
+ * tagged query's `team$` groups per day and service. Both cover the same dollars; should they ever
+ * differ (a tag state neither filter caught), the difference is kept as an explicit unallocated
+ * residual record, so the ingested total always equals Cost Explorer's total and no dollar is lost.
+ */
+export function mergeQueries(window: DayWindow, tagged: MappedQuery, untagged: MappedQuery, ctx: Pick<MapperContext, 'source' | 'billingAccountId'>): SourceDay[] {
   return daysOf(window).map((d) => {
-    const parts = queries.map((q) => q.days.get(d)!);
-    return { day: d, records: parts.flatMap((p) => p.records), estimated: parts.some((p) => p.estimated) };
+    const parts = [tagged.days.get(d)!, untagged.days.get(d)!];
+    const records = parts.flatMap((p) => p.records);
+    const estimated = parts.some((p) => p.estimated);
+    const byService = new Map<string, { billed: Decimal; effective: Decimal }>();
+    for (const r of untagged.days.get(d)!.records) {
+      const prior = byService.get(r.serviceName) ?? { billed: ZERO, effective: ZERO };
+      byService.set(r.serviceName, { billed: prior.billed.plus(r.billedCost), effective: prior.effective.plus(r.effectiveCost) });
+    }
+    for (const [service, control] of tagged.untaggedControl.get(d) ?? new Map()) {
+      const got = byService.get(service) ?? { billed: ZERO, effective: ZERO };
+      const billed = control.billed.minus(got.billed);
+      const effective = control.effective.minus(got.effective);
+      if (billed.abs().gt(CONTROL_TOLERANCE) || effective.abs().gt(CONTROL_TOLERANCE)) {
+        records.push(costRecord(ctx, d, service, {}, null, null, UNRECONCILED_UNTAGGED, billed, effective, estimated));
+      }
+    }
+    return { day: d, records, estimated };
   });
 }

@@ -5,10 +5,11 @@ import type { DayWindow } from '../../domain/dates';
  * The two daily queries. Cost Explorer allows two GroupBy keys and charges $0.01 per request and per
  * page, so every dollar is reached with two queries over the whole window (not one per day):
  * - `tagged`: GroupBy TAG <team key> + SERVICE. Its groups with a tag value carry team and service.
- * - `untagged`: Filter TAG <team key> ABSENT, GroupBy LINKED_ACCOUNT + SERVICE. The untagged dollars,
- *   with the account that rules can allocate by.
- * The tagged query's `team$` (empty value) groups are the same dollars as the untagged query's and are
- * skipped, so nothing is counted twice. A run of two months is 2 requests plus one per extra page.
+ * - `untagged`: Filter TAG <team key> ABSENT or equal to "", GroupBy LINKED_ACCOUNT + SERVICE. The
+ *   untagged dollars (no tag key, or an empty value), with the account that rules can allocate by.
+ * The tagged query's `team$` groups are the same dollars as the untagged query's, so they are not
+ * recorded twice; they serve as a control total instead (see `mergeQueries`). A run of two months is
+ * 2 requests plus one per extra page.
  */
 export type QueryKind = 'tagged' | 'untagged';
 
@@ -31,7 +32,7 @@ export interface CostAndUsageRequest {
   Granularity: 'DAILY';
   Metrics: string[];
   GroupBy: { Type: 'TAG' | 'DIMENSION'; Key: string }[];
-  Filter?: { Tags: { Key: string; MatchOptions: ['ABSENT'] } };
+  Filter?: { Or: [{ Tags: { Key: string; MatchOptions: ['ABSENT'] } }, { Tags: { Key: string; Values: ['']; MatchOptions: ['EQUALS'] } }] };
   NextPageToken?: string;
 }
 
@@ -47,6 +48,8 @@ export function buildQuery(kind: QueryKind, window: DayWindow, tagKey: string, m
     : {
         ...base,
         GroupBy: [{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }, { Type: 'DIMENSION', Key: 'SERVICE' }],
-        Filter: { Tags: { Key: tagKey, MatchOptions: ['ABSENT'] } },
+        // ABSENT alone misses resources tagged with an empty value, which the tagged query reports as
+        // `team$` like untagged ones: both together are exactly the tagged query's `team$` set.
+        Filter: { Or: [{ Tags: { Key: tagKey, MatchOptions: ['ABSENT'] } }, { Tags: { Key: tagKey, Values: [''], MatchOptions: ['EQUALS'] } }] },
       };
 }

@@ -53,6 +53,6 @@ export class CostExplorerSource implements BillingSource {
     };
     const tagged = await run('tagged');
     const untagged = await run('untagged');
-    return { days: mergeQueries(window, tagged, untagged), requests };
+    return { days: mergeQueries(window, tagged, untagged, { source: this.id, billingAccountId: this.options.billingAccountId }), requests };
   }
 }
