@@ -102,16 +102,22 @@ export interface ChargebackStore {
 export interface SentAlert extends AlertMessage {
   firedAt: string;
   /**
-   * `published` went to the topic; `superseded` was reached in the same run as a higher threshold and
+   * `pending`: claimed, being published (a run that died here leaves it for the next run to send);
+   * `published`: accepted by the topic; `superseded`: reached in the same run as a higher threshold and
    * recorded without a message of its own.
    */
-  delivery: 'published' | 'superseded';
+  delivery: 'pending' | 'published' | 'superseded';
 }
 
 /** Records which alerts fired, so each fires once however often evaluation runs. */
 export interface AlertLedger {
-  /** Records the alert if it has not fired yet (a conditional write); false if it already had. */
-  claim(alert: SentAlert): Promise<boolean>;
+  /**
+   * Records the alert if it has not fired yet, or takes over a claim left `pending` since before
+   * `stalePendingBefore` by a run that died (a conditional write); false otherwise.
+   */
+  claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean>;
+  /** Marks a claimed alert as accepted by the topic. */
+  markPublished(alert: SentAlert): Promise<void>;
   /** Forgets a claim whose message could not be published, so the next run tries again. */
   release(month: string, key: string): Promise<void>;
   /** Every alert recorded for a month, in key order. */

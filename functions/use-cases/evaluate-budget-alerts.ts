@@ -23,12 +23,17 @@ export interface MonthEvaluation {
   fired: SentAlert[];
 }
 
+/** A claim still `pending` after this long belongs to a run that died (Lambda timeouts are 5 minutes). */
+export const STALE_PENDING_MS = 15 * 60_000;
+
 /**
  * Recomputes each month's chargeback from its records, stores it (a team's month to date is then one
  * read), and publishes budget-threshold alerts. Each (team, month, threshold) fires once: a conditional
- * write claims it first. When a run finds several thresholds newly reached at once (say 50, 80 and 100
- * on the first run of a month), all are recorded but only the highest is sent: one message, not three.
- * If publishing fails, the claim is released so the next run tries again, and the error is re-thrown.
+ * write claims it as `pending` first, and it is marked `published` once the topic accepts it. When a
+ * run finds several thresholds newly reached at once (say 50, 80 and 100 on the first run of a month),
+ * all are recorded but only the highest is sent: one message, not three. If publishing fails, the claim
+ * is released and the error re-thrown; if the run dies in between, the next run past
+ * {@link STALE_PENDING_MS} sends it. So an alert may, rarely, arrive twice; it is never lost.
  */
 export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly string[]): Promise<MonthEvaluation[]> {
   const now = deps.clock.now();
@@ -42,20 +47,22 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
       const claimed: SentAlert[] = [];
       // Highest first: the first new claim is the one to send; lower ones reached in the same run are
       // recorded as superseded so they never fire later.
+      const stale = new Date(now.getTime() - STALE_PENDING_MS).toISOString();
       for (const threshold of [...reached].reverse()) {
-        const delivery = claimed.length === 0 ? 'published' : 'superseded';
+        const delivery = claimed.length === 0 ? 'pending' : 'superseded';
         const alert: SentAlert = { ...thresholdAlertMessage(chargeback, team, threshold), firedAt: now.toISOString(), delivery };
-        if (await deps.ledger.claim(alert)) claimed.push(alert);
+        if (await deps.ledger.claim(alert, stale)) claimed.push(alert);
       }
       const highest = claimed[0];
-      if (!highest) continue;
+      if (!highest || highest.delivery !== 'pending') continue;
       try {
         await deps.alerts.publish({ subject: highest.subject, body: highest.body, attributes: highest.attributes });
       } catch (error) {
         await Promise.all(claimed.map((a) => deps.ledger.release(month, a.key)));
         throw error;
       }
-      fired.push(highest);
+      await deps.ledger.markPublished(highest);
+      fired.push({ ...highest, delivery: 'published' });
       deps.log.info('budget alert published', { month, team: team.team, threshold: highest.attributes.threshold, also: claimed.length - 1 });
     }
     results.push({ month, chargeback, fired });

@@ -177,6 +177,26 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expect(await deps().records.listMonth('2026-10')).toEqual(before);
   });
 
+  it('sends an alert a dead run left pending, once the claim is stale', async () => {
+    // Prepare: a run claimed payments' 80% alert and died before publishing.
+    const d = deps();
+    await d.ledger.claim({ key: 'threshold#team:payments#80', month: '2026-10', subject: 's', body: 'b', attributes: { team: 'payments', kind: 'threshold', severity: 'warning' }, firedAt: now.toISOString(), delivery: 'pending' }, '2000-01-01');
+    await d.ledger.claim({ key: 'threshold#team:payments#50', month: '2026-10', subject: 's', body: 'b', attributes: { team: 'payments', kind: 'threshold', severity: 'info' }, firedAt: now.toISOString(), delivery: 'superseded' }, '2000-01-01');
+    // Act: a run five minutes later leaves it alone (the first run may still be publishing) ...
+    now = new Date(now.getTime() + 5 * 60_000);
+    await runDailyIngestion(deps());
+    expect(sns.messages.map((m) => m.attributes.team?.value)).toEqual(['search']);
+    // ... one twenty minutes later sends it.
+    now = new Date(now.getTime() + 15 * 60_000);
+    await runDailyIngestion(deps());
+    expect(sns.messages.map((m) => `${m.attributes.team?.value}:${m.attributes.threshold?.value}`)).toEqual(['search:50', 'payments:80']);
+    expect((await deps().ledger.listMonth('2026-10')).map((a) => `${a.key}:${a.delivery}`)).toEqual([
+      'threshold#team:payments#50:superseded',
+      'threshold#team:payments#80:published',
+      'threshold#team:search#50:published',
+    ]);
+  });
+
   it('releases the alert claim when publishing fails, so the next run sends it', async () => {
     sns.failNext(5, { status: 500, code: 'InternalError', message: 'boom' });
     await expect(runDailyIngestion(deps())).rejects.toThrow();

@@ -75,7 +75,7 @@ describe('state, chargeback and alert stores against dynalite', () => {
     expect(await chargebacks.getTeamCharge('2026-10', 'nobody')).toBeUndefined();
   });
 
-  it('claims an alert once, and again only after a release', async () => {
+  it('claims an alert once, and again only after a release or once a pending claim is stale', async () => {
     const ledger = new DynamoAlertLedger(aws.clients.dynamo, aws.tableName);
     const alert = {
       key: 'threshold#team:search#80',
@@ -83,13 +83,19 @@ describe('state, chargeback and alert stores against dynalite', () => {
       subject: 's',
       body: 'b',
       attributes: { team: 'search', kind: 'threshold', severity: 'warning' as const },
-      delivery: 'published' as const,
       firedAt: '2026-10-20T06:00:00.000Z',
+      delivery: 'pending' as const,
     };
-    expect(await ledger.claim(alert)).toBe(true);
-    expect(await ledger.claim({ ...alert, firedAt: 'later' })).toBe(false);
+    const notStale = '2026-10-20T05:00:00.000Z';
+    expect(await ledger.claim(alert, notStale)).toBe(true);
+    expect(await ledger.claim({ ...alert, firedAt: '2026-10-20T06:01:00.000Z' }, notStale)).toBe(false);
     expect(await ledger.listMonth('2026-10')).toEqual([alert]);
     await ledger.release('2026-10', alert.key);
-    expect(await ledger.claim(alert)).toBe(true);
+    expect(await ledger.claim(alert, notStale)).toBe(true);
+    // A run that died left it pending: a later run takes it over once it is stale, not before.
+    expect(await ledger.claim({ ...alert, firedAt: '2026-10-20T06:20:00.000Z' }, '2026-10-20T06:05:00.000Z')).toBe(true);
+    await ledger.markPublished(alert);
+    expect(await ledger.claim({ ...alert, firedAt: '2026-10-21T06:00:00.000Z' }, '2026-10-21T05:45:00.000Z')).toBe(false);
+    expect((await ledger.listMonth('2026-10'))[0]!.delivery).toBe('published');
   });
 });

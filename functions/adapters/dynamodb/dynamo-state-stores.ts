@@ -56,13 +56,14 @@ export class DynamoAlertLedger implements AlertLedger {
     private readonly table: string,
   ) {}
 
-  async claim(alert: SentAlert): Promise<boolean> {
+  async claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...keys.alert(alert.month, alert.key), ...alert },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR (delivery = :pending AND firedAt < :stale)',
+          ExpressionAttributeValues: { ':pending': 'pending', ':stale': stalePendingBefore },
         }),
       );
       return true;
@@ -70,6 +71,10 @@ export class DynamoAlertLedger implements AlertLedger {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
+  }
+
+  async markPublished(alert: SentAlert): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.alert(alert.month, alert.key), ...alert, delivery: 'published' } }));
   }
 
   async release(month: string, key: string): Promise<void> {
