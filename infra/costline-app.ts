@@ -1,5 +1,6 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { configWarnings } from '../functions/config/config-schema';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../functions/config/load-config';
 import { CostlineStack } from './costline-stack';
 
@@ -28,6 +29,7 @@ export function buildCostlineApp(app: App = new App(), env: NodeJS.ProcessEnv = 
     configFile,
     description: 'costline: AWS billing ingest, per-team chargeback and budget alerts',
   });
+  for (const warning of configWarnings(config)) Annotations.of(stack).addWarningV2('costline:config', `${configFile}: ${warning}`);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -54,16 +54,22 @@ export class CostlineStack extends Stack {
       .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN')
       .grantCostExplorerRead();
 
+    // The day after ingestion stops re-pulling the previous month (previousMonthUntilDay, per source),
+    // at 08:00 UTC, after that morning's ingest: the bill has settled as far as costline waits for it.
+    const statementDay = Math.max(...(['aws', 'openai', 'anthropic'] as const).filter((p) => config.sources[p].enabled).map((p) => config.sources[p].previousMonthUntilDay), 1) + 1;
     this.statement = new ScheduledFunction(this, 'Statement', {
       ...common,
       entry: join(projectRoot, 'functions/statement/handler.ts'),
       description: 'Monthly chargeback statement per team',
-      // The 6th at 08:00 UTC: after the previous month's bill has settled (ingest keeps re-pulling it until day 5).
-      schedule: utcCron('0 8 6 * ? *'),
+      schedule: utcCron(`0 8 ${statementDay} * ? *`),
       timeout: Duration.minutes(2),
       memorySize: 512,
     })
-      .grantTableReadWrite(this.table.table, { indexNames: this.table.indexNames })
+      .grantTableReadWrite(this.table.table, {
+        indexNames: this.table.indexNames,
+        // The statement job reads a month (Query) and stores its chargeback (BatchWriteItem), nothing else.
+        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+      })
       .grantPublish(this.topics.statements, 'STATEMENTS_TOPIC_ARN');
 
     // One stale-data alarm per enabled source, on the id the source reports its metric under.

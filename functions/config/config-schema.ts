@@ -54,24 +54,26 @@ const ruleSchema = z.strictObject({ match: ruleMatchSchema, team: id });
 
 /** A model provider read through its admin API. */
 function modelProviderSchema(defaultSecret: string) {
-  return z.strictObject({
-    enabled: z.boolean({ error: 'expected true or false' }).default(false),
-    /** Secrets Manager secret (name or ARN) holding the admin key; created by you, read by the functions. */
-    adminKeySecret: nonEmpty.default(defaultSecret),
-    /** Organization id, recorded as FOCUS BillingAccountId. */
-    organizationId: nonEmpty.optional(),
-    previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
-  });
+  return z.strictObject(
+    {
+      enabled: z.boolean({ error: 'expected true or false' }).default(false),
+      /** Secrets Manager secret (name or ARN) holding the admin key; created by you, read by the functions. */
+      adminKeySecret: nonEmpty.default(defaultSecret),
+      /** Organization id, recorded as FOCUS BillingAccountId. */
+      organizationId: nonEmpty.optional(),
+      previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+    },
+    { error: 'expected an object' },
+  );
 }
 
 const configSchema = z
   .strictObject({
     currency: z.literal('USD', { error: 'expected "USD" (the only billing currency the sources report)' }),
     teams: z.array(teamSchema).min(1, { error: 'expected at least one team' }),
-    allocation: z.strictObject({
-      awsTagKey: nonEmpty.default('team'),
-      rules: z.array(ruleSchema).default([]),
-    }),
+    allocation: z
+      .strictObject({ awsTagKey: nonEmpty.default('team'), rules: z.array(ruleSchema).default([]) }, { error: 'expected an object' })
+      .prefault({}),
     alerts: z
       .strictObject({
         thresholds: z
@@ -82,18 +84,28 @@ const configSchema = z
       .default({ thresholds: [50, 80, 100] }),
     finance: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
     operations: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
-    sources: z.strictObject({
-      aws: z.strictObject({
-        enabled: z.boolean({ error: 'expected true or false' }).default(true),
-        costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
-        /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
-        previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
-        /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
-        billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
-      }),
-      openai: modelProviderSchema('costline/openai-admin-key').default({ enabled: false, adminKeySecret: 'costline/openai-admin-key', previousMonthUntilDay: 5 }),
-      anthropic: modelProviderSchema('costline/anthropic-admin-key').default({ enabled: false, adminKeySecret: 'costline/anthropic-admin-key', previousMonthUntilDay: 5 }),
-    }),
+    sources: z
+      .strictObject(
+        {
+          aws: z
+            .strictObject(
+              {
+                enabled: z.boolean({ error: 'expected true or false' }).default(true),
+                costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
+                /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
+                previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+                /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
+                billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+              },
+              { error: 'expected an object' },
+            )
+            .prefault({}),
+          openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
+          anthropic: modelProviderSchema('costline/anthropic-admin-key').prefault({}),
+        },
+        { error: 'expected an object' },
+      )
+      .prefault({}),
     /** The per-model price book used for hourly estimates; default: the one bundled with costline. */
     priceBook: nonEmpty.optional(),
   })
@@ -154,4 +166,23 @@ export function parseConfig(raw: unknown, source = 'config'): CostlineConfig {
   if (result.success) return result.data;
   const problems = describeIssues(result.error.issues);
   throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`, problems);
+}
+
+/**
+ * Rules that validate but cannot match what the sources report, as warnings (the config still loads):
+ * Cost Explorer records carry the team tag, service and (untagged spend) account, but no usage type
+ * and no other tags.
+ */
+export function configWarnings(config: CostlineConfig): string[] {
+  const warnings: string[] = [];
+  config.allocation.rules.forEach((rule, i) => {
+    const at = `allocation.rules[${i}].match`;
+    if (rule.match.provider === 'aws' && rule.match.usageType !== undefined) {
+      warnings.push(`${at}.usageType: AWS records carry no usage type (Cost Explorer is queried by tag and service), so this rule never matches AWS spend`);
+    }
+    if (rule.match.tag !== undefined && rule.match.tag.key !== config.allocation.awsTagKey) {
+      warnings.push(`${at}.tag: only the "${config.allocation.awsTagKey}" tag (allocation.awsTagKey) is read from Cost Explorer, so a rule on tag "${rule.match.tag.key}" never matches`);
+    }
+  });
+  return warnings;
 }

@@ -64,7 +64,7 @@ export function thresholdAlertMessage(chargeback: Chargeback, team: TeamCharge, 
     chargeback.estimated
       ? 'Month-to-date figures include estimates from the provider and may still change.'
       : 'Month-to-date figures are final from the provider.',
-    `Severity: ${severity}. You receive this once per threshold per month.`,
+    `Severity: ${severity}. Each threshold alerts once a month; thresholds reached together send one message, for the highest.`,
   ].join('\n');
   return {
     key: thresholdAlertKey(team.team, threshold),

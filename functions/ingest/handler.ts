@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { configWarnings } from '../config/config-schema';
 import { loadConfigFile } from '../config/load-config';
 import { isDay } from '../domain/dates';
 import { createClients, dailyDeps, systemClock } from '../shared/compose';
@@ -13,6 +14,7 @@ import { runDailyIngestion } from '../use-cases/run-daily';
 const logger = new Logger();
 const metrics = new Metrics({ namespace: TELEMETRY.namespace, serviceName: TELEMETRY.serviceName });
 const config = loadConfigFile(deployedConfigPath());
+for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
 const deps = dailyDeps({ config, clients: createClients(), tableName: requireEnv('TABLE_NAME'), alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'), clock: systemClock, log: logger });
 
 const day = z.string().refine(isDay, { error: 'expected a YYYY-MM-DD day' });
@@ -29,9 +31,9 @@ function recordSuccesses(summary: IngestSummary): void {
 }
 
 export const handler = async (event: unknown): Promise<void> => {
-  const parsed = eventSchema.parse(event ?? {});
-  const window = 'from' in parsed ? { start: parsed.from, end: parsed.to } : undefined;
   try {
+    const parsed = eventSchema.parse(event ?? {});
+    const window = 'from' in parsed ? { start: parsed.from, end: parsed.to } : undefined;
     const result = await runDailyIngestion(deps, window ? { window } : {});
     recordSuccesses(result.ingestion);
     logger.info('daily ingestion done', { ingestion: result.ingestion, alertsFired: result.evaluations.flatMap((e) => e.fired.map((a) => a.key)) });

@@ -179,10 +179,17 @@ async function main() {
     // one statement run, the table's storage, and fixed costs.
     const steady = runs[1]!;
     const monthly = runs[2]!;
+    // Cost Explorer pages grow with the window: on day d the run pulls d-1 days of this month, plus all of
+    // last month until previousMonthUntilDay. Scale the measured full-window pages by each day's window.
+    // The measured run's previous month was empty, so its pages all carry this month's days of data.
+    const pagesPerDataDay = steady.requests / options.days;
+    const untilDay = config.sources.aws.previousMonthUntilDay;
+    let monthRequests = 0;
+    for (let d = 1; d <= 30; d++) monthRequests += Math.max(2, Math.ceil(pagesPerDataDay * ((d - 1) + (d <= untilDay ? 30 : 0))));
     const itemBytes = 600;
     const storedGb = (steady.records * 13 * itemBytes) / 1e9; // ~13 months of records kept
     const lines: Array<[string, number]> = [
-      ['Cost Explorer API (30 runs)', 30 * steady.requests * PRICES.costExplorerRequest],
+      [`Cost Explorer API (30 runs, ${monthRequests} requests)`, monthRequests * PRICES.costExplorerRequest],
       ['Lambda compute (GB-s, arm64; local wall time as proxy)', (30 * (steady.ms / 1000) * INGEST_MEMORY_GB + (monthly.ms / 1000) * STATEMENT_MEMORY_GB) * PRICES.lambdaGbSecondArm + 31 * PRICES.lambdaRequest],
       ['DynamoDB writes (on-demand WRU)', (30 * steady.dynamo.writeUnits + monthly.dynamo.writeUnits) * PRICES.dynamoWriteUnit],
       ['DynamoDB reads (on-demand RRU)', (30 * steady.dynamo.readUnits + monthly.dynamo.readUnits) * PRICES.dynamoReadUnit],
@@ -196,6 +203,7 @@ async function main() {
     console.log('\nEstimated monthly AWS cost of running costline for this organisation (us-east-1 list prices):');
     for (const [name, value] of lines) console.log(`  ${name.padEnd(58)} ${usd(value).padStart(9)}`);
     console.log(`  ${'total'.padEnd(58)} ${usd(total).padStart(9)}`);
+    console.log(`\nCost Explorer: ${steady.requests} requests for a ${options.days}-day window (${pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${monthRequests} requests.`);
     console.log('\nNotes: wall times are this machine (2 cores) against dynalite, not DynamoDB; Lambda time in AWS is dominated by the API round trips.');
   } finally {
     await ce.close();

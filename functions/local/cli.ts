@@ -8,9 +8,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { configWarnings } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
-import { addMonths, isMonth, monthOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { isMonth, monthOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { renderStatementText } from '../domain/statement-text';
 import type { Clock, Log } from '../ports/ports';
 import { createClients, dailyDeps } from '../shared/compose';
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.month !== undefined && !isMonth(values.month)) throw new UsageError(`--month: expected YYYY-MM, got "${values.month}"`);
   const config = loadConfigFile(values.config);
+  for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
 
   if (values.fresh) rmSync(values.state, { recursive: true, force: true });
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
@@ -106,6 +108,13 @@ async function main(argv: string[]): Promise<number> {
       failure = error;
     }
 
+    const ingestion = result?.ingestion ?? failure!.summary;
+    if (failure) {
+      // Incomplete data makes a misleading chargeback: say what failed and write nothing.
+      for (const o of ingestion.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}`);
+      console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
+      return 1;
+    }
     const chargeback: Chargeback =
       result?.evaluations.find((e) => e.month === month)?.chargeback ?? buildChargeback(await deps.records.listMonth(month), config, month, today);
     const alerts = (await deps.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
@@ -121,7 +130,6 @@ async function main(argv: string[]): Promise<number> {
     );
 
     console.log(statement);
-    const ingestion = result?.ingestion ?? failure!.summary;
     for (const o of ingestion.outcomes) {
       console.log(
         o.ok
@@ -132,10 +140,11 @@ async function main(argv: string[]): Promise<number> {
     const firedNow = result?.evaluations.flatMap((e) => e.fired) ?? [];
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Alerts on record for ${month}: ${alerts.length}. Files: ${dir}/chargeback.json, alerts.jsonl, statement.txt`);
-    if (month !== addMonths(monthOf(today), -1) && month !== monthOf(today) && !result?.ingestion.months.includes(month)) {
-      console.log(`Note: ${month} was not re-ingested by this run; the figures are what the local database holds.`);
+    if (chargeback.recordCount === 0) {
+      const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
+      console.log(`Note: no cost records for ${month}${covered}.`);
     }
-    return failure ? 1 : 0;
+    return 0;
   } finally {
     costExplorer && (await costExplorer.close());
     await sns.close();
@@ -151,7 +160,7 @@ class UsageError extends Error {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (error instanceof ConfigError || error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error((error as Error).message);
       if (!(error instanceof ConfigError)) console.error(`\n${USAGE}`);
       process.exit(2);

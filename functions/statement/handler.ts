@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { configWarnings } from '../config/config-schema';
 import { loadConfigFile } from '../config/load-config';
 import { addMonths, isMonth, monthOf, toDay } from '../domain/dates';
 import { buildStores, createClients, publisher, systemClock } from '../shared/compose';
@@ -8,6 +9,7 @@ import { publishStatement } from '../use-cases/publish-statement';
 
 const logger = new Logger();
 const config = loadConfigFile(deployedConfigPath());
+for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
 const clients = createClients();
 const stores = buildStores(clients, requireEnv('TABLE_NAME'));
 const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));

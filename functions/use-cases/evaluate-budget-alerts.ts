@@ -1,7 +1,7 @@
 import type { CostlineConfig } from '../config/config-schema';
 import { budgetPositions, thresholdAlertMessage } from '../domain/budget-alerts';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
-import { toDay } from '../domain/dates';
+import { addMonths, monthOf, toDay } from '../domain/dates';
 import type { AlertLedger, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert } from '../ports/ports';
 
 /** What alert evaluation needs. */
@@ -37,13 +37,17 @@ export const STALE_PENDING_MS = 15 * 60_000;
  */
 export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly string[]): Promise<MonthEvaluation[]> {
   const now = deps.clock.now();
+  // Alerts are for the month to date and for last month, whose final days arrive after it ends; a
+  // backfill of older months recomputes their chargebacks but emails nobody about the past.
+  const oldestAlerted = addMonths(monthOf(toDay(now)), -1);
   const results: MonthEvaluation[] = [];
   for (const month of months) {
     const records = await deps.records.listMonth(month);
     const chargeback = buildChargeback(records, deps.config, month, toDay(now));
     await deps.chargebacks.putChargeback(chargeback, now.toISOString());
     const fired: SentAlert[] = [];
-    for (const { team, reached } of budgetPositions(chargeback, deps.config)) {
+    const positions = month >= oldestAlerted ? budgetPositions(chargeback, deps.config) : [];
+    for (const { team, reached } of positions) {
       const claimed: SentAlert[] = [];
       // Highest first: the first new claim is the one to send; lower ones reached in the same run are
       // recorded as superseded so they never fire later.

@@ -34,7 +34,9 @@ export class IngestionFailedError extends Error {
     options?: { cause?: unknown },
   ) {
     const failed = summary.outcomes.filter((o) => !o.ok);
-    super(`ingestion failed for ${failed.map((o) => `${o.source} (${'error' in o ? o.error : ''})`).join('; ')}`, options);
+    const parts = failed.map((o) => `${o.source} (${'error' in o ? o.error : ''})`);
+    if (options?.cause) parts.push(`alert evaluation (${(options.cause as Error).message})`);
+    super(`daily run failed: ${parts.join('; ')}`, options);
   }
 }
 

@@ -20,10 +20,19 @@ export interface PublishedStatement {
   messageId: string;
 }
 
+/** Thrown instead of sending finance a $0.00 statement for a month nothing was ingested for. */
+export class EmptyMonthError extends Error {
+  override readonly name = 'EmptyMonthError';
+}
+
 /** Builds the month's chargeback and publishes the plain-text statement to the statements topic. */
 export async function publishStatement(deps: StatementDeps, month: string): Promise<PublishedStatement> {
   const now = deps.clock.now();
-  const chargeback = buildChargeback(await deps.records.listMonth(month), deps.config, month, toDay(now));
+  const records = await deps.records.listMonth(month);
+  if (records.length === 0) {
+    throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
+  }
+  const chargeback = buildChargeback(records, deps.config, month, toDay(now));
   await deps.chargebacks.putChargeback(chargeback, now.toISOString());
   const text = renderStatementText(chargeback);
   const messageId = await deps.statements.publish({

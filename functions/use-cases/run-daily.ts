@@ -10,11 +10,17 @@ export interface DailyRunResult {
 /**
  * Ingests every source, then evaluates alerts on whatever was stored, even if a source failed (the
  * others' fresh data still deserves its alerts); then throws {@link IngestionFailedError} if any
- * source failed, carrying the result, so the run fails loudly.
+ * source or the evaluation failed, carrying the ingestion summary (so per-source success is still
+ * recorded), and the run fails loudly.
  */
 export async function runDailyIngestion(deps: IngestDeps & EvaluateDeps, options: IngestOptions = {}): Promise<DailyRunResult> {
   const ingestion = await ingestBilling(deps, options);
-  const evaluations = await evaluateBudgetAlerts(deps, ingestion.months);
+  let evaluations: MonthEvaluation[];
+  try {
+    evaluations = await evaluateBudgetAlerts(deps, ingestion.months);
+  } catch (cause) {
+    throw new IngestionFailedError(ingestion, { cause });
+  }
   if (ingestion.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(ingestion);
   return { ingestion, evaluations };
 }

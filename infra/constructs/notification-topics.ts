@@ -40,6 +40,8 @@ export class NotificationTopics extends Construct {
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // Only alarms of this account (confused-deputy protection, as on the topic policy).
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
 

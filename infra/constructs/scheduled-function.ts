@@ -189,11 +189,11 @@ export class ScheduledFunction extends Construct {
    * Read/write on the table's items (and on the named indexes, listed one by one rather than `index/*`),
    * and sets `envName` (default `TABLE_NAME`) to the table name.
    */
-  grantTableReadWrite(table: ITable, options: { envName?: string; indexNames?: readonly string[] } = {}): this {
+  grantTableReadWrite(table: ITable, options: { envName?: string; indexNames?: readonly string[]; actions?: readonly string[] } = {}): this {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         // Exactly the calls the stores make (functions/adapters/dynamodb): no Scan, no UpdateItem.
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        actions: [...(options.actions ?? ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'])],
         resources: [table.tableArn, ...(options.indexNames ?? []).map((name) => `${table.tableArn}/index/${name}`)],
       }),
     );

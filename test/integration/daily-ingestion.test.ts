@@ -110,6 +110,13 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expectBooksBalance(october);
   });
 
+  it('alerts nobody about months older than last month: a backfill recomputes them quietly', async () => {
+    now = new Date('2026-12-15T06:00:00Z');
+    const { evaluations } = await runDailyIngestion(deps(), { window: { start: '2026-10-01', end: '2026-11-01' } });
+    expect(evaluations.find((e) => e.month === '2026-10')!.chargeback.teams[0]!.total).toBe('85.34');
+    expect(sns.messages).toEqual([]);
+  });
+
   it('changes nothing and alerts nobody when run again on the same data', async () => {
     await runDailyIngestion(deps());
     const published = sns.messages.length;
@@ -168,6 +175,8 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     const before = await deps().records.listMonth('2026-10');
     const page = { ResultsByTime: [{ TimePeriod: { Start: '2026-09-01', End: '2026-09-02' }, Total: {}, Groups: [{ Keys: ['team$payments', 'X'], Metrics: { UnblendedCost: { Amount: 'lots', Unit: 'USD' }, AmortizedCost: { Amount: '1', Unit: 'USD' } } }], Estimated: false }] };
     ce.failNext(1, { status: 200, body: JSON.stringify(page) });
+    // The bill moved too: a run that wrote anything would change what is stored.
+    book.lineItems[0]!.amortizedCost = '99';
     now = new Date('2026-10-06T06:00:00Z');
 
     const error = await runDailyIngestion(deps()).catch((e: unknown) => e);
@@ -207,6 +216,13 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
 });
 
 describe('statement job', () => {
+  it('refuses to send finance a statement for a month with no records', async () => {
+    await expect(publishStatement({ ...deps(), statements: publisher(aws.clients, STATEMENTS) }, '2026-08')).rejects.toThrow(
+      'no cost records for 2026-08: has ingestion run for it?',
+    );
+    expect(sns.messages).toEqual([]);
+  });
+
   it('publishes the month’s plain-text chargeback to the statements topic', async () => {
     await runDailyIngestion(deps());
     const { chargeback, text } = await publishStatement({ ...deps(), statements: publisher(aws.clients, STATEMENTS) }, '2026-10');

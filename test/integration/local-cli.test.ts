@@ -39,14 +39,21 @@ describe('npm run local', () => {
     expect(second.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
   });
 
-  it('stops with a clear error, naming file and field, on a broken config', async () => {
+  it('stops with a clear error, naming file and field, on a broken config, and leaves the stored data intact', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const state = join(tmp, 's');
+    await cli(['--fresh', '--state', state, '--out', join(tmp, 'before')]);
     const config = JSON.parse(readFileSync('costline.config.json', 'utf8'));
     config.teams[2].monthlyBudget = 0;
     writeFileSync(join(tmp, 'bad.json'), JSON.stringify(config));
-    const error = await cli(['--config', join(tmp, 'bad.json'), '--state', join(tmp, 's')]).catch((e: { code: number; stderr: string }) => e);
+
+    const error = await cli(['--config', join(tmp, 'bad.json'), '--state', state]).catch((e: { code: number; stderr: string }) => e);
+
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
+    const after = await cli(['--state', state, '--out', join(tmp, 'after')]);
+    expect(after.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
+    expect(filesOf(join(tmp, 'after', '2026-10'))).toEqual(filesOf(join(tmp, 'before', '2026-10')));
   });
 
   it('with --live, reads Cost Explorer where the SDK is told to (AWS_ENDPOINT_URL_COST_EXPLORER, default credential chain)', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../functions/config/config-schema';
 import { ConfigError, loadConfigFile, parseConfig } from '../../functions/config/load-config';
 
 const valid = () => ({
@@ -80,6 +81,24 @@ describe('config validation', () => {
     writeFileSync(path, '{ "currency": "USD", ');
     expect(() => loadConfigFile(path)).toThrow(new RegExp(`${path} is not valid JSON`));
     expect(() => loadConfigFile(join(dir, 'missing.json'))).toThrow(/cannot read config file .*missing\.json/);
+  });
+
+  it('fills the documented defaults when allocation and sources are left out', () => {
+    const config = parseConfig({ currency: 'USD', teams: [{ id: 'a', name: 'A' }] });
+    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [] });
+    expect(config.sources.aws).toEqual({ enabled: true, costMetric: 'AmortizedCost', previousMonthUntilDay: 5 });
+    expect(config.sources.openai.enabled).toBe(false);
+    expect(problemsOf({ currency: 'USD', teams: [{ id: 'a', name: 'A' }], sources: [] })).toEqual(['sources: expected an object']);
+  });
+
+  it('warns about rules that can never match what Cost Explorer reports', () => {
+    const raw = valid();
+    raw.allocation.rules.push({ match: { provider: 'aws', usageType: 'USE1-BoxUsage' } as never, team: 'search' }, { match: { tag: { key: 'app', value: 'web' } } as never, team: 'search' });
+    expect(configWarnings(parseConfig(raw))).toEqual([
+      'allocation.rules[1].match.usageType: AWS records carry no usage type (Cost Explorer is queried by tag and service), so this rule never matches AWS spend',
+      'allocation.rules[2].match.tag: only the "team" tag (allocation.awsTagKey) is read from Cost Explorer, so a rule on tag "app" never matches',
+    ]);
+    expect(configWarnings(parseConfig(valid()))).toEqual([]);
   });
 
   it('loads the shipped sample configuration', () => {
