@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { daysOf, type DayWindow } from '../../domain/dates';
+import type { SourceDay } from '../../ports/ports';
 import type { CallContext, ProviderHttp, Query } from '../../shared/http/provider-http';
+import { describeIssues } from '../../shared/zod-issues';
 
 /** Thrown when a provider page is not what its API documents; names provider, endpoint, page and field. */
 export class MalformedProviderPageError extends Error {
@@ -28,4 +31,24 @@ export async function fetchAllPages(http: ProviderHttp, path: string, query: Que
     if (pages.length >= MAX_PAGES && page) throw new MalformedProviderPageError(`${where}: more than ${MAX_PAGES} pages; stopping`);
   } while (page);
   return pages;
+}
+
+/** Validates every page against the endpoint's schema; the error names the page and the field. */
+export function parsePages<T extends z.ZodType>(pages: readonly unknown[], schema: T, where: string): Array<z.output<T>> {
+  return pages.map((raw, i) => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new MalformedProviderPageError(`${where}, page ${i + 1}: ${describeIssues(parsed.error.issues).join('; ')}`);
+    return parsed.data;
+  });
+}
+
+/**
+ * The days to replace: every day of the window must have come back (a day missing from the answer must
+ * not be replaced by nothing), except days from today on, which have not fully happened.
+ */
+export function completeDays<R>(byDay: Map<string, R[]>, seen: Set<string>, ctx: { window: DayWindow; today: string }, where: string): SourceDay<R>[] {
+  const days = daysOf(ctx.window);
+  const missing = days.filter((d) => !seen.has(d) && d < ctx.today);
+  if (missing.length > 0) throw new MalformedProviderPageError(`${where} for ${ctx.window.start}..${ctx.window.end} (end exclusive) returned no bucket for ${missing.join(', ')}`);
+  return days.filter((d) => seen.has(d)).map((d) => ({ day: d, records: byDay.get(d) ?? [], estimated: false }));
 }

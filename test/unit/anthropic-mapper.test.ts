@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { mapAnthropicCosts, mapAnthropicUsage, type AnthropicMapperContext } from '../../functions/sources/anthropic/anthropic-mapper';
+import { expectGolden, fixture } from '../support/fixtures';
+
+const ctx = (start: string, end: string, source: string): AnthropicMapperContext => ({ window: { start, end }, organizationId: 'org-test', source, today: '2026-11-23' });
+const costPages = () => [fixture('anthropic/cost-by-workspace-description.page1.json'), fixture('anthropic/cost-by-workspace-description.page2.json')];
+
+describe('Anthropic mapper', () => {
+  it('maps the recorded cost report pages to the golden records', () => {
+    expectGolden('anthropic/costs.records.golden.json', mapAnthropicCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'anthropic-costs')));
+  });
+
+  it('reads amounts as cents: "1843.27" is $18.4327, exactly', () => {
+    const records = mapAnthropicCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'anthropic-costs')).flatMap((d) => d.records);
+    const input = records.find((r) => r.usageType === 'Claude Sonnet 4.5 Usage - Input Tokens' && r.chargePeriodStart === '2026-10-01')!;
+    expect(input).toMatchObject({ billedCost: '18.4327', tokenType: 'input', model: 'claude-sonnet-4-5-20250929', subAccountId: 'wrkspc_support' });
+    expect(records.find((r) => r.usageType === 'Claude Haiku 4.5 Usage - Input Tokens' && r.chargePeriodStart === '2026-10-02')!.billedCost).toBe('0.00005');
+  });
+
+  it('keeps the default workspace (null) and costs with no model (web search)', () => {
+    const records = mapAnthropicCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'anthropic-costs')).flatMap((d) => d.records);
+    expect(records.find((r) => r.usageType === 'Web Search Usage' && r.subAccountId === null)).toMatchObject({ billedCost: '2.5', model: null, tokenType: null });
+  });
+
+  it('maps the recorded hourly usage to one record per day and slice, with cache and web search counts', () => {
+    const days = mapAnthropicUsage([fixture('anthropic/usage-messages-hourly.page1.json')], ctx('2026-10-01', '2026-10-02', 'anthropic-usage'));
+    expectGolden('anthropic/usage.records.golden.json', days);
+    const support = days[0]!.records.find((r) => r.subAccountId === 'wrkspc_support')!;
+    expect(support.tokens.cacheWrite5m).toBeGreaterThan(0);
+    expect(support.tokens.cacheWrite1h).toBeGreaterThan(0);
+    expect(support.webSearchRequests).toBeGreaterThan(0);
+  });
+
+  it('rejects an amount that is a number, not a cents string, naming page and field', () => {
+    const [p1, p2] = costPages() as [any, any];
+    p2.data[0].results[1].amount = 903.125;
+    expect(() => mapAnthropicCosts([p1, p2], ctx('2026-10-01', '2026-10-03', 'anthropic-costs'))).toThrow(
+      /^Anthropic cost_report, page 2: data\[0\]\.results\[1\]\.amount: expected a decimal string \(cents\)$/,
+    );
+  });
+});
