@@ -106,8 +106,6 @@ const configSchema = z
         { error: 'expected an object' },
       )
       .prefault({}),
-    /** The per-model price book used for hourly estimates; default: the one bundled with costline. */
-    priceBook: nonEmpty.optional(),
   })
   .superRefine((config, ctx) => {
     const owner = new Map<string, string>();

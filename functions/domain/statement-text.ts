@@ -1,5 +1,35 @@
-import type { Chargeback } from './chargeback';
+import Big from 'big.js';
+import type { Chargeback, ChargebackLine, UnallocatedSource } from './chargeback';
 import { formatAmount } from './format';
+import { sum } from './money';
+
+/** "account 1111…", "project proj_x", "workspace default": what an unallocated source's sub-account is. */
+function subAccountLabel(s: Pick<UnallocatedSource, 'provider' | 'account'>): string | null {
+  if (s.provider === 'openai') return s.account ? `project ${s.account}` : 'no project';
+  if (s.provider === 'anthropic') return `workspace ${s.account ?? 'default'}`;
+  return s.account ? `account ${s.account}` : null;
+}
+
+/** 1234567 → "1.23M", for token counts in a table. */
+function compact(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+function modelLine(l: ChargebackLine): string {
+  const t = l.tokens;
+  const tokens = [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
+    .filter(Boolean)
+    .join(', ');
+  const units = [
+    l.unitCosts.inputPerMillion && `$${l.unitCosts.inputPerMillion}/M in`,
+    l.unitCosts.outputPerMillion && `$${l.unitCosts.outputPerMillion}/M out`,
+    l.unitCosts.perThousandRequests && `$${l.unitCosts.perThousandRequests}/1k req`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const requests = l.requests ? `, ${compact(l.requests)} requests` : '';
+  return `    ${formatAmount(l.cost).padStart(10)}${l.estimated ? '*' : ' '} ${l.provider.padEnd(9)} ${l.model}${tokens ? `  (${tokens}${requests})` : ''}${units ? `  ${units}` : ''}`;
+}
 
 /**
  * Renders a chargeback as the plain-text statement emailed to finance: a fixed-width table with one line
@@ -38,8 +68,41 @@ export function renderStatementText(chargeback: Chargeback): string {
   if (chargeback.unallocatedSources.length > 0) {
     out.push('', 'Largest unallocated sources (tag them or add an allocation rule):');
     for (const s of chargeback.unallocatedSources) {
-      const where = [s.account && `account ${s.account}`, s.tagValue !== null && `tag "${s.tagValue}"`].filter(Boolean).join(', ');
+      const where = [subAccountLabel(s), s.tagValue !== null && `tag "${s.tagValue}"`].filter(Boolean).join(', ');
       out.push(`  ${formatAmount(s.cost).padStart(12)}  ${s.service}${where ? ` (${where})` : ''}`);
+    }
+  }
+  const modelTeams = chargeback.teams.map((t) => ({ team: t, lines: t.lines.filter((l) => l.model !== null) })).filter((t) => t.lines.length > 0);
+  if (modelTeams.length > 0) {
+    out.push('', 'Model spend by team (tokens and unit costs; * includes estimates):');
+    for (const { team, lines } of modelTeams) {
+      out.push(`  ${team.name}: ${formatAmount(sum(lines.map((l) => new Big(l.cost))).toFixed(2))}`, ...lines.map(modelLine));
+    }
+  }
+  if (chargeback.unmappedModelSpend.length > 0) {
+    out.push('', 'Model spend no rule maps (add an allocation rule for each):');
+    for (const u of chargeback.unmappedModelSpend) {
+      out.push(`  ${formatAmount(u.cost).padStart(12)}  ${u.provider} ${u.kind} ${u.id}${u.apiKeys.length ? ` (API keys: ${u.apiKeys.join(', ')})` : ''}`);
+    }
+  }
+  if (chargeback.unpriced.length > 0) {
+    out.push('', 'Models with no price in the price book (their usage cannot be estimated):');
+    for (const u of chargeback.unpriced) {
+      const tokens = u.tokens.input + u.tokens.cachedInput + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.output;
+      const gap = u.unbilledDays.length ? `; not in the totals for ${u.unbilledDays.length} day(s) the bill does not cover yet` : '; billed, so in the totals';
+      out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap}`);
+    }
+  }
+  if (chargeback.estimateGaps.length > 0) {
+    out.push('', 'Usage estimates against the bill (billed days):');
+    for (const provider of [...new Set(chargeback.estimateGaps.map((g) => g.provider))]) {
+      const gaps = chargeback.estimateGaps.filter((g) => g.provider === provider);
+      const estimated = sum(gaps.map((g) => new Big(g.estimated)));
+      const billed = sum(gaps.map((g) => new Big(g.billed)));
+      const pct = billed.eq(0) ? '' : ` (${billed.minus(estimated).div(billed).times(100).toFixed(1)}% of the bill)`;
+      const unpriced = [...new Set(gaps.flatMap((g) => g.unpricedModels))];
+      const note = unpriced.length ? `; the estimates leave out unpriced ${unpriced.join(', ')}` : '';
+      out.push(`  ${provider}: estimated ${formatAmount(estimated.toFixed(2))}, billed ${formatAmount(billed.toFixed(2))} over ${gaps.length} days; gap ${formatAmount(billed.minus(estimated).toFixed(2))}${pct}${note}`);
     }
   }
   return `${out.join('\n')}\n`;

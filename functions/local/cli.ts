@@ -14,13 +14,17 @@ import { buildChargeback, type Chargeback } from '../domain/chargeback';
 import { isMonth, monthOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { renderStatementText } from '../domain/statement-text';
 import type { Clock, Log } from '../ports/ports';
-import { createClients, dailyDeps } from '../shared/compose';
+import { environmentReader } from '../adapters/secrets/secret-readers';
+import { baseUrlsFromEnv, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
+import { startAnthropicServer } from './emulators/anthropic-server';
 import { startCostExplorerServer } from './emulators/cost-explorer-server';
+import { startOpenAiServer } from './emulators/openai-server';
 import { startSnsServer } from './emulators/sns-server';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { sampleLedger } from './sample-ledger';
+import { sampleProviderLedger } from './sample-provider-ledger';
 
 const USAGE = `Usage: npm run local -- [options]
 
@@ -30,10 +34,14 @@ Runs costline end to end: ingest, store, allocate, charge back, alert.
   --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
   --fresh           empty the local database first
-  --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply)
+  --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply) and,
+                    for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
+                    OPENAI_BASE_URL, ANTHROPIC_BASE_URL)
   --help            this text`;
 
 const TABLE = 'costline';
+/** Keys the local provider servers accept; never real keys. */
+const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-local-sample' } as const;
 const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
 
 /** The CLI's log: quiet unless something is wrong. */
@@ -80,6 +88,18 @@ async function main(argv: string[]): Promise<number> {
   const sns = await startSnsServer();
   const ledger = values.live ? undefined : sampleLedger();
   const costExplorer = ledger ? await startCostExplorerServer({ ledger }) : undefined;
+  // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
+  // keys and base URLs their own SDKs read from the environment.
+  const books = values.live ? undefined : sampleProviderLedger();
+  const openai = books && config.sources.openai.enabled ? await startOpenAiServer({ ledger: books.openai, adminKey: LOCAL_KEYS.openai }) : undefined;
+  const anthropic = books && config.sources.anthropic.enabled ? await startAnthropicServer({ ledger: books.anthropic, adminKey: LOCAL_KEYS.anthropic }) : undefined;
+  const access: ProviderAccess = values.live
+    ? { secret: (provider) => environmentReader(provider === 'openai' ? 'OPENAI_ADMIN_KEY' : 'ANTHROPIC_ADMIN_KEY'), baseUrls: baseUrlsFromEnv(), usageBucketWidth: '1d' }
+    : {
+        secret: (provider) => async () => LOCAL_KEYS[provider],
+        baseUrls: { ...(openai ? { openai: openai.url } : {}), ...(anthropic ? { anthropic: anthropic.url } : {}) },
+        usageBucketWidth: '1d',
+      };
   // With --live, Cost Explorer gets no endpoint: the SDK resolves it (AWS_ENDPOINT_URL_COST_EXPLORER applies)
   // and signs with the default credential chain. The database and topics always stay on this machine.
   const clients = createClients({
@@ -98,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     const window: DayWindow | undefined =
       values.live && values.month ? { start: monthWindow(month).start, end: monthWindow(month).end < today ? monthWindow(month).end : today } : undefined;
 
-    const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log });
+    const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
     let result: DailyRunResult | undefined;
     let failure: IngestionFailedError | undefined;
     try {
@@ -116,7 +136,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const chargeback: Chargeback =
-      result?.evaluations.find((e) => e.month === month)?.chargeback ?? buildChargeback(await deps.records.listMonth(month), config, month, today);
+      result?.evaluations.find((e) => e.month === month)?.chargeback ??
+      buildChargeback(await deps.records.listMonth(month), config, month, today, { usage: await deps.usage.listMonth(month), priceBook: deps.priceBook });
     const alerts = (await deps.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
     const dir = join(values.out, month);
     mkdirSync(dir, { recursive: true });
@@ -133,24 +154,31 @@ async function main(argv: string[]): Promise<number> {
     for (const o of ingestion.outcomes) {
       console.log(
         o.ok
-          ? `Ingested ${o.source} ${o.window.start}..${o.window.end} (end exclusive): ${o.records} records, ${o.stats.written} written, ${o.stats.deleted} deleted, ${o.stats.unchanged} unchanged; ${o.requests} Cost Explorer requests ($${(o.requests * 0.01).toFixed(2)}${values.live ? '' : ', simulated'}).`
+          ? `Ingested ${o.source} ${o.window.start}..${o.window.end} (end exclusive): ${o.records} records, ${o.stats.written} written, ${o.stats.deleted} deleted, ${o.stats.unchanged} unchanged; ${requestsNote(o.source, o.requests, values.live)}.`
           : `FAILED ${o.source}: ${o.error}`,
       );
     }
     const firedNow = result?.evaluations.flatMap((e) => e.fired) ?? [];
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Alerts on record for ${month}: ${alerts.length}. Files: ${dir}/chargeback.json, alerts.jsonl, statement.txt`);
-    if (chargeback.recordCount === 0) {
+    if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
       const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
       console.log(`Note: no cost records for ${month}${covered}.`);
     }
     return 0;
   } finally {
     costExplorer && (await costExplorer.close());
+    openai && (await openai.close());
+    anthropic && (await anthropic.close());
     await sns.close();
     for (const client of Object.values(clients)) client.destroy();
     await dynamo.close();
   }
+}
+
+/** Cost Explorer bills each request; the model providers' admin APIs do not. */
+function requestsNote(source: string, requests: number, live: boolean): string {
+  return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
 }
 
 class UsageError extends Error {

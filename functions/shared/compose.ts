@@ -6,8 +6,13 @@ import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynam
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
 import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
 import type { CostlineConfig } from '../config/config-schema';
-import type { BillingSource, Clock, Log, MessagePublisher } from '../ports/ports';
+import type { PriceBook } from '../domain/price-book';
+import { bundledPriceBook } from '../pricing/price-book';
+import type { Clock, Log, MessagePublisher, SecretReader, Source } from '../ports/ports';
+import { AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
+import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
+import { createProviderHttp } from './http/provider-http';
 
 /**
  * Wiring shared by the two composition roots (the Lambda handlers and the local CLI), so what runs on a
@@ -44,18 +49,54 @@ export function createClients(options: ClientOptions = {}): AwsClients {
   };
 }
 
-/** The enabled billing sources for a configuration. */
-export function buildSources(config: CostlineConfig, clients: AwsClients): BillingSource[] {
+/** How the model providers are reached: admin keys, base URLs, and the usage bucket width of the job. */
+export interface ProviderAccess {
+  /** The admin key reader for a provider (Secrets Manager in AWS, environment variables locally). */
+  secret: (provider: 'openai' | 'anthropic') => SecretReader;
+  /** `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`, the variables the providers' own SDKs use. */
+  baseUrls?: { openai?: string; anthropic?: string };
+  /** `1h` for the hourly estimate job, `1d` for the daily job. */
+  usageBucketWidth: '1h' | '1d';
+}
+
+export const DEFAULT_BASE_URLS = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
+
+/** Base URLs from the environment, with the providers' defaults. */
+export function baseUrlsFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  return { openai: env.OPENAI_BASE_URL || DEFAULT_BASE_URLS.openai, anthropic: env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URLS.anthropic };
+}
+
+/** The enabled sources for a configuration: Cost Explorer, and each model provider's costs and usage. */
+export function buildSources(config: CostlineConfig, clients: AwsClients, access?: ProviderAccess): Source[] {
+  const sources: Source[] = [];
   const aws = config.sources.aws;
-  return aws.enabled
-    ? [
-        new CostExplorerSource(clients.costExplorer, {
-          tagKey: config.allocation.awsTagKey,
-          costMetric: aws.costMetric,
-          billingAccountId: aws.billingAccountId ?? 'unspecified',
-        }),
-      ]
-    : [];
+  if (aws.enabled) {
+    sources.push(new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified' }));
+  }
+  if (!access) return sources;
+  const openai = config.sources.openai;
+  if (openai.enabled) {
+    const key = access.secret('openai');
+    const http = createProviderHttp({
+      provider: 'OpenAI',
+      baseUrl: access.baseUrls?.openai ?? DEFAULT_BASE_URLS.openai,
+      headers: async () => ({ authorization: `Bearer ${await key()}`, 'user-agent': 'costline' }),
+    });
+    const options = { organizationId: openai.organizationId ?? 'openai' };
+    sources.push(new OpenAiCostsSource(http, options), new OpenAiUsageSource(http, { ...options, bucketWidth: access.usageBucketWidth }));
+  }
+  const anthropic = config.sources.anthropic;
+  if (anthropic.enabled) {
+    const key = access.secret('anthropic');
+    const http = createProviderHttp({
+      provider: 'Anthropic',
+      baseUrl: access.baseUrls?.anthropic ?? DEFAULT_BASE_URLS.anthropic,
+      headers: async () => ({ 'x-api-key': await key(), 'anthropic-version': '2023-06-01', 'user-agent': 'costline' }),
+    });
+    const options = { organizationId: anthropic.organizationId ?? 'anthropic' };
+    sources.push(new AnthropicCostsSource(http, options), new AnthropicUsageSource(http, { ...options, bucketWidth: access.usageBucketWidth }));
+  }
+  return sources;
 }
 
 /** The stores, all in one DynamoDB table. */
@@ -63,6 +104,7 @@ export function buildStores(clients: AwsClients, tableName: string) {
   return {
     records: new DynamoCostRecordStore(clients.dynamo, tableName),
     usage: new DynamoUsageRecordStore(clients.dynamo, tableName),
+    priceBook: bundledPriceBook as PriceBook,
     state: new DynamoIngestionStateStore(clients.dynamo, tableName),
     chargebacks: new DynamoChargebackStore(clients.dynamo, tableName),
     ledger: new DynamoAlertLedger(clients.dynamo, tableName),
@@ -76,10 +118,10 @@ export function publisher(clients: AwsClients, topicArn: string): MessagePublish
 export const systemClock: Clock = { now: () => new Date() };
 
 /** Everything the daily job needs. */
-export function dailyDeps(args: { config: CostlineConfig; clients: AwsClients; tableName: string; alertsTopicArn: string; clock: Clock; log: Log; sources?: BillingSource[] }) {
+export function dailyDeps(args: { config: CostlineConfig; clients: AwsClients; tableName: string; alertsTopicArn: string; clock: Clock; log: Log; access?: ProviderAccess; sources?: Source[] }) {
   return {
     ...buildStores(args.clients, args.tableName),
-    sources: args.sources ?? buildSources(args.config, args.clients),
+    sources: args.sources ?? buildSources(args.config, args.clients, args.access),
     alerts: publisher(args.clients, args.alertsTopicArn),
     clock: args.clock,
     config: args.config,

@@ -2,11 +2,15 @@ import type { CostlineConfig } from '../config/config-schema';
 import { budgetPositions, thresholdAlertMessage } from '../domain/budget-alerts';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
 import { addMonths, monthOf, toDay } from '../domain/dates';
-import type { AlertLedger, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert } from '../ports/ports';
+import type { PriceBook } from '../domain/price-book';
+import type { AlertLedger, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
 
 /** What alert evaluation needs. */
 export interface EvaluateDeps {
   records: CostRecordStore;
+  usage: UsageRecordStore;
+  /** Prices for estimating model usage the bill does not cover yet. */
+  priceBook: PriceBook;
   chargebacks: ChargebackStore;
   ledger: AlertLedger;
   alerts: MessagePublisher;
@@ -42,8 +46,8 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
   const oldestAlerted = addMonths(monthOf(toDay(now)), -1);
   const results: MonthEvaluation[] = [];
   for (const month of months) {
-    const records = await deps.records.listMonth(month);
-    const chargeback = buildChargeback(records, deps.config, month, toDay(now));
+    const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
+    const chargeback = buildChargeback(records, deps.config, month, toDay(now), { usage, priceBook: deps.priceBook });
     await deps.chargebacks.putChargeback(chargeback, now.toISOString());
     const fired: SentAlert[] = [];
     const positions = month >= oldestAlerted ? budgetPositions(chargeback, deps.config) : [];

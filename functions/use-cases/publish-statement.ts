@@ -2,11 +2,14 @@ import type { CostlineConfig } from '../config/config-schema';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
 import { toDay } from '../domain/dates';
 import { renderStatementText } from '../domain/statement-text';
-import type { ChargebackStore, Clock, CostRecordStore, MessagePublisher } from '../ports/ports';
+import type { PriceBook } from '../domain/price-book';
+import type { ChargebackStore, Clock, CostRecordStore, MessagePublisher, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */
 export interface StatementDeps {
   records: CostRecordStore;
+  usage: UsageRecordStore;
+  priceBook: PriceBook;
   chargebacks: ChargebackStore;
   statements: MessagePublisher;
   clock: Clock;
@@ -28,11 +31,11 @@ export class EmptyMonthError extends Error {
 /** Builds the month's chargeback and publishes the plain-text statement to the statements topic. */
 export async function publishStatement(deps: StatementDeps, month: string): Promise<PublishedStatement> {
   const now = deps.clock.now();
-  const records = await deps.records.listMonth(month);
-  if (records.length === 0) {
+  const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
+  if (records.length === 0 && usage.length === 0) {
     throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   }
-  const chargeback = buildChargeback(records, deps.config, month, toDay(now));
+  const chargeback = buildChargeback(records, deps.config, month, toDay(now), { usage, priceBook: deps.priceBook });
   await deps.chargebacks.putChargeback(chargeback, now.toISOString());
   const text = renderStatementText(chargeback);
   const messageId = await deps.statements.publish({

@@ -1,24 +1,63 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoChargebackStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
+import { startAnthropicServer, type AnthropicServer } from '../../functions/local/emulators/anthropic-server';
 import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
+import { startOpenAiServer, type OpenAiServer } from '../../functions/local/emulators/openai-server';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../functions/local/emulators/secrets-manager-server';
 import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
 import { sampleLedger } from '../../functions/local/sample-ledger';
-import { DynamoChargebackStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
-import { SOURCE_IDS, TELEMETRY } from '../../functions/shared/telemetry';
+import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
+import { TELEMETRY } from '../../functions/shared/telemetry';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 
 /**
  * The Lambda entry points as AWS runs them: configured only by environment variables (the SDK's own
- * AWS_ENDPOINT_URL_* point the real clients at loopback servers), config file beside the code.
+ * AWS_ENDPOINT_URL_* point the real clients at loopback servers, OPENAI_BASE_URL / ANTHROPIC_BASE_URL the
+ * providers), admin keys read from (loopback) Secrets Manager, config file beside the code.
  */
+const OPENAI_KEY = 'sk-admin-TEST-openai-7f3e9a';
+const ANTHROPIC_KEY = 'sk-ant-admin01-TEST-anthropic-c41d2b';
 let aws: LocalAws;
 let ce: CostExplorerServer;
 let sns: SnsServer;
+let openai: OpenAiServer;
+let anthropic: AnthropicServer;
+let secrets: SecretsManagerServer;
 const saved = { ...process.env };
 
+/**
+ * Runs `act` capturing everything written to stdout and stderr (Powertools logs and EMF metrics) and
+ * through `console` (which vitest intercepts before it reaches stdout).
+ */
+async function captureOutput(act: () => Promise<unknown>): Promise<{ lines: string[]; error?: unknown }> {
+  const written: string[] = [];
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  const consoles = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' '))),
+  );
+  try {
+    await act();
+    return { lines: written.flatMap((w) => w.split('\n')).filter(Boolean) };
+  } catch (error) {
+    return { lines: written.flatMap((w) => w.split('\n')).filter(Boolean), error };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    for (const spy of consoles) spy.mockRestore();
+  }
+}
+
 beforeAll(async () => {
-  ce = await startCostExplorerServer({ ledger: sampleLedger() });
-  sns = await startSnsServer();
-  aws = await startLocalAws();
+  const books = sampleProviderLedger();
+  [ce, sns, openai, anthropic, secrets, aws] = await Promise.all([
+    startCostExplorerServer({ ledger: sampleLedger() }),
+    startSnsServer(),
+    startOpenAiServer({ ledger: books.openai, adminKey: OPENAI_KEY }),
+    startAnthropicServer({ ledger: books.anthropic, adminKey: ANTHROPIC_KEY }),
+    startSecretsManagerServer({ 'costline/openai-admin-key': OPENAI_KEY, 'costline/anthropic-admin-key': ANTHROPIC_KEY }),
+    startLocalAws(),
+  ]);
   Object.assign(process.env, {
     TABLE_NAME: aws.tableName,
     ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:alerts',
@@ -30,56 +69,83 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: aws.dynamo.endpoint,
     AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
     AWS_ENDPOINT_URL_SNS: sns.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    OPENAI_BASE_URL: openai.url,
+    ANTHROPIC_BASE_URL: anthropic.url,
     POWERTOOLS_DEV: 'false',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
   });
 });
 
 afterAll(async () => {
   process.env = saved;
-  await aws.close();
-  await ce.close();
-  await sns.close();
+  await Promise.all([aws.close(), ce.close(), sns.close(), openai.close(), anthropic.close(), secrets.close()]);
 });
 
 describe('Lambda handlers', () => {
-  it('ingest: a backfill event ingests October, stores the chargeback and publishes the budget alerts', async () => {
+  it('ingest: a backfill event ingests every source, stores the chargeback, publishes alerts, and records one success metric per source', async () => {
     vi.resetModules();
     const { handler } = await import('../../functions/ingest/handler');
-    const written: string[] = [];
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
-    try {
-      await handler({ from: '2026-10-01', to: '2026-11-01' });
-    } finally {
-      stdout.mockRestore();
-    }
-    // The stale-data alarm (infra/constructs/stale-data-alarm.ts) watches exactly this metric and dimension set.
-    const emf = written.flatMap((w) => w.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
-    expect(emf).toEqual([
-      expect.objectContaining({
-        _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: TELEMETRY.namespace, Dimensions: [['service', 'source']], Metrics: [{ Name: TELEMETRY.ingestionSucceeded, Unit: 'Count' }] }] }),
-        service: TELEMETRY.serviceName,
-        source: SOURCE_IDS.aws,
-        [TELEMETRY.ingestionSucceeded]: 1,
-      }),
-    ]);
+    const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
+    expect(error).toBeUndefined();
+
     const search = await new DynamoChargebackStore(aws.clients.dynamo, aws.tableName).getTeamCharge('2026-10', 'search');
-    expect(Number(search!.budgetUsedPercent)).toBeGreaterThan(100);
-    expect(sns.messages.filter((m) => m.topicArn.endsWith(':alerts')).map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'payments', 'search']);
+    expect(search!.byProvider).toMatchObject({ aws: expect.any(String), openai: expect.any(String) });
+    expect(sns.messages.filter((m) => m.topicArn.endsWith(':alerts')).map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'payments', 'search', 'support-bot']);
+    expect(secrets.requests).toEqual(expect.arrayContaining(['costline/openai-admin-key', 'costline/anthropic-admin-key']));
+    // The stale-data alarms (infra/constructs/stale-data-alarm.ts) watch exactly this metric and dimension set.
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(emf.map((m) => m.source).sort()).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer', 'openai-costs', 'openai-usage']);
+    for (const metric of emf) {
+      expect(metric._aws.CloudWatchMetrics).toEqual([{ Namespace: TELEMETRY.namespace, Dimensions: [['service', 'source']], Metrics: [{ Name: TELEMETRY.ingestionSucceeded, Unit: 'Count' }] }]);
+      expect(metric).toMatchObject({ service: TELEMETRY.serviceName, [TELEMETRY.ingestionSucceeded]: 1 });
+    }
+    // Never a key in the logs, even at DEBUG.
+    expect(lines.join('\n')).not.toContain(OPENAI_KEY);
+    expect(lines.join('\n')).not.toContain(ANTHROPIC_KEY);
+  });
+
+  it('ingest: a provider rejecting the key fails the run loudly, names the provider, still ingests the others, and logs no key', async () => {
+    vi.resetModules();
+    const { handler } = await import('../../functions/ingest/handler');
+    openai.failNext(2, { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    const before = sns.messages.length;
+    const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
+    expect((error as Error).message).toMatch(/openai-costs \(OpenAI rejected the admin key \(HTTP 401: Incorrect API key provided\)\. The key is missing, revoked, or lacks admin rights/);
+    const succeeded = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l).source).sort();
+    expect(succeeded).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer']);
+    expect(sns.messages.length).toBe(before); // nothing new to alert about; nothing sent twice
+    expect(lines.join('\n')).not.toContain(OPENAI_KEY);
+    expect(lines.join('\n')).not.toContain(ANTHROPIC_KEY);
   });
 
   it('ingest: rejects a malformed event, naming the field', async () => {
     const { handler } = await import('../../functions/ingest/handler');
-    await expect(handler({ from: '2026-13-01', to: '2026-11-01' })).rejects.toThrow(/from/);
+    const { error } = await captureOutput(() => handler({ from: '2026-13-01', to: '2026-11-01' }));
+    expect((error as Error).message).toMatch(/from/);
+  });
+
+  it('usage: the hourly job reads usage only, in 1-hour buckets', async () => {
+    vi.resetModules();
+    const { handler } = await import('../../functions/usage/handler');
+    const openaiBefore = openai.requests.length;
+    const ceBefore = ce.requests.length;
+    const { error } = await captureOutput(() => handler({}));
+    expect(error).toBeUndefined();
+    const urls = openai.requests.slice(openaiBefore).map((r) => r.url);
+    expect(urls.every((u) => u.includes('/organization/usage/') && u.includes('bucket_width=1h'))).toBe(true);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(ce.requests.length).toBe(ceBefore);
   });
 
   it('statement: publishes the requested month to the statements topic', async () => {
     vi.resetModules();
     const { handler } = await import('../../functions/statement/handler');
-    await handler({ month: '2026-10' });
+    const { error } = await captureOutput(() => handler({ month: '2026-10' }));
+    expect(error).toBeUndefined();
     const statement = sns.messages.find((m) => m.topicArn.endsWith(':statements'))!;
     expect(statement.subject).toBe('costline chargeback statement 2026-10 (preliminary)');
-    expect(statement.message).toMatch(/^TOTAL\s+11,459\.91$/m);
+    expect(statement.message).toMatch(/^By provider: anthropic [\d,.]+, aws 11,459\.91, openai [\d,.]+$/m);
   });
 
   it('fails at cold start, naming the variable, when the environment is incomplete', async () => {

@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Chargeback } from '../../functions/domain/chargeback';
 import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
+import { startAnthropicServer } from '../../functions/local/emulators/anthropic-server';
+import { startOpenAiServer } from '../../functions/local/emulators/openai-server';
 import { sampleLedger } from '../../functions/local/sample-ledger';
+import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
 import { expectBooksBalance } from '../support/books';
 
 const run = promisify(execFile);
@@ -28,11 +31,16 @@ describe('npm run local', () => {
     const files = filesOf(join(tmp, 'out1', '2026-10'));
     expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'statement.txt']);
     const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
-    expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary', providers: { aws: chargeback.total } });
+    expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary' });
     expectBooksBalance(chargeback);
     const alerts = files['alerts.jsonl']!.trim().split('\n').map((l) => JSON.parse(l));
-    expect(alerts.map((a) => `${a.attributes.team}:${a.attributes.threshold}`).sort()).toEqual(['growth:80', 'payments:50', 'search:100']);
-    expect(first.stdout).toContain('Alerts fired by this run: 3');
+    expect(alerts.map((a) => `${a.attributes.team}:${a.attributes.threshold}`).sort()).toEqual(['growth:80', 'payments:50', 'search:100', 'support-bot:50']);
+    expect(first.stdout).toContain('Alerts fired by this run: 4');
+    // Model spend: every provider in the totals, the unmapped project and workspace listed, the unpriced model reported.
+    expect(Object.keys(chargeback.providers).sort()).toEqual(['anthropic', 'aws', 'openai']);
+    expect(chargeback.unmappedModelSpend.map((u) => `${u.provider}:${u.id}`)).toEqual(['openai:proj_experiments', 'anthropic:wrkspc_sandbox']);
+    expect(chargeback.unpriced.map((u) => u.model)).toEqual(['o3-deep-research-2025-06-26']);
+    expect(files['statement.txt']).toContain('Model spend no rule maps');
 
     expect(filesOf(join(tmp, 'out2', '2026-10'))).toEqual(files);
     expect(second.stdout).toContain('Alerts fired by this run: 0');
@@ -56,23 +64,32 @@ describe('npm run local', () => {
     expect(filesOf(join(tmp, 'after', '2026-10'))).toEqual(filesOf(join(tmp, 'before', '2026-10')));
   });
 
-  it('with --live, reads Cost Explorer where the SDK is told to (AWS_ENDPOINT_URL_COST_EXPLORER, default credential chain)', async () => {
+  it('with --live, reads Cost Explorer and the providers where their SDKs are told to (AWS_ENDPOINT_URL_*, OPENAI_/ANTHROPIC_BASE_URL, admin keys from the environment)', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const books = sampleProviderLedger();
     const ce = await startCostExplorerServer({ ledger: sampleLedger() });
+    const openai = await startOpenAiServer({ ledger: books.openai, adminKey: 'sk-admin-live-test' });
+    const anthropic = await startAnthropicServer({ ledger: books.anthropic, adminKey: 'sk-ant-admin-live-test' });
     try {
       const { stdout } = await cli(['--live', '--month', '2026-10', '--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')], {
         AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'secret',
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_ADMIN_KEY: 'sk-admin-live-test',
+        ANTHROPIC_BASE_URL: anthropic.url,
+        ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-live-test',
       });
+      expect(openai.requests.length).toBeGreaterThan(0);
+      expect(anthropic.requests.length).toBeGreaterThan(0);
       expect(ce.requests.length).toBeGreaterThanOrEqual(2);
       expect(ce.requests[0]).toMatchObject({ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY' });
       expect(stdout).toMatch(/Cost Explorer requests \(\$0\.\d\d\)/);
       const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
-      expect(chargeback.total).toBe('11459.91');
+      expect(chargeback.providers.aws).toBe('11459.91');
       expectBooksBalance(chargeback);
     } finally {
-      await ce.close();
+      await Promise.all([ce.close(), openai.close(), anthropic.close()]);
     }
   });
 });

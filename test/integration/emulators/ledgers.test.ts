@@ -88,14 +88,15 @@ describe('sample ledger', () => {
     expect(october.length / 31).toBeLessThanOrEqual(15 * 6);
   });
 
-  it('lands October (AmortizedCost) at: search 110–120 %, growth 82–95 %, payments 55–70 %, support-bot 30–45 %, data-platform 35–48 % of budget; a few hundred dollars unallocated', () => {
+  it('lands October AWS spend (AmortizedCost) at: search 110–120 %, growth 68–80 %, payments 55–70 %, support-bot 30–45 %, data-platform 35–48 % of budget (model spend adds the rest); a few hundred dollars unallocated', () => {
     const totals = allocate(ledger, config, '2026-10');
     const percent = percentOfBudget(totals, config);
 
     expect(percent.search).toBeGreaterThanOrEqual(110);
     expect(percent.search).toBeLessThanOrEqual(120);
-    expect(percent.growth).toBeGreaterThanOrEqual(82);
-    expect(percent.growth).toBeLessThanOrEqual(95);
+    // Growth's $1,800 budget leaves room for its model spend, so with it the team lands near 89 %.
+    expect(percent.growth).toBeGreaterThanOrEqual(68);
+    expect(percent.growth).toBeLessThanOrEqual(80);
     expect(percent.payments).toBeGreaterThanOrEqual(55);
     expect(percent.payments).toBeLessThanOrEqual(70);
     expect(percent['support-bot']).toBeGreaterThanOrEqual(30);

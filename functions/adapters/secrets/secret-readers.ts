@@ -1,0 +1,33 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretReader } from '../../ports/ports';
+
+/** Thrown when an admin key cannot be had; names where it was looked for, never a value. */
+export class MissingSecretError extends Error {
+  override readonly name = 'MissingSecretError';
+}
+
+/**
+ * Reads an admin key from Secrets Manager (name or ARN), cached for five minutes across warm invocations
+ * by Powertools Parameters. The secret's value is the key itself, as plain text.
+ */
+export function secretsManagerReader(secretId: string): SecretReader {
+  return async () => {
+    let value: unknown;
+    try {
+      value = await getSecret(secretId, { maxAge: 300 });
+    } catch (cause) {
+      throw new MissingSecretError(`cannot read secret "${secretId}" from Secrets Manager: ${(cause as Error).message}`, { cause });
+    }
+    if (typeof value !== 'string' || value.trim() === '') throw new MissingSecretError(`secret "${secretId}" is empty or not text: store the admin key itself as the secret string`);
+    return value.trim();
+  };
+}
+
+/** Reads an admin key from an environment variable (local runs and `--live`). */
+export function environmentReader(variable: string, env: NodeJS.ProcessEnv = process.env): SecretReader {
+  return async () => {
+    const value = env[variable]?.trim();
+    if (!value) throw new MissingSecretError(`environment variable ${variable} is not set: export the organization admin key there`);
+    return value;
+  };
+}

@@ -1,0 +1,594 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import Big from 'big.js';
+import type { OpenAiCostRow, OpenAiUsageRow, ProviderLedger } from '../provider-ledger';
+import { closeServer, listenOnLoopback, readBody } from './loopback';
+
+/**
+ * A loopback OpenAI organization admin API for tests and `npm run local`: `GET /v1/organization/costs`,
+ * `GET /v1/organization/usage/completions` and `GET /v1/organization/usage/embeddings`, answered by summing the rows
+ * of a {@link ProviderLedger}'s `openai` half with exact decimals.
+ *
+ * Wire behaviour follows `shared/reference/billing-apis.md` §2: Unix-second times, `start_time` inclusive and
+ * `end_time` exclusive, `limit` counting buckets, every bucket of the range listed (empty ones with `results: []`),
+ * `has_more` + `next_page` paging, grouping fields null unless grouped, `amount.value` a JSON number in dollars with
+ * lowercase `"usd"`, errors as `{ "error": { message, type, param, code } }`.
+ *
+ * Choices where the API is silent (see the fixtures README): buckets are aligned to UTC boundaries of their width
+ * (`start_time` is snapped down); a row counts in a bucket when its time is inside it and before `end_time`;
+ * without `end_time` the range ends where the ledger's data ends; with `1m` buckets an hour's usage lands in the
+ * minute at the top of the hour (the ledger is hourly); results in a bucket are sorted by their grouping values,
+ * nulls first; unknown query parameters are refused with a 400 rather than ignored, so a misspelt filter cannot
+ * silently widen a query.
+ */
+
+/** One request as received: method, path with query string, and headers (lowercase names). */
+export interface OpenAiServerRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** A raw response served instead of the ledger's answer (see {@link OpenAiServer.failNext}). */
+export interface OpenAiServerFault {
+  status: number;
+  headers?: Record<string, string>;
+  /** Sent as is; an object is sent as JSON. */
+  body: string | object;
+}
+
+/** A running local OpenAI admin API. */
+export interface OpenAiServer {
+  /** Base URL including `/v1`, as the client's base URL: `http://127.0.0.1:PORT/v1`. */
+  url: string;
+  /** Every request received, in arrival order, faulted and refused ones included. */
+  requests: OpenAiServerRequest[];
+  /**
+   * Answers the next `count` requests with this raw response instead of the ledger, e.g. a 429 with
+   * `retry-after`, a 500, or a 200 with a malformed page. Calls add up: faults are served in the order queued,
+   * before authentication is checked.
+   */
+  failNext(count: number, fault: OpenAiServerFault): void;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startOpenAiServer}. */
+export interface OpenAiServerOptions {
+  /** The books to answer from. Read on every request, so a test may restate them between calls. */
+  ledger: ProviderLedger['openai'];
+  /** The one admin key accepted (`Authorization: Bearer <adminKey>`); it should start with `sk-admin`. */
+  adminKey: string;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+}
+
+/**
+ * Starts a local OpenAI admin API on 127.0.0.1 answering from `options.ledger`.
+ * @returns the running server; call `close()` when done.
+ */
+export async function startOpenAiServer(options: OpenAiServerOptions): Promise<OpenAiServer> {
+  const requests: OpenAiServerRequest[] = [];
+  const faults: OpenAiServerFault[] = [];
+  let counter = 0;
+
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      () => {
+        counter += 1;
+        const requestId = `req_${counter.toString(16).padStart(24, '0')}`;
+        requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });
+        const fault = faults.shift();
+        if (fault) {
+          const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+          send(res, fault.status, body, requestId, fault.headers);
+          return;
+        }
+        try {
+          send(res, 200, JSON.stringify(handle(req, options)), requestId);
+        } catch (error) {
+          const apiError = error instanceof OpenAiApiError ? error : new OpenAiApiError(500, String(error), 'server_error');
+          send(res, apiError.status, JSON.stringify(apiError.toBody()), requestId);
+        }
+      },
+      (error: unknown) => send(res, 500, JSON.stringify(new OpenAiApiError(500, String(error), 'server_error').toBody()), 'req_none'),
+    );
+  });
+
+  const origin = await listenOnLoopback(server, options.port);
+  return {
+    url: `${origin}/v1`,
+    requests,
+    failNext(count, fault) {
+      for (let i = 0; i < count; i += 1) faults.push(fault);
+    },
+    close: () => closeServer(server),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors, auth, routing
+// ---------------------------------------------------------------------------------------------------------------
+
+class OpenAiApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+
+  toBody() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+const badParam = (param: string, message: string) => new OpenAiApiError(400, message, 'invalid_request_error', param, 'invalid_value');
+
+function authenticate(req: IncomingMessage, adminKey: string): void {
+  const authorization = header(req, 'authorization');
+  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) {
+    throw new OpenAiApiError(
+      401,
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    );
+  }
+  const key = match[1]!;
+  // A project or user key is a real key without the admin scopes: OpenAI answers 403, not 401.
+  if (!key.startsWith('sk-admin')) {
+    throw new OpenAiApiError(
+      403,
+      'You have insufficient permissions for this operation. Missing scopes: api.usage.read. The organization usage and costs endpoints need an admin key (sk-admin-...).',
+    );
+  }
+  if (key !== adminKey) {
+    throw new OpenAiApiError(401, `Incorrect API key provided: ${redact(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key');
+  }
+}
+
+function redact(key: string): string {
+  return key.length <= 12 ? `${key.slice(0, 3)}***` : `${key.slice(0, 8)}***${key.slice(-4)}`;
+}
+
+function handle(req: IncomingMessage, options: OpenAiServerOptions): Page {
+  authenticate(req, options.adminKey);
+  const url = new URL(req.url ?? '/', 'http://loopback');
+  const endpoint = ENDPOINTS[url.pathname.replace(/\/+$/, '')];
+  if (!endpoint || req.method !== 'GET') {
+    throw new OpenAiApiError(404, `Invalid URL (${req.method ?? 'GET'} ${url.pathname})`);
+  }
+  const query = parseQuery(url.searchParams, endpoint);
+  return endpoint.kind === 'costs' ? costsPage(options.ledger.costs, query) : usagePage(options.ledger.usage, endpoint.kind, query);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Endpoints and query parameters
+// ---------------------------------------------------------------------------------------------------------------
+
+type Width = '1m' | '1h' | '1d';
+const WIDTH_SECONDS: Record<Width, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
+/** Buckets per page by width: usage endpoints' documented defaults and maxima. */
+const USAGE_LIMITS: Record<Width, { default: number; max: number }> = {
+  '1d': { default: 7, max: 31 },
+  '1h': { default: 24, max: 168 },
+  '1m': { default: 60, max: 1440 },
+};
+
+interface Endpoint {
+  kind: 'costs' | 'completions' | 'embeddings';
+  widths: Width[];
+  limits: (width: Width) => { default: number; max: number };
+  /** Grouping fields in the order results are sorted by. */
+  groupFields: string[];
+  /** Documented grouping fields this emulator cannot answer from its ledger. */
+  unsupportedGroups?: Record<string, string>;
+  arrayFilters: string[];
+  batchFilter: boolean;
+}
+
+const ENDPOINTS: Record<string, Endpoint> = {
+  '/v1/organization/costs': {
+    kind: 'costs',
+    widths: ['1d'],
+    limits: () => ({ default: 7, max: 180 }),
+    groupFields: ['project_id', 'api_key_id', 'line_item'],
+    arrayFilters: ['project_ids', 'api_key_ids'],
+    batchFilter: false,
+  },
+  '/v1/organization/usage/completions': {
+    kind: 'completions',
+    widths: ['1m', '1h', '1d'],
+    limits: (width) => USAGE_LIMITS[width],
+    groupFields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch'],
+    unsupportedGroups: { service_tier: 'the local ledger records no service tier' },
+    arrayFilters: ['project_ids', 'user_ids', 'api_key_ids', 'models'],
+    batchFilter: true,
+  },
+  '/v1/organization/usage/embeddings': {
+    kind: 'embeddings',
+    widths: ['1m', '1h', '1d'],
+    limits: (width) => USAGE_LIMITS[width],
+    groupFields: ['project_id', 'user_id', 'api_key_id', 'model'],
+    arrayFilters: ['project_ids', 'user_ids', 'api_key_ids', 'models'],
+    batchFilter: false,
+  },
+};
+
+interface Query {
+  width: number;
+  /** Requested start, snapped down to the bucket width (Unix seconds). */
+  start: number;
+  /** Exclusive end (Unix seconds), or undefined for "where the data ends". */
+  end: number | undefined;
+  groupBy: Set<string>;
+  filters: Map<string, Set<string>>;
+  batch: boolean | undefined;
+  limit: number;
+  page: string | undefined;
+  /** Hash of everything that defines the answer, so a page token cannot be replayed on another query. */
+  fingerprint: string;
+}
+
+function parseQuery(params: URLSearchParams, endpoint: Endpoint): Query {
+  const scalars = new Map<string, string>();
+  const arrays = new Map<string, string[]>();
+  const scalarNames = new Set(['start_time', 'end_time', 'bucket_width', 'limit', 'page', ...(endpoint.batchFilter ? ['batch'] : [])]);
+  const arrayNames = new Set(['group_by', ...endpoint.arrayFilters]);
+  for (const [key, value] of params) {
+    // Arrays arrive as repeated keys, `group_by=a&group_by=b`, or in the bracket form `group_by[]=a`.
+    const name = key.endsWith('[]') ? key.slice(0, -2) : key;
+    if (arrayNames.has(name)) {
+      arrays.set(name, [...(arrays.get(name) ?? []), value]);
+    } else if (scalarNames.has(key)) {
+      if (scalars.has(key)) throw badParam(key, `Parameter '${key}' was given more than once.`);
+      scalars.set(key, value);
+    } else {
+      throw badParam(key, `Unknown parameter: '${key}'. This endpoint accepts ${[...scalarNames, ...arrayNames].join(', ')}.`);
+    }
+  }
+
+  const widthName = scalars.get('bucket_width') ?? '1d';
+  if (!(endpoint.widths as string[]).includes(widthName)) {
+    throw badParam('bucket_width', `Invalid value for 'bucket_width': ${JSON.stringify(widthName)}. Supported values are: ${endpoint.widths.join(', ')}.`);
+  }
+  const width = WIDTH_SECONDS[widthName as Width];
+
+  const startText = scalars.get('start_time');
+  if (startText === undefined) throw badParam('start_time', "Missing required parameter: 'start_time'.");
+  const requestedStart = unixSeconds(startText, 'start_time');
+  const endText = scalars.get('end_time');
+  const end = endText === undefined ? undefined : unixSeconds(endText, 'end_time');
+  if (end !== undefined && end <= requestedStart) throw badParam('end_time', "'end_time' must be greater than 'start_time'.");
+
+  const limits = endpoint.limits(widthName as Width);
+  const limitText = scalars.get('limit');
+  const limit = limitText === undefined ? limits.default : Number(limitText);
+  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1 || limit > limits.max)) {
+    throw badParam('limit', `Invalid value for 'limit': ${JSON.stringify(limitText)}. It must be an integer between 1 and ${limits.max} for bucket_width=${widthName}.`);
+  }
+
+  const groupBy = new Set<string>();
+  for (const field of arrays.get('group_by') ?? []) {
+    const unsupported = endpoint.unsupportedGroups?.[field];
+    if (unsupported) throw badParam('group_by', `group_by=${field} is not supported by the local OpenAI: ${unsupported}.`);
+    if (!endpoint.groupFields.includes(field)) {
+      throw badParam('group_by', `Invalid value for 'group_by': ${JSON.stringify(field)}. Supported values are: ${endpoint.groupFields.join(', ')}.`);
+    }
+    groupBy.add(field);
+  }
+
+  const filters = new Map<string, Set<string>>();
+  for (const name of endpoint.arrayFilters) {
+    const values = arrays.get(name);
+    if (values) filters.set(name, new Set(values));
+  }
+
+  let batch: boolean | undefined;
+  const batchText = scalars.get('batch');
+  if (batchText !== undefined) {
+    if (batchText !== 'true' && batchText !== 'false') throw badParam('batch', "Invalid value for 'batch': expected true or false.");
+    batch = batchText === 'true';
+  }
+
+  const start = Math.floor(requestedStart / width) * width;
+  const fingerprint = sha256(
+    JSON.stringify([
+      endpoint.kind,
+      width,
+      start,
+      endText ?? null,
+      [...groupBy].sort(),
+      [...filters.entries()].map(([k, v]) => [k, [...v].sort()]).sort(),
+      batch ?? null,
+    ]),
+  );
+  return { width, start, end, groupBy, filters, batch, limit, page: scalars.get('page'), fingerprint };
+}
+
+function unixSeconds(text: string, param: string): number {
+  if (!/^\d{1,12}$/.test(text)) throw badParam(param, `Invalid value for '${param}': ${JSON.stringify(text)}. Expected Unix seconds (an integer).`);
+  return Number(text);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Bucket<R> {
+  object: 'bucket';
+  start_time: number;
+  end_time: number;
+  results: R[];
+}
+
+interface Page {
+  object: 'page';
+  data: Bucket<unknown>[];
+  has_more: boolean;
+  next_page: string | null;
+}
+
+/** The buckets of one page: `[pageStart, pageEnd)` in steps of the width, data counted before `rangeEnd`. */
+interface PageWindow {
+  pageStart: number;
+  count: number;
+  rangeEnd: number;
+  hasMore: boolean;
+  nextPage: string | null;
+}
+
+/**
+ * Works out which buckets this page holds. `dataEnd` (exclusive, Unix seconds) is where the ledger's rows end; it
+ * stands for "now" when the request has no `end_time`.
+ */
+function pageWindow(query: Query, dataEnd: number): PageWindow {
+  const { width, start } = query;
+  const rangeEnd = query.end ?? Math.ceil(dataEnd / width) * width;
+  const total = rangeEnd > start ? Math.ceil((rangeEnd - start) / width) : 0;
+  let first = 0;
+  if (query.page !== undefined) {
+    const cursor = decodePageToken(query.page, query.fingerprint);
+    if ((cursor - start) % width !== 0 || cursor < start || cursor >= start + total * width) {
+      throw badParam('page', 'Invalid page token: it does not belong to this time range.');
+    }
+    first = (cursor - start) / width;
+  }
+  const count = Math.min(query.limit, total - first);
+  const hasMore = first + count < total;
+  const pageStart = start + first * width;
+  return { pageStart, count, rangeEnd, hasMore, nextPage: hasMore ? encodePageToken(pageStart + count * width, query.fingerprint) : null };
+}
+
+interface Grouped<A> {
+  values: (string | boolean | null)[];
+  acc: A;
+}
+
+/**
+ * Sums the rows of one page into buckets and groups. `time` gives a row's instant in Unix seconds; `keep` applies
+ * the filters; `values` gives the grouping values (null where not grouped); `add` folds a row into an accumulator.
+ */
+function aggregate<Row, A>(
+  rows: Row[],
+  window: PageWindow,
+  width: number,
+  time: (row: Row) => number,
+  keep: (row: Row) => boolean,
+  values: (row: Row) => (string | boolean | null)[],
+  fresh: () => A,
+  add: (acc: A, row: Row) => void,
+): Grouped<A>[][] {
+  const buckets: Map<string, Grouped<A>>[] = Array.from({ length: Math.max(0, window.count) }, () => new Map());
+  const pageEnd = Math.min(window.pageStart + window.count * width, window.rangeEnd);
+  for (const row of rows) {
+    const t = time(row);
+    if (!(t >= window.pageStart && t < pageEnd) || !keep(row)) continue;
+    const bucket = buckets[Math.floor((t - window.pageStart) / width)]!;
+    const v = values(row);
+    const key = JSON.stringify(v);
+    let group = bucket.get(key);
+    if (!group) {
+      group = { values: v, acc: fresh() };
+      bucket.set(key, group);
+    }
+    add(group.acc, row);
+  }
+  return buckets.map((bucket) => [...bucket.values()].sort((a, b) => compareValues(a.values, b.values)));
+}
+
+/** Tuple order with null first, false before true, strings by code unit (not locale). */
+function compareValues(a: (string | boolean | null)[], b: (string | boolean | null)[]): number {
+  for (let i = 0; i < a.length; i += 1) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return 0;
+}
+
+function buildPage<A>(window: PageWindow, width: number, groups: Grouped<A>[][], toResult: (group: Grouped<A>) => unknown): Page {
+  const data: Bucket<unknown>[] = groups.map((bucketGroups, i) => {
+    const start = window.pageStart + i * width;
+    return { object: 'bucket', start_time: start, end_time: start + width, results: bucketGroups.map(toResult) };
+  });
+  return { object: 'page', data, has_more: window.hasMore, next_page: window.nextPage };
+}
+
+// ----- costs -----
+
+interface CostAcc {
+  amount: Big;
+  quantity: Big | null;
+  /** undefined until a row is seen; null once two rows disagree. */
+  unit: string | null | undefined;
+}
+
+function costsPage(rows: OpenAiCostRow[], query: Query): Page {
+  const dayStart = (row: OpenAiCostRow) => Date.parse(`${row.day}T00:00:00Z`) / 1000;
+  let dataEnd = 0;
+  for (const row of rows) dataEnd = Math.max(dataEnd, dayStart(row) + 86400);
+  const window = pageWindow(query, dataEnd);
+  const g = query.groupBy;
+  const projects = query.filters.get('project_ids');
+  const keys = query.filters.get('api_key_ids');
+
+  const groups = aggregate<OpenAiCostRow, CostAcc>(
+    rows,
+    window,
+    query.width,
+    dayStart,
+    (row) => (!projects || (row.projectId !== null && projects.has(row.projectId))) && (!keys || (row.apiKeyId !== null && keys.has(row.apiKeyId))),
+    (row) => [g.has('project_id') ? row.projectId : null, g.has('api_key_id') ? row.apiKeyId : null, g.has('line_item') ? row.lineItem : null],
+    () => ({ amount: new Big(0), quantity: null, unit: undefined }),
+    (acc, row) => {
+      acc.amount = acc.amount.plus(row.amountUsd);
+      if (row.quantity !== null) acc.quantity = (acc.quantity ?? new Big(0)).plus(row.quantity);
+      acc.unit = acc.unit === undefined ? row.quantityUnit : acc.unit === row.quantityUnit ? acc.unit : null;
+    },
+  );
+
+  const byLineItem = g.has('line_item');
+  return buildPage(window, query.width, groups, (group: Grouped<CostAcc>) => {
+    const [projectId, apiKeyId, lineItem] = group.values;
+    return {
+      object: 'organization.costs.result',
+      // The API's amount is a JSON number: the exact decimal sum goes out as the nearest double, as OpenAI's does.
+      amount: { value: group.acc.amount.toNumber(), currency: 'usd' },
+      line_item: lineItem,
+      project_id: projectId,
+      api_key_id: apiKeyId,
+      // Quantities are reported only per line item: a sum across line items would add unlike units.
+      quantity: byLineItem && group.acc.quantity !== null ? group.acc.quantity.toNumber() : null,
+      quantity_unit: byLineItem ? (group.acc.unit ?? null) : null,
+    };
+  });
+}
+
+// ----- usage -----
+
+interface UsageAcc {
+  input: number;
+  cached: number;
+  output: number;
+  requests: number;
+}
+
+function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', query: Query): Page {
+  // The ledger is hourly: a row's instant is the top of its hour (so with 1m buckets it lands in minute :00).
+  const hourStart = (row: OpenAiUsageRow) => Date.parse(row.hour) / 1000;
+  let dataEnd = 0;
+  for (const row of rows) if (row.endpoint === kind) dataEnd = Math.max(dataEnd, hourStart(row) + 3600);
+  const window = pageWindow(query, dataEnd);
+  const g = query.groupBy;
+  const f = query.filters;
+  const within = (name: string, value: string | null) => {
+    const allowed = f.get(name);
+    return !allowed || (value !== null && allowed.has(value));
+  };
+
+  const groups = aggregate<OpenAiUsageRow, UsageAcc>(
+    rows,
+    window,
+    query.width,
+    hourStart,
+    (row) =>
+      row.endpoint === kind &&
+      within('project_ids', row.projectId) &&
+      within('user_ids', row.userId) &&
+      within('api_key_ids', row.apiKeyId) &&
+      within('models', row.model) &&
+      (query.batch === undefined || row.batch === query.batch),
+    (row) => [
+      g.has('project_id') ? row.projectId : null,
+      g.has('user_id') ? row.userId : null,
+      g.has('api_key_id') ? row.apiKeyId : null,
+      g.has('model') ? row.model : null,
+      ...(kind === 'completions' ? [g.has('batch') ? row.batch : null] : []),
+    ],
+    () => ({ input: 0, cached: 0, output: 0, requests: 0 }),
+    (acc, row) => {
+      acc.input += row.inputTokens;
+      acc.cached += row.inputCachedTokens;
+      acc.output += row.outputTokens;
+      acc.requests += row.numModelRequests;
+    },
+  );
+
+  return buildPage(window, query.width, groups, (group: Grouped<UsageAcc>) => {
+    const [projectId, userId, apiKeyId, model, batch] = group.values;
+    const { input, cached, output, requests } = group.acc;
+    if (kind === 'embeddings') {
+      return { object: 'organization.usage.embeddings.result', input_tokens: input, num_model_requests: requests, project_id: projectId, user_id: userId, api_key_id: apiKeyId, model };
+    }
+    return {
+      object: 'organization.usage.completions.result',
+      input_tokens: input,
+      output_tokens: output,
+      input_cached_tokens: cached,
+      num_model_requests: requests,
+      project_id: projectId,
+      user_id: userId,
+      api_key_id: apiKeyId,
+      model,
+      batch,
+      service_tier: null,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Page tokens
+// ---------------------------------------------------------------------------------------------------------------
+
+/*
+ * Opaque to clients, stateless here: the start of the next bucket and a hash of the query it belongs to. The same
+ * query always yields the same tokens, and a token replayed on another query is refused.
+ */
+function encodePageToken(nextStart: number, fingerprint: string): string {
+  return `page_${Buffer.from(JSON.stringify({ t: nextStart, h: fingerprint.slice(0, 16) })).toString('base64url')}`;
+}
+
+function decodePageToken(token: string, fingerprint: string): number {
+  const invalid = () => badParam('page', 'Invalid page token. Pass the next_page value of the previous response, with the same query parameters.');
+  if (!token.startsWith('page_')) throw invalid();
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token.slice(5), 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof body !== 'object' || body === null) throw invalid();
+  const { t, h } = body as { t?: unknown; h?: unknown };
+  if (typeof t !== 'number' || !Number.isInteger(t) || h !== fingerprint.slice(0, 16)) throw invalid();
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, body: string, requestId: string, extraHeaders: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+    ...extraHeaders,
+  });
+  res.end(body);
+}

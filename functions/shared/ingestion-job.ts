@@ -1,0 +1,60 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { secretsManagerReader } from '../adapters/secrets/secret-readers';
+import { configWarnings } from '../config/config-schema';
+import { loadConfigFile } from '../config/load-config';
+import { IngestionFailedError, type IngestOptions, type IngestSummary } from '../use-cases/ingest-billing';
+import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
+import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
+import { deployedConfigPath, requireEnv } from './environment';
+import { TELEMETRY } from './telemetry';
+
+/** Leave this much of the Lambda's time for writing, evaluating and logging after the last request. */
+const DEADLINE_MARGIN_MS = 30_000;
+
+/**
+ * The cold-start half of an ingestion Lambda (the daily job and the hourly usage job): config, clients,
+ * stores and sources built once at module load, so a misconfigured function fails at cold start, and
+ * admin keys read from Secrets Manager (cached) only when a source needs them.
+ */
+export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') {
+  const logger = new Logger();
+  const metrics = new Metrics({ namespace: TELEMETRY.namespace, serviceName: TELEMETRY.serviceName });
+  const config = loadConfigFile(deployedConfigPath());
+  for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
+  const deps = dailyDeps({
+    config,
+    clients: createClients(),
+    tableName: requireEnv('TABLE_NAME'),
+    alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
+    clock: systemClock,
+    log: logger,
+    access: { secret: (provider) => secretsManagerReader(config.sources[provider].adminKeySecret), baseUrls: baseUrlsFromEnv(), usageBucketWidth },
+  });
+
+  /** One metric per source that succeeded: the stale-data alarm fires when it is missing for 36 hours. */
+  const recordSuccesses = (summary: IngestSummary) => {
+    for (const outcome of summary.outcomes.filter((o) => o.ok)) {
+      const metric = metrics.singleMetric();
+      metric.addDimension('source', outcome.source);
+      metric.addMetric(TELEMETRY.ingestionSucceeded, MetricUnit.Count, 1);
+    }
+  };
+
+  /** Runs ingestion and alert evaluation, logs one summary line, records metrics, re-throws on failure. */
+  const run = async (options: () => IngestOptions, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DailyRunResult> => {
+    try {
+      const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
+      const result = await runDailyIngestion(deps, { ...options(), ...(deadline ? { deadline } : {}) });
+      recordSuccesses(result.ingestion);
+      logger.info(`${name} done`, { ingestion: result.ingestion, alertsFired: result.evaluations.flatMap((e) => e.fired.map((a) => a.key)) });
+      return result;
+    } catch (error) {
+      if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+      logger.error(`${name} failed`, { error });
+      throw error;
+    }
+  };
+  return { run, logger, config };
+}
