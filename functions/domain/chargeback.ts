@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { CostMetric, CostlineConfig } from '../config/config-schema';
-import { createAllocator, DEFAULT_WORKSPACE, type Allocation } from './allocation';
+import { createAllocator, DEFAULT_WORKSPACE, UNALLOCATED, type Allocation } from './allocation';
 import type { CostRecord, TokenType } from './cost-record';
 import { addDays, addMonths, monthStart } from './dates';
 import { reconcileUsage, type EstimateGap, type UnpricedUsage } from './estimates';
@@ -201,6 +201,8 @@ export function buildChargeback(
   let unallocated = ZERO;
   let estimated = false;
 
+  /** Per day and AWS service: each team's (and the unallocated bucket's) cost, to apportion Bedrock tokens by. */
+  const serviceShares = new Map<string, Totals>();
   const lineOf = (team: string, provider: string, service: string, model: string | null): LineAccumulator => {
     const lines = teamLines.get(team) ?? new Map<string, LineAccumulator>();
     teamLines.set(team, lines);
@@ -215,6 +217,12 @@ export function buildChargeback(
     estimated ||= record.estimated;
     providerTotals.add(record.provider, cost);
     const allocation: Allocation = allocate(record);
+    if (record.provider === 'aws' && cost.gt(0)) {
+      const key = `${record.chargePeriodStart}|${record.serviceName}`;
+      const shares = serviceShares.get(key) ?? new Totals();
+      shares.add(allocation.kind === 'team' ? allocation.team : UNALLOCATED, cost);
+      serviceShares.set(key, shares);
+    }
     if (allocation.kind === 'team') {
       const team = allocation.team;
       teamTotals.add(team, cost);
@@ -244,6 +252,21 @@ export function buildChargeback(
   }
 
   for (const u of usage) {
+    if (u.apportionByCost) {
+      // Tokens with no team of their own (Bedrock): split by the teams' cost of the service that day.
+      const shares = serviceShares.get(`${u.chargePeriodStart}|${u.serviceName}`);
+      if (!shares) continue;
+      const buckets = [...shares.map.keys()];
+      const weights = buckets.map((b) => shares.get(b));
+      const split = (n: number) => splitInteger(n, weights);
+      const parts = { input: split(u.tokens.input), cachedInput: split(u.tokens.cachedInput), cacheWrite5m: split(u.tokens.cacheWrite5m), cacheWrite1h: split(u.tokens.cacheWrite1h), output: split(u.tokens.output) };
+      buckets.forEach((bucket, i) => {
+        if (bucket === UNALLOCATED) return;
+        const line = lineOf(bucket, u.provider, u.serviceName, lineModelOf(u));
+        line.tokens = addTokens(line.tokens, { input: parts.input[i]!, cachedInput: parts.cachedInput[i]!, cacheWrite5m: parts.cacheWrite5m[i]!, cacheWrite1h: parts.cacheWrite1h[i]!, output: parts.output[i]! });
+      });
+      continue;
+    }
     const allocation = allocate(u);
     if (allocation.kind !== 'team') continue;
     const line = lineOf(allocation.team, u.provider, u.serviceName, lineModelOf(u));
@@ -308,6 +331,18 @@ export function buildChargeback(
  */
 function lineModelOf(u: UsageRecord): string | null {
   return u.provider === 'aws' && u.serviceName === 'Amazon Bedrock' ? null : u.model;
+}
+
+/** Splits a whole number by positive weights, largest remainder first, so the parts add up to it exactly. */
+export function splitInteger(total: number, weights: readonly Decimal[]): number[] {
+  const sumOfWeights = sum(weights);
+  if (total === 0 || sumOfWeights.lte(0)) return weights.map(() => 0);
+  const exact = weights.map((w) => new Big(total).times(w).div(sumOfWeights));
+  const floors = exact.map((e) => Number(e.round(0, Big.roundDown)));
+  let missing = total - floors.reduce((a, b) => a + b, 0);
+  const order = exact.map((e, i) => ({ i, r: e.minus(floors[i]!) })).sort((a, b) => b.r.cmp(a.r) || a.i - b.i);
+  for (let k = 0; missing > 0; k = (k + 1) % order.length, missing--) floors[order[k]!.i]! += 1;
+  return floors;
 }
 
 function finishLines(lines: Map<string, LineAccumulator> | undefined, teamTotal: Decimal): ChargebackLine[] {

@@ -20,15 +20,17 @@ function modelLine(l: ChargebackLine): string {
   const tokens = [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
     .filter(Boolean)
     .join(', ');
+  const split = l.unitCosts.inputPerMillion !== null || l.unitCosts.outputPerMillion !== null;
   const units = [
     l.unitCosts.inputPerMillion && `$${l.unitCosts.inputPerMillion}/M in`,
     l.unitCosts.outputPerMillion && `$${l.unitCosts.outputPerMillion}/M out`,
+    !split && l.unitCosts.perMillionTokens && `$${l.unitCosts.perMillionTokens}/M tokens`,
     l.unitCosts.perThousandRequests && `$${l.unitCosts.perThousandRequests}/1k req`,
   ]
     .filter(Boolean)
     .join(', ');
   const requests = l.requests ? `, ${compact(l.requests)} requests` : '';
-  return `    ${formatAmount(l.cost).padStart(10)}${l.estimated ? '*' : ' '} ${l.provider.padEnd(9)} ${l.model}${tokens ? `  (${tokens}${requests})` : ''}${units ? `  ${units}` : ''}`;
+  return `    ${formatAmount(l.cost).padStart(10)}${l.estimated ? '*' : ' '} ${l.provider.padEnd(9)} ${l.model ?? l.service}${tokens ? `  (${tokens}${requests})` : ''}${units ? `  ${units}` : ''}`;
 }
 
 /**
@@ -72,7 +74,8 @@ export function renderStatementText(chargeback: Chargeback): string {
       out.push(`  ${formatAmount(s.cost).padStart(12)}  ${s.service}${where ? ` (${where})` : ''}`);
     }
   }
-  const modelTeams = chargeback.teams.map((t) => ({ team: t, lines: t.lines.filter((l) => l.model !== null) })).filter((t) => t.lines.length > 0);
+  const isModelLine = (l: ChargebackLine) => l.model !== null || l.tokens.input + l.tokens.cachedInput + l.tokens.cacheWrite + l.tokens.output > 0;
+  const modelTeams = chargeback.teams.map((t) => ({ team: t, lines: t.lines.filter(isModelLine) })).filter((t) => t.lines.length > 0);
   if (modelTeams.length > 0) {
     out.push('', 'Model spend by team (tokens and unit costs; * includes estimates):');
     for (const { team, lines } of modelTeams) {

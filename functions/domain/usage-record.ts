@@ -43,6 +43,11 @@ export interface UsageRecord {
   /** Server-side tool calls billed per request (Anthropic web search). */
   webSearchRequests: number;
   tags: Record<string, string>;
+  /**
+   * The source could not say which team used it (Bedrock tokens come per service and usage type): the
+   * chargeback splits it across the teams by their share of that day's cost of the same service.
+   */
+  apportionByCost?: boolean;
 }
 
 /** Adds token counts. */

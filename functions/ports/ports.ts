@@ -22,6 +22,8 @@ export interface SourcePull<R = CostRecord> {
   days: SourceDay<R>[];
   /** API requests made (Cost Explorer charges $0.01 per request and per page). */
   requests: number;
+  /** Usage a cost source learned on the way (Bedrock tokens from Cost Explorer), stored like a usage source's. */
+  usage?: { source: string; days: SourceDay<UsageRecord>[] };
 }
 
 /** The moment of a pull and the time it must end by. */

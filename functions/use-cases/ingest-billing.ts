@@ -94,7 +94,10 @@ export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {
       const context = { now, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) };
       const { pull, stats } =
         source.kind === 'cost'
-          ? await source.pull(pullWindow, context).then(async (pull) => ({ pull, stats: await deps.records.replaceDays(source.id, pull.days) }))
+          ? await source.pull(pullWindow, context).then(async (pull) => {
+              if (pull.usage) await deps.usage.replaceDays(pull.usage.source, pull.usage.days);
+              return { pull, stats: await deps.records.replaceDays(source.id, pull.days) };
+            })
           : await source.pull(pullWindow, context).then(async (pull) => ({ pull, stats: await deps.usage.replaceDays(source.id, pull.days) }));
       const estimatedMonths: string[] = [];
       for (const month of monthsOf(pullWindow)) {

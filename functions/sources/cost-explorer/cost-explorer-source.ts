@@ -4,6 +4,7 @@ import type { DayWindow } from '../../domain/dates';
 import type { BillingSource, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
 import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError } from './cost-explorer-mapper';
+import { bedrockUsageQuery, isBedrockService, mapBedrockUsage } from './bedrock-usage';
 import { buildQuery, metricPairOf, type QueryKind } from './cost-explorer-queries';
 
 /** Settings of the AWS source, from `sources.aws` and `allocation.awsTagKey`. */
@@ -14,12 +15,16 @@ export interface CostExplorerSourceOptions {
   billingAccountId: string;
 }
 
+/** Where Bedrock token counts are stored (as usage). */
+export const BEDROCK_USAGE_SOURCE = 'aws-bedrock-usage';
+
 /** A runaway NextPageToken loop would cost $0.01 a page; no real month needs this many. */
 const MAX_PAGES = 500;
 
 /**
  * AWS Cost Explorer as a {@link BillingSource}: two GetCostAndUsage queries per pull (see
- * `cost-explorer-queries.ts`), each paged on NextPageToken. Retries (including `LimitExceededException`,
+ * `cost-explorer-queries.ts`), each paged on NextPageToken, plus one for Bedrock token counts when the
+ * window has Bedrock spend (`bedrock-usage.ts`). Retries (including `LimitExceededException`,
  * which the SDK classes as throttling) are the SDK client's, configured where the client is built.
  * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
  */
@@ -53,6 +58,19 @@ export class CostExplorerSource implements BillingSource {
     };
     const tagged = await run('tagged');
     const untagged = await run('untagged');
-    return { days: mergeQueries(window, tagged, untagged, { source: this.id, billingAccountId: this.options.billingAccountId }), requests };
+    const days = mergeQueries(window, tagged, untagged, { source: this.id, billingAccountId: this.options.billingAccountId });
+    // Bedrock tokens: one more query, only when the window has Bedrock spend.
+    const bedrock = [...new Set(days.flatMap((d) => d.records.map((r) => r.serviceName)).filter(isBedrockService))];
+    if (bedrock.length === 0) return { days, requests };
+    const pages: unknown[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new GetCostAndUsageCommand({ ...bedrockUsageQuery(window, bedrock), ...(token ? { NextPageToken: token } : {}) } as never));
+      requests += 1;
+      pages.push(page);
+      token = page.NextPageToken;
+    } while (token && pages.length < MAX_PAGES);
+    const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
+    return { days, requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage } };
   }
 }
