@@ -27,7 +27,7 @@ export function buildCostlineApp(app: App = new App(), env: NodeJS.ProcessEnv = 
   const stack = new CostlineStack(app, STACK_NAME, {
     config,
     configFile,
-    description: 'costline: AWS billing ingest, per-team chargeback and budget alerts',
+    description: 'costline: AWS and model-provider billing ingest, per-team chargeback and budget alerts',
   });
   for (const warning of configWarnings(config)) Annotations.of(stack).addWarningV2('costline:config', `${configFile}: ${warning}`);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -2,15 +2,33 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { CostlineConfig } from '../functions/config/load-config';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
 import { SOURCE_IDS } from '../functions/shared/telemetry';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
 import { ScheduledFunction, utcCron } from './constructs/scheduled-function';
+import { importSecret, secretReferenceProblem } from './constructs/secrets';
 import { StaleDataAlarm } from './constructs/stale-data-alarm';
 
 /** Repository root: entry files, `package-lock.json` and `node_modules` live here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The providers read through an admin API with a key from Secrets Manager, and how their names are written. */
+export const MODEL_PROVIDERS = {
+  openai: { displayName: 'OpenAI', idPrefix: 'OpenAi' },
+  anthropic: { displayName: 'Anthropic', idPrefix: 'Anthropic' },
+} as const;
+/** `openai` or `anthropic`. */
+export type ModelProvider = keyof typeof MODEL_PROVIDERS;
+
+/** An enabled model provider's admin key secret, as configured and as imported for grants. */
+export interface AdminKeySecret {
+  readonly provider: ModelProvider;
+  /** `sources.<provider>.adminKeySecret`: the name or ARN the functions pass to Secrets Manager. */
+  readonly secretId: string;
+  readonly secret: ISecret;
+}
 
 /** Properties of a {@link CostlineStack}. */
 export interface CostlineStackProps extends StackProps {
@@ -23,13 +41,19 @@ export interface CostlineStackProps extends StackProps {
 }
 
 /**
- * costline: a daily ingest of Cost Explorer into DynamoDB with budget alerts, and a monthly chargeback statement.
+ * costline: a daily ingest of Cost Explorer and the model providers' costs and usage into DynamoDB with budget
+ * alerts, an hourly pull of model usage (when a model provider is enabled) that re-evaluates them, and a monthly
+ * chargeback statement.
  */
 export class CostlineStack extends Stack {
   readonly table: CostTable;
   readonly topics: NotificationTopics;
   readonly ingest: ScheduledFunction;
+  /** The hourly model-usage job; absent when no model provider is enabled. */
+  readonly usage?: ScheduledFunction;
   readonly statement: ScheduledFunction;
+  /** The admin key secrets of the enabled model providers (imported: the user creates them). */
+  readonly adminKeySecrets: readonly AdminKeySecret[];
 
   constructor(scope: Construct, id: string, props: CostlineStackProps) {
     super(scope, id, props);
@@ -40,19 +64,48 @@ export class CostlineStack extends Stack {
     this.table = new CostTable(this, 'Costs');
     this.topics = new NotificationTopics(this, 'Topics', { config });
     const common = { projectRoot, configFile, alarmTopic: this.topics.operations };
+    const providers = (Object.keys(MODEL_PROVIDERS) as ModelProvider[]).filter((p) => config.sources[p].enabled);
+    this.adminKeySecrets = providers.map((provider) => {
+      const secretId = config.sources[provider].adminKeySecret;
+      const problem = secretReferenceProblem(secretId);
+      if (problem) {
+        const message = `sources.${provider}.adminKeySecret: ${problem}`;
+        throw new ConfigError(`${props.configFile} is invalid:\n  - ${message}`, [message]);
+      }
+      return { provider, secretId, secret: importSecret(this, `${MODEL_PROVIDERS[provider].idPrefix}AdminKey`, secretId) };
+    });
 
     this.ingest = new ScheduledFunction(this, 'Ingest', {
       ...common,
       entry: join(projectRoot, 'functions/ingest/handler.ts'),
-      description: 'Daily ingest of Cost Explorer billing and budget alerts',
-      // Daily: Cost Explorer refreshes at least once every 24 hours.
+      description: 'Daily ingest of billing (Cost Explorer, model providers) and budget alerts',
+      // Daily: Cost Explorer refreshes at least once every 24 hours; the providers' cost reports are daily.
       schedule: utcCron('0 6 * * ? *'),
-      timeout: Duration.minutes(5),
+      // The providers' admin APIs page slowly; the job stops starting requests 30 s before this deadline.
+      timeout: Duration.minutes(10),
       memorySize: 1024,
     })
       .grantTableReadWrite(this.table.table, { indexNames: this.table.indexNames })
-      .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN')
-      .grantCostExplorerRead();
+      .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN');
+    if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
+    for (const { secret } of this.adminKeySecrets) this.ingest.grantSecretRead(secret);
+
+    if (this.adminKeySecrets.length > 0) {
+      this.usage = new ScheduledFunction(this, 'Usage', {
+        ...common,
+        entry: join(projectRoot, 'functions/usage/handler.ts'),
+        description: 'Hourly model usage (yesterday and today) and budget alerts',
+        // At a fixed minute rather than rate(1 hour), whose minute depends on when the schedule was created:
+        // the hour that just ended is closed on the providers' side by then, and :15 is past the end of the daily
+        // ingest's first attempt (06:00, 10-minute timeout), which replaces the same usage days with daily buckets.
+        schedule: utcCron('15 * * * ? *'),
+        timeout: Duration.minutes(5),
+        memorySize: 512,
+      })
+        .grantTableReadWrite(this.table.table, { indexNames: this.table.indexNames })
+        .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN');
+      for (const { secret } of this.adminKeySecrets) this.usage.grantSecretRead(secret);
+    }
 
     // The day after ingestion stops re-pulling the previous month (previousMonthUntilDay, per source),
     // at 08:00 UTC, after that morning's ingest: the bill has settled as far as costline waits for it.
@@ -72,11 +125,14 @@ export class CostlineStack extends Stack {
       })
       .grantPublish(this.topics.statements, 'STATEMENTS_TOPIC_ARN');
 
-    // One stale-data alarm per enabled source, on the id the source reports its metric under.
-    for (const key of Object.keys(SOURCE_IDS) as (keyof typeof SOURCE_IDS)[]) {
-      if (config.sources[key].enabled) {
-        new StaleDataAlarm(this, `${key[0]!.toUpperCase()}${key.slice(1)}StaleData`, { source: SOURCE_IDS[key], topic: this.topics.operations });
-      }
+    // One stale-data alarm per enabled source, on the id the source reports its metric under. Usage is pulled
+    // hourly and daily, so its alarm stays quiet while either job succeeds; the Errors alarms report the other.
+    const topic = this.topics.operations;
+    if (config.sources.aws.enabled) new StaleDataAlarm(this, 'AwsStaleData', { source: SOURCE_IDS.aws, topic });
+    for (const { provider } of this.adminKeySecrets) {
+      const prefix = MODEL_PROVIDERS[provider].idPrefix;
+      new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic });
+      new StaleDataAlarm(this, `${prefix}UsageStaleData`, { source: SOURCE_IDS[provider].usage, topic, pulledBy: ['Usage', 'Ingest'] });
     }
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table of cost records' });
@@ -85,9 +141,24 @@ export class CostlineStack extends Stack {
     new CfnOutput(this, 'OperationsTopicArn', { value: this.topics.operations.topicArn, description: 'Alarms' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.function.functionName, description: 'Invoke with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill' });
     new CfnOutput(this, 'StatementFunctionName', { value: this.statement.function.functionName, description: 'Invoke with {"month":"YYYY-MM"} to re-send a statement' });
-    for (const [name, job] of [['Ingest', this.ingest], ['Statement', this.statement]] as const) {
+    if (this.usage) {
+      new CfnOutput(this, 'UsageFunctionName', { value: this.usage.function.functionName, description: 'Hourly model-usage job; invoke with {} to run it now' });
+    }
+    const jobs = [['Ingest', this.ingest], ...(this.usage ? [['Usage', this.usage] as const] : []), ['Statement', this.statement]] as const;
+    for (const [name, job] of jobs) {
       new CfnOutput(this, `${name}LogGroupName`, { value: job.logGroup.logGroupName, description: `Log group of the ${name.toLowerCase()} function (for Logs Insights)` });
       new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: job.deadLetterQueue.queueUrl, description: `Failed ${name.toLowerCase()} runs; purge once handled` });
+    }
+    for (const { provider, secretId } of this.adminKeySecrets) {
+      const { displayName, idPrefix } = MODEL_PROVIDERS[provider];
+      new CfnOutput(this, `${idPrefix}AdminKeySecret`, {
+        value: secretId,
+        description:
+          `Secrets Manager secret (sources.${provider}.adminKeySecret) the ingest and usage functions read the ${displayName} organization admin key from. ` +
+          'Create it yourself, in this account and region unless configured by ARN, with the key alone as its plain-text value. ' +
+          'The functions may call secretsmanager:GetSecretValue on it and nothing else. If it is encrypted with a customer managed KMS key, ' +
+          "that key's policy must allow kms:Decrypt to both functions' execution roles: costline does not grant it.",
+      });
     }
   }
 }

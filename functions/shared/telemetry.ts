@@ -11,5 +11,13 @@ export const TELEMETRY = {
   ingestionSucceeded: 'IngestionSucceeded',
 } as const;
 
-/** Source ids (`BillingSource.id`), per configurable provider, for alarms that are per source. */
-export const SOURCE_IDS = { aws: 'aws-cost-explorer' } as const;
+/**
+ * Source ids (`BillingSource.id` / `UsageSource.id`), per configurable provider, for alarms that are per
+ * source: Cost Explorer is one source; each model provider is two (its costs, pulled daily, and its model
+ * usage, pulled daily and hourly).
+ */
+export const SOURCE_IDS = {
+  aws: 'aws-cost-explorer',
+  openai: { costs: 'openai-costs', usage: 'openai-usage' },
+  anthropic: { costs: 'anthropic-costs', usage: 'anthropic-usage' },
+} as const;

@@ -10,11 +10,13 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { powertoolsEnvironment } from './powertools';
+import { secretArnForPolicies } from './secrets';
 
 /** File name the functions look for in their task root (`process.env.LAMBDA_TASK_ROOT`). */
 export const BUNDLED_CONFIG_FILE = 'costline.config.json';
@@ -65,7 +67,8 @@ export interface ScheduledFunctionProps {
  * with a retry policy and a dead-letter queue, and alarms on errors and dead letters.
  *
  * Permissions are granted through the `grant*` helpers, which also set the environment variable that names the
- * resource, so a permission and the variable the code reads can never drift apart.
+ * resource (when the code finds the resource through one), so a permission and the variable the code reads can
+ * never drift apart.
  */
 export class ScheduledFunction extends Construct {
   readonly function: NodejsFunction;
@@ -219,6 +222,33 @@ export class ScheduledFunction extends Construct {
       this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [topic.masterKey.keyArn] }));
     }
     return this.addEnvironment(envName, topic.topicArn);
+  }
+
+  /**
+   * `secretsmanager:GetSecretValue` on one secret, and nothing else (`secret.grantRead` would add
+   * `secretsmanager:DescribeSecret`). A secret imported by name or partial ARN is granted as
+   * `<partial arn>-??????`, the six random characters of its complete ARN (see `secretArnForPolicies`).
+   *
+   * Sets no environment variable: the functions find the secret's name or ARN in the bundled config, the same
+   * file the grant was made from at synth time, so the two cannot drift apart.
+   *
+   * KMS: when the `ISecret` carries its customer managed key, `kms:Decrypt` on that key through Secrets Manager
+   * only, as the other helpers grant their resource's key. A secret imported from the config carries none
+   * (the config names no key): with the default `aws/secretsmanager` key nothing more is needed; with a
+   * customer managed key, that key's policy must allow this role `kms:Decrypt`, which costline does not grant.
+   */
+  grantSecretRead(secret: ISecret): this {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArnForPolicies(secret)] }));
+    if (secret.encryptionKey) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${secret.env.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return this;
   }
 
   /** `ce:GetCostAndUsage`, in its own policy so that its acknowledged `Resource: *` covers nothing else. */

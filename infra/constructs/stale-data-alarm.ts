@@ -11,10 +11,16 @@ const PERIODS = 12;
 
 /** Properties of a {@link StaleDataAlarm}. */
 export interface StaleDataAlarmProps {
-  /** The source's id (`BillingSource.id`, e.g. `SOURCE_IDS.aws`): the metric's `source` dimension. */
+  /** The source's id (`Source.id`, e.g. `SOURCE_IDS.aws`): the metric's `source` dimension. */
   readonly source: string;
   /** Topic notified when the alarm fires. */
   readonly topic: ITopic;
+  /**
+   * The jobs that pull the source (construct ids of their `ScheduledFunction`s, e.g. `Usage`), named in the
+   * description as the places to look.
+   * @default ['Ingest']
+   */
+  readonly pulledBy?: readonly string[];
 }
 
 /**
@@ -22,8 +28,9 @@ export interface StaleDataAlarmProps {
  * disabled, function failing, permissions revoked, provider down). Missing data counts as breaching: silence is
  * exactly what this alarm is for.
  *
- * Watches `TELEMETRY.namespace`/`TELEMETRY.ingestionSucceeded` with the dimensions the ingest handler emits:
- * `source`, and the `service` dimension Powertools Metrics adds to every metric.
+ * Watches `TELEMETRY.namespace`/`TELEMETRY.ingestionSucceeded` with the dimensions the ingestion jobs emit
+ * (`functions/shared/ingestion-job.ts`): `source`, and the `service` dimension Powertools Metrics adds to every
+ * metric. A source pulled by two jobs (model usage: hourly and daily) is fresh when either succeeds.
  */
 export class StaleDataAlarm extends Construct {
   readonly alarm: Alarm;
@@ -31,13 +38,16 @@ export class StaleDataAlarm extends Construct {
   constructor(scope: Construct, id: string, props: StaleDataAlarmProps) {
     super(scope, id);
     const hours = PERIOD.toHours() * PERIODS;
+    const jobs = (props.pulledBy ?? ['Ingest']).map((job) => job.toLowerCase());
+    const several = jobs.length > 1;
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: `${Stack.of(this).stackName}-${props.source}-stale-data`,
       alarmDescription:
-        `No successful ingestion of the "${props.source}" billing source for ${hours} hours ` +
+        `No successful ingestion of the "${props.source}" source for ${hours} hours ` +
         `(${TELEMETRY.namespace}/${TELEMETRY.ingestionSucceeded} source=${props.source} summed to 0 in every 3-hour period). ` +
-        'Budget alerts and statements are working from stale costs. What to do: check the ingest function\'s Errors alarm, ' +
-        'its log group and its dead-letter queue, and that its schedule is enabled; fix the cause, then run a backfill as described in the README.',
+        'Budget alerts and statements are working from stale data. ' +
+        `What to do: check the Errors alarm, the log group and the dead-letter queue of the ${jobs.join(' and ')} function${several ? 's' : ''}, ` +
+        `and that ${several ? 'their schedules are' : 'its schedule is'} enabled; fix the cause, then run a backfill as described in the README.`,
       metric: new Metric({
         namespace: TELEMETRY.namespace,
         metricName: TELEMETRY.ingestionSucceeded,

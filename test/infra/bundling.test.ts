@@ -4,22 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { CostlineStack } from '../../infra/costline-stack';
+import type { ScheduledFunction } from '../../infra/constructs/scheduled-function';
 import { CONFIG_FILE, testApp, testConfig } from './support';
 
 const outdir = mkdtempSync(join(tmpdir(), 'costline-bundle-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-it('bundles both real handlers with the local esbuild into an ESM index.mjs with the SDK inside and the config file beside it', () => {
+it('bundles the three real handlers with the local esbuild into an ESM index.mjs with the SDK inside and the config file beside it', () => {
   const app = testApp({ bundle: true, outdir });
   const stack = new CostlineStack(app, 'Costline', { config: testConfig(), configFile: CONFIG_FILE });
   const assembly = app.synth();
 
   const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: any }> };
   const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-  expect(functions.map(([id]) => id).sort()).toEqual([
-    stack.getLogicalId(stack.ingest.function.node.defaultChild as never),
-    stack.getLogicalId(stack.statement.function.node.defaultChild as never),
-  ].sort());
+  // The repository's config enables both model providers, so the hourly usage function exists.
+  const idOf = (job: ScheduledFunction) => stack.getLogicalId(job.function.node.defaultChild as never);
+  expect(functions.map(([id]) => id).sort()).toEqual([idOf(stack.ingest), idOf(stack.usage!), idOf(stack.statement)].sort());
+  const readsSecrets = new Set([idOf(stack.ingest), idOf(stack.usage!)]);
 
   const config = readFileSync(CONFIG_FILE, 'utf8');
   for (const [id, fn] of functions) {
@@ -39,5 +40,7 @@ it('bundles both real handlers with the local esbuild into an ESM index.mjs with
     expect(staticImports.filter((s) => !s.startsWith('node:') && !builtinModules.includes(s)), `${id}: static imports`).toEqual([]);
     // The SDK client's package name travels into the bundle with its user agent.
     expect(code.includes('"@aws-sdk/client-dynamodb"'), `${id}: the DynamoDB client is bundled`).toBe(true);
+    // The admin keys are read through Powertools Parameters and its Secrets Manager client, bundled too.
+    expect(code.includes('"@aws-sdk/client-secrets-manager"'), `${id}: the Secrets Manager client is bundled`).toBe(readsSecrets.has(id));
   }
 });

@@ -85,6 +85,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       'AwsSolutions-IAM5[Resource::*] Costline/Ingest/CostExplorerRead',
       'AwsSolutions-SQS3 Costline/Ingest/DeadLetterQueue',
       'AwsSolutions-SQS3 Costline/Statement/DeadLetterQueue',
+      'AwsSolutions-SQS3 Costline/Usage/DeadLetterQueue',
     ]);
     for (const a of acknowledged) expect(a.reason.length, `${a.id} at ${a.path}`).toBeGreaterThan(60);
   });

@@ -58,6 +58,8 @@ describe('CostlineStack', () => {
   let stack: CostlineStack;
   let template: Template;
   beforeAll(() => ({ stack, template } = synth()));
+  /** The three scheduled jobs (the repository's config enables both model providers, so usage exists). */
+  const jobs = () => [stack.ingest, stack.usage!, stack.statement];
 
   describe('table', () => {
     it('is on-demand with pk/sk string keys and no index (every read is one partition or one key)', () => {
@@ -173,7 +175,7 @@ describe('CostlineStack', () => {
   describe('functions', () => {
     it('run on the newest Node.js runtime (nodejs24.x) on arm64, with an ESM bundle entry', () => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>);
-      expect(fns).toHaveLength(2);
+      expect(fns).toHaveLength(3);
       for (const fn of fns) {
         expect(fn.Properties.Runtime).toBe('nodejs24.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -181,13 +183,14 @@ describe('CostlineStack', () => {
       }
     });
 
-    it('give ingest 5 minutes and 1024 MB, statement 2 minutes and 512 MB', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('ingest'), Timeout: 300, MemorySize: 1024 });
+    it('give ingest 10 minutes and 1024 MB, usage 5 minutes and 512 MB, statement 2 minutes and 512 MB', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('ingest'), Timeout: 600, MemorySize: 1024 });
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Hourly model usage'), Timeout: 300, MemorySize: 512 });
       template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('statement'), Timeout: 120, MemorySize: 512 });
     });
 
     it('log to their own log group kept for three months', () => {
-      for (const job of [stack.ingest, stack.statement]) {
+      for (const job of jobs()) {
         const logGroupId = idOf(stack, job.logGroup);
         template.hasResourceProperties('AWS::Lambda::Function', {
           Role: getAtt(stack, job.role, 'Arn'),
@@ -208,10 +211,15 @@ describe('CostlineStack', () => {
         Description: Match.stringLikeRegexp('statement'),
         Environment: { Variables: Match.objectEquals({ ...powertools, NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: table, STATEMENTS_TOPIC_ARN: ref(stack, stack.topics.statements) }) },
       });
+      // The usage job reads its secrets' ids from the bundled config, like ingest: no variable for them.
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^Hourly model usage'),
+        Environment: { Variables: Match.objectEquals({ ...powertools, NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: table, ALERTS_TOPIC_ARN: ref(stack, stack.topics.alerts) }) },
+      });
     });
 
     it('retry failed runs twice, then send them to the dead-letter queue', () => {
-      for (const job of [stack.ingest, stack.statement]) {
+      for (const job of jobs()) {
         template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
           FunctionName: ref(stack, job.function),
           MaximumRetryAttempts: 2,
@@ -224,10 +232,12 @@ describe('CostlineStack', () => {
   describe('schedules', () => {
     it.each([
       ['ingest', 'cron(0 6 * * ? *)'],
-      // previousMonthUntilDay 5 (the default): the statement goes out on the 6th.
+      // Hourly, at a fixed minute past the daily ingest's first attempt.
+      ['usage', 'cron(15 * * * ? *)'],
+      // previousMonthUntilDay 5 (the default, for every source): the statement goes out on the 6th.
       ['statement', 'cron(0 8 6 * ? *)'],
     ] as const)('run %s on %s UTC with an empty event, a retry policy and the dead-letter queue', (job, expression) => {
-      const fn = job === 'ingest' ? stack.ingest : stack.statement;
+      const fn = stack[job]!;
       const queueArn = getAtt(stack, fn.deadLetterQueue, 'Arn');
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: expression,
@@ -244,7 +254,7 @@ describe('CostlineStack', () => {
 
     it('use dead-letter queues that are encrypted, TLS-only and keep messages 14 days', () => {
       const queues = Object.entries(template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
-      expect(queues).toHaveLength(2);
+      expect(queues).toHaveLength(3);
       for (const [id, queue] of queues) {
         expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
         template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -255,7 +265,7 @@ describe('CostlineStack', () => {
     });
 
     it('let the scheduler invoke only the unqualified function and write to the dead-letter queue', () => {
-      for (const job of [stack.ingest, stack.statement]) {
+      for (const job of jobs()) {
         template.hasResourceProperties('AWS::IAM::Policy', {
           PolicyDocument: {
             Statement: [
@@ -273,13 +283,20 @@ describe('CostlineStack', () => {
       const { template: t } = synth(config);
       t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 10 * ? *)' });
     });
+
+    it('sends the statement the day after the latest previousMonthUntilDay of the enabled sources only', () => {
+      const latest = testConfig((raw) => (raw.sources.anthropic.previousMonthUntilDay = 12));
+      synth(latest).template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 13 * ? *)' });
+      const disabled = testConfig((raw) => Object.assign(raw.sources.anthropic, { previousMonthUntilDay: 12, enabled: false }));
+      synth(disabled).template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 6 * ? *)' });
+    });
   });
 
   describe('alarms', () => {
     const operations = () => [ref(stack, stack.topics.operations)];
 
     it('alarm on any function error and on any dead letter, notifying the operations topic', () => {
-      for (const job of [stack.ingest, stack.statement]) {
+      for (const job of jobs()) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
@@ -303,7 +320,7 @@ describe('CostlineStack', () => {
     });
 
     it('alarm when the aws source has had no successful ingestion for 36 hours, counting silence as breaching', () => {
-      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { Namespace: 'Costline', MetricName: 'IngestionSucceeded' });
+      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { Namespace: 'Costline', MetricName: 'IngestionSucceeded', Dimensions: Match.arrayWith([{ Name: 'source', Value: SOURCE_IDS.aws }]) });
       expect(alarm.Properties).toMatchObject({
         // The handler's dimensions: the source id, and `service`, which Powertools Metrics adds to every metric.
         Dimensions: [
@@ -337,7 +354,7 @@ describe('CostlineStack', () => {
       // Assess
       const emf = lines.map((l) => JSON.parse(l)).find((l) => l._aws);
       const [directive] = emf._aws.CloudWatchMetrics;
-      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { MetricName: TELEMETRY.ingestionSucceeded });
+      const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { MetricName: TELEMETRY.ingestionSucceeded, Dimensions: Match.arrayWith([{ Name: 'source', Value: SOURCE_IDS.aws }]) });
       expect(alarm.Properties.Namespace).toBe(directive.Namespace);
       expect(directive.Dimensions).toHaveLength(1);
       expect((alarm.Properties.Dimensions as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]).sort()).toEqual(
@@ -345,22 +362,29 @@ describe('CostlineStack', () => {
       );
     });
 
-    it('has no stale-data alarm when the aws source is disabled', () => {
+    it('has no stale-data alarm for the aws source when it is disabled', () => {
       const { template: t } = synth(testConfig((raw) => (raw.sources.aws.enabled = false)));
-      t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'Costline' }, 0);
+      t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'Costline', Dimensions: Match.arrayWith([{ Name: 'source', Value: SOURCE_IDS.aws }]) }, 0);
+      t.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'Costline' }, 4);
     });
 
     it('sends every alarm of the stack to the operations topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
-      expect(alarms).toHaveLength(5);
+      // Errors and dead letters of three functions, and one stale-data alarm per source (aws, and costs and usage of two providers).
+      expect(alarms).toHaveLength(3 * 2 + 5);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual(operations());
     });
   });
 
   describe('permissions', () => {
-    it('let ingest call ce:GetCostAndUsage and statement not call Cost Explorer at all', () => {
+    it('let ingest call ce:GetCostAndUsage and usage and statement not call Cost Explorer at all', () => {
       expect(allowedActions(stack, template, stack.ingest)).toContain('ce:GetCostAndUsage');
-      expect(allowedActions(stack, template, stack.statement).filter((a) => a.startsWith('ce:'))).toEqual([]);
+      for (const job of [stack.usage!, stack.statement]) expect(allowedActions(stack, template, job).filter((a) => a.startsWith('ce:'))).toEqual([]);
+    });
+
+    it('do not let ingest call Cost Explorer when the aws source is disabled', () => {
+      const { stack: s, template: t } = synth(testConfig((raw) => (raw.sources.aws.enabled = false)));
+      expect(allowedActions(s, t, s.ingest).filter((a) => a.startsWith('ce:'))).toEqual([]);
     });
 
     it('let each job publish only to its own topic', () => {
@@ -373,16 +397,19 @@ describe('CostlineStack', () => {
           .map((s) => s.Resource);
       };
       expect(topicOf(stack.ingest)).toEqual([ref(stack, stack.topics.alerts)]);
+      expect(topicOf(stack.usage!)).toEqual([ref(stack, stack.topics.alerts)]);
       expect(topicOf(stack.statement)).toEqual([ref(stack, stack.topics.statements)]);
     });
 
     it('grant each job exactly the table calls it makes (no index), and the topic key for publishing', () => {
-      expect(allowedActions(stack, template, stack.ingest)).toEqual(
-        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'kms:GenerateDataKey', 'kms:Decrypt', 'sns:Publish']),
-      );
+      for (const job of [stack.ingest, stack.usage!]) {
+        expect(allowedActions(stack, template, job)).toEqual(
+          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'kms:GenerateDataKey', 'kms:Decrypt', 'sns:Publish']),
+        );
+      }
       const statementActions = allowedActions(stack, template, stack.statement);
       expect(statementActions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
-      for (const job of [stack.ingest, stack.statement]) {
+      for (const job of jobs()) {
         expect(allowedActions(stack, template, job)).not.toContain('dynamodb:Scan');
         expect(allowedActions(stack, template, job)).not.toContain('dynamodb:UpdateItem');
       }
@@ -392,11 +419,16 @@ describe('CostlineStack', () => {
       });
     });
 
-    it('use no wildcard action anywhere and a wildcard resource only for Cost Explorer', () => {
+    it('use no wildcard action anywhere, a * resource only for Cost Explorer and ? only for the secrets\' random suffix', () => {
       for (const statement of allStatements(template).filter((s) => s.Effect === 'Allow')) {
         const actions = [statement.Action].flat();
-        expect(actions.filter((a) => a.includes('*')), JSON.stringify(statement)).toEqual([]);
+        expect(actions.filter((a) => a.includes('*') || a.includes('?')), JSON.stringify(statement)).toEqual([]);
         if (JSON.stringify(statement.Resource).includes('*')) expect(actions).toEqual(['ce:GetCostAndUsage']);
+        if (JSON.stringify(statement.Resource).includes('?')) {
+          expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+          // Only as the six random characters that end a secret's ARN.
+          expect(JSON.stringify(statement.Resource).replaceAll('-??????"', '"'), JSON.stringify(statement)).not.toContain('?');
+        }
       }
     });
 
@@ -407,8 +439,8 @@ describe('CostlineStack', () => {
     });
   });
 
-  it('outputs the table name, the three topic ARNs, and each function\'s name, log group and dead-letter queue', () => {
-    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+  it('outputs the table name, the three topic ARNs, each function\'s name, log group and dead-letter queue, and the secrets to create', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
     expect(outputs).toMatchObject({
       TableName: { Value: ref(stack, stack.table.table) },
       AlertsTopicArn: { Value: ref(stack, stack.topics.alerts) },
@@ -420,7 +452,15 @@ describe('CostlineStack', () => {
       StatementLogGroupName: { Value: ref(stack, stack.statement.logGroup) },
       IngestDeadLetterQueueUrl: { Value: ref(stack, stack.ingest.deadLetterQueue) },
       StatementDeadLetterQueueUrl: { Value: ref(stack, stack.statement.deadLetterQueue) },
+      UsageFunctionName: { Value: ref(stack, stack.usage!.function) },
+      UsageLogGroupName: { Value: ref(stack, stack.usage!.logGroup) },
+      UsageDeadLetterQueueUrl: { Value: ref(stack, stack.usage!.deadLetterQueue) },
+      OpenAiAdminKeySecret: { Value: 'costline/openai-admin-key' },
+      AnthropicAdminKeySecret: { Value: 'costline/anthropic-admin-key' },
     });
+    for (const name of ['OpenAiAdminKeySecret', 'AnthropicAdminKeySecret']) {
+      expect(outputs[name]?.Description).toMatch(/Create it yourself.*GetSecretValue.*customer managed KMS key.*kms:Decrypt/s);
+    }
   });
 });
 
