@@ -405,7 +405,7 @@ interface UsageAcc {
 
 function usagePage(rows: AnthropicUsageRow[], query: Query): Page {
   // The ledger is hourly: a row's instant is the top of its hour (so with 1m buckets it lands in minute :00).
-  const hourStart = (row: AnthropicUsageRow) => Date.parse(row.hour);
+  const hourStart = (row: AnthropicUsageRow) => instant(row.hour);
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, hourStart(row) + 3_600_000);
   const window = pageWindow(query, dataEnd);
@@ -468,7 +468,7 @@ function usagePage(rows: AnthropicUsageRow[], query: Query): Page {
 // ----- cost_report -----
 
 function costPage(rows: AnthropicCostRow[], query: Query): Page {
-  const dayStart = (row: AnthropicCostRow) => Date.parse(`${row.day}T00:00:00Z`);
+  const dayStart = (row: AnthropicCostRow) => instant(`${row.day}T00:00:00Z`);
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, dayStart(row) + 86_400_000);
   const window = pageWindow(query, dataEnd);
@@ -551,6 +551,18 @@ function decodePageToken(token: string, fingerprint: string): number {
 /** RFC 3339 in UTC without fractional seconds, `2026-10-01T00:00:00Z`. */
 function isoSeconds(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/** Epoch ms of an ISO 8601 instant, memoized: a ledger has few distinct hours and days but many rows. */
+const instants = new Map<string, number>();
+function instant(iso: string): number {
+  let ms = instants.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (instants.size >= 100_000) instants.clear();
+    instants.set(iso, ms);
+  }
+  return ms;
 }
 
 function sha256(text: string): string {

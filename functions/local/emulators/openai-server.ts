@@ -431,7 +431,7 @@ interface CostAcc {
 }
 
 function costsPage(rows: OpenAiCostRow[], query: Query): Page {
-  const dayStart = (row: OpenAiCostRow) => Date.parse(`${row.day}T00:00:00Z`) / 1000;
+  const dayStart = (row: OpenAiCostRow) => instant(`${row.day}T00:00:00Z`);
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, dayStart(row) + 86400);
   const window = pageWindow(query, dataEnd);
@@ -460,12 +460,12 @@ function costsPage(rows: OpenAiCostRow[], query: Query): Page {
     return {
       object: 'organization.costs.result',
       // The API's amount is a JSON number: the exact decimal sum goes out as the nearest double, as OpenAI's does.
-      amount: { value: group.acc.amount.toNumber(), currency: 'usd' },
+      amount: { value: Number(group.acc.amount.toFixed()), currency: 'usd' },
       line_item: lineItem,
       project_id: projectId,
       api_key_id: apiKeyId,
       // Quantities are reported only per line item: a sum across line items would add unlike units.
-      quantity: byLineItem && group.acc.quantity !== null ? group.acc.quantity.toNumber() : null,
+      quantity: byLineItem && group.acc.quantity !== null ? Number(group.acc.quantity.toFixed()) : null,
       quantity_unit: byLineItem ? (group.acc.unit ?? null) : null,
     };
   });
@@ -482,7 +482,7 @@ interface UsageAcc {
 
 function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', query: Query): Page {
   // The ledger is hourly: a row's instant is the top of its hour (so with 1m buckets it lands in minute :00).
-  const hourStart = (row: OpenAiUsageRow) => Date.parse(row.hour) / 1000;
+  const hourStart = (row: OpenAiUsageRow) => instant(row.hour);
   let dataEnd = 0;
   for (const row of rows) if (row.endpoint === kind) dataEnd = Math.max(dataEnd, hourStart(row) + 3600);
   const window = pageWindow(query, dataEnd);
@@ -573,6 +573,18 @@ function decodePageToken(token: string, fingerprint: string): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Unix seconds of an ISO 8601 instant, memoized: a ledger has few distinct hours and days but many rows. */
+const instants = new Map<string, number>();
+function instant(iso: string): number {
+  let seconds = instants.get(iso);
+  if (seconds === undefined) {
+    seconds = Date.parse(iso) / 1000;
+    if (instants.size >= 100_000) instants.clear();
+    instants.set(iso, seconds);
+  }
+  return seconds;
+}
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
