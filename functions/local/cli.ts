@@ -11,11 +11,12 @@ import { parseArgs } from 'node:util';
 import { configWarnings } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
-import { isMonth, monthOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { renderStatementText } from '../domain/statement-text';
-import type { Clock, Log } from '../ports/ports';
+import type { Clock, Log, SentAlert } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
 import { baseUrlsFromEnv, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
+import { backfill } from '../use-cases/backfill';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import { startAnthropicServer } from './emulators/anthropic-server';
@@ -30,6 +31,8 @@ const USAGE = `Usage: npm run local -- [options]
 
 Runs costline end to end: ingest, store, allocate, charge back, alert.
   --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
+  --from YYYY-MM --to YYYY-MM
+                    backfill every source month by month (safe to interrupt and re-run) and write each month
   --config FILE     configuration file (default: costline.config.json)
   --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
@@ -66,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       month: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       config: { type: 'string', default: 'costline.config.json' },
       out: { type: 'string', default: 'out' },
       state: { type: 'string', default: join('.costline', 'state') },
@@ -79,7 +84,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.month !== undefined && !isMonth(values.month)) throw new UsageError(`--month: expected YYYY-MM, got "${values.month}"`);
+  for (const option of ['month', 'from', 'to'] as const) {
+    const value = values[option];
+    if (value !== undefined && !isMonth(value)) throw new UsageError(`--${option}: expected YYYY-MM, got "${value}"`);
+  }
+  if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
+  if (values.from !== undefined && values.month !== undefined) throw new UsageError('--month cannot be combined with --from/--to (the backfill writes every month of its range)');
+  if (values.from !== undefined && values.to !== undefined && values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
 
@@ -111,45 +122,52 @@ async function main(argv: string[]): Promise<number> {
   try {
     await ensureTable(clients.dynamo as never, TABLE);
     // The sample ledger is a closed history: run as the scheduler would on the morning after the month.
-    const month = values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(new Date())));
+    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(new Date())));
     const clock: Clock = ledger ? { now: () => new Date(`${monthWindow(month).end}T06:00:00Z`) } : { now: () => new Date() };
-    // With --live and an explicit month, pull that month (a backfill); otherwise plan as the schedule does.
     const today = toDay(clock.now());
-    const window: DayWindow | undefined =
-      values.live && values.month ? { start: monthWindow(month).start, end: monthWindow(month).end < today ? monthWindow(month).end : today } : undefined;
+    const upToToday = (w: DayWindow): DayWindow => ({ start: w.start, end: w.end < today ? w.end : today });
+    // --from/--to: a backfill, month by month. --live with --month: that month. Otherwise: as the schedule plans.
+    const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
+    const window: DayWindow | undefined = values.live && values.month ? upToToday(monthWindow(month)) : undefined;
 
     const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
-    let result: DailyRunResult | undefined;
+    const runs: DailyRunResult[] = [];
     let failure: IngestionFailedError | undefined;
     try {
-      result = await runDailyIngestion(deps, window ? { window } : {});
+      if (backfillWindow) {
+        const months = monthsOf(backfillWindow);
+        console.log(`Backfilling ${months.length} month(s), ${backfillWindow.start}..${backfillWindow.end} (end exclusive); safe to interrupt and re-run.`);
+        await backfill(deps, backfillWindow, {
+          onMonth: (m, r, i, n) => {
+            runs.push(r);
+            const records = r.ingestion.outcomes.reduce((a, o) => a + (o.ok ? o.records : 0), 0);
+            console.log(`  [${i + 1}/${n}] ${m}: ${records} records from ${r.ingestion.outcomes.length} source(s)`);
+          },
+        });
+      } else {
+        runs.push(await runDailyIngestion(deps, window ? { window } : {}));
+      }
     } catch (error) {
       if (!(error instanceof IngestionFailedError)) throw error;
       failure = error;
     }
 
-    const ingestion = result?.ingestion ?? failure!.summary;
     if (failure) {
       // Incomplete data makes a misleading chargeback: say what failed and write nothing.
-      for (const o of ingestion.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}`);
+      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}`);
       console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
       return 1;
     }
-    const chargeback: Chargeback =
-      result?.evaluations.find((e) => e.month === month)?.chargeback ??
-      buildChargeback(await deps.records.listMonth(month), config, month, today, { usage: await deps.usage.listMonth(month), priceBook: deps.priceBook });
-    const alerts = (await deps.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
-    const dir = join(values.out, month);
-    mkdirSync(dir, { recursive: true });
-    const statement = renderStatementText(chargeback);
-    writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
-    writeFileSync(join(dir, 'statement.txt'), statement);
-    writeFileSync(
-      join(dir, 'alerts.jsonl'),
-      alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt })).join('\n') +
-        (alerts.length ? '\n' : ''),
-    );
-
+    const evaluations = runs.flatMap((r) => r.evaluations);
+    const written = [];
+    for (const m of backfillWindow ? monthsOf(backfillWindow) : [month]) {
+      const chargeback: Chargeback =
+        evaluations.filter((e) => e.month === m).at(-1)?.chargeback ??
+        buildChargeback(await deps.records.listMonth(m), config, m, today, { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook });
+      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published')) });
+    }
+    const { chargeback, statement, dir, alerts } = written.at(-1)!;
+    const ingestion = runs.at(-1)!.ingestion;
     console.log(statement);
     for (const o of ingestion.outcomes) {
       console.log(
@@ -158,9 +176,10 @@ async function main(argv: string[]): Promise<number> {
           : `FAILED ${o.source}: ${o.error}`,
       );
     }
-    const firedNow = result?.evaluations.flatMap((e) => e.fired) ?? [];
+    const firedNow = evaluations.flatMap((e) => e.fired);
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Alerts on record for ${month}: ${alerts.length}. Files: ${dir}/chargeback.json, alerts.jsonl, statement.txt`);
+    if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
     if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
       const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
       console.log(`Note: no cost records for ${month}${covered}.`);
@@ -174,6 +193,18 @@ async function main(argv: string[]): Promise<number> {
     for (const client of Object.values(clients)) client.destroy();
     await dynamo.close();
   }
+}
+
+/** Writes a month's files: chargeback.json, statement.txt and alerts.jsonl (every alert sent for the month). */
+function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: SentAlert[]): { dir: string; statement: string; alerts: SentAlert[] } {
+  const dir = join(out, month);
+  mkdirSync(dir, { recursive: true });
+  const statement = renderStatementText(chargeback);
+  writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
+  writeFileSync(join(dir, 'statement.txt'), statement);
+  const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
+  writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  return { dir, statement, alerts };
 }
 
 /** Cost Explorer bills each request; the model providers' admin APIs do not. */

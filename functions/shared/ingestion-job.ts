@@ -5,7 +5,9 @@ import { secretsManagerReader } from '../adapters/secrets/secret-readers';
 import { configWarnings } from '../config/config-schema';
 import { loadConfigFile } from '../config/load-config';
 import { IngestionFailedError, type IngestOptions, type IngestSummary } from '../use-cases/ingest-billing';
+import { backfill } from '../use-cases/backfill';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
+import type { DayWindow } from '../domain/dates';
 import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
 import { deployedConfigPath, requireEnv } from './environment';
 import { TELEMETRY } from './telemetry';
@@ -56,5 +58,30 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') 
       throw error;
     }
   };
-  return { run, logger, config };
+  /**
+   * A backfill: month by month until done or the deadline is near. Stopping for time is not a failure
+   * (a retry of the same event would start over): it returns, and logs, where to resume.
+   */
+  const runBackfill = async (window: DayWindow, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<{ done: string[]; resumeWith?: { from: string; to: string } }> => {
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
+    try {
+      const result = await backfill(deps, window, {
+        ...(deadline ? { deadline } : {}),
+        onMonth: (month, r, i, n) => {
+          recordSuccesses(r.ingestion);
+          logger.info(`backfill ${i + 1}/${n}: ${month} done`, { ingestion: r.ingestion });
+        },
+      });
+      const done = result.done.map((d) => d.month);
+      if (!result.remaining) return { done };
+      const resumeWith = { from: result.remaining.start, to: result.remaining.end };
+      logger.warn('backfill stopped before the deadline; invoke again to continue', { done, resumeWith });
+      return { done, resumeWith };
+    } catch (error) {
+      if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+      logger.error(`${name} backfill failed (re-running it is safe)`, { error });
+      throw error;
+    }
+  };
+  return { run, runBackfill, logger, config };
 }

@@ -5,6 +5,7 @@ import { dailyDeps, publisher } from '../../functions/shared/compose';
 import { IngestionFailedError } from '../../functions/use-cases/ingest-billing';
 import { runDailyIngestion } from '../../functions/use-cases/run-daily';
 import { publishStatement } from '../../functions/use-cases/publish-statement';
+import { backfill } from '../../functions/use-cases/backfill';
 import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
 import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
 import type { Ledger, LedgerLineItem } from '../../functions/local/ledger';
@@ -212,6 +213,30 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expect(sns.messages).toHaveLength(0);
     await runDailyIngestion(deps());
     expect(sns.messages.map((m) => m.attributes.team?.value)).toEqual(['payments', 'search']);
+  });
+});
+
+describe('backfill', () => {
+  it('loads month by month, alerting nobody about months older than last month', async () => {
+    now = new Date('2026-12-15T06:00:00Z');
+    const months: string[] = [];
+    const result = await backfill(deps(), { start: '2026-09-01', end: '2026-11-01' }, { onMonth: (m) => months.push(m) });
+    expect(months).toEqual(['2026-09', '2026-10']);
+    expect(result.remaining).toBeUndefined();
+    expect(result.done[1]!.result.evaluations[0]!.chargeback.total).toBe('124.62');
+    expect(sns.messages).toEqual([]);
+  });
+
+  it('stops before the deadline and says where to resume; resuming completes it with nothing counted twice', async () => {
+    now = new Date('2026-12-15T06:00:00Z');
+    // A month "takes" 1,000 ms on this fake time source; with a 600 ms budget, the second does not start.
+    let t = 0;
+    const first = await backfill(deps(), { start: '2026-09-01', end: '2026-12-01' }, { deadline: 1500, monthBudgetMs: 600, now: () => t, onMonth: () => void (t += 1000) });
+    expect(first.done.map((d) => d.month)).toEqual(['2026-09']);
+    expect(first.remaining).toEqual({ start: '2026-10-01', end: '2026-12-01' });
+    const second = await backfill(deps(), first.remaining!);
+    expect(second.done.map((d) => d.month)).toEqual(['2026-10', '2026-11']);
+    expect(second.done[0]!.result.evaluations[0]!.chargeback.total).toBe('124.62');
   });
 });
 

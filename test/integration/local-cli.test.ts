@@ -92,4 +92,24 @@ describe('npm run local', () => {
       await Promise.all([ce.close(), openai.close(), anthropic.close()]);
     }
   });
+
+  it('backfills --from/--to month by month with progress, writing every month, the same figures as the scheduled run', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const { stdout } = await cli(['--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out'), '--from', '2026-09', '--to', '2026-10']);
+    expect(stdout).toContain('Backfilling 2 month(s), 2026-09-01..2026-11-01 (end exclusive); safe to interrupt and re-run.');
+    expect(stdout).toMatch(/\[1\/2\] 2026-09: \d+ records from 5 source\(s\)/);
+    for (const month of ['2026-09', '2026-10']) {
+      const cb = JSON.parse(readFileSync(join(tmp, 'out', month, 'chargeback.json'), 'utf8')) as Chargeback;
+      expectBooksBalance(cb);
+    }
+    const scheduled = await cli(['--fresh', '--state', join(tmp, 's2'), '--out', join(tmp, 'out2')]);
+    expect(scheduled.stdout).toContain('Alerts fired by this run: 4');
+    expect(readFileSync(join(tmp, 'out2', '2026-10', 'chargeback.json'), 'utf8')).toBe(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8'));
+  });
+
+  it('rejects --from without --to, naming the options', async () => {
+    const error = await cli(['--from', '2026-09']).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr).toContain('--from and --to go together');
+  });
 });

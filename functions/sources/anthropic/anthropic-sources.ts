@@ -3,6 +3,7 @@ import { toDay, type DayWindow } from '../../domain/dates';
 import type { UsageRecord } from '../../domain/usage-record';
 import type { BillingSource, PullContext, SourcePull, UsageSource } from '../../ports/ports';
 import type { ProviderHttp, Query } from '../../shared/http/provider-http';
+import { SOURCE_IDS } from '../../shared/telemetry';
 import { fetchAllPages } from '../shared/paging';
 import { mapAnthropicCosts, mapAnthropicUsage } from './anthropic-mapper';
 
@@ -16,7 +17,7 @@ const at = (day: string) => `${day}T00:00:00Z`;
 /** Anthropic billed cost: the cost report, 1-day buckets grouped by workspace and description, 31 a page. */
 export class AnthropicCostsSource implements BillingSource {
   readonly kind = 'cost' as const;
-  readonly id = 'anthropic-costs';
+  readonly id = SOURCE_IDS.anthropic.costs;
   readonly provider = 'anthropic' as const;
 
   constructor(
@@ -42,7 +43,7 @@ export class AnthropicCostsSource implements BillingSource {
 /** Anthropic usage: the Messages usage report grouped by workspace, model, API key and service tier. */
 export class AnthropicUsageSource implements UsageSource {
   readonly kind = 'usage' as const;
-  readonly id = 'anthropic-usage';
+  readonly id = SOURCE_IDS.anthropic.usage;
   readonly provider = 'anthropic' as const;
 
   constructor(

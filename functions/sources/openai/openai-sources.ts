@@ -3,6 +3,7 @@ import { toDay, type DayWindow } from '../../domain/dates';
 import type { UsageRecord } from '../../domain/usage-record';
 import type { BillingSource, PullContext, SourcePull, UsageSource } from '../../ports/ports';
 import type { ProviderHttp, Query } from '../../shared/http/provider-http';
+import { SOURCE_IDS } from '../../shared/telemetry';
 import { fetchAllPages } from '../shared/paging';
 import { mapOpenAiCosts, mapOpenAiUsage, type OpenAiMapperContext } from './openai-mapper';
 
@@ -31,7 +32,7 @@ function mapperContext(window: DayWindow, source: string, options: OpenAiSourceO
  */
 export class OpenAiCostsSource implements BillingSource {
   readonly kind = 'cost' as const;
-  readonly id = 'openai-costs';
+  readonly id = SOURCE_IDS.openai.costs;
   readonly provider = 'openai' as const;
 
   constructor(
@@ -61,7 +62,7 @@ export class OpenAiCostsSource implements BillingSource {
  */
 export class OpenAiUsageSource implements UsageSource {
   readonly kind = 'usage' as const;
-  readonly id = 'openai-usage';
+  readonly id = SOURCE_IDS.openai.usage;
   readonly provider = 'openai' as const;
 
   constructor(
