@@ -31,6 +31,16 @@ describe('Anthropic mapper', () => {
     expect(support.webSearchRequests).toBeGreaterThan(0);
   });
 
+  it('keeps a day whose bucket is empty as a day with no records, and maps a report not grouped by description', () => {
+    const days = mapAnthropicCosts([fixture('anthropic/cost-by-workspace.page1.json')], ctx('2026-10-01', '2026-10-04', 'anthropic-costs'));
+    expect(days.map((d) => [d.day, d.records.length > 0])).toEqual([
+      ['2026-10-01', true],
+      ['2026-10-02', true],
+      ['2026-10-03', false],
+    ]);
+    expect(days[0]!.records.every((r) => r.model === null && r.tokenType === null)).toBe(true);
+  });
+
   it('rejects an amount that is a number, not a cents string, naming page and field', () => {
     const [p1, p2] = costPages() as [any, any];
     p2.data[0].results[1].amount = 903.125;

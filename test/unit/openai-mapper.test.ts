@@ -15,6 +15,16 @@ describe('OpenAI mapper', () => {
     expectGolden('openai/usage-embeddings.records.golden.json', mapOpenAiUsage([fixture('openai/usage-embeddings-daily.page1.json')], 'embeddings', ctx('2026-10-01', '2026-10-03', 'openai-usage')));
   });
 
+  it('keeps a day whose bucket is empty as a day with no records: no bill yet, so costline estimates it', () => {
+    const days = mapOpenAiCosts([fixture('openai/costs-by-project.page1.json')], ctx('2026-10-01', '2026-10-04', 'openai-costs'));
+    expect(days.map((d) => [d.day, d.records.length > 0])).toEqual([
+      ['2026-10-01', true],
+      ['2026-10-02', true],
+      ['2026-10-03', false],
+    ]);
+    expect(days[0]!.records.every((r) => r.model === null && r.tokenType === null && r.apiKeyId === null)).toBe(true);
+  });
+
   it('reads amounts from their decimal text, never adding floats', () => {
     const days = mapOpenAiCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'openai-costs'));
     const amounts = days.flatMap((d) => d.records.map((r) => r.billedCost));
