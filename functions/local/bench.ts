@@ -12,15 +12,18 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_ESBUILD } from '../../infra/constructs/lambda-bundling';
 import { parseConfig } from '../config/config-schema';
-import { addDays, monthOf } from '../domain/dates';
+import { addDays, monthOf, toDay } from '../domain/dates';
 import type { Log } from '../ports/ports';
-import { createClients, dailyDeps, publisher } from '../shared/compose';
+import { createClients, dailyDeps, publisher, type ProviderAccess } from '../shared/compose';
 import { publishStatement } from '../use-cases/publish-statement';
 import { runDailyIngestion } from '../use-cases/run-daily';
+import { startAnthropicServer } from './emulators/anthropic-server';
 import { startCostExplorerServer } from './emulators/cost-explorer-server';
+import { startOpenAiServer } from './emulators/openai-server';
 import { startSnsServer } from './emulators/sns-server';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { syntheticLedger } from './synthetic-ledger';
+import { syntheticProviderLedger } from './synthetic-provider-ledger';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -41,7 +44,8 @@ const PRICES = {
 };
 const INGEST_MEMORY_GB = 1;
 const STATEMENT_MEMORY_GB = 0.5;
-const ALARMS = 5; // errors + DLQ per function, stale data for the AWS source
+const USAGE_MEMORY_GB = 0.5;
+const ALARMS = 11; // errors + DLQ for each of three functions, stale data for five sources
 
 /** Counts DynamoDB items and request units from what actually crosses the wire (SDK middleware). */
 class DynamoMeter {
@@ -132,53 +136,89 @@ async function main() {
   const options = { teams: Number(values.teams), days: Number(values.days), services: Number(values.services), accounts: Number(values.accounts) };
   const t0 = performance.now();
   const { ledger, config: rawConfig } = syntheticLedger(options);
-  const config = parseConfig(rawConfig, 'synthetic config');
+  const books = syntheticProviderLedger({ teams: options.teams, days: options.days });
+  // Every team also has an OpenAI project and an Anthropic workspace, mapped by rules.
+  const withProviders = rawConfig as { allocation: { rules: unknown[] }; sources: Record<string, unknown> };
+  withProviders.allocation.rules.push(
+    ...Object.entries(books.projects).map(([project, team]) => ({ match: { provider: 'openai', project }, team })),
+    ...Object.entries(books.workspaces).map(([workspace, team]) => ({ match: { provider: 'anthropic', workspace }, team })),
+  );
+  withProviders.sources.openai = { enabled: true, organizationId: 'org-bench' };
+  withProviders.sources.anthropic = { enabled: true, organizationId: 'bench' };
+  const config = parseConfig(withProviders, 'synthetic config');
   const lastDay = ledger.lineItems.reduce((a, i) => (i.date > a ? i.date : a), '');
-  console.log(`Synthetic organisation: ${options.teams} teams, ${options.days} days, ${options.services} services, ${options.accounts} accounts, ${fmt(ledger.lineItems.length)} line items (generated in ${fmt(performance.now() - t0)} ms)`);
+  const usageRows = books.ledger.openai.usage.length + books.ledger.anthropic.usage.length;
+  console.log(
+    `Synthetic organisation: ${options.teams} teams, ${options.days} days, ${options.services} services, ${options.accounts} accounts, ${fmt(ledger.lineItems.length)} AWS line items, ` +
+      `${fmt(usageRows)} hourly model-usage rows (generated in ${fmt(performance.now() - t0)} ms)`,
+  );
 
   const dynamo = await startLocalDynamo();
   const ce = await startCostExplorerServer({ ledger });
   const sns = await startSnsServer();
+  const keys = { openai: 'sk-admin-bench', anthropic: 'sk-ant-admin-bench' };
+  const openai = await startOpenAiServer({ ledger: books.ledger.openai, adminKey: keys.openai });
+  const anthropic = await startAnthropicServer({ ledger: books.ledger.anthropic, adminKey: keys.anthropic });
+  const access = (usageBucketWidth: '1h' | '1d'): ProviderAccess => ({ secret: (p) => async () => keys[p], baseUrls: { openai: openai.url, anthropic: anthropic.url }, usageBucketWidth });
   const clients = createClients({ region: 'us-east-1', loopbackCredentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url } });
   const m = new DynamoMeter();
   meter(clients, m);
   try {
     await ensureTable(clients.dynamo as never, 'costline');
     let now = new Date(`${addDays(lastDay, 1)}T06:00:00Z`);
-    const deps = dailyDeps({ config, clients, tableName: 'costline', alertsTopicArn: 'arn:aws:sns:us-east-1:000000000000:a', clock: { now: () => now }, log: silent });
+    const common = { config, clients, tableName: 'costline', alertsTopicArn: 'arn:aws:sns:us-east-1:000000000000:a', clock: { now: () => now }, log: silent };
+    const deps = dailyDeps({ ...common, access: access('1d') });
+    const hourlyDeps = dailyDeps({ ...common, access: access('1h') });
 
-    const runs: Array<{ name: string; ms: number; records: number; requests: number; dynamo: ReturnType<DynamoMeter['snapshot']>; alerts: number }> = [];
-    for (const name of ['daily run, first (backfill)', 'daily run, steady state']) {
+    type Run = { name: string; ms: number; records: number; requests: number; providerRequests: number; dynamo: ReturnType<DynamoMeter['snapshot']>; alerts: number; bySource?: string };
+    const runs: Run[] = [];
+    const measure = async (name: string, act: () => ReturnType<typeof runDailyIngestion>) => {
       m.reset();
-      const before = ce.requests.length;
+      const before = { ce: ce.requests.length, providers: openai.requests.length + anthropic.requests.length };
       const start = performance.now();
-      const result = await runDailyIngestion(deps);
+      const result = await act();
       const ms = performance.now() - start;
-      const records = result.ingestion.outcomes.reduce((n, o) => n + (o.ok ? o.records : 0), 0);
-      runs.push({ name, ms, records, requests: ce.requests.length - before, dynamo: m.snapshot(), alerts: result.evaluations.reduce((n, e) => n + e.fired.length, 0) });
+      const ok = result.ingestion.outcomes.filter((o) => o.ok);
+      runs.push({
+        name,
+        ms,
+        records: ok.reduce((n, o) => n + o.records, 0),
+        requests: ce.requests.length - before.ce,
+        providerRequests: openai.requests.length + anthropic.requests.length - before.providers,
+        dynamo: m.snapshot(),
+        alerts: result.evaluations.reduce((n, e) => n + e.fired.length, 0),
+        bySource: ok.map((o) => `${o.source} ${fmt(o.records)} records / ${o.requests} req`).join('; '),
+      });
       now = new Date(now.getTime() + 60_000);
-    }
+    };
+    await measure('daily run, first (backfill)', () => runDailyIngestion(deps));
+    await measure('daily run, steady state', () => runDailyIngestion(deps));
+    // The hourly job: usage for yesterday and today (so far) in 1-hour buckets, then alerts.
+    await measure('hourly usage run', () => runDailyIngestion(hourlyDeps, { kinds: ['usage'], window: { start: addDays(toDay(now), -1), end: addDays(toDay(now), 1) } }));
     m.reset();
     const start = performance.now();
     const statement = await publishStatement({ ...deps, statements: publisher(clients, 'arn:aws:sns:us-east-1:000000000000:s') }, monthOf(lastDay));
-    runs.push({ name: 'monthly chargeback + statement', ms: performance.now() - start, records: statement.chargeback.recordCount, requests: 0, dynamo: m.snapshot(), alerts: 0 });
+    runs.push({ name: 'monthly chargeback + statement', ms: performance.now() - start, records: statement.chargeback.recordCount, requests: 0, providerRequests: 0, dynamo: m.snapshot(), alerts: 0 });
 
-    console.log('\njob                              wall ms   records  records/s  CE req  items written  items read      WRU       RRU  alerts');
+    console.log('\njob                              wall ms   records  records/s  CE req  API req  items written  items read      WRU       RRU  alerts');
     for (const r of runs) {
       console.log(
-        `${r.name.padEnd(31)} ${fmt(r.ms).padStart(8)} ${fmt(r.records).padStart(9)} ${fmt(r.records / (r.ms / 1000)).padStart(10)} ${fmt(r.requests).padStart(7)} ${fmt(r.dynamo.itemsWritten).padStart(14)} ${fmt(r.dynamo.itemsRead).padStart(11)} ${fmt(r.dynamo.writeUnits).padStart(8)} ${fmt(r.dynamo.readUnits, 1).padStart(9)} ${String(r.alerts).padStart(7)}`,
+        `${r.name.padEnd(31)} ${fmt(r.ms).padStart(8)} ${fmt(r.records).padStart(9)} ${fmt(r.records / (r.ms / 1000)).padStart(10)} ${fmt(r.requests).padStart(7)} ${fmt(r.providerRequests).padStart(8)} ${fmt(r.dynamo.itemsWritten).padStart(14)} ${fmt(r.dynamo.itemsRead).padStart(11)} ${fmt(r.dynamo.writeUnits).padStart(8)} ${fmt(r.dynamo.readUnits, 1).padStart(9)} ${String(r.alerts).padStart(7)}`,
       );
     }
+    console.log('\nBy source (steady-state daily run, then the hourly run):');
+    console.log(`  daily:  ${runs[1]!.bySource}`);
+    console.log(`  hourly: ${runs[2]!.bySource}`);
 
-    const ingestBytes = await bundleSize('functions/ingest/handler.ts');
-    const statementBytes = await bundleSize('functions/statement/handler.ts');
-    console.log(`\nLambda bundles (as deployed: esbuild, ESM, minified, node24): ingest ${fmt(ingestBytes / 1024, 1)} KiB, statement ${fmt(statementBytes / 1024, 1)} KiB`);
+    const sizes = await Promise.all(['ingest', 'usage', 'statement'].map(async (fn) => `${fn} ${fmt((await bundleSize(`functions/${fn}/handler.ts`)) / 1024, 1)} KiB`));
+    console.log(`\nLambda bundles (as deployed: esbuild, ESM, minified, node24): ${sizes.join(', ')}`);
 
     // A month of operation: 30 steady-state daily runs (the first days of a month also re-pull the
     // previous month, which the steady-state run includes since its window spans two months here),
     // one statement run, the table's storage, and fixed costs.
     const steady = runs[1]!;
-    const monthly = runs[2]!;
+    const hourly = runs[2]!;
+    const monthly = runs[3]!;
     // Cost Explorer pages grow with the window: on day d the run pulls d-1 days of this month, plus all of
     // last month until previousMonthUntilDay. Scale the measured full-window pages by each day's window.
     // The measured run's previous month was empty, so its pages all carry this month's days of data.
@@ -190,9 +230,12 @@ async function main() {
     const storedGb = (steady.records * 13 * itemBytes) / 1e9; // ~13 months of records kept
     const lines: Array<[string, number]> = [
       [`Cost Explorer API (30 runs, ${monthRequests} requests)`, monthRequests * PRICES.costExplorerRequest],
-      ['Lambda compute (GB-s, arm64; local wall time as proxy)', (30 * (steady.ms / 1000) * INGEST_MEMORY_GB + (monthly.ms / 1000) * STATEMENT_MEMORY_GB) * PRICES.lambdaGbSecondArm + 31 * PRICES.lambdaRequest],
-      ['DynamoDB writes (on-demand WRU)', (30 * steady.dynamo.writeUnits + monthly.dynamo.writeUnits) * PRICES.dynamoWriteUnit],
-      ['DynamoDB reads (on-demand RRU)', (30 * steady.dynamo.readUnits + monthly.dynamo.readUnits) * PRICES.dynamoReadUnit],
+      [
+        'Lambda (arm64 GB-s by local wall time; 30 daily, 720 hourly runs)',
+        (30 * (steady.ms / 1000) * INGEST_MEMORY_GB + 720 * (hourly.ms / 1000) * USAGE_MEMORY_GB + (monthly.ms / 1000) * STATEMENT_MEMORY_GB) * PRICES.lambdaGbSecondArm + 751 * PRICES.lambdaRequest,
+      ],
+      ['DynamoDB writes (on-demand WRU)', (30 * steady.dynamo.writeUnits + 720 * hourly.dynamo.writeUnits + monthly.dynamo.writeUnits) * PRICES.dynamoWriteUnit],
+      ['DynamoDB reads (on-demand RRU)', (30 * steady.dynamo.readUnits + 720 * hourly.dynamo.readUnits + monthly.dynamo.readUnits) * PRICES.dynamoReadUnit],
       ['DynamoDB storage + PITR (13 months of records)', storedGb * (PRICES.dynamoStorageGbMonth + PRICES.dynamoPitrGbMonth)],
       ['SNS publishes and emails (statement to finance, alerts)', 31 * PRICES.snsPublish + (config.finance.emails.length + config.teams.length) * PRICES.snsEmail],
       ['KMS key for the topics', PRICES.kmsKeyMonth],
@@ -206,6 +249,8 @@ async function main() {
     console.log(`\nCost Explorer: ${steady.requests} requests for a ${options.days}-day window (${pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${monthRequests} requests.`);
     console.log('\nNotes: wall times are this machine (2 cores) against dynalite, not DynamoDB; Lambda time in AWS is dominated by the API round trips.');
   } finally {
+    await openai.close();
+    await anthropic.close();
     await ce.close();
     await sns.close();
     clients.dynamo.destroy();
