@@ -50,7 +50,32 @@ const ruleMatchSchema = z
   })
   .refine((m) => Object.keys(m).length > 0, { error: 'expected at least one field to match on' });
 
-const ruleSchema = z.strictObject({ match: ruleMatchSchema, team: id });
+/** A rule sends what it matches to one team, or to one shared pool. */
+const ruleSchema = z
+  .strictObject({ match: ruleMatchSchema, team: id.optional(), pool: id.optional() })
+  .refine((r) => (r.team === undefined) !== (r.pool === undefined), { error: 'expected exactly one of "team" or "pool"' });
+
+export const SHARE_METHODS = ['proportional', 'even', 'fixed'] as const;
+
+/**
+ * A shared-cost pool: spend rules send to it (a support plan, a shared VPC, a platform gateway) is split
+ * across the teams. `proportional` by each team's direct spend in the month (or its tokens, with
+ * `basis: "tokens"`), `even` equally (among teams with any direct spend, or all configured teams with
+ * `evenAmong: "all"`), `fixed` by weights that sum to 1.
+ */
+const sharedPoolSchema = z
+  .strictObject({
+    id,
+    method: z.enum(SHARE_METHODS, { error: `expected one of ${SHARE_METHODS.join(', ')}` }),
+    basis: z.enum(['cost', 'tokens'], { error: 'expected "cost" or "tokens"' }).default('cost'),
+    evenAmong: z.enum(['active', 'all'], { error: 'expected "active" or "all"' }).default('active'),
+    weights: z.record(z.string(), z.number({ error: 'expected a weight between 0 and 1' }).min(0, { error: 'expected a weight between 0 and 1' }).max(1, { error: 'expected a weight between 0 and 1' })).optional(),
+  })
+  .superRefine((pool, ctx) => {
+    if (pool.method === 'fixed' && pool.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'a fixed pool needs weights' });
+    if (pool.method !== 'fixed' && pool.weights !== undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: `weights apply to fixed pools only, not ${pool.method}` });
+    if (pool.basis === 'tokens' && pool.method !== 'proportional') ctx.addIssue({ code: 'custom', path: ['basis'], message: 'basis "tokens" applies to proportional pools only' });
+  });
 
 /** A model provider read through its admin API. */
 function modelProviderSchema(defaultSecret: string) {
@@ -72,7 +97,16 @@ const configSchema = z
     currency: z.literal('USD', { error: 'expected "USD" (the only billing currency the sources report)' }),
     teams: z.array(teamSchema).min(1, { error: 'expected at least one team' }),
     allocation: z
-      .strictObject({ awsTagKey: nonEmpty.default('team'), rules: z.array(ruleSchema).default([]) }, { error: 'expected an object' })
+      .strictObject(
+        {
+          awsTagKey: nonEmpty.default('team'),
+          rules: z.array(ruleSchema).default([]),
+          sharedPools: z.array(sharedPoolSchema).default([]),
+          /** Split unallocated spend across the teams too (proportionally to their direct spend). */
+          shareUnallocated: z.boolean({ error: 'expected true or false' }).default(false),
+        },
+        { error: 'expected an object' },
+      )
       .prefault({}),
     alerts: z
       .strictObject({
@@ -123,9 +157,26 @@ const configSchema = z
       }
     });
     const ids = new Set(config.teams.map((t) => t.id));
+    const pools = new Set<string>();
+    config.allocation.sharedPools.forEach((pool, i) => {
+      if (pools.has(pool.id)) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'id'], message: `duplicate pool id "${pool.id}"` });
+      if (ids.has(pool.id)) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'id'], message: `"${pool.id}" is a team id; pick another pool id` });
+      pools.add(pool.id);
+      if (pool.weights) {
+        for (const team of Object.keys(pool.weights)) {
+          if (!ids.has(team)) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'weights', team], message: `unknown team "${team}"` });
+        }
+        // Weights are decimals people type (0.3, 0.2): compare their sum in thousandths of a percent.
+        const total = Object.values(pool.weights).reduce((a, w) => a + Math.round(w * 1e6), 0);
+        if (total !== 1e6) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'weights'], message: `expected weights that sum to 1, got ${total / 1e6}` });
+      }
+    });
     config.allocation.rules.forEach((rule, i) => {
-      if (!ids.has(rule.team)) {
+      if (rule.team !== undefined && !ids.has(rule.team)) {
         ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'team'], message: `unknown team "${rule.team}" (known: ${[...ids].join(', ')})` });
+      }
+      if (rule.pool !== undefined && !pools.has(rule.pool)) {
+        ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'pool'], message: `unknown pool "${rule.pool}" (known: ${[...pools].join(', ') || 'none; add it to allocation.sharedPools'})` });
       }
     });
     const t = config.alerts.thresholds;

@@ -9,6 +9,7 @@ export type Allocatable = Pick<CostRecord, 'provider' | 'subAccountId' | 'servic
 export type Allocation =
   | { kind: 'team'; team: string; by: 'tag'; tagValue: string }
   | { kind: 'team'; team: string; by: 'rule'; ruleIndex: number }
+  | { kind: 'pool'; pool: string; ruleIndex: number }
   | { kind: 'unallocated' };
 
 /** The team bucket every dollar no rule claims goes to; it is reported, never dropped. */
@@ -50,7 +51,7 @@ function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
 /**
  * Builds the allocator for a configuration. Order, first hit wins:
  * 1. the team tag (`allocation.awsTagKey`) equals a team id or alias, compared trimmed and case-insensitively;
- * 2. the rules, in order;
+ * 2. the rules, in order (a rule names a team or a shared pool);
  * 3. otherwise the record is unallocated.
  */
 export function createAllocator(config: CostlineConfig): Allocator {
@@ -67,7 +68,8 @@ export function createAllocator(config: CostlineConfig): Allocator {
       if (team !== undefined) return { kind: 'team', team, by: 'tag', tagValue };
     }
     const ruleIndex = rules.findIndex((rule) => ruleMatches(rule, record));
-    if (ruleIndex >= 0) return { kind: 'team', team: rules[ruleIndex]!.team, by: 'rule', ruleIndex };
-    return { kind: 'unallocated' };
+    if (ruleIndex < 0) return { kind: 'unallocated' };
+    const rule = rules[ruleIndex]!;
+    return rule.pool !== undefined ? { kind: 'pool', pool: rule.pool, ruleIndex } : { kind: 'team', team: rule.team!, by: 'rule', ruleIndex };
   };
 }

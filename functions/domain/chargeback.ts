@@ -56,23 +56,49 @@ export interface ChargebackLine {
   estimated: boolean;
 }
 
+/** A team's share of one shared pool. */
+export interface PoolShare {
+  pool: string;
+  method: 'proportional' | 'even' | 'fixed';
+  /** What proportional shares follow: direct cost, or tokens. */
+  basis: 'cost' | 'tokens';
+  /** The team's fraction of the pool, four places. */
+  ratio: string;
+  amount: string;
+}
+
+/** A shared pool and how it was split. Its shares add up to its total, to the cent. */
+export interface PoolCharge {
+  pool: string;
+  method: PoolShare['method'];
+  basis: PoolShare['basis'];
+  total: string;
+  shares: Array<{ team: string; ratio: string; amount: string }>;
+  /** What the pool holds, largest first. */
+  sources: Array<{ provider: string; service: string; cost: string }>;
+}
+
 /** One team's charge for the month. Money is a decimal string with two places. */
 export interface TeamCharge {
   team: string;
   name: string;
   /** Spend allocated straight to the team. */
   direct: string;
-  /** The team's share of shared pools (none yet: always `"0.00"`). */
+  /** The team's shares of shared pools, together. */
   shared: string;
+  /** direct + shared. */
   total: string;
   budget: string | null;
   /** total / budget in percent, one decimal place; null without a budget. */
   budgetUsedPercent: number | null;
+  /** Direct spend by provider (adds up to `direct`). */
   byProvider: Record<string, string>;
-  /** Largest first. */
+  /** Direct spend by service, largest first (adds up to `direct`). */
   byService: ServiceCharge[];
-  /** Largest first; the lines add up to `total`. */
+  /** Direct spend by provider, service and model, largest first (adds up to `direct`). */
   lines: ChargebackLine[];
+  /** Shares of shared pools, with method and ratio (add up to `shared`). */
+  shares: PoolShare[];
 }
 
 /** Where unallocated dollars come from, so someone can tag them or add a rule. */
@@ -105,6 +131,8 @@ export interface Chargeback {
   unallocated: string;
   providers: Record<string, string>;
   teams: TeamCharge[];
+  /** The shared pools and their split. */
+  pools: PoolCharge[];
   /** Largest first; the last entry sums the tail beyond the top ten as `(other)`. */
   unallocatedSources: UnallocatedSource[];
   /** Model spend no rule maps, by project or workspace (part of `unallocated`). */
@@ -195,6 +223,8 @@ export function buildChargeback(
   const teamServices = new Map<string, Totals>();
   const teamLines = new Map<string, Map<string, LineAccumulator>>();
   const providerTotals = new Totals();
+  const poolTotals = new Totals();
+  const poolSources = new Map<string, Totals>();
   const unallocatedBySource = new Totals();
   const sourceInfo = new Map<string, Omit<UnallocatedSource, 'cost'>>();
   const unmapped = new Map<string, { entry: Omit<UnmappedModelSpend, 'cost' | 'apiKeys'>; keys: Set<string>; cost: Decimal }>();
@@ -233,6 +263,9 @@ export function buildChargeback(
       const type = record.tokenType ?? 'other';
       line.costByType.set(type, (line.costByType.get(type) ?? ZERO).plus(cost));
       line.estimated ||= record.estimated;
+    } else if (allocation.kind === 'pool') {
+      poolTotals.add(allocation.pool, cost);
+      getOrCreate(poolSources, allocation.pool).add(`${record.provider}\u0000${record.serviceName}`, cost);
     } else {
       unallocated = unallocated.plus(cost);
       const tagValue = record.tags[config.allocation.awsTagKey] ?? null;
@@ -276,14 +309,67 @@ export function buildChargeback(
 
   const total = roundCents(sum(providerTotals.map.values()));
   const teamIds = config.teams.map((t) => t.id);
-  const rounded = splitToCents([...teamIds.map((id) => teamTotals.get(id)), unallocated], total);
   const providers = Object.fromEntries(splitNamed(providerTotals.map, total));
 
+  // Shared pools: weights per team by the pool's method. A pool no team can take (no weights) stays
+  // unallocated, as does everything when no team has direct spend to share by.
+  const tokensOf = (team: string) => [...(teamLines.get(team)?.values() ?? [])].reduce((n, l) => n + l.tokens.input + l.tokens.cachedInput + l.tokens.cacheWrite5m + l.tokens.cacheWrite1h + l.tokens.output, 0);
+  const weightsOf = (pool: { method: PoolShare['method']; basis: PoolShare['basis']; evenAmong: 'active' | 'all'; weights?: Record<string, number> | undefined }): Decimal[] =>
+    teamIds.map((id) => {
+      const direct = teamTotals.get(id);
+      if (pool.method === 'fixed') return new Big(pool.weights?.[id] ?? 0);
+      if (pool.method === 'even') return pool.evenAmong === 'all' || !direct.eq(0) ? new Big(1) : ZERO;
+      return pool.basis === 'tokens' ? new Big(tokensOf(id)) : direct.gt(0) ? direct : ZERO;
+    });
+  const pools = config.allocation.sharedPools
+    .filter((p) => poolTotals.map.has(p.id))
+    .map((p) => ({ id: p.id, method: p.method, basis: p.basis, exact: poolTotals.get(p.id), weights: weightsOf(p), sources: poolSources.get(p.id)! }));
+  if (config.allocation.shareUnallocated && !unallocated.eq(0)) {
+    const sources = new Totals();
+    for (const [key, amount] of unallocatedBySource.map) {
+      const info = sourceInfo.get(key)!;
+      sources.add(`${info.provider}\u0000${info.service}`, amount);
+    }
+    pools.push({ id: UNALLOCATED, method: 'proportional', basis: 'cost', exact: unallocated, weights: weightsOf({ method: 'proportional', basis: 'cost', evenAmong: 'active' }), sources });
+  }
+  const shared = pools.filter((p) => sum(p.weights).gt(0));
+  for (const p of pools) {
+    if (shared.includes(p)) {
+      if (p.id === UNALLOCATED) {
+        unallocated = ZERO;
+        unallocatedBySource.map.clear();
+      }
+    } else if (p.id !== UNALLOCATED) {
+      // Nobody to share it with: explicitly unallocated, never dropped.
+      unallocated = unallocated.plus(p.exact);
+      const key = JSON.stringify(['pool', null, `shared pool ${p.id} (no team to share it with)`, null]);
+      unallocatedBySource.add(key, p.exact);
+      sourceInfo.set(key, { provider: 'pool', account: null, service: `shared pool ${p.id} (no team to share it with)`, tagValue: null });
+    }
+  }
+
+  // Rounding, once per part: each pool to its own cents (so it is distributed fully), then the direct
+  // parts and unallocated to what is left of the rounded total (so teams plus unallocated equal it),
+  // then each pool's cents across teams by largest remainder.
+  const poolRounded = shared.map((p) => roundCents(p.exact));
+  const directTarget = total.minus(sum(poolRounded));
+  const roundedDirect = splitToCents([...teamIds.map((id) => teamTotals.get(id)), unallocated], directTarget);
+  const poolShares = shared.map((p, k) => {
+    const weightSum = sum(p.weights);
+    const exactShares = p.weights.map((w) => p.exact.times(w).div(weightSum));
+    return { pool: p, ratios: p.weights.map((w) => w.div(weightSum)), amounts: splitToCents(exactShares, poolRounded[k]!) };
+  });
+
   const teams = config.teams.map((team, i): TeamCharge => {
-    const teamTotal = rounded[i]!;
-    const byProvider = Object.fromEntries(splitNamed(teamProviders.get(team.id)?.map ?? new Map(), teamTotal));
+    const direct = roundedDirect[i]!;
+    const shares: PoolShare[] = poolShares
+      .filter((s) => s.ratios[i]!.gt(0))
+      .map((s) => ({ pool: s.pool.id, method: s.pool.method, basis: s.pool.basis, ratio: s.ratios[i]!.round(4, Big.roundHalfUp).toFixed(4), amount: s.amounts[i]!.toFixed(2) }));
+    const sharedTotal = sum(poolShares.map((s) => s.amounts[i]!));
+    const teamTotal = direct.plus(sharedTotal);
+    const byProvider = Object.fromEntries(splitNamed(teamProviders.get(team.id)?.map ?? new Map(), direct));
     const services = teamServices.get(team.id)?.map ?? new Map<string, Decimal>();
-    const byService = [...splitNamed(services, teamTotal)]
+    const byService = [...splitNamed(services, direct)]
       .map(([key, cost]) => {
         const [provider, service] = key.split('\u0000') as [string, string];
         return { provider, service, cost };
@@ -293,18 +379,32 @@ export function buildChargeback(
     return {
       team: team.id,
       name: team.name,
-      direct: teamTotal.toFixed(2),
-      shared: '0.00',
+      direct: direct.toFixed(2),
+      shared: sharedTotal.toFixed(2),
       total: teamTotal.toFixed(2),
       budget: budget === null ? null : formatCents(budget),
       budgetUsedPercent: budget === null ? null : Number(teamTotal.div(budget).times(100).round(1)),
       byProvider,
       byService,
-      lines: finishLines(teamLines.get(team.id), teamTotal),
+      lines: finishLines(teamLines.get(team.id), direct),
+      shares,
     };
   });
+  const poolCharges: PoolCharge[] = poolShares.map((s, k) => ({
+    pool: s.pool.id,
+    method: s.pool.method,
+    basis: s.pool.basis,
+    total: poolRounded[k]!.toFixed(2),
+    shares: teamIds.map((team, i) => ({ team, ratio: s.ratios[i]!.round(4, Big.roundHalfUp).toFixed(4), amount: s.amounts[i]!.toFixed(2) })).filter((x) => x.ratio !== '0.0000' || x.amount !== '0.00'),
+    sources: [...splitNamed(s.pool.sources.map, poolRounded[k]!)]
+      .map(([key, cost]) => {
+        const [provider, service] = key.split('\u0000') as [string, string];
+        return { provider, service, cost };
+      })
+      .sort((a, b) => Number(b.cost) - Number(a.cost) || a.service.localeCompare(b.service)),
+  }));
 
-  const unallocatedRounded = rounded[teamIds.length]!;
+  const unallocatedRounded = roundedDirect[teamIds.length]!;
   return {
     month,
     currency: config.currency,
@@ -313,6 +413,7 @@ export function buildChargeback(
     unallocated: unallocatedRounded.toFixed(2),
     providers,
     teams,
+    pools: poolCharges,
     unallocatedSources: topSources(unallocatedBySource.map, sourceInfo, unallocatedRounded),
     unmappedModelSpend: [...unmapped.values()]
       .map(({ entry, keys, cost }) => ({ ...entry, apiKeys: [...keys].sort(), cost: formatCents(cost) }))

@@ -65,11 +65,14 @@ export function splitToCents(parts: readonly Decimal[], total: Decimal = roundCe
     .sort((a, b) => b.remainder.cmp(a.remainder) || a.index - b.index);
   const result = [...floors];
   // With total = round(sum(parts)), 0 <= missing <= parts.length; a caller-supplied total may differ by
-  // more (splitting one rounded figure across parts), so wrap round the list.
-  for (let i = 0; missing !== 0 && order.length > 0; i = (i + 1) % order.length) {
-    const step = missing > 0 ? '0.01' : '-0.01';
-    const idx = order[missing > 0 ? i : order.length - 1 - i]!.index;
-    result[idx] = result[idx]!.plus(step);
+  // more in either direction (splitting one rounded figure across parts), so wrap round the list.
+  // Cents to take away come from parts with positive value, smallest remainder first, so a part that was
+  // exactly zero is never pushed below zero by someone else's rounding.
+  const givers = [...order].reverse().filter((o) => parts[o.index]!.gt(0));
+  const takeFrom = givers.length > 0 ? givers : [...order].reverse();
+  for (let i = 0; missing !== 0 && order.length > 0; i++) {
+    const idx = missing > 0 ? order[i % order.length]!.index : takeFrom[i % takeFrom.length]!.index;
+    result[idx] = result[idx]!.plus(missing > 0 ? '0.01' : '-0.01');
     missing += missing > 0 ? -1 : 1;
   }
   return result;

@@ -67,6 +67,14 @@ export function renderStatementText(chargeback: Chargeback): string {
     '',
     `By provider: ${Object.entries(chargeback.providers).map(([p, v]) => `${p} ${formatAmount(v)}`).join(', ')}`,
   ];
+  if (chargeback.pools.length > 0) {
+    out.push('', 'Shared pools (split across teams; each team\'s share is in its Shared column):');
+    for (const p of chargeback.pools) {
+      const how = p.method === 'proportional' ? `proportional to ${p.basis === 'tokens' ? 'tokens' : 'direct spend'}` : p.method === 'even' ? 'evenly' : 'by fixed weights';
+      const name = p.pool === '__unallocated__' ? 'unallocated spend (shareUnallocated)' : p.pool;
+      out.push(`  ${formatAmount(p.total).padStart(12)}  ${name}, ${how}: ${p.shares.map((x) => `${x.team} ${formatAmount(x.amount)} (${(Number(x.ratio) * 100).toFixed(2)}%)`).join(', ')}`);
+    }
+  }
   if (chargeback.unallocatedSources.length > 0) {
     out.push('', 'Largest unallocated sources (tag them or add an allocation rule):');
     for (const s of chargeback.unallocatedSources) {

@@ -38,6 +38,12 @@ describe('money', () => {
     expect(sum(splitToCents(big(['1.00', '2.00']), new Big('2.97'))).toFixed(2)).toBe('2.97');
   });
 
+  it('takes a cent away only from a part with positive value, never pushing a zero part below zero', () => {
+    // Found by the shared-pool property test: pools rounded up leave fewer cents for the direct parts.
+    expect(cents(splitToCents(big(['0', '10.00']), new Big('9.99')))).toEqual(['0.00', '9.99']);
+    expect(cents(splitToCents(big(['0', '5.004', '5.001']), new Big('9.99')))).toEqual(['0.00', '5.00', '4.99']);
+  });
+
   it('always adds up, for random amounts with 10 decimal places (property)', () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
