@@ -225,6 +225,10 @@ export function parseConfig(raw: unknown, source = 'config'): CostlineConfig {
 export function configWarnings(config: CostlineConfig): string[] {
   const warnings: string[] = [];
   config.allocation.rules.forEach((rule, i) => {
+    const earlier = config.allocation.rules.findIndex((other, j) => j < i && shadows(other.match, rule.match));
+    if (earlier >= 0) warnings.push(`allocation.rules[${i}]: can never match, because allocation.rules[${earlier}] matches everything it would (first match wins)`);
+  });
+  config.allocation.rules.forEach((rule, i) => {
     const at = `allocation.rules[${i}].match`;
     if (rule.match.provider === 'aws' && rule.match.usageType !== undefined) {
       warnings.push(`${at}.usageType: AWS records carry no usage type (Cost Explorer is queried by tag and service), so this rule never matches AWS spend`);
@@ -234,4 +238,33 @@ export function configWarnings(config: CostlineConfig): string[] {
     }
   });
   return warnings;
+}
+
+type RuleMatch = AllocationRule['match'];
+
+/** The provider a rule can only ever match, given its fields (a project is OpenAI's, a workspace Anthropic's). */
+function providerOf(m: RuleMatch): string | undefined {
+  return m.provider ?? (m.project ? 'openai' : m.workspace ? 'anthropic' : m.account ? 'aws' : undefined);
+}
+
+function patternCovers(general: string, specific: string): boolean {
+  if (general === specific) return true;
+  if (specific.includes('*')) return false; // a pattern against a pattern: only equal ones are sure
+  const regex = new RegExp(`^${general.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(specific);
+}
+
+/**
+ * Whether every record `later` matches is also matched by `earlier`: each condition of the earlier rule
+ * is implied by a condition of the later one. Only sure cases count; a warning must not be wrong.
+ */
+export function shadows(earlier: RuleMatch, later: RuleMatch): boolean {
+  const checks: boolean[] = [];
+  if (earlier.provider !== undefined) checks.push(providerOf(later) === earlier.provider);
+  for (const field of ['account', 'service', 'usageType', 'project', 'workspace', 'apiKey'] as const) {
+    if (earlier[field] !== undefined) checks.push(later[field] === earlier[field]);
+  }
+  if (earlier.model !== undefined) checks.push(later.model !== undefined && patternCovers(earlier.model, later.model));
+  if (earlier.tag !== undefined) checks.push(later.tag !== undefined && later.tag.key === earlier.tag.key && later.tag.value === earlier.tag.value);
+  return checks.every(Boolean);
 }

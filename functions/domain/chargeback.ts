@@ -214,8 +214,7 @@ export function buildChargeback(
   extras: ChargebackExtras = {},
 ): Chargeback {
   const usage = extras.usage ?? [];
-  const reconciliation = extras.priceBook ? reconcileUsage(billedRecords, usage, extras.priceBook) : { estimates: [], unpriced: [], gaps: [] };
-  const records = [...billedRecords, ...reconciliation.estimates];
+  const { records, reconciliation } = effectiveRecords(billedRecords, extras);
   const basis = costBasisOf(config.sources.aws.costMetric);
   const allocate = createAllocator(config);
   const teamTotals = new Totals();
@@ -424,6 +423,15 @@ export function buildChargeback(
     estimated,
     recordCount: records.length,
   };
+}
+
+/**
+ * The records a month is charged from: the billed ones, plus usage estimates for provider-days the bill
+ * does not cover yet (superseded, never added, once it does).
+ */
+export function effectiveRecords(billedRecords: readonly CostRecord[], extras: ChargebackExtras = {}) {
+  const reconciliation = extras.priceBook ? reconcileUsage(billedRecords, extras.usage ?? [], extras.priceBook) : { estimates: [], unpriced: [], gaps: [] };
+  return { records: [...billedRecords, ...reconciliation.estimates], reconciliation };
 }
 
 /**

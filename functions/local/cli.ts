@@ -8,14 +8,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configWarnings } from '../config/config-schema';
+import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
 import { buildChargeback, type Chargeback } from '../domain/chargeback';
 import { isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
-import { baseUrlsFromEnv, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
+import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
 import { backfill } from '../use-cases/backfill';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
@@ -28,8 +29,10 @@ import { sampleLedger } from './sample-ledger';
 import { sampleProviderLedger } from './sample-provider-ledger';
 
 const USAGE = `Usage: npm run local -- [options]
+       npm run local -- explain --team TEAM [--month YYYY-MM] [--config FILE] [--state DIR]
 
 Runs costline end to end: ingest, store, allocate, charge back, alert.
+explain shows which tag, rule or shared pool placed each of a team's dollars (from the local database).
   --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
@@ -65,9 +68,11 @@ function latestMonth(days: string[]): string {
 async function main(argv: string[]): Promise<number> {
   // The SDK warns on every client that Node 20 support ends in 2027; the README states the Node versions.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
+      team: { type: 'string' },
       month: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -84,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const command = positionals[0] ?? 'run';
+  if (positionals.length > 1 || !['run', 'explain'].includes(command)) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  if (command === 'explain' && !values.team) throw new UsageError('explain needs --team TEAM');
   for (const option of ['month', 'from', 'to'] as const) {
     const value = values[option];
     if (value !== undefined && !isMonth(value)) throw new UsageError(`--${option}: expected YYYY-MM, got "${value}"`);
@@ -94,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
 
+  if (command === 'explain') return explain(config, values.state, values.team!, values.month);
   if (values.fresh) rmSync(values.state, { recursive: true, force: true });
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
   const sns = await startSnsServer();
@@ -195,6 +204,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** `explain --team T [--month M]`: which tag or rule placed each of a team's dollars, from the local database. */
+async function explain(config: CostlineConfig, state: string, team: string, month?: string): Promise<number> {
+  const dynamo = await startLocalDynamo({ path: resolve(state) });
+  const clients = createClients({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(clients.dynamo as never, TABLE);
+    const stores = buildStores(clients, TABLE);
+    const target = month ?? latestMonth(sampleLedger().lineItems.map((i) => i.date));
+    const [records, usage] = await Promise.all([stores.records.listMonth(target), stores.usage.listMonth(target)]);
+    if (records.length === 0 && usage.length === 0) {
+      console.error(`No records for ${target} in ${state}: run \`npm run local\` (or with --from/--to) first.`);
+      return 1;
+    }
+    const asOf = toDay(new Date(`${monthWindow(target).end}T06:00:00Z`));
+    console.log(renderExplanation(explainTeam(records, config, target, asOf, team, { usage, priceBook: stores.priceBook })));
+    return 0;
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await dynamo.close();
+  }
+}
+
 /** Writes a month's files: chargeback.json, statement.txt and alerts.jsonl (every alert sent for the month). */
 function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: SentAlert[]): { dir: string; statement: string; alerts: SentAlert[] } {
   const dir = join(out, month);
@@ -219,9 +250,9 @@ class UsageError extends Error {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UnknownTeamError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error((error as Error).message);
-      if (!(error instanceof ConfigError)) console.error(`\n${USAGE}`);
+      if (!(error instanceof ConfigError) && !(error instanceof UnknownTeamError)) console.error(`\n${USAGE}`);
       process.exit(2);
     }
     console.error(error);

@@ -112,4 +112,15 @@ describe('npm run local', () => {
     expect(error).toMatchObject({ code: 2 });
     expect((error as { stderr: string }).stderr).toContain('--from and --to go together');
   });
+
+  it('explains which tag, rule or pool placed each of a team’s dollars, from the local database', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    await cli(['--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')]);
+    const { stdout } = await cli(['explain', '--team', 'search', '--state', join(tmp, 's')]);
+    const cb = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
+    const search = cb.teams.find((t) => t.team === 'search')!;
+    expect(stdout).toContain(`Why search is charged ${Number(search.total).toLocaleString('en-US', { minimumFractionDigits: 2 })} for 2026-10`);
+    expect(stdout).toMatch(/rule \d+: \{"provider":"openai","project":"proj_search"\}/);
+    expect(stdout).toContain('shared pool support-plan: even, ratio 20.00%');
+  });
 });

@@ -101,6 +101,22 @@ describe('config validation', () => {
     expect(configWarnings(parseConfig(valid()))).toEqual([]);
   });
 
+  it('warns about a rule an earlier one shadows, and only when it surely does', () => {
+    const raw = valid();
+    raw.allocation.rules = [
+      { match: { provider: 'openai', project: 'proj_x' }, team: 'payments' },
+      { match: { project: 'proj_x', apiKey: 'key_1' }, team: 'search' },
+      { match: { model: 'gpt-4o*' }, team: 'growth' },
+      { match: { provider: 'openai', model: 'gpt-4o-mini' }, team: 'search' },
+      { match: { model: 'claude-*' }, team: 'search' },
+      { match: { provider: 'openai', project: 'proj_y' }, team: 'search' },
+    ] as never;
+    expect(configWarnings(parseConfig(raw)).filter((w) => w.includes('can never match'))).toEqual([
+      'allocation.rules[1]: can never match, because allocation.rules[0] matches everything it would (first match wins)',
+      'allocation.rules[3]: can never match, because allocation.rules[2] matches everything it would (first match wins)',
+    ]);
+  });
+
   it('loads the shipped sample configuration', () => {
     expect(loadConfigFile('costline.config.json').teams.length).toBeGreaterThan(3);
   });
