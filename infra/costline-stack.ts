@@ -4,6 +4,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
+import { lastRepullDay } from '../functions/config/config-schema';
 import { SOURCE_IDS } from '../functions/shared/telemetry';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
@@ -109,7 +110,7 @@ export class CostlineStack extends Stack {
 
     // The day after ingestion stops re-pulling the previous month (previousMonthUntilDay, per source),
     // at 08:00 UTC, after that morning's ingest: the bill has settled as far as costline waits for it.
-    const statementDay = Math.max(...(['aws', 'openai', 'anthropic'] as const).filter((p) => config.sources[p].enabled).map((p) => config.sources[p].previousMonthUntilDay), 1) + 1;
+    const statementDay = lastRepullDay(config) + 1;
     this.statement = new ScheduledFunction(this, 'Statement', {
       ...common,
       entry: join(projectRoot, 'functions/statement/handler.ts'),

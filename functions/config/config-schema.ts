@@ -230,6 +230,10 @@ export function configWarnings(config: CostlineConfig): string[] {
   });
   config.allocation.rules.forEach((rule, i) => {
     const at = `allocation.rules[${i}].match`;
+    const implied = new Set(
+      [rule.match.provider, rule.match.project && 'openai', rule.match.workspace && 'anthropic', rule.match.account && 'aws'].filter((p): p is string => typeof p === 'string'),
+    );
+    if (implied.size > 1) warnings.push(`${at}: its fields belong to different providers (${[...implied].join(', ')}), so it can never match`);
     if (rule.match.provider === 'aws' && rule.match.usageType !== undefined) {
       warnings.push(`${at}.usageType: AWS records carry no usage type (Cost Explorer is queried by tag and service), so this rule never matches AWS spend`);
     }
@@ -267,4 +271,13 @@ export function shadows(earlier: RuleMatch, later: RuleMatch): boolean {
   if (earlier.model !== undefined) checks.push(later.model !== undefined && patternCovers(earlier.model, later.model));
   if (earlier.tag !== undefined) checks.push(later.tag !== undefined && later.tag.key === earlier.tag.key && later.tag.value === earlier.tag.value);
   return checks.every(Boolean);
+}
+
+/**
+ * The last day of a month on which any enabled source still re-pulls the previous month: that month
+ * can be final the day after, and the monthly statement goes out then.
+ */
+export function lastRepullDay(config: CostlineConfig): number {
+  const days = (['aws', 'openai', 'anthropic'] as const).filter((p) => config.sources[p].enabled).map((p) => config.sources[p].previousMonthUntilDay);
+  return Math.max(1, ...days);
 }

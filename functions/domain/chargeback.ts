@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { CostMetric, CostlineConfig } from '../config/config-schema';
+import { lastRepullDay, type CostMetric, type CostlineConfig } from '../config/config-schema';
 import { createAllocator, DEFAULT_WORKSPACE, UNALLOCATED, type Allocation } from './allocation';
 import type { CostRecord, TokenType } from './cost-record';
 import { addDays, addMonths, monthStart } from './dates';
@@ -175,9 +175,9 @@ function splitNamed(parts: Map<string, Decimal>, total: Decimal): Map<string, st
   return new Map(names.map((n, i) => [n, cents[i]!.toFixed(2)]));
 }
 
-/** The day from which a month counts as closed: the configured day of the following month. */
+/** The day from which a month counts as closed: the day after every enabled source stops re-pulling it. */
 export function closeDayOf(month: string, config: CostlineConfig): string {
-  return addDays(monthStart(addMonths(month, 1)), config.sources.aws.previousMonthUntilDay);
+  return addDays(monthStart(addMonths(month, 1)), lastRepullDay(config));
 }
 
 /** Accumulates one team's lines: exact cost by token type, tokens and requests. */

@@ -25,7 +25,7 @@ export interface UnpricedUsage {
   reason: string;
   tokens: TokenCounts;
   requests: number;
-  /** Days of this usage that no bill covers yet: their cost is unknown and left out of the totals. */
+  /** Days of this usage the bill does not cover yet: their cost is unknown and left out of the totals. */
   unbilledDays: string[];
 }
 
@@ -38,18 +38,24 @@ export interface Reconciliation {
 }
 
 const dayKey = (provider: string, day: string) => `${provider}|${day}`;
+/** The bill's grain: a provider bills each project (OpenAI) or workspace (Anthropic) per day. */
+const sliceKey = (provider: string, day: string, subAccountId: string | null) => `${provider}|${day}|${subAccountId ?? ''}`;
 
 /**
- * Prices usage into estimate cost records for every provider-day the bill does not cover yet, and for
- * days it does, reports the gap between estimate and bill. Estimates are superseded, never added: a
- * provider-day with any billed record gets no estimate. Unpriced usage is reported, never priced at $0.
+ * Prices usage into estimate cost records for whatever the bill does not cover yet, and for what it
+ * does, reports the gap between estimate and bill. Estimates are superseded, never added: usage of a
+ * project or workspace on a day for which the bill has any record (even of $0) gets no estimate. The
+ * grain is the bill's own, so a day billed for one project while another's bill is late keeps the
+ * other's estimate. Unpriced usage is reported, never priced at $0.
  */
 export function reconcileUsage(costs: readonly CostRecord[], usage: readonly UsageRecord[], book: PriceBook): Reconciliation {
   const billed = new Map<string, Decimal>();
+  const billedSlices = new Set<string>();
   for (const c of costs) {
     if (!ESTIMATED_PROVIDERS.has(c.provider) || c.costOrigin !== 'billed') continue;
     const key = dayKey(c.provider, c.chargePeriodStart);
     billed.set(key, (billed.get(key) ?? ZERO).plus(parseAmount(c.billedCost, `record ${c.id}`)));
+    billedSlices.add(sliceKey(c.provider, c.chargePeriodStart, c.subAccountId));
   }
   const estimatedByDay = new Map<string, Decimal>();
   const unpricedByDay = new Map<string, Set<string>>();
@@ -59,7 +65,7 @@ export function reconcileUsage(costs: readonly CostRecord[], usage: readonly Usa
   for (const u of usage) {
     if (!ESTIMATED_PROVIDERS.has(u.provider)) continue;
     const key = dayKey(u.provider, u.chargePeriodStart);
-    const isBilled = billed.has(key);
+    const isBilled = billedSlices.has(sliceKey(u.provider, u.chargePeriodStart, u.subAccountId));
     const priced = priceUsage(book, u);
     if ('unpriced' in priced) {
       const id = `${u.provider}|${u.model}`;
@@ -68,7 +74,7 @@ export function reconcileUsage(costs: readonly CostRecord[], usage: readonly Usa
       entry.requests += u.requests;
       if (!isBilled && !entry.unbilledDays.includes(u.chargePeriodStart)) entry.unbilledDays.push(u.chargePeriodStart);
       unpriced.set(id, entry);
-      unpricedByDay.set(key, (unpricedByDay.get(key) ?? new Set()).add(u.model));
+      if (isBilled) unpricedByDay.set(key, (unpricedByDay.get(key) ?? new Set()).add(u.model));
       continue;
     }
     const parts: Array<[TokenType | null, string, Decimal, number]> = [
@@ -78,8 +84,11 @@ export function reconcileUsage(costs: readonly CostRecord[], usage: readonly Usa
       ['output', 'output', priced.output, u.tokens.output],
       [null, 'web search', priced.requests, u.webSearchRequests],
     ];
-    estimatedByDay.set(key, (estimatedByDay.get(key) ?? ZERO).plus(sum(parts.map(([, , cost]) => cost))));
-    if (isBilled) continue;
+    // The gap compares like with like: the estimate of what the bill covers, against the bill.
+    if (isBilled) {
+      estimatedByDay.set(key, (estimatedByDay.get(key) ?? ZERO).plus(sum(parts.map(([, , cost]) => cost))));
+      continue;
+    }
     for (const [tokenType, label, cost, quantity] of parts) {
       if (cost.eq(0)) continue;
       const identity = {

@@ -17,7 +17,7 @@ import { renderStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
 import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
-import { backfill } from '../use-cases/backfill';
+import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import { startAnthropicServer } from './emulators/anthropic-server';
@@ -152,18 +152,23 @@ async function main(argv: string[]): Promise<number> {
             const records = r.ingestion.outcomes.reduce((a, o) => a + (o.ok ? o.records : 0), 0);
             console.log(`  [${i + 1}/${n}] ${m}: ${records} records from ${r.ingestion.outcomes.length} source(s)`);
           },
+          onFailure: (m, error, i, n) => console.error(`  [${i + 1}/${n}] ${m}: FAILED ${error.message}`),
         });
       } else {
         runs.push(await runDailyIngestion(deps, window ? { window } : {}));
       }
     } catch (error) {
+      if (error instanceof BackfillFailedError) {
+        console.error(`${error.message}\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
+        return 1;
+      }
       if (!(error instanceof IngestionFailedError)) throw error;
       failure = error;
     }
 
     if (failure) {
       // Incomplete data makes a misleading chargeback: say what failed and write nothing.
-      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}`);
+      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}${hintFor(o.error)}`);
       console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
       return 1;
     }
@@ -173,6 +178,11 @@ async function main(argv: string[]): Promise<number> {
       const chargeback: Chargeback =
         evaluations.filter((e) => e.month === m).at(-1)?.chargeback ??
         buildChargeback(await deps.records.listMonth(m), config, m, today, { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook });
+      // A month with no data gets no statement (it would read as a final $0.00), unless it is the only one.
+      if (backfillWindow && chargeback.recordCount === 0 && chargeback.unpriced.length === 0 && m !== month) {
+        console.log(`  ${m}: no records, no files written`);
+        continue;
+      }
       written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published')) });
     }
     const { chargeback, statement, dir, alerts } = written.at(-1)!;
@@ -238,6 +248,13 @@ function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: 
   return { dir, statement, alerts };
 }
 
+/** What to do about the errors a first --live run meets most. */
+function hintFor(error: string): string {
+  if (/Could not load credentials/i.test(error)) return '\n  (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`, for an identity with ce:GetCostAndUsage)';
+  if (/ADMIN_KEY is not set/.test(error)) return '\n  (or set the provider\'s "enabled": false in the config to skip it)';
+  return '';
+}
+
 /** Cost Explorer bills each request; the model providers' admin APIs do not. */
 function requestsNote(source: string, requests: number, live: boolean): string {
   return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
@@ -250,7 +267,7 @@ class UsageError extends Error {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UnknownTeamError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error((error as Error).message);
       if (!(error instanceof ConfigError) && !(error instanceof UnknownTeamError)) console.error(`\n${USAGE}`);
       process.exit(2);

@@ -5,7 +5,7 @@ import { secretsManagerReader } from '../adapters/secrets/secret-readers';
 import { configWarnings } from '../config/config-schema';
 import { loadConfigFile } from '../config/load-config';
 import { IngestionFailedError, type IngestOptions, type IngestSummary } from '../use-cases/ingest-billing';
-import { backfill } from '../use-cases/backfill';
+import { backfill, BackfillFailedError } from '../use-cases/backfill';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import type { DayWindow } from '../domain/dates';
 import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
@@ -79,6 +79,8 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') 
       return { done, resumeWith };
     } catch (error) {
       if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+      // Months that succeeded recorded their metrics as they finished; within failed months, some sources may have.
+      if (error instanceof BackfillFailedError) for (const f of error.failed) recordSuccesses(f.error.summary);
       logger.error(`${name} backfill failed (re-running it is safe)`, { error });
       throw error;
     }

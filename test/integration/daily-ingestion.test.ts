@@ -5,7 +5,7 @@ import { dailyDeps, publisher } from '../../functions/shared/compose';
 import { IngestionFailedError } from '../../functions/use-cases/ingest-billing';
 import { runDailyIngestion } from '../../functions/use-cases/run-daily';
 import { publishStatement } from '../../functions/use-cases/publish-statement';
-import { backfill } from '../../functions/use-cases/backfill';
+import { backfill, BackfillFailedError } from '../../functions/use-cases/backfill';
 import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
 import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
 import type { Ledger, LedgerLineItem } from '../../functions/local/ledger';
@@ -225,6 +225,25 @@ describe('backfill', () => {
     expect(result.remaining).toBeUndefined();
     expect(result.done[1]!.result.evaluations[0]!.chargeback.total).toBe('124.62');
     expect(sns.messages).toEqual([]);
+  });
+
+  it('carries on past a failed month and then fails naming it; the other months are loaded', async () => {
+    now = new Date('2026-12-15T06:00:00Z');
+    // The first request (September's) gets a malformed page; October's come back fine.
+    ce.failNext(1, { status: 200, body: JSON.stringify({ ResultsByTime: 'oops' }) });
+    const error = await backfill(deps(), { start: '2026-09-01', end: '2026-11-01' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackfillFailedError);
+    expect((error as BackfillFailedError).failed.map((f) => f.month)).toEqual(['2026-09']);
+    expect((error as Error).message).toMatch(/^backfill failed for 2026-09 \(daily run failed: aws-cost-explorer .*ResultsByTime: expected an array.*re-running the failed ones is safe$/);
+    expect((await deps().records.listMonth('2026-10')).length).toBe(6);
+  });
+
+  it('refuses a window older than Cost Explorer keeps, before spending a request', async () => {
+    now = new Date('2026-12-15T06:00:00Z');
+    await expect(backfill(deps(), { start: '2025-10-01', end: '2025-12-01' })).rejects.toThrow(
+      'Cost Explorer keeps daily data from 2025-11-01 (13 months back); start the backfill there, or disable sources.aws for an older provider-only backfill',
+    );
+    expect(ce.requests).toEqual([]);
   });
 
   it('stops before the deadline and says where to resume; resuming completes it with nothing counted twice', async () => {

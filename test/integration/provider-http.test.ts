@@ -77,6 +77,22 @@ describe('provider HTTP client', () => {
     expect(await http({ timeoutMs: 300 }).getJson('/x', [])).toEqual({ ok: true });
   });
 
+  it('names the cause of a network failure', async () => {
+    // A port that was just free: nothing listens there, so the connection is refused.
+    const probe = createServer();
+    const closedUrl = await listenOnLoopback(probe);
+    await closeServer(probe);
+    const dead = createProviderHttp({ provider: 'Anthropic', baseUrl: closedUrl, headers: async () => ({}), retries: 0 });
+    await expect(dead.getJson('/v1/x', [])).rejects.toThrow(/^Anthropic GET \/v1\/x failed: fetch failed: ECONNREFUSED$/);
+  });
+
+  it('waits out a Retry-After longer than the backoff limit instead of giving up', async () => {
+    script = [{ status: 429, headers: { 'retry-after': '2' }, body: '{}' }];
+    const started = Date.now();
+    expect(await http({ maxDelayMs: 500 }).getJson('/x', [])).toEqual({ ok: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+  });
+
   it('reports a body that is not JSON', async () => {
     script = [{ status: 200, body: '<html>gateway</html>' }];
     await expect(http().getJson('/x', [])).rejects.toThrow('OpenAI GET /v1/x answered HTTP 200 with a body that is not JSON: <html>gateway</html>');

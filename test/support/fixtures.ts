@@ -16,6 +16,8 @@ export function fixture<T = unknown>(path: string): T {
 export function expectGolden(path: string, actual: unknown): void {
   const file = join(FIXTURES, path);
   const text = `${JSON.stringify(actual, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  // A missing golden file is a failure, not a pass: CI must never bless whatever the code produced.
+  if (!existsSync(file)) throw new Error(`golden file ${path} is missing: run with UPDATE_GOLDEN=1, then review it before committing`);
   expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
 }

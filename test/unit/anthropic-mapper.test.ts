@@ -12,9 +12,9 @@ describe('Anthropic mapper', () => {
 
   it('reads amounts as cents: "1843.27" is $18.4327, exactly', () => {
     const records = mapAnthropicCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'anthropic-costs')).flatMap((d) => d.records);
-    const input = records.find((r) => r.usageType === 'Claude Sonnet 4.5 Usage - Input Tokens' && r.chargePeriodStart === '2026-10-01')!;
+    const input = records.find((r) => r.usageType?.startsWith('Claude Sonnet 4.5 Usage - Input Tokens |') && r.chargePeriodStart === '2026-10-01')!;
     expect(input).toMatchObject({ billedCost: '18.4327', tokenType: 'input', model: 'claude-sonnet-4-5-20250929', subAccountId: 'wrkspc_support' });
-    expect(records.find((r) => r.usageType === 'Claude Haiku 4.5 Usage - Input Tokens' && r.chargePeriodStart === '2026-10-02')!.billedCost).toBe('0.00005');
+    expect(records.find((r) => r.usageType?.startsWith('Claude Haiku 4.5 Usage - Input Tokens |') && r.chargePeriodStart === '2026-10-02')!.billedCost).toBe('0.00005');
   });
 
   it('keeps the default workspace (null) and costs with no model (web search)', () => {

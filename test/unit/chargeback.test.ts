@@ -62,6 +62,13 @@ describe('monthly chargeback', () => {
     expectBooksBalance(cb);
   });
 
+  it('waits for the latest re-pull day of every enabled source before calling a month final', () => {
+    const settled = [awsRecord({ tags: { team: 'payments' }, estimated: false })];
+    const withOpenAi = testConfig({ sources: { aws: { enabled: true, costMetric: 'AmortizedCost' }, openai: { enabled: true, previousMonthUntilDay: 8 } } });
+    expect(buildChargeback(settled, withOpenAi, '2026-10', '2026-11-06').status).toBe('preliminary');
+    expect(buildChargeback(settled, withOpenAi, '2026-10', '2026-11-09').status).toBe('final');
+  });
+
   it('is final only once nothing is estimated and the close day has passed', () => {
     const settled = [awsRecord({ tags: { team: 'payments' }, estimated: false })];
     expect(buildChargeback(settled, config, '2026-10', '2026-11-04').status).toBe('preliminary');

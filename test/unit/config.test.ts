@@ -99,6 +99,9 @@ describe('config validation', () => {
       'allocation.rules[2].match.tag: only the "team" tag (allocation.awsTagKey) is read from Cost Explorer, so a rule on tag "app" never matches',
     ]);
     expect(configWarnings(parseConfig(valid()))).toEqual([]);
+    const mixed = valid();
+    mixed.allocation.rules = [{ match: { provider: 'openai', workspace: 'wrkspc_x' }, team: 'search' }] as never;
+    expect(configWarnings(parseConfig(mixed))).toEqual(['allocation.rules[0].match: its fields belong to different providers (openai, anthropic), so it can never match']);
   });
 
   it('warns about a rule an earlier one shadows, and only when it surely does', () => {

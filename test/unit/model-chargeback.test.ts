@@ -71,6 +71,20 @@ describe('usage estimates, reconciled with the bill', () => {
     expect(gaps).toEqual([{ provider: 'openai', day: '2026-10-01', estimated: '3.50', billed: '3.60', gap: '0.10', unpricedModels: [] }]);
   });
 
+  it('keeps the estimate of a project the bill does not cover yet, on a day billed for another project', () => {
+    const late = usageRecord({ subAccountId: 'proj_late', chargePeriodStart: '2026-10-01', tokens: tokens(2_000_000, 0) });
+    const { estimates, gaps } = reconcileUsage(bill, [usage[0]!, late], book);
+    expect(estimates.map((e) => [e.subAccountId, e.billedCost])).toEqual([['proj_late', '5']]);
+    // The gap compares only what the bill covers: proj_search's estimate against its bill.
+    expect(gaps).toEqual([{ provider: 'openai', day: '2026-10-01', estimated: '3.50', billed: '3.60', gap: '0.10', unpricedModels: [] }]);
+  });
+
+  it('treats a billed $0 line as billed, so its usage is never estimated on top', () => {
+    const free = openAiCost('2026-10-02', 'proj_search', 'input', '0');
+    const { estimates } = reconcileUsage([free], [usage[1]!], book);
+    expect(estimates).toEqual([]);
+  });
+
   it('supersedes the estimate once the bill arrives: the total is the bill, not bill plus estimate', () => {
     const before = buildChargeback([], config, '2026-10', '2026-10-03', { usage, priceBook: book });
     const after = buildChargeback([...bill, openAiCost('2026-10-02', 'proj_search', 'input', '5.10'), openAiCost('2026-10-02', 'proj_search', 'output', '2.00')], config, '2026-10', '2026-10-03', { usage, priceBook: book });
@@ -115,13 +129,17 @@ describe('usage estimates, reconciled with the bill', () => {
   });
 
   it('lists model spend no rule maps by project or workspace, with its API keys (the shadow-AI list)', () => {
-    const anthropicDefault = awsRecord({ provider: 'anthropic', source: 'anthropic-costs', subAccountId: 'wrkspc_sandbox', serviceName: 'Claude API', model: 'claude-sonnet-4-5', cost: '4.25' });
-    const cb = buildChargeback([openAiCost('2026-10-01', 'proj_experiments', 'input', '12.5', 'key_lab'), openAiCost('2026-10-01', 'proj_experiments', 'output', '1', 'key_lab2'), anthropicDefault], config, '2026-10', '2026-10-03');
+    const sandbox = awsRecord({ provider: 'anthropic', source: 'anthropic-costs', subAccountId: 'wrkspc_sandbox', serviceName: 'Claude API', model: 'claude-sonnet-4-5', cost: '4.25' });
+    // With no rule for the default workspace (null), it is listed as "default".
+    const noDefault = testConfig({ allocation: { awsTagKey: 'team', rules: [{ match: { project: 'proj_search' }, team: 'search' }] } });
+    const defaultWorkspace = awsRecord({ provider: 'anthropic', source: 'anthropic-costs', subAccountId: null, serviceName: 'Claude API', model: 'claude-haiku-4-5', cost: '1.10' });
+    const cb = buildChargeback([openAiCost('2026-10-01', 'proj_experiments', 'input', '12.5', 'key_lab'), openAiCost('2026-10-01', 'proj_experiments', 'output', '1', 'key_lab2'), sandbox, defaultWorkspace], noDefault, '2026-10', '2026-10-03');
     expect(cb.unmappedModelSpend).toEqual([
       { provider: 'openai', kind: 'project', id: 'proj_experiments', apiKeys: ['key_lab', 'key_lab2'], cost: '13.50' },
       { provider: 'anthropic', kind: 'workspace', id: 'wrkspc_sandbox', apiKeys: [], cost: '4.25' },
+      { provider: 'anthropic', kind: 'workspace', id: 'default', apiKeys: [], cost: '1.10' },
     ]);
-    expect(cb.unallocated).toBe('17.75');
+    expect(cb.unallocated).toBe('18.85');
     expectBooksBalance(cb);
   });
 });

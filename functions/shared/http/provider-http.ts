@@ -31,8 +31,13 @@ export interface ProviderHttpOptions {
   timeoutMs?: number;
   /** Retries after the first attempt. Default 5. */
   retries?: number;
-  /** Longest wait between attempts, including a Retry-After. Default 20 s. */
+  /** Longest backoff between attempts without a Retry-After. Default 20 s. */
   maxDelayMs?: number;
+  /**
+   * Longest Retry-After honoured; a longer one fails the call (ky cancels rather than waits). Default
+   * 5 minutes: the run's deadline still bounds every wait.
+   */
+  maxRetryAfterMs?: number;
 }
 
 /** Per call: when the caller must have an answer by (epoch ms), e.g. from the Lambda's remaining time. */
@@ -77,7 +82,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       methods: ['get'],
       statusCodes: RETRY_STATUSES,
       afterStatusCodes: [413, 429, 503],
-      maxRetryAfter: maxDelay,
+      maxRetryAfter: options.maxRetryAfterMs ?? 300_000,
       backoffLimit: maxDelay,
       jitter: true,
       retryOnTimeout: true,
@@ -114,7 +119,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {
           throw new ProviderRequestError(`${where} stopped at the run's deadline`, undefined, { cause: error });
         }
-        throw new ProviderRequestError(`${where} failed: ${(error as Error).message}`, undefined, { cause: error });
+        // fetch says only "fetch failed"; the reason (refused, DNS, TLS) is its cause.
+        const cause = (error as Error & { cause?: { message?: string; code?: string } }).cause;
+        const detail = cause ? `: ${cause.code ?? cause.message ?? String(cause)}` : '';
+        throw new ProviderRequestError(`${where} failed: ${(error as Error).message}${detail}`, undefined, { cause: error });
       }
       const text = await response.text();
       try {

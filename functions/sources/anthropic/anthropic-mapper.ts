@@ -26,6 +26,8 @@ const costResult = z.object({
   model: nullableString,
   token_type: nullableString,
   service_tier: nullableString,
+  context_window: nullableString,
+  inference_geo: nullableString,
 });
 const count = z.number().int().nonnegative().nullable().optional();
 const usageResult = z.object({
@@ -76,14 +78,14 @@ export function mapAnthropicCosts(pages: readonly unknown[], ctx: AnthropicMappe
         const at = `${where}, page ${pageIndex + 1}: data[${bi}].results[${ri}]`;
         if (r.currency !== 'USD') throw new MalformedProviderPageError(`${at}.currency: expected "USD", got "${r.currency}"`);
         const dollars = parseAmount(r.amount, `${at}.amount`).div(100);
-        if (dollars.eq(0)) return;
         const identity = {
           source: ctx.source,
           provider: 'anthropic' as const,
           billingAccountId: ctx.organizationId,
           subAccountId: r.workspace_id ?? null,
           serviceName: ANTHROPIC_SERVICE,
-          usageType: r.description ?? r.cost_type ?? null,
+          // The description names model and token type; tier, context window and geography price differently too.
+          usageType: [r.description ?? r.cost_type, r.service_tier, r.context_window, r.inference_geo].filter(Boolean).join(' | ') || null,
           tags: {},
           chargePeriodStart: day,
           model: r.model ?? null,

@@ -69,7 +69,8 @@ export class CostExplorerSource implements BillingSource {
       requests += 1;
       pages.push(page);
       token = page.NextPageToken;
-    } while (token && pages.length < MAX_PAGES);
+      if (pages.length >= MAX_PAGES && token) throw new MalformedCostExplorerPageError(`Cost Explorer Bedrock usage query returned more than ${MAX_PAGES} pages; stopping to bound cost`);
+    } while (token);
     const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
     return { days, requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage } };
   }

@@ -94,7 +94,6 @@ export function mapOpenAiCosts(pages: readonly unknown[], ctx: OpenAiMapperConte
         if (r.amount.currency.toLowerCase() !== 'usd') throw new MalformedProviderPageError(`${at}.amount.currency: expected "usd", got "${r.amount.currency}"`);
         // JSON numbers: String() gives the shortest decimal text of the value the API sent.
         const amount = parseAmount(String(r.amount.value), `${at}.amount.value`);
-        if (amount.eq(0)) return;
         const { model, tokenType } = parseLineItem(r.line_item ?? null);
         const identity = {
           source: ctx.source,
