@@ -150,3 +150,17 @@ export interface Log {
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
+
+/** One file of a month's statement set. */
+export interface StatementFile {
+  /** File name, e.g. `statement.csv`. */
+  name: string;
+  body: string;
+  contentType: string;
+}
+
+/** Where statement files are kept: S3 in AWS, `OUT/<month>/` locally. */
+export interface StatementArchive {
+  /** Stores the month's files and returns where they are (an s3:// or file path prefix). */
+  put(month: string, files: readonly StatementFile[]): Promise<{ location: string }>;
+}
