@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
-import { buildChargeback, type Chargeback } from '../domain/chargeback';
+import { buildChargeback, effectiveRecords, type Chargeback } from '../domain/chargeback';
+import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
 import { isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText } from '../domain/statement-text';
@@ -183,7 +184,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(`  ${m}: no records, no files written`);
         continue;
       }
-      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published')) });
+      const focus = renderFocusCsv(effectiveRecords(await deps.records.listMonth(m), { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook }).records, config, m);
+      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published'), focus) });
     }
     const { chargeback, statement, dir, alerts } = written.at(-1)!;
     const ingestion = runs.at(-1)!.ingestion;
@@ -197,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const firedNow = evaluations.flatMap((e) => e.fired);
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
-    console.log(`Alerts on record for ${month}: ${alerts.length}. Files: ${dir}/chargeback.json, alerts.jsonl, statement.txt`);
+    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
     if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
     if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
       const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
@@ -236,13 +238,19 @@ async function explain(config: CostlineConfig, state: string, team: string, mont
   }
 }
 
-/** Writes a month's files: chargeback.json, statement.txt and alerts.jsonl (every alert sent for the month). */
-function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: SentAlert[]): { dir: string; statement: string; alerts: SentAlert[] } {
+/**
+ * Writes a month's files: chargeback.json, the four statement files (statement.txt, statement.csv,
+ * statement.html, focus.csv) and alerts.jsonl (every alert sent for the month).
+ */
+function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: SentAlert[], focusCsv: string): { dir: string; statement: string; alerts: SentAlert[] } {
   const dir = join(out, month);
   mkdirSync(dir, { recursive: true });
   const statement = renderStatementText(chargeback);
   writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
   writeFileSync(join(dir, 'statement.txt'), statement);
+  writeFileSync(join(dir, 'statement.csv'), renderStatementCsv(chargeback));
+  writeFileSync(join(dir, 'statement.html'), renderStatementHtml(chargeback));
+  writeFileSync(join(dir, 'focus.csv'), focusCsv);
   const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
   writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
   return { dir, statement, alerts };

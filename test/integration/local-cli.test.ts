@@ -11,6 +11,7 @@ import { startOpenAiServer } from '../../functions/local/emulators/openai-server
 import { sampleLedger } from '../../functions/local/sample-ledger';
 import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
 import { expectBooksBalance } from '../support/books';
+import { expectGoldenText } from '../support/fixtures';
 
 const run = promisify(execFile);
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -29,7 +30,9 @@ describe('npm run local', () => {
     const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
 
     const files = filesOf(join(tmp, 'out1', '2026-10'));
-    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'statement.txt']);
+    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.txt']);
+    // The sample organisation's statement, as finance receives it: golden files, reviewed by hand.
+    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html']) expectGoldenText(`statements/2026-10/${name}`, files[name]!);
     const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
     expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary' });
     expectBooksBalance(chargeback);

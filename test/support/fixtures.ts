@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -20,4 +20,15 @@ export function expectGolden(path: string, actual: unknown): void {
   // A missing golden file is a failure, not a pass: CI must never bless whatever the code produced.
   if (!existsSync(file)) throw new Error(`golden file ${path} is missing: run with UPDATE_GOLDEN=1, then review it before committing`);
   expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** Compares text with a golden file, byte for byte; `UPDATE_GOLDEN=1` rewrites it (review the diff). */
+export function expectGoldenText(path: string, actual: string): void {
+  const file = join(FIXTURES, path);
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  if (!existsSync(file)) throw new Error(`golden file ${path} is missing: run with UPDATE_GOLDEN=1, then review it before committing`);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
 }

@@ -1,0 +1,233 @@
+import { stringify } from 'csv-stringify/sync';
+import type { CostlineConfig } from '../config/config-schema';
+import { createAllocator, UNALLOCATED } from './allocation';
+import type { Chargeback } from './chargeback';
+import type { CostRecord } from './cost-record';
+import { addMonths, monthStart } from './dates';
+import { formatAmount } from './format';
+
+/**
+ * The statement as files finance can open: a CSV (one row per team per line), a self-contained HTML
+ * page, and the month's allocated records in FOCUS columns. Pure renderers: the use-case decides where
+ * the files go (S3 in AWS, `OUT/<month>/` locally).
+ */
+
+/** Stable column names of `statement.csv`; amounts are plain decimals, tokens whole numbers. */
+export const STATEMENT_CSV_COLUMNS = [
+  'month',
+  'status',
+  'team',
+  'team_name',
+  'kind',
+  'provider',
+  'service',
+  'model',
+  'sub_account',
+  'pool',
+  'method',
+  'ratio',
+  'cost',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'requests',
+  'estimated',
+] as const;
+
+type CsvRow = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string | number>;
+
+/**
+ * `statement.csv`: one row per team per line (`direct` spend by provider, service and model; `shared`
+ * pool shares with method and ratio), then the `unallocated` sources with their account, project or
+ * workspace in `sub_account`. The `cost` column adds up to the
+ * chargeback's total, to the cent. UTF-8, with a header row.
+ */
+export function renderStatementCsv(cb: Chargeback): string {
+  const base = { month: cb.month, status: cb.status };
+  const empty = { provider: '', service: '', model: '', sub_account: '', pool: '', method: '', ratio: '', input_tokens: '', cached_input_tokens: '', cache_write_tokens: '', output_tokens: '', requests: '', estimated: '' };
+  const rows: CsvRow[] = [];
+  for (const t of cb.teams) {
+    for (const l of t.lines) {
+      rows.push({
+        ...base,
+        ...empty,
+        team: t.team,
+        team_name: t.name,
+        kind: 'direct',
+        provider: l.provider,
+        service: l.service,
+        model: l.model ?? '',
+        cost: l.cost,
+        input_tokens: l.tokens.input,
+        cached_input_tokens: l.tokens.cachedInput,
+        cache_write_tokens: l.tokens.cacheWrite,
+        output_tokens: l.tokens.output,
+        requests: l.requests,
+        estimated: l.estimated ? 'true' : 'false',
+      });
+    }
+    for (const s of t.shares) {
+      rows.push({ ...base, ...empty, team: t.team, team_name: t.name, kind: 'shared', pool: s.pool, method: s.method, ratio: s.ratio, cost: s.amount });
+    }
+  }
+  for (const u of cb.unallocatedSources) {
+    rows.push({ ...base, ...empty, team: UNALLOCATED, team_name: 'Unallocated', kind: 'unallocated', provider: u.provider, service: u.service, sub_account: u.account ?? '', cost: u.cost });
+  }
+  return stringify(rows, { header: true, columns: [...STATEMENT_CSV_COLUMNS], record_delimiter: '\n' });
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * `statement.html`: one self-contained page (no scripts, no external assets): totals, a bar per team of
+ * spend against budget, and the tables finance reads.
+ */
+export function renderStatementHtml(cb: Chargeback): string {
+  const max = Math.max(1, ...cb.teams.map((t) => Math.max(Number(t.total), Number(t.budget ?? 0))));
+  const bars = cb.teams
+    .map((t) => {
+      const spend = (Number(t.total) / max) * 100;
+      const budget = t.budget === null ? null : (Number(t.budget) / max) * 100;
+      const over = t.budget !== null && Number(t.total) > Number(t.budget);
+      return `<div class="bar-row"><span class="label">${escapeHtml(t.name)}</span><span class="track"><span class="spend${over ? ' over' : ''}" style="width:${spend.toFixed(2)}%"></span>${
+        budget === null ? '' : `<span class="budget" style="left:${budget.toFixed(2)}%" title="budget ${escapeHtml(formatAmount(t.budget!))}"></span>`
+      }</span><span class="value">${escapeHtml(formatAmount(t.total))}${t.budgetUsedPercent === null ? '' : ` (${t.budgetUsedPercent.toFixed(1)}% of budget)`}</span></div>`;
+    })
+    .join('\n');
+  const teamRows = cb.teams
+    .map(
+      (t) =>
+        `<tr><td>${escapeHtml(t.name)}</td><td class="n">${formatAmount(t.direct)}</td><td class="n">${formatAmount(t.shared)}</td><td class="n">${formatAmount(t.total)}</td><td class="n">${t.budget === null ? '–' : formatAmount(t.budget)}</td><td class="n">${t.budgetUsedPercent === null ? '–' : `${t.budgetUsedPercent.toFixed(1)}%`}</td></tr>`,
+    )
+    .join('\n');
+  const lineRows = cb.teams
+    .flatMap((t) =>
+      t.lines.map(
+        (l) =>
+          `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(l.provider)}</td><td>${escapeHtml(l.service)}</td><td>${escapeHtml(l.model ?? '')}</td><td class="n">${formatAmount(l.cost)}${l.estimated ? '*' : ''}</td><td class="n">${(l.tokens.input + l.tokens.cachedInput + l.tokens.cacheWrite + l.tokens.output).toLocaleString('en-US')}</td><td class="n">${l.unitCosts.perMillionTokens ?? ''}</td></tr>`,
+      ),
+    )
+    .join('\n');
+  const poolRows = cb.pools
+    .flatMap((p) => p.shares.map((s) => `<tr><td>${escapeHtml(p.pool)}</td><td>${p.method}</td><td>${escapeHtml(s.team)}</td><td class="n">${(Number(s.ratio) * 100).toFixed(2)}%</td><td class="n">${formatAmount(s.amount)}</td></tr>`))
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>costline statement ${cb.month}</title>
+<style>
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d2733;max-width:1100px}
+h1{font-size:1.5rem;margin:0 0 .25rem} .sub{color:#5b6775;margin-bottom:1.5rem}
+.totals{display:flex;gap:1rem;margin-bottom:1.5rem} .card{background:#f3f6f9;border-radius:8px;padding:.75rem 1rem;min-width:10rem}
+.card b{display:block;font-size:1.3rem}
+.bar-row{display:grid;grid-template-columns:10rem 1fr 16rem;align-items:center;gap:.75rem;margin:.35rem 0}
+.track{position:relative;height:1.1rem;background:#e8edf2;border-radius:4px} .spend{position:absolute;left:0;top:0;bottom:0;background:#2f7dd1;border-radius:4px}
+.spend.over{background:#d1492f} .budget{position:absolute;top:-3px;bottom:-3px;width:2px;background:#1d2733}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem} th,td{padding:.35rem .5rem;border-bottom:1px solid #e1e6eb;text-align:left} td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+</style></head><body>
+<h1>Chargeback statement ${cb.month}</h1>
+<div class="sub">Status: ${cb.status}${cb.estimated ? ' (includes estimates, marked *)' : ''}. ${cb.currency}. Team totals plus unallocated equal the total, to the cent.</div>
+<div class="totals"><div class="card">Total<b>${formatAmount(cb.total)}</b></div><div class="card">Unallocated<b>${formatAmount(cb.unallocated)}</b></div>${Object.entries(cb.providers)
+    .map(([p, v]) => `<div class="card">${escapeHtml(p)}<b>${formatAmount(v)}</b></div>`)
+    .join('')}</div>
+<h2>Spend against budget</h2>
+${bars}
+<h2>Teams</h2>
+<table><thead><tr><th>Team</th><th class="n">Direct</th><th class="n">Shared</th><th class="n">Total</th><th class="n">Budget</th><th class="n">Used</th></tr></thead><tbody>
+${teamRows}
+<tr><td>Unallocated</td><td></td><td></td><td class="n">${formatAmount(cb.unallocated)}</td><td></td><td></td></tr>
+<tr><th>Total</th><th></th><th></th><th class="n">${formatAmount(cb.total)}</th><th></th><th></th></tr>
+</tbody></table>
+${poolRows ? `<h2>Shared pools</h2>\n<table><thead><tr><th>Pool</th><th>Method</th><th>Team</th><th class="n">Ratio</th><th class="n">Share</th></tr></thead><tbody>\n${poolRows}\n</tbody></table>` : ''}
+<h2>Lines</h2>
+<table><thead><tr><th>Team</th><th>Provider</th><th>Service</th><th>Model</th><th class="n">Cost</th><th class="n">Tokens</th><th class="n">$ / M tokens</th></tr></thead><tbody>
+${lineRows}
+</tbody></table>
+</body></html>
+`;
+}
+
+/** FOCUS columns costline writes, then its `x_` extensions. */
+export const FOCUS_COLUMNS = [
+  'BillingAccountId',
+  'BillingCurrency',
+  'BillingPeriodStart',
+  'BillingPeriodEnd',
+  'ChargePeriodStart',
+  'ChargePeriodEnd',
+  'ChargeCategory',
+  'ChargeClass',
+  'BilledCost',
+  'EffectiveCost',
+  'ListCost',
+  'ContractedCost',
+  'InvoiceIssuerName',
+  'ProviderName',
+  'PublisherName',
+  'ServiceName',
+  'ServiceCategory',
+  'SubAccountId',
+  'SubAccountName',
+  'ConsumedQuantity',
+  'ConsumedUnit',
+  'Tags',
+  'x_Team',
+  'x_Pool',
+  'x_AllocationMethod',
+  'x_AllocationRule',
+  'x_Model',
+  'x_TokenType',
+  'x_ApiKeyId',
+  'x_UsageType',
+  'x_CostOrigin',
+  'x_Estimated',
+] as const;
+
+/**
+ * `focus.csv`: the month's records (billed, and estimates for what is not billed yet) in FOCUS column
+ * names, with how each was allocated. costline does not know list or negotiated prices, so `ListCost`
+ * and `ContractedCost` repeat `BilledCost` (the FOCUS columns must not be empty); a negative cost is a
+ * `Credit`, anything else `Usage`.
+ */
+export function renderFocusCsv(records: readonly CostRecord[], config: CostlineConfig, month: string): string {
+  const allocate = createAllocator(config);
+  const periodStart = `${monthStart(month)}T00:00:00Z`;
+  const periodEnd = `${monthStart(addMonths(month, 1))}T00:00:00Z`;
+  const rows = records.map((r) => {
+    const a = allocate(r);
+    return {
+      BillingAccountId: r.billingAccountId,
+      BillingCurrency: r.billingCurrency,
+      BillingPeriodStart: periodStart,
+      BillingPeriodEnd: periodEnd,
+      ChargePeriodStart: `${r.chargePeriodStart}T00:00:00Z`,
+      ChargePeriodEnd: `${r.chargePeriodEnd}T00:00:00Z`,
+      ChargeCategory: r.billedCost.startsWith('-') ? 'Credit' : 'Usage',
+      ChargeClass: '',
+      BilledCost: r.billedCost,
+      EffectiveCost: r.effectiveCost,
+      ListCost: r.billedCost,
+      ContractedCost: r.billedCost,
+      InvoiceIssuerName: r.providerName,
+      ProviderName: r.providerName,
+      PublisherName: r.provider === 'aws' && r.model ? 'AWS Marketplace' : r.providerName,
+      ServiceName: r.serviceName,
+      ServiceCategory: r.serviceCategory,
+      SubAccountId: r.subAccountId ?? '',
+      SubAccountName: r.subAccountName ?? '',
+      ConsumedQuantity: r.consumedQuantity ?? '',
+      ConsumedUnit: r.consumedUnit ?? '',
+      Tags: JSON.stringify(r.tags),
+      x_Team: a.kind === 'team' ? a.team : '',
+      x_Pool: a.kind === 'pool' ? a.pool : '',
+      x_AllocationMethod: a.kind === 'team' ? a.by : a.kind,
+      x_AllocationRule: a.kind === 'unallocated' || (a.kind === 'team' && a.by === 'tag') ? '' : String(a.ruleIndex),
+      x_Model: r.model ?? '',
+      x_TokenType: r.tokenType ?? '',
+      x_ApiKeyId: r.apiKeyId ?? '',
+      x_UsageType: r.usageType ?? '',
+      x_CostOrigin: r.costOrigin,
+      x_Estimated: r.estimated ? 'true' : 'false',
+    };
+  });
+  return stringify(rows, { header: true, columns: [...FOCUS_COLUMNS], record_delimiter: '\n' });
+}
