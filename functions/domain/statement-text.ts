@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { Chargeback, ChargebackLine, UnallocatedSource } from './chargeback';
+import type { AdjustedChargeback } from './month-close';
 import { formatAmount } from './format';
 import { sum } from './money';
 
@@ -67,6 +68,15 @@ export function renderStatementText(chargeback: Chargeback): string {
     '',
     `By provider: ${Object.entries(chargeback.providers).map(([p, v]) => `${p} ${formatAmount(v)}`).join(', ')}`,
   ];
+  const adjustments = 'adjustments' in chargeback ? (chargeback as AdjustedChargeback) : undefined;
+  if (adjustments && adjustments.adjustments.length > 0) {
+    out.push('', 'Prior-period adjustments (late changes to closed months; FOCUS ChargeClass Correction):');
+    for (const a of adjustments.adjustments) {
+      const team = chargeback.teams.find((t) => t.team === a.team)?.name ?? 'Unallocated';
+      out.push(`  ${formatAmount(a.amount).padStart(12)}  ${team}, for ${a.forMonth}`);
+    }
+    out.push(`  ${formatAmount(adjustments.adjustmentsTotal).padStart(12)}  adjustments in total`, `  ${formatAmount(adjustments.totalDue).padStart(12)}  TOTAL DUE (this month's total plus adjustments)`);
+  }
   if (chargeback.pools.length > 0) {
     out.push('', 'Shared pools (split across teams; each team\'s share is in its Shared column):');
     for (const p of chargeback.pools) {

@@ -7,6 +7,7 @@ import type { Chargeback, TeamCharge } from '../domain/chargeback';
 import type { CostRecord, Provider } from '../domain/cost-record';
 import type { DayWindow } from '../domain/dates';
 import type { UsageRecord } from '../domain/usage-record';
+import type { ClosedStatement } from '../domain/month-close';
 
 /** One day of a source's records, complete: storing it replaces whatever the source stored for that day. */
 export interface SourceDay<R = CostRecord> {
@@ -163,4 +164,12 @@ export interface StatementFile {
 export interface StatementArchive {
   /** Stores the month's files and returns where they are (an s3:// or file path prefix). */
   put(month: string, files: readonly StatementFile[]): Promise<{ location: string }>;
+}
+
+/** Closed (final) statements: written once, never rewritten. */
+export interface ClosedStatementStore {
+  /** Stores a month's final statement if it is not closed yet (a conditional write); false if it was. */
+  close(statement: ClosedStatement): Promise<boolean>;
+  /** Every closed statement, oldest first; each checked against its content hash. */
+  list(): Promise<ClosedStatement[]>;
 }

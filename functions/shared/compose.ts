@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
+import { DynamoClosedStatementStore } from '../adapters/dynamodb/dynamo-closed-statement-store';
 import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
 import type { CostlineConfig } from '../config/config-schema';
 import type { PriceBook } from '../domain/price-book';
@@ -108,6 +109,7 @@ export function buildStores(clients: AwsClients, tableName: string) {
     state: new DynamoIngestionStateStore(clients.dynamo, tableName),
     chargebacks: new DynamoChargebackStore(clients.dynamo, tableName),
     ledger: new DynamoAlertLedger(clients.dynamo, tableName),
+    closed: new DynamoClosedStatementStore(clients.dynamo, tableName),
   };
 }
 

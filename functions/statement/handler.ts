@@ -14,14 +14,25 @@ const clients = createClients();
 const stores = buildStores(clients, requireEnv('TABLE_NAME'));
 const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));
 
-/** `{}` from the monthly schedule (the previous month); `{ "month": "2026-10" }` on demand. */
-const eventSchema = z.object({ month: z.string().refine(isMonth, { error: 'expected a YYYY-MM month' }).optional() }).strict();
+/**
+ * `{}` from the schedule: the previous month's final statement, once (skipped until it is final).
+ * `{ "month": "2026-10" }` on demand: what the month is now (final, closed once; or preliminary).
+ * `{ "month": "2026-10", "resend": true }`: republish a final statement exactly as it was sent.
+ */
+const eventSchema = z
+  .object({ month: z.string().refine(isMonth, { error: 'expected a YYYY-MM month' }).optional(), resend: z.boolean().optional() })
+  .strict()
+  .refine((e) => !e.resend || e.month, { error: 'resend needs a month' });
 
-export const handler = async (event: unknown): Promise<void> => {
-  const { month = addMonths(monthOf(toDay(systemClock.now())), -1) } = eventSchema.parse(event ?? {});
+export const handler = async (event: unknown): Promise<{ outcome: string }> => {
+  let month: string | undefined;
   try {
-    const { chargeback, messageId } = await publishStatement({ ...stores, statements, clock: systemClock, config }, month);
-    logger.info('statement published', { month, status: chargeback.status, total: chargeback.total, unallocated: chargeback.unallocated, messageId });
+    const parsed = eventSchema.parse(event ?? {});
+    month = parsed.month ?? addMonths(monthOf(toDay(systemClock.now())), -1);
+    const mode = parsed.resend ? 'resend' : parsed.month ? 'on-demand' : 'scheduled';
+    const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, clock: systemClock, config }, month, mode);
+    logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId });
+    return { outcome };
   } catch (error) {
     logger.error('statement failed', { month, error });
     throw error;

@@ -1,9 +1,10 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { buildChargeback, type Chargeback } from '../domain/chargeback';
-import { toDay } from '../domain/dates';
-import { renderStatementText } from '../domain/statement-text';
+import { buildChargeback } from '../domain/chargeback';
+import { addMonths, toDay } from '../domain/dates';
+import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
-import type { ChargebackStore, Clock, CostRecordStore, MessagePublisher, UsageRecordStore } from '../ports/ports';
+import { renderStatementText } from '../domain/statement-text';
+import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */
 export interface StatementDeps {
@@ -11,16 +12,28 @@ export interface StatementDeps {
   usage: UsageRecordStore;
   priceBook: PriceBook;
   chargebacks: ChargebackStore;
+  closed: ClosedStatementStore;
   statements: MessagePublisher;
   clock: Clock;
   config: CostlineConfig;
 }
 
-/** The month's statement, as published. */
+/**
+ * `scheduled`: send a final statement once (a month not final yet is skipped, a month already closed is
+ * never emailed twice). `on-demand`: send what the month is now (final: closed once; otherwise a
+ * preliminary statement). `resend`: republish a closed statement exactly as it was stored.
+ */
+export type StatementMode = 'scheduled' | 'on-demand' | 'resend';
+
+/** What the job did. */
+export type StatementOutcome = 'published-final' | 'published-preliminary' | 'resent-final' | 'already-final' | 'not-final-yet';
+
+/** The month's statement, and what happened to it. */
 export interface PublishedStatement {
-  chargeback: Chargeback;
+  outcome: StatementOutcome;
+  chargeback: AdjustedChargeback;
   text: string;
-  messageId: string;
+  messageId?: string;
 }
 
 /** Thrown instead of sending finance a $0.00 statement for a month nothing was ingested for. */
@@ -28,20 +41,60 @@ export class EmptyMonthError extends Error {
   override readonly name = 'EmptyMonthError';
 }
 
-/** Builds the month's chargeback and publishes the plain-text statement to the statements topic. */
-export async function publishStatement(deps: StatementDeps, month: string): Promise<PublishedStatement> {
-  const now = deps.clock.now();
+/** Thrown when a resend is asked for a month that has no final statement yet. */
+export class NotClosedError extends Error {
+  override readonly name = 'NotClosedError';
+}
+
+/** How far back closed months are checked for late changes. */
+const ADJUSTMENT_LOOKBACK_MONTHS = 12;
+
+async function chargebackOf(deps: StatementDeps, month: string, asOf: string) {
   const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  if (records.length === 0 && usage.length === 0) {
-    throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
+  return { chargeback: buildChargeback(records, deps.config, month, asOf, { usage, priceBook: deps.priceBook }), empty: records.length === 0 && usage.length === 0 };
+}
+
+/**
+ * Builds the month's statement with the prior-period adjustments it carries, closes the month when it is
+ * final (stored once, with its content hash, never rewritten), and publishes the plain-text statement to
+ * the statements topic as the mode says.
+ */
+export async function publishStatement(deps: StatementDeps, month: string, mode: StatementMode = 'on-demand'): Promise<PublishedStatement> {
+  const now = deps.clock.now();
+  const asOf = toDay(now);
+  const closed = await deps.closed.list();
+  const existing = closed.find((c) => c.month === month);
+  const publish = async (chargeback: AdjustedChargeback, text: string) =>
+    deps.statements.publish({
+      subject: `costline chargeback statement ${month} (${chargeback.status})`,
+      body: text,
+      attributes: { kind: 'statement', month, status: chargeback.status },
+    });
+
+  if (existing) {
+    const chargeback = withAdjustments(existing.chargeback, existing.adjustments);
+    const text = renderStatementText(chargeback);
+    if (mode !== 'resend') return { outcome: 'already-final', chargeback, text };
+    return { outcome: 'resent-final', chargeback, text, messageId: await publish(chargeback, text) };
   }
-  const chargeback = buildChargeback(records, deps.config, month, toDay(now), { usage, priceBook: deps.priceBook });
-  await deps.chargebacks.putChargeback(chargeback, now.toISOString());
+  if (mode === 'resend') throw new NotClosedError(`${month} has no final statement to resend yet; ask for a preliminary one instead`);
+
+  const { chargeback: own, empty } = await chargebackOf(deps, month, asOf);
+  if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
+  // Late changes to closed months (within a year) are corrected here, once.
+  const earlier = closed.filter((c) => c.month < month && c.month >= addMonths(month, -ADJUSTMENT_LOOKBACK_MONTHS));
+  const recomputed = new Map(await Promise.all(earlier.map(async (c) => [c.month, (await chargebackOf(deps, c.month, asOf)).chargeback] as const)));
+  const adjustments = priorPeriodAdjustments(earlier, recomputed);
+  const chargeback = withAdjustments(own, adjustments);
   const text = renderStatementText(chargeback);
-  const messageId = await deps.statements.publish({
-    subject: `costline chargeback statement ${month} (${chargeback.status})`,
-    body: text,
-    attributes: { kind: 'statement', month, status: chargeback.status },
-  });
-  return { chargeback, text, messageId };
+  await deps.chargebacks.putChargeback(own, now.toISOString());
+
+  if (own.status === 'final') {
+    const statement: ClosedStatement = { month, chargeback: own, adjustments, contentHash: statementHash(own, adjustments), closedAt: now.toISOString() };
+    // Another run may have closed it a moment ago: only the run that closes it sends it.
+    if (!(await deps.closed.close(statement))) return { outcome: 'already-final', chargeback, text };
+    return { outcome: 'published-final', chargeback, text, messageId: await publish(chargeback, text) };
+  }
+  if (mode === 'scheduled') return { outcome: 'not-final-yet', chargeback, text };
+  return { outcome: 'published-preliminary', chargeback, text, messageId: await publish(chargeback, text) };
 }

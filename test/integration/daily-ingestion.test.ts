@@ -1,3 +1,5 @@
+import Big from 'big.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CostlineConfig } from '../../functions/config/config-schema';
 import type { Log } from '../../functions/ports/ports';
@@ -277,5 +279,64 @@ describe('statement job', () => {
     expect(message.message).toBe(text);
     expect(text).toMatch(/^Payments\s+85\.34\s+0\.00\s+85\.34\s+100\.00\s+85\.3%$/m);
     expect(text).toMatch(/^TOTAL\s+124\.62$/m);
+  });
+
+  const statementDeps = () => ({ ...deps(), statements: publisher(aws.clients, STATEMENTS) });
+  const statementsSent = () => sns.messages.filter((m) => m.topicArn === STATEMENTS);
+
+  it('sends a final statement once: a scheduled re-run sends nothing, a resend sends it again unchanged', async () => {
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+
+    const first = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+    const again = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+    const resent = await publishStatement(statementDeps(), '2026-10', 'resend');
+
+    expect([first.outcome, again.outcome, resent.outcome]).toEqual(['published-final', 'already-final', 'resent-final']);
+    expect(statementsSent().map((m) => m.subject)).toEqual(['costline chargeback statement 2026-10 (final)', 'costline chargeback statement 2026-10 (final)']);
+    expect(statementsSent()[1]!.message).toBe(statementsSent()[0]!.message);
+  });
+
+  it('waits quietly on schedule while a month is not final, and sends a preliminary statement on demand', async () => {
+    await runDailyIngestion(deps()); // October is still estimated
+    now = new Date('2026-11-07T08:00:00Z');
+    expect((await publishStatement(statementDeps(), '2026-10', 'scheduled')).outcome).toBe('not-final-yet');
+    expect(statementsSent()).toEqual([]);
+    expect((await publishStatement(statementDeps(), '2026-10', 'on-demand')).outcome).toBe('published-preliminary');
+    await expect(publishStatement(statementDeps(), '2026-10', 'resend')).rejects.toThrow('2026-10 has no final statement to resend yet');
+  });
+
+  it('puts a late credit to a closed month on the next month’s statement as a prior-period adjustment, once', async () => {
+    // September: billed, final, closed.
+    book.lineItems.push(item('2026-09-15', { team: 'payments' }, '200'), item('2026-09-16', { team: 'search' }, '50'));
+    book.finalizedThrough = '2026-09-30';
+    now = new Date('2026-10-07T06:00:00Z');
+    await runDailyIngestion(deps(), { window: { start: '2026-09-01', end: '2026-10-07' } });
+    expect((await publishStatement(statementDeps(), '2026-09', 'scheduled')).outcome).toBe('published-final');
+
+    // A credit for September arrives after it closed; the next day's run re-pulls September.
+    book.lineItems.push(item('2026-09-30', { team: 'search' }, '-12.25', { service: 'Credit' }));
+    now = new Date('2026-10-20T06:00:00Z');
+    await runDailyIngestion(deps(), { window: { start: '2026-09-01', end: '2026-10-20' } });
+
+    const october = await publishStatement(statementDeps(), '2026-10', 'on-demand');
+    expect(october.chargeback.adjustments).toEqual([{ team: 'search', forMonth: '2026-09', amount: '-12.25' }]);
+    expect(october.chargeback).toMatchObject({ adjustmentsTotal: '-12.25', totalDue: new Big(october.chargeback.total).minus('12.25').toFixed(2) });
+    expect(october.text).toMatch(/Prior-period adjustments[\s\S]*-12\.25  Search, for 2026-09/);
+    // The closed September statement itself never changes.
+    expect((await publishStatement(statementDeps(), '2026-09', 'resend')).chargeback.total).toBe('250.00');
+    expectBooksBalance(october.chargeback);
+  });
+
+  it('refuses a closed statement changed behind costline’s back', async () => {
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+    await publishStatement(statementDeps(), '2026-10', 'scheduled');
+    await aws.clients.dynamo.send(new UpdateCommand({ TableName: aws.tableName, Key: { pk: 'CLOSED', sk: '2026-10' }, UpdateExpression: 'SET contentHash = :h', ExpressionAttributeValues: { ':h': 'f'.repeat(64) } }));
+    await expect(publishStatement(statementDeps(), '2026-10', 'resend')).rejects.toThrow('the closed statement for 2026-10 does not match its content hash');
   });
 });

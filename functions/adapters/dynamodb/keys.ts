@@ -9,6 +9,7 @@
  * | team month-to-date | `CHARGEBACK#<month>` | `TEAM#<team>` | GetItem (a team's month to date) |
  * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
  * | alert fired | `ALERT#<month>` | `<alert key>` | conditional Put (once); Query pk |
+ * | closed statement | `CLOSED` | `<month>` | conditional Put (once); Query pk |
  *
  * Records are partitioned by month because every job reads whole months; a month of a large
  * organisation is tens of thousands of small items, well within one partition's limits.
@@ -32,4 +33,6 @@ export const keys = {
   chargebackSummary: (month: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: 'SUMMARY' }),
   alert: (month: string, key: string): Key => ({ pk: `ALERT#${month}`, sk: key }),
   alertMonth: (month: string): string => `ALERT#${month}`,
+  closedStatement: (month: string): Key => ({ pk: 'CLOSED', sk: month }),
+  closedStatements: 'CLOSED',
 };
