@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CostlineConfig } from '../config/config-schema';
 import { createAllocator, UNALLOCATED } from './allocation';
 import type { Chargeback } from './chargeback';
+import type { AdjustedChargeback, Adjustment } from './month-close';
 import type { CostRecord } from './cost-record';
 import { addMonths, monthStart } from './dates';
 import { formatAmount } from './format';
@@ -33,19 +34,20 @@ export const STATEMENT_CSV_COLUMNS = [
   'output_tokens',
   'requests',
   'estimated',
+  'for_month',
 ] as const;
 
 type CsvRow = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string | number>;
 
 /**
  * `statement.csv`: one row per team per line (`direct` spend by provider, service and model; `shared`
- * pool shares with method and ratio), then the `unallocated` sources with their account, project or
- * workspace in `sub_account`. The `cost` column adds up to the
- * chargeback's total, to the cent. UTF-8, with a header row.
+ * pool shares with method and ratio), the `unallocated` sources with their account, project or workspace
+ * in `sub_account`, and `adjustment` rows for closed months (`for_month`). The `cost` column adds up to
+ * the total due (the month's total plus adjustments), to the cent. UTF-8, with a header row.
  */
 export function renderStatementCsv(cb: Chargeback): string {
   const base = { month: cb.month, status: cb.status };
-  const empty = { provider: '', service: '', model: '', sub_account: '', pool: '', method: '', ratio: '', input_tokens: '', cached_input_tokens: '', cache_write_tokens: '', output_tokens: '', requests: '', estimated: '' };
+  const empty = { provider: '', service: '', model: '', sub_account: '', pool: '', method: '', ratio: '', input_tokens: '', cached_input_tokens: '', cache_write_tokens: '', output_tokens: '', requests: '', estimated: '', for_month: '' };
   const rows: CsvRow[] = [];
   for (const t of cb.teams) {
     for (const l of t.lines) {
@@ -73,6 +75,11 @@ export function renderStatementCsv(cb: Chargeback): string {
   }
   for (const u of cb.unallocatedSources) {
     rows.push({ ...base, ...empty, team: UNALLOCATED, team_name: 'Unallocated', kind: 'unallocated', provider: u.provider, service: u.service, sub_account: u.account ?? '', cost: u.cost });
+  }
+  // Prior-period adjustments: charged this month, for the closed month they correct.
+  for (const a of 'adjustments' in cb ? (cb as AdjustedChargeback).adjustments : []) {
+    const name = cb.teams.find((t) => t.team === a.team)?.name ?? 'Unallocated';
+    rows.push({ ...base, ...empty, team: a.team, team_name: name, kind: 'adjustment', cost: a.amount, for_month: a.forMonth });
   }
   return stringify(rows, { header: true, columns: [...STATEMENT_CSV_COLUMNS], record_delimiter: '\n' });
 }
@@ -188,11 +195,11 @@ export const FOCUS_COLUMNS = [
  * and `ContractedCost` repeat `BilledCost` (the FOCUS columns must not be empty); a negative cost is a
  * `Credit`, anything else `Usage`.
  */
-export function renderFocusCsv(records: readonly CostRecord[], config: CostlineConfig, month: string): string {
+export function renderFocusCsv(records: readonly CostRecord[], config: CostlineConfig, month: string, adjustments: readonly Adjustment[] = []): string {
   const allocate = createAllocator(config);
   const periodStart = `${monthStart(month)}T00:00:00Z`;
   const periodEnd = `${monthStart(addMonths(month, 1))}T00:00:00Z`;
-  const rows = records.map((r) => {
+  const rows: Array<Record<(typeof FOCUS_COLUMNS)[number], string>> = records.map((r) => {
     const a = allocate(r);
     return {
       BillingAccountId: r.billingAccountId,
@@ -229,5 +236,35 @@ export function renderFocusCsv(records: readonly CostRecord[], config: CostlineC
       x_Estimated: r.estimated ? 'true' : 'false',
     };
   });
+  // Corrections to closed months, charged in this billing period for the period they belong to.
+  for (const a of adjustments) {
+    const blank = Object.fromEntries(FOCUS_COLUMNS.map((c) => [c, ''])) as Record<(typeof FOCUS_COLUMNS)[number], string>;
+
+    rows.push({
+      ...blank,
+      BillingAccountId: records[0]?.billingAccountId ?? '',
+      BillingCurrency: config.currency,
+      BillingPeriodStart: periodStart,
+      BillingPeriodEnd: periodEnd,
+      ChargePeriodStart: `${monthStart(a.forMonth)}T00:00:00Z`,
+      ChargePeriodEnd: `${monthStart(addMonths(a.forMonth, 1))}T00:00:00Z`,
+      ChargeCategory: 'Adjustment',
+      ChargeClass: 'Correction',
+      BilledCost: a.amount,
+      EffectiveCost: a.amount,
+      ListCost: a.amount,
+      ContractedCost: a.amount,
+      InvoiceIssuerName: 'costline',
+      ProviderName: 'costline',
+      PublisherName: 'costline',
+      ServiceName: 'Prior-period adjustment',
+      ServiceCategory: 'Other',
+      Tags: '{}',
+      x_Team: a.team === UNALLOCATED ? '' : a.team,
+      x_AllocationMethod: 'adjustment',
+      x_CostOrigin: 'billed',
+      x_Estimated: 'false',
+    });
+  }
   return stringify(rows, { header: true, columns: [...FOCUS_COLUMNS], record_delimiter: '\n' });
 }

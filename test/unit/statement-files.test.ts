@@ -2,6 +2,7 @@ import Big from 'big.js';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { buildChargeback } from '../../functions/domain/chargeback';
+import { withAdjustments } from '../../functions/domain/month-close';
 import { sum } from '../../functions/domain/money';
 import { FOCUS_COLUMNS, renderFocusCsv, renderStatementCsv, renderStatementHtml, STATEMENT_CSV_COLUMNS } from '../../functions/domain/statement-files';
 import { testConfig } from '../support/config';
@@ -41,6 +42,17 @@ describe('statement.csv', () => {
     expect(rows.find((r) => r.kind === 'unallocated')).toMatchObject({ service: 'Amazon Route 53', sub_account: '444455556666', cost: '7.78' });
     // Quotes and commas in names survive the round trip.
     expect(rows.some((r) => r.service === 'Amazon "S3", eu')).toBe(true);
+  });
+});
+
+describe('adjustments in the files', () => {
+  it('adds adjustment rows to the CSV (summing to the total due) and Correction rows to the FOCUS export', () => {
+    const adjusted = withAdjustments(cb, [{ team: 'search', forMonth: '2026-09', amount: '-12.25' }]);
+    const rows = rowsOf(renderStatementCsv(adjusted));
+    expect(rows.filter((r) => r.kind === 'adjustment').map((r) => [r.team, r.cost, r.for_month])).toEqual([['search', '-12.25', '2026-09']]);
+    expect(sum(rows.map((r) => new Big(r.cost!))).toFixed(2)).toBe(adjusted.totalDue);
+    const focus = rowsOf(renderFocusCsv(records, config, '2026-10', adjusted.adjustments));
+    expect(focus.at(-1)).toMatchObject({ ChargeCategory: 'Adjustment', ChargeClass: 'Correction', ChargePeriodStart: '2026-09-01T00:00:00Z', BilledCost: '-12.25', x_Team: 'search' });
   });
 });
 
