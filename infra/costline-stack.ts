@@ -10,6 +10,7 @@ import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
 import { ScheduledFunction, utcCron } from './constructs/scheduled-function';
 import { importSecret, secretReferenceProblem } from './constructs/secrets';
+import { StatementsBucket } from './constructs/statements-bucket';
 import { StaleDataAlarm } from './constructs/stale-data-alarm';
 
 /** Repository root: entry files, `package-lock.json` and `node_modules` live here. */
@@ -49,6 +50,8 @@ export interface CostlineStackProps extends StackProps {
 export class CostlineStack extends Stack {
   readonly table: CostTable;
   readonly topics: NotificationTopics;
+  /** Where the statement job keeps each month's statement files, and its access logs. */
+  readonly statementsBucket: StatementsBucket;
   readonly ingest: ScheduledFunction;
   /** The hourly model-usage job; absent when no model provider is enabled. */
   readonly usage?: ScheduledFunction;
@@ -64,6 +67,7 @@ export class CostlineStack extends Stack {
 
     this.table = new CostTable(this, 'Costs');
     this.topics = new NotificationTopics(this, 'Topics', { config });
+    this.statementsBucket = new StatementsBucket(this, 'Statements');
     const common = { projectRoot, configFile, alarmTopic: this.topics.operations };
     const providers = (Object.keys(MODEL_PROVIDERS) as ModelProvider[]).filter((p) => config.sources[p].enabled);
     this.adminKeySecrets = providers.map((provider) => {
@@ -124,7 +128,8 @@ export class CostlineStack extends Stack {
         // The statement job reads a month (Query) and stores its chargeback (BatchWriteItem), nothing else.
         actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
       })
-      .grantPublish(this.topics.statements, 'STATEMENTS_TOPIC_ARN');
+      .grantPublish(this.topics.statements, 'STATEMENTS_TOPIC_ARN')
+      .grantStatementsWrite(this.statementsBucket.bucket);
 
     // One stale-data alarm per enabled source, on the id the source reports its metric under. Usage is pulled
     // hourly and daily, so its alarm stays quiet while either job succeeds; the Errors alarms report the other.
@@ -139,6 +144,10 @@ export class CostlineStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table of cost records' });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.topics.alerts.topicArn, description: 'Budget alerts (filtered by team)' });
     new CfnOutput(this, 'StatementsTopicArn', { value: this.topics.statements.topicArn, description: 'Monthly statements' });
+    new CfnOutput(this, 'StatementsBucketName', {
+      value: this.statementsBucket.bucket.bucketName,
+      description: 'Monthly statement files, at statements/<YYYY-MM>/ (versioned; kept when the stack is deleted)',
+    });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.topics.operations.topicArn, description: 'Alarms' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.function.functionName, description: 'Invoke with {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} to backfill' });
     new CfnOutput(this, 'StatementFunctionName', { value: this.statement.function.functionName, description: 'Invoke with {"month":"YYYY-MM"} to re-send a statement' });

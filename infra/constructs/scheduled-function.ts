@@ -12,9 +12,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-archive';
 import { powertoolsEnvironment } from './powertools';
 import { secretArnForPolicies } from './secrets';
 
@@ -251,6 +253,32 @@ export class ScheduledFunction extends Construct {
     return this;
   }
 
+  /**
+   * `s3:PutObject` on `<bucket>/statements/*` and nothing else (no read, no list, no delete: a re-run overwrites, and
+   * the bucket's versioning keeps what it replaced), and sets `STATEMENTS_BUCKET` to the bucket name. The prefix is
+   * the one `S3StatementArchive` writes under by default ({@link STATEMENTS_PREFIX}).
+   *
+   * In its own policy, so that the acknowledged wildcard (every object under the prefix) covers nothing else. When the
+   * bucket has a customer managed key, also `kms:GenerateDataKey` on it, which S3 calls on the writer's behalf to
+   * encrypt each object (single-part uploads need nothing more).
+   */
+  grantStatementsWrite(bucket: IBucket): this {
+    const objects = bucket.arnForObjects(`${STATEMENTS_PREFIX}/*`);
+    const policy = new Policy(this, 'StatementsWrite', {
+      roles: [this.role],
+      statements: [new PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] })],
+    });
+    if (bucket.encryptionKey) {
+      policy.addStatements(new PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [bucket.encryptionKey.keyArn] }));
+    }
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, objects)}]`,
+      reason:
+        'Statement files are written as statements/<month>/<file>, one folder per month, so the object ARN ends in a wildcard; it is limited to the statements/ prefix of this one bucket and to s3:PutObject alone.',
+    });
+    return this.addEnvironment('STATEMENTS_BUCKET', bucket.bucketName);
+  }
+
   /** `ce:GetCostAndUsage`, in its own policy so that its acknowledged `Resource: *` covers nothing else. */
   grantCostExplorerRead(): this {
     const policy = new Policy(this, 'CostExplorerRead', {
@@ -309,6 +337,22 @@ function jsString(path: string): string {
     throw new Error(`Cannot copy ${path} into the bundle: quotes, $, %, ! and backslashes are not supported in paths.`);
   }
   return `'${portable}'`;
+}
+
+/**
+ * A resource as cdk-nag names it in a granular finding id (`AwsSolutions-IAM5[Resource::<Bucket1234.Arn>/statements/*]`):
+ * the resolved CloudFormation value with `Fn::Join` joined, `Fn::GetAtt` as `<Id.Attribute>` and `Ref` as `<Id>`.
+ */
+function nagResource(scope: Construct, value: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const fn = (node ?? {}) as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [unknown, unknown]; Ref?: unknown };
+    if (fn['Fn::Join']) return fn['Fn::Join'][1].map(visit).join(fn['Fn::Join'][0]);
+    if (fn['Fn::GetAtt']) return `<${visit(fn['Fn::GetAtt'][0])}.${visit(fn['Fn::GetAtt'][1])}>`;
+    if (fn.Ref !== undefined) return `<${visit(fn.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(value));
 }
 
 /** A cron expression evaluated in UTC. */

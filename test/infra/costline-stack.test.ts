@@ -209,7 +209,15 @@ describe('CostlineStack', () => {
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('statement'),
-        Environment: { Variables: Match.objectEquals({ ...powertools, NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: table, STATEMENTS_TOPIC_ARN: ref(stack, stack.topics.statements) }) },
+        Environment: {
+          Variables: Match.objectEquals({
+            ...powertools,
+            NODE_OPTIONS: '--enable-source-maps',
+            TABLE_NAME: table,
+            STATEMENTS_TOPIC_ARN: ref(stack, stack.topics.statements),
+            STATEMENTS_BUCKET: ref(stack, stack.statementsBucket.bucket),
+          }),
+        },
       });
       // The usage job reads its secrets' ids from the bundled config, like ingest: no variable for them.
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -419,11 +427,13 @@ describe('CostlineStack', () => {
       });
     });
 
-    it('use no wildcard action anywhere, a * resource only for Cost Explorer and ? only for the secrets\' random suffix', () => {
+    it('use no wildcard action anywhere, a * resource only for Cost Explorer and the statements/ prefix, and ? only for the secrets\' random suffix', () => {
+      const statementObjects = JSON.stringify({ 'Fn::Join': ['', [getAtt(stack, stack.statementsBucket.bucket, 'Arn'), '/statements/*']] });
       for (const statement of allStatements(template).filter((s) => s.Effect === 'Allow')) {
         const actions = [statement.Action].flat();
         expect(actions.filter((a) => a.includes('*') || a.includes('?')), JSON.stringify(statement)).toEqual([]);
-        if (JSON.stringify(statement.Resource).includes('*')) expect(actions).toEqual(['ce:GetCostAndUsage']);
+        if (JSON.stringify(statement.Resource) === statementObjects) expect(actions).toEqual(['s3:PutObject']);
+        else if (JSON.stringify(statement.Resource).includes('*')) expect(actions).toEqual(['ce:GetCostAndUsage']);
         if (JSON.stringify(statement.Resource).includes('?')) {
           expect(actions).toEqual(['secretsmanager:GetSecretValue']);
           // Only as the six random characters that end a secret's ARN.
