@@ -4,7 +4,6 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { lastRepullDay } from '../functions/config/config-schema';
 import { SOURCE_IDS } from '../functions/shared/telemetry';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
@@ -112,21 +111,22 @@ export class CostlineStack extends Stack {
       for (const { secret } of this.adminKeySecrets) this.usage.grantSecretRead(secret);
     }
 
-    // The day after ingestion stops re-pulling the previous month (previousMonthUntilDay, per source),
-    // at 08:00 UTC, after that morning's ingest: the bill has settled as far as costline waits for it.
-    const statementDay = lastRepullDay(config) + 1;
+    // Daily at 08:00 UTC, after the morning's ingest: it sends the previous month's statement once, on the
+    // first day the month is final (no earlier than the day after lastRepullDay), and does nothing else.
+    // A fixed monthly day would never send a month that was still estimated on that day.
     this.statement = new ScheduledFunction(this, 'Statement', {
       ...common,
       entry: join(projectRoot, 'functions/statement/handler.ts'),
-      description: 'Monthly chargeback statement per team',
-      schedule: utcCron(`0 8 ${statementDay} * ? *`),
-      timeout: Duration.minutes(2),
-      memorySize: 512,
+      description: 'Chargeback statement: the previous month, once it is final',
+      schedule: utcCron('0 8 * * ? *'),
+      // Closing a month re-reads the closed months of the past year for late changes.
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
     })
       .grantTableReadWrite(this.table.table, {
         indexNames: this.table.indexNames,
-        // The statement job reads a month (Query) and stores its chargeback (BatchWriteItem), nothing else.
-        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+        // Reads months (Query), stores the chargeback (BatchWriteItem), closes a month once (conditional PutItem).
+        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
       })
       .grantPublish(this.topics.statements, 'STATEMENTS_TOPIC_ARN')
       .grantStatementsWrite(this.statementsBucket.bucket);

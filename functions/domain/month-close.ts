@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { createHash } from 'node:crypto';
 import { UNALLOCATED } from './allocation';
-import type { Chargeback } from './chargeback';
+import type { Chargeback, TeamCharge } from './chargeback';
 import { sum, ZERO, type Decimal } from './money';
 
 /**
@@ -81,7 +81,7 @@ export function priorPeriodAdjustments(closed: readonly ClosedStatement[], recom
 }
 
 /** Adds adjustments to a chargeback: per team, the unallocated bucket, and in total, beside the month's own figures. */
-export function withAdjustments(cb: Chargeback, adjustments: readonly Adjustment[]): Chargeback & AdjustedTotals {
+export function withAdjustments(cb: Chargeback, adjustments: readonly Adjustment[]): AdjustedChargeback {
   const of = (team: string) => adjustments.filter((a) => a.team === team);
   const teams = cb.teams.map((t) => {
     const own = of(t.team);
@@ -98,6 +98,12 @@ export function withAdjustments(cb: Chargeback, adjustments: readonly Adjustment
     totalDue: new Big(cb.total).plus(all).toFixed(2),
   };
 }
+
+/** A team's charge with the corrections it carries: `totalDue` = `total` + its adjustments. */
+export type AdjustedTeamCharge = TeamCharge & { adjustments: Adjustment[]; totalDue: string };
+
+/** A chargeback with the prior-period adjustments its month carries. */
+export type AdjustedChargeback = Omit<Chargeback, 'teams'> & AdjustedTotals & { teams: AdjustedTeamCharge[] };
 
 /** The figures adjustments add to a chargeback. */
 export interface AdjustedTotals {

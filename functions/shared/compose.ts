@@ -1,6 +1,7 @@
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
@@ -24,11 +25,12 @@ export interface AwsClients {
   dynamo: DynamoDBDocumentClient;
   costExplorer: CostExplorerClient;
   sns: SNSClient;
+  s3: S3Client;
 }
 
 export interface ClientOptions {
   /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
-  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string };
+  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string };
   /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
   loopbackCredentials?: { accessKeyId: string; secretAccessKey: string };
   region?: string;
@@ -47,6 +49,8 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     // retried by the SDK's adaptive mode, which also slows the client down between attempts.
     costExplorer: new CostExplorerClient({ ...settings(options.endpoints?.costExplorer), region: 'us-east-1', maxAttempts: 6, retryMode: 'adaptive' }),
     sns: new SNSClient(settings(options.endpoints?.sns)),
+    // Path-style addressing for loopback endpoints; AWS resolves virtual-hosted style by itself.
+    s3: new S3Client({ ...settings(options.endpoints?.s3), ...(options.endpoints?.s3 ? { forcePathStyle: true } : {}) }),
   };
 }
 

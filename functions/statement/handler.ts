@@ -5,6 +5,7 @@ import { loadConfigFile } from '../config/load-config';
 import { addMonths, isMonth, monthOf, toDay } from '../domain/dates';
 import { buildStores, createClients, publisher, systemClock } from '../shared/compose';
 import { deployedConfigPath, requireEnv } from '../shared/environment';
+import { S3StatementArchive } from '../adapters/s3/s3-statement-archive';
 import { publishStatement } from '../use-cases/publish-statement';
 
 const logger = new Logger();
@@ -13,6 +14,7 @@ for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
 const clients = createClients();
 const stores = buildStores(clients, requireEnv('TABLE_NAME'));
 const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));
+const archive = new S3StatementArchive(clients.s3, requireEnv('STATEMENTS_BUCKET'));
 
 /**
  * `{}` from the schedule: the previous month's final statement, once (skipped until it is final).
@@ -30,7 +32,7 @@ export const handler = async (event: unknown): Promise<{ outcome: string }> => {
     const parsed = eventSchema.parse(event ?? {});
     month = parsed.month ?? addMonths(monthOf(toDay(systemClock.now())), -1);
     const mode = parsed.resend ? 'resend' : parsed.month ? 'on-demand' : 'scheduled';
-    const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, clock: systemClock, config }, month, mode);
+    const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, archive, clock: systemClock, config }, month, mode);
     logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId });
     return { outcome };
   } catch (error) {

@@ -4,7 +4,9 @@ import { addMonths, toDay } from '../domain/dates';
 import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
 import { renderStatementText } from '../domain/statement-text';
-import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, UsageRecordStore } from '../ports/ports';
+import { effectiveRecords } from '../domain/chargeback';
+import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
+import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */
 export interface StatementDeps {
@@ -14,8 +16,21 @@ export interface StatementDeps {
   chargebacks: ChargebackStore;
   closed: ClosedStatementStore;
   statements: MessagePublisher;
+  /** Where the statement files go (S3 in AWS); without one, only the email is sent. */
+  archive?: StatementArchive;
   clock: Clock;
   config: CostlineConfig;
+}
+
+/** SNS accepts 256 KB; leave room for the subject and attributes. */
+const EMAIL_LIMIT_BYTES = 240_000;
+
+/** The email: the text statement and where the files are; cut at the table if it would not fit. */
+export function emailBody(text: string, location?: string): string {
+  const pointer = location ? `\nThe statement as CSV, HTML and FOCUS CSV: ${location}\n` : '';
+  if (Buffer.byteLength(text + pointer) <= EMAIL_LIMIT_BYTES) return text + pointer;
+  const table = text.slice(0, text.indexOf('\n\n', text.indexOf('TOTAL')) + 1);
+  return `${table}\nThe full statement is too long for an email${location ? `: see ${location}` : '; it is in the statement files'}.\n${pointer}`;
 }
 
 /**
@@ -64,12 +79,24 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const asOf = toDay(now);
   const closed = await deps.closed.list();
   const existing = closed.find((c) => c.month === month);
-  const publish = async (chargeback: AdjustedChargeback, text: string) =>
-    deps.statements.publish({
+  const files = async (chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> => {
+    const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
+    const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
+    return [
+      { name: 'statement.txt', body: text, contentType: 'text/plain' },
+      { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },
+      { name: 'statement.html', body: renderStatementHtml(chargeback), contentType: 'text/html' },
+      { name: 'focus.csv', body: focus, contentType: 'text/csv' },
+    ];
+  };
+  const publish = async (chargeback: AdjustedChargeback, text: string) => {
+    const location = deps.archive ? (await deps.archive.put(month, await files(chargeback, text))).location : undefined;
+    return deps.statements.publish({
       subject: `costline chargeback statement ${month} (${chargeback.status})`,
-      body: text,
+      body: emailBody(text, location),
       attributes: { kind: 'statement', month, status: chargeback.status },
     });
+  };
 
   if (existing) {
     const chargeback = withAdjustments(existing.chargeback, existing.adjustments);
@@ -81,6 +108,8 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
 
   const { chargeback: own, empty } = await chargebackOf(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
+  // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
+  if (own.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(own, []), text: renderStatementText(own) };
   // Late changes to closed months (within a year) are corrected here, once.
   const earlier = closed.filter((c) => c.month < month && c.month >= addMonths(month, -ADJUSTMENT_LOOKBACK_MONTHS));
   const recomputed = new Map(await Promise.all(earlier.map(async (c) => [c.month, (await chargebackOf(deps, c.month, asOf)).chargeback] as const)));
@@ -95,6 +124,5 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
     if (!(await deps.closed.close(statement))) return { outcome: 'already-final', chargeback, text };
     return { outcome: 'published-final', chargeback, text, messageId: await publish(chargeback, text) };
   }
-  if (mode === 'scheduled') return { outcome: 'not-final-yet', chargeback, text };
   return { outcome: 'published-preliminary', chargeback, text, messageId: await publish(chargeback, text) };
 }

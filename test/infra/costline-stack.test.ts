@@ -183,10 +183,10 @@ describe('CostlineStack', () => {
       }
     });
 
-    it('give ingest 10 minutes and 1024 MB, usage 5 minutes and 512 MB, statement 2 minutes and 512 MB', () => {
+    it('give ingest 10 minutes and 1024 MB, usage 5 minutes and 512 MB, statement 10 minutes and 1024 MB', () => {
       template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('ingest'), Timeout: 600, MemorySize: 1024 });
       template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Hourly model usage'), Timeout: 300, MemorySize: 512 });
-      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('statement'), Timeout: 120, MemorySize: 512 });
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('statement'), Timeout: 600, MemorySize: 1024 });
     });
 
     it('log to their own log group kept for three months', () => {
@@ -243,7 +243,7 @@ describe('CostlineStack', () => {
       // Hourly, at a fixed minute past the daily ingest's first attempt.
       ['usage', 'cron(15 * * * ? *)'],
       // previousMonthUntilDay 5 (the default, for every source): the statement goes out on the 6th.
-      ['statement', 'cron(0 8 6 * ? *)'],
+      ['statement', 'cron(0 8 * * ? *)'],
     ] as const)('run %s on %s UTC with an empty event, a retry policy and the dead-letter queue', (job, expression) => {
       const fn = stack[job]!;
       const queueArn = getAtt(stack, fn.deadLetterQueue, 'Arn');
@@ -285,18 +285,9 @@ describe('CostlineStack', () => {
       }
     });
 
-    it('sends the statement the day after ingestion stops re-pulling the previous month', () => {
-      const config = testConfig();
-      config.sources.aws.previousMonthUntilDay = 9;
-      const { template: t } = synth(config);
-      t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 10 * ? *)' });
-    });
-
-    it('sends the statement the day after the latest previousMonthUntilDay of the enabled sources only', () => {
+    it('runs the statement daily whatever the re-pull days: the job itself waits for the month to be final', () => {
       const latest = testConfig((raw) => (raw.sources.anthropic.previousMonthUntilDay = 12));
-      synth(latest).template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 13 * ? *)' });
-      const disabled = testConfig((raw) => Object.assign(raw.sources.anthropic, { previousMonthUntilDay: 12, enabled: false }));
-      synth(disabled).template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 6 * ? *)' });
+      synth(latest).template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 8 * * ? *)' });
     });
   });
 
@@ -416,7 +407,7 @@ describe('CostlineStack', () => {
         );
       }
       const statementActions = allowedActions(stack, template, stack.statement);
-      expect(statementActions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query']);
+      expect(statementActions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
       for (const job of jobs()) {
         expect(allowedActions(stack, template, job)).not.toContain('dynamodb:Scan');
         expect(allowedActions(stack, template, job)).not.toContain('dynamodb:UpdateItem');

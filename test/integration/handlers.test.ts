@@ -4,6 +4,7 @@ import { startAnthropicServer, type AnthropicServer } from '../../functions/loca
 import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
 import { startOpenAiServer, type OpenAiServer } from '../../functions/local/emulators/openai-server';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../functions/local/emulators/secrets-manager-server';
+import { startS3Server } from '../../functions/local/emulators/s3-server';
 import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
 import { sampleLedger } from '../../functions/local/sample-ledger';
 import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
@@ -23,6 +24,7 @@ let sns: SnsServer;
 let openai: OpenAiServer;
 let anthropic: AnthropicServer;
 let secrets: SecretsManagerServer;
+let s3: Awaited<ReturnType<typeof startS3Server>>;
 const saved = { ...process.env };
 
 /**
@@ -50,6 +52,7 @@ async function captureOutput(act: () => Promise<unknown>): Promise<{ lines: stri
 
 beforeAll(async () => {
   const books = sampleProviderLedger();
+  s3 = await startS3Server({ buckets: ['costline-statements'] });
   [ce, sns, openai, anthropic, secrets, aws] = await Promise.all([
     startCostExplorerServer({ ledger: sampleLedger() }),
     startSnsServer(),
@@ -70,6 +73,9 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
     AWS_ENDPOINT_URL_SNS: sns.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    STATEMENTS_BUCKET: 'costline-statements',
     OPENAI_BASE_URL: openai.url,
     ANTHROPIC_BASE_URL: anthropic.url,
     POWERTOOLS_DEV: 'false',
@@ -79,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = saved;
-  await Promise.all([aws.close(), ce.close(), sns.close(), openai.close(), anthropic.close(), secrets.close()]);
+  await Promise.all([aws.close(), ce.close(), sns.close(), openai.close(), anthropic.close(), secrets.close(), s3.close()]);
 });
 
 describe('Lambda handlers', () => {
@@ -138,7 +144,7 @@ describe('Lambda handlers', () => {
     expect(ce.requests.length).toBe(ceBefore);
   });
 
-  it('statement: publishes the requested month to the statements topic', async () => {
+  it('statement: archives the four statement files in S3 and emails the statement with where they are', async () => {
     vi.resetModules();
     const { handler } = await import('../../functions/statement/handler');
     const { error } = await captureOutput(() => handler({ month: '2026-10' }));
@@ -146,6 +152,9 @@ describe('Lambda handlers', () => {
     const statement = sns.messages.find((m) => m.topicArn.endsWith(':statements'))!;
     expect(statement.subject).toBe('costline chargeback statement 2026-10 (preliminary)');
     expect(statement.message).toMatch(/^By provider: anthropic [\d,.]+, aws 11,459\.91, openai [\d,.]+$/m);
+    expect(statement.message).toContain('The statement as CSV, HTML and FOCUS CSV: s3://costline-statements/statements/2026-10/');
+    expect([...s3.objects.keys()].sort()).toEqual(['statement.csv', 'statement.html', 'statement.txt', 'focus.csv'].map((f) => `costline-statements/statements/2026-10/${f}`).sort());
+    expect(s3.objects.get('costline-statements/statements/2026-10/statement.csv')!.contentType).toMatch(/^text\/csv/);
   });
 
   it('fails at cold start, naming the variable, when the environment is incomplete', async () => {

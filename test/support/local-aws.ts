@@ -23,9 +23,7 @@ export async function startLocalAws(endpoints: { costExplorer?: string; sns?: st
     clients,
     tableName,
     close: async () => {
-      clients.dynamo.destroy();
-      clients.costExplorer.destroy();
-      clients.sns.destroy();
+      for (const client of Object.values(clients)) client.destroy();
       await dynamo.close();
     },
   };

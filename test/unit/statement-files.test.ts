@@ -83,3 +83,15 @@ describe('statement.html', () => {
     expect(html).toContain('Amazon &quot;S3&quot;, eu');
   });
 });
+
+describe('statement email', () => {
+  it('carries the text and where the files are, and stays under the SNS limit by cutting at the table', async () => {
+    const { emailBody } = await import('../../functions/use-cases/publish-statement');
+    expect(emailBody('Team  Total\nTOTAL  1.00\n\nmore\n', 's3://b/statements/2026-10/')).toBe('Team  Total\nTOTAL  1.00\n\nmore\n\nThe statement as CSV, HTML and FOCUS CSV: s3://b/statements/2026-10/\n');
+    const long = `Team  Total\nTOTAL  1.00\n\n${'x'.repeat(300_000)}\n`;
+    const cut = emailBody(long, 's3://b/statements/2026-10/');
+    expect(Buffer.byteLength(cut)).toBeLessThan(240_000);
+    expect(cut).toContain('TOTAL  1.00');
+    expect(cut).toContain('The full statement is too long for an email: see s3://b/statements/2026-10/');
+  });
+});
