@@ -67,7 +67,7 @@ const TOKEN_TYPES: Record<string, TokenType> = {
  */
 export function mapAnthropicCosts(pages: readonly unknown[], ctx: AnthropicMapperContext): SourceDay<CostRecord>[] {
   const where = 'Anthropic cost_report';
-  const byDay = new Map<string, CostRecord[]>();
+  const records: CostRecord[] = [];
   const seen = new Set<string>();
   const ids = new Set<string>();
   parsePages(pages, page(costResult), where).forEach((p, pageIndex) => {
@@ -109,11 +109,11 @@ export function mapAnthropicCosts(pages: readonly unknown[], ctx: AnthropicMappe
         };
         if (ids.has(record.id)) throw new MalformedProviderPageError(`${at}: "${r.description}" of workspace ${r.workspace_id} appears twice for ${day}`);
         ids.add(record.id);
-        byDay.set(day, [...(byDay.get(day) ?? []), record]);
+        records.push(record);
       });
     });
   });
-  return completeDays(byDay, seen, ctx, where);
+  return completeDays(records, seen, ctx, where);
 }
 
 /**
@@ -166,7 +166,5 @@ export function mapAnthropicUsage(pages: readonly unknown[], ctx: AnthropicMappe
       });
     });
   });
-  const byDay = new Map<string, UsageRecord[]>();
-  for (const u of slices.values()) byDay.set(u.chargePeriodStart, [...(byDay.get(u.chargePeriodStart) ?? []), u]);
-  return completeDays(byDay, seen, ctx, where);
+  return completeDays(slices.values(), seen, ctx, where);
 }

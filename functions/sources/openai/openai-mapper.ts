@@ -82,7 +82,7 @@ function dayOfBucket(start: number, where: string): string {
  */
 export function mapOpenAiCosts(pages: readonly unknown[], ctx: OpenAiMapperContext): SourceDay<CostRecord>[] {
   const where = 'OpenAI costs';
-  const byDay = new Map<string, CostRecord[]>();
+  const records: CostRecord[] = [];
   const seen = new Set<string>();
   const ids = new Set<string>();
   parsePages(pages, page(costResult), where).forEach((p, pageIndex) => {
@@ -125,11 +125,11 @@ export function mapOpenAiCosts(pages: readonly unknown[], ctx: OpenAiMapperConte
         };
         if (ids.has(record.id)) throw new MalformedProviderPageError(`${at}: line item ${JSON.stringify(r.line_item)} of project ${r.project_id} appears twice for ${day}`);
         ids.add(record.id);
-        byDay.set(day, [...(byDay.get(day) ?? []), record]);
+        records.push(record);
       });
     });
   });
-  return completeDays(byDay, seen, ctx, where);
+  return completeDays(records, seen, ctx, where);
 }
 
 /**
@@ -187,7 +187,5 @@ export function mapOpenAiUsage(pages: readonly unknown[], endpoint: 'completions
       });
     });
   });
-  const byDay = new Map<string, UsageRecord[]>();
-  for (const u of slices.values()) byDay.set(u.chargePeriodStart, [...(byDay.get(u.chargePeriodStart) ?? []), u]);
-  return completeDays(byDay, seen, ctx, where);
+  return completeDays(slices.values(), seen, ctx, where);
 }

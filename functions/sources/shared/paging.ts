@@ -46,7 +46,13 @@ export function parsePages<T extends z.ZodType>(pages: readonly unknown[], schem
  * The days to replace: every day of the window must have come back (a day missing from the answer must
  * not be replaced by nothing), except days from today on, which have not fully happened.
  */
-export function completeDays<R>(byDay: Map<string, R[]>, seen: Set<string>, ctx: { window: DayWindow; today: string }, where: string): SourceDay<R>[] {
+export function completeDays<R extends { chargePeriodStart: string }>(records: Iterable<R>, seen: Set<string>, ctx: { window: DayWindow; today: string }, where: string): SourceDay<R>[] {
+  const byDay = new Map<string, R[]>();
+  for (const r of records) {
+    const day = byDay.get(r.chargePeriodStart);
+    if (day) day.push(r);
+    else byDay.set(r.chargePeriodStart, [r]);
+  }
   const days = daysOf(ctx.window);
   const missing = days.filter((d) => !seen.has(d) && d < ctx.today);
   if (missing.length > 0) throw new MalformedProviderPageError(`${where} for ${ctx.window.start}..${ctx.window.end} (end exclusive) returned no bucket for ${missing.join(', ')}`);
