@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import Big from 'big.js';
 import type { AnthropicCostRow, AnthropicUsageRow, ProviderLedger } from '../provider-ledger';
-import { closeServer, listenOnLoopback, readBody } from './loopback';
+import { startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
 
 /**
  * A loopback Anthropic Admin API for tests and `npm run local`: `GET /v1/organizations/usage_report/messages` and
@@ -25,19 +25,10 @@ import { closeServer, listenOnLoopback, readBody } from './loopback';
  */
 
 /** One request as received: method, path with query string, and headers (lowercase names). */
-export interface AnthropicServerRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
+export type AnthropicServerRequest = RecordedRequest;
 
 /** A raw response served instead of the ledger's answer (see {@link AnthropicServer.failNext}). */
-export interface AnthropicServerFault {
-  status: number;
-  headers?: Record<string, string>;
-  /** Sent as is; an object is sent as JSON. */
-  body: string | object;
-}
+export type AnthropicServerFault = InjectedFault;
 
 /** A running local Anthropic Admin API. */
 export interface AnthropicServer {
@@ -73,42 +64,16 @@ const ANTHROPIC_VERSION = '2023-06-01';
  * @returns the running server; call `close()` when done.
  */
 export async function startAnthropicServer(options: AnthropicServerOptions): Promise<AnthropicServer> {
-  const requests: AnthropicServerRequest[] = [];
-  const faults: AnthropicServerFault[] = [];
-  let counter = 0;
-
-  const server = createServer((req, res) => {
-    readBody(req).then(
-      () => {
-        counter += 1;
-        const requestId = `req_${counter.toString(16).padStart(24, '0')}`;
-        requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });
-        const fault = faults.shift();
-        if (fault) {
-          const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
-          send(res, fault.status, body, requestId, fault.headers);
-          return;
-        }
-        try {
-          send(res, 200, JSON.stringify(handle(req, options)), requestId);
-        } catch (error) {
-          const apiError = error instanceof AnthropicApiError ? error : new AnthropicApiError(500, 'api_error', String(error));
-          send(res, apiError.status, JSON.stringify(apiError.toBody()), requestId);
-        }
-      },
-      (error: unknown) => send(res, 500, JSON.stringify(new AnthropicApiError(500, 'api_error', String(error)).toBody()), 'req_none'),
-    );
-  });
-
-  const url = await listenOnLoopback(server, options.port);
-  return {
-    url,
-    requests,
-    failNext(count, fault) {
-      for (let i = 0; i < count; i += 1) faults.push(fault);
+  const api = await startJsonApiServer({
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    handle: (req) => handle(req, options),
+    errorOf: (error) => {
+      const apiError = error instanceof AnthropicApiError ? error : new AnthropicApiError(500, 'api_error', String(error));
+      return { status: apiError.status, body: apiError.toBody() };
     },
-    close: () => closeServer(server),
-  };
+    send,
+  });
+  return { url: api.origin, requests: api.requests, failNext: api.failNext, close: api.close };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

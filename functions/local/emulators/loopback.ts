@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Starts a server on 127.0.0.1 (never another interface) and returns its base URL. */
@@ -26,4 +26,75 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** One request as a JSON API emulator received it. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** A raw response served instead of the emulator's answer; an object body is sent as JSON. */
+export interface InjectedFault {
+  status: number;
+  headers?: Record<string, string>;
+  body: string | object;
+}
+
+/** What every JSON API emulator shares: recorded requests, queued faults, the server's lifetime. */
+export interface JsonApiServer {
+  origin: string;
+  requests: RecordedRequest[];
+  failNext(count: number, fault: InjectedFault): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a loopback JSON API (the local OpenAI and Anthropic admin APIs): records every request, serves
+ * queued faults first (before any authentication), answers with `handle`'s value as JSON, and turns a
+ * thrown error into the provider's error envelope with `errorOf`. `send` writes the provider's headers.
+ */
+export async function startJsonApiServer(options: {
+  port?: number;
+  handle: (req: IncomingMessage) => unknown;
+  errorOf: (error: unknown) => { status: number; body: unknown };
+  send: (res: ServerResponse, status: number, body: string, requestId: string, headers?: Record<string, string>) => void;
+}): Promise<JsonApiServer> {
+  const requests: RecordedRequest[] = [];
+  const faults: InjectedFault[] = [];
+  let counter = 0;
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      () => {
+        counter += 1;
+        const requestId = `req_${counter.toString(16).padStart(24, '0')}`;
+        requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });
+        const fault = faults.shift();
+        if (fault) {
+          options.send(res, fault.status, typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body), requestId, fault.headers);
+          return;
+        }
+        try {
+          options.send(res, 200, JSON.stringify(options.handle(req)), requestId);
+        } catch (error) {
+          const { status, body } = options.errorOf(error);
+          options.send(res, status, JSON.stringify(body), requestId);
+        }
+      },
+      (error: unknown) => {
+        const { status, body } = options.errorOf(error);
+        options.send(res, status, JSON.stringify(body), 'req_none');
+      },
+    );
+  });
+  const origin = await listenOnLoopback(server, options.port);
+  return {
+    origin,
+    requests,
+    failNext(count, fault) {
+      for (let i = 0; i < count; i += 1) faults.push(fault);
+    },
+    close: () => closeServer(server),
+  };
 }

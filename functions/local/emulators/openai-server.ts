@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import Big from 'big.js';
 import type { OpenAiCostRow, OpenAiUsageRow, ProviderLedger } from '../provider-ledger';
-import { closeServer, listenOnLoopback, readBody } from './loopback';
+import { startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
 
 /**
  * A loopback OpenAI organization admin API for tests and `npm run local`: `GET /v1/organization/costs`,
@@ -23,19 +23,10 @@ import { closeServer, listenOnLoopback, readBody } from './loopback';
  */
 
 /** One request as received: method, path with query string, and headers (lowercase names). */
-export interface OpenAiServerRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
+export type OpenAiServerRequest = RecordedRequest;
 
 /** A raw response served instead of the ledger's answer (see {@link OpenAiServer.failNext}). */
-export interface OpenAiServerFault {
-  status: number;
-  headers?: Record<string, string>;
-  /** Sent as is; an object is sent as JSON. */
-  body: string | object;
-}
+export type OpenAiServerFault = InjectedFault;
 
 /** A running local OpenAI admin API. */
 export interface OpenAiServer {
@@ -68,42 +59,16 @@ export interface OpenAiServerOptions {
  * @returns the running server; call `close()` when done.
  */
 export async function startOpenAiServer(options: OpenAiServerOptions): Promise<OpenAiServer> {
-  const requests: OpenAiServerRequest[] = [];
-  const faults: OpenAiServerFault[] = [];
-  let counter = 0;
-
-  const server = createServer((req, res) => {
-    readBody(req).then(
-      () => {
-        counter += 1;
-        const requestId = `req_${counter.toString(16).padStart(24, '0')}`;
-        requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });
-        const fault = faults.shift();
-        if (fault) {
-          const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
-          send(res, fault.status, body, requestId, fault.headers);
-          return;
-        }
-        try {
-          send(res, 200, JSON.stringify(handle(req, options)), requestId);
-        } catch (error) {
-          const apiError = error instanceof OpenAiApiError ? error : new OpenAiApiError(500, String(error), 'server_error');
-          send(res, apiError.status, JSON.stringify(apiError.toBody()), requestId);
-        }
-      },
-      (error: unknown) => send(res, 500, JSON.stringify(new OpenAiApiError(500, String(error), 'server_error').toBody()), 'req_none'),
-    );
-  });
-
-  const origin = await listenOnLoopback(server, options.port);
-  return {
-    url: `${origin}/v1`,
-    requests,
-    failNext(count, fault) {
-      for (let i = 0; i < count; i += 1) faults.push(fault);
+  const api = await startJsonApiServer({
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    handle: (req) => handle(req, options),
+    errorOf: (error) => {
+      const apiError = error instanceof OpenAiApiError ? error : new OpenAiApiError(500, String(error), 'server_error');
+      return { status: apiError.status, body: apiError.toBody() };
     },
-    close: () => closeServer(server),
-  };
+    send,
+  });
+  return { url: `${api.origin}/v1`, requests: api.requests, failNext: api.failNext, close: api.close };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
