@@ -142,9 +142,35 @@ export interface Chargeback {
   /** Per provider and billed day, the usage estimate against the bill. */
   estimateGaps: EstimateGap[];
   costBasis: CostBasis;
+  /** Each team's change from the previous month, when the statement compares them. */
+  monthOverMonth?: MonthOverMonth;
   /** True while any cost of the month is an estimate (the provider's, or costline's from usage). */
   estimated: boolean;
   recordCount: number;
+}
+
+/** A month against the one before: each team's previous total and its change. */
+export interface MonthOverMonth {
+  previousMonth: string;
+  previousTotal: string;
+  teams: Record<string, { previous: string; change: string; changePercent: number | null }>;
+}
+
+/**
+ * Adds each team's change from the previous month (null percent when it had nothing then). Compares
+ * team totals as charged, so a closed previous month is compared as finance received it.
+ */
+export function withMonthOverMonth<C extends Chargeback>(cb: C, previous: Chargeback | undefined): C {
+  if (!previous) return cb;
+  const before = new Map(previous.teams.map((t) => [t.team, new Big(t.total)]));
+  const teams = Object.fromEntries(
+    cb.teams.map((t) => {
+      const was = before.get(t.team) ?? ZERO;
+      const change = new Big(t.total).minus(was);
+      return [t.team, { previous: was.toFixed(2), change: change.toFixed(2), changePercent: was.eq(0) ? null : Number(change.div(was).times(100).round(1)) }];
+    }),
+  );
+  return { ...cb, monthOverMonth: { previousMonth: previous.month, previousTotal: previous.total, teams } };
 }
 
 /** What a chargeback is built from besides the billed cost records. */

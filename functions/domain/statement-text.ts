@@ -39,6 +39,12 @@ function modelLine(l: ChargebackLine): string {
  * per team, then unallocated and the grand total. Plain text, because SNS email is plain text.
  */
 export function renderStatementText(chargeback: Chargeback): string {
+  const mom = chargeback.monthOverMonth;
+  const versus = (team: string) => {
+    const m = mom?.teams[team];
+    if (!m) return [];
+    return [m.changePercent === null ? (Number(m.change) === 0 ? '-' : 'new') : `${m.changePercent > 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`];
+  };
   const rows = chargeback.teams.map((t) => [
     t.name,
     formatAmount(t.direct),
@@ -46,11 +52,13 @@ export function renderStatementText(chargeback: Chargeback): string {
     formatAmount(t.total),
     t.budget === null ? '-' : formatAmount(t.budget),
     t.budgetUsedPercent === null ? '-' : `${t.budgetUsedPercent.toFixed(1)}%`,
+    ...versus(t.team),
   ]);
-  const header = ['Team', 'Direct', 'Shared', 'Total', 'Budget', 'Used'];
+  const header = ['Team', 'Direct', 'Shared', 'Total', 'Budget', 'Used', ...(mom ? [`vs ${mom.previousMonth}`] : [])];
+  const blank = mom ? [''] : [];
   const footer = [
-    ['Unallocated', '', '', formatAmount(chargeback.unallocated), '', ''],
-    ['TOTAL', '', '', formatAmount(chargeback.total), '', ''],
+    ['Unallocated', '', '', formatAmount(chargeback.unallocated), '', '', ...blank],
+    ['TOTAL', '', '', formatAmount(chargeback.total), '', '', ...blank],
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...[...rows, ...footer].map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();

@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
-import { buildChargeback, effectiveRecords, type Chargeback } from '../domain/chargeback';
+import { buildChargeback, effectiveRecords, withMonthOverMonth, type Chargeback } from '../domain/chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
-import { isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { addMonths, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert } from '../ports/ports';
@@ -176,9 +176,12 @@ async function main(argv: string[]): Promise<number> {
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
     for (const m of backfillWindow ? monthsOf(backfillWindow) : [month]) {
-      const chargeback: Chargeback =
-        evaluations.filter((e) => e.month === m).at(-1)?.chargeback ??
-        buildChargeback(await deps.records.listMonth(m), config, m, today, { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook });
+      const chargebackOf = async (month: string) =>
+        buildChargeback(await deps.records.listMonth(month), config, month, today, { usage: await deps.usage.listMonth(month), priceBook: deps.priceBook });
+      const own: Chargeback = evaluations.filter((e) => e.month === m).at(-1)?.chargeback ?? (await chargebackOf(m));
+      // Month over month, when the local database holds the month before (e.g. after --from/--to).
+      const before = await chargebackOf(addMonths(m, -1));
+      const chargeback = withMonthOverMonth(own, before.recordCount > 0 ? before : undefined);
       // A month with no data gets no statement (it would read as a final $0.00), unless it is the only one.
       if (backfillWindow && chargeback.recordCount === 0 && chargeback.unpriced.length === 0 && m !== month) {
         console.log(`  ${m}: no records, no files written`);

@@ -1,5 +1,5 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { buildChargeback } from '../domain/chargeback';
+import { buildChargeback, withMonthOverMonth } from '../domain/chargeback';
 import { addMonths, toDay } from '../domain/dates';
 import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
@@ -106,10 +106,15 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   }
   if (mode === 'resend') throw new NotClosedError(`${month} has no final statement to resend yet; ask for a preliminary one instead`);
 
-  const { chargeback: own, empty } = await chargebackOf(deps, month, asOf);
+  const { chargeback: ownMonth, empty } = await chargebackOf(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
-  if (own.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(own, []), text: renderStatementText(own) };
+  if (ownMonth.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(ownMonth, []), text: renderStatementText(ownMonth) };
+  // Month over month: against the previous month as finance received it (closed), or as it stands.
+  const previousMonth = addMonths(month, -1);
+  const previousClosed = closed.find((c) => c.month === previousMonth)?.chargeback;
+  const previousNow = previousClosed ? undefined : await chargebackOf(deps, previousMonth, asOf);
+  const own = withMonthOverMonth(ownMonth, previousClosed ?? (previousNow && !previousNow.empty ? previousNow.chargeback : undefined));
   // Late changes to closed months (within a year) are corrected here, once.
   const earlier = closed.filter((c) => c.month < month && c.month >= addMonths(month, -ADJUSTMENT_LOOKBACK_MONTHS));
   const recomputed = new Map(await Promise.all(earlier.map(async (c) => [c.month, (await chargebackOf(deps, c.month, asOf)).chargeback] as const)));

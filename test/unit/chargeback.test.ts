@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback } from '../../functions/domain/chargeback';
+import { buildChargeback, withMonthOverMonth } from '../../functions/domain/chargeback';
+import { renderStatementText } from '../../functions/domain/statement-text';
 import { sum } from '../../functions/domain/money';
 import { testConfig } from '../support/config';
 import { expectBooksBalance } from '../support/books';
@@ -33,6 +34,17 @@ describe('monthly chargeback', () => {
     ]);
     expect(cb.unallocatedSources).toEqual([{ provider: 'aws', account: '444455556666', service: 'AWS Support (Business)', tagValue: null, cost: '4.50' }]);
     expectBooksBalance(cb);
+  });
+
+  it('compares each team with the previous month: change and percent, null percent for a team new this month', () => {
+    const october = buildChargeback([awsRecord({ tags: { team: 'payments' }, cost: '110' }), awsRecord({ tags: { team: 'search' }, cost: '5' })], config, '2026-10', '2026-10-20');
+    const september = buildChargeback([awsRecord({ tags: { team: 'payments' }, cost: '100', chargePeriodStart: '2026-09-10' })], config, '2026-09', '2026-10-20');
+    const mom = withMonthOverMonth(october, september).monthOverMonth!;
+    expect(mom.previousMonth).toBe('2026-09');
+    expect(mom.teams.payments).toEqual({ previous: '100.00', change: '10.00', changePercent: 10 });
+    expect(mom.teams.search).toEqual({ previous: '0.00', change: '5.00', changePercent: null });
+    expect(withMonthOverMonth(october, undefined).monthOverMonth).toBeUndefined();
+    expect(renderStatementText(withMonthOverMonth(october, september))).toMatch(/^Payments .* \+10\.0%$/m);
   });
 
   it('uses the configured cost metric: amortized charges effective cost, unblended charges billed cost', () => {
