@@ -26,6 +26,8 @@ const teamSchema = z.strictObject({
   aliases: z.array(nonEmpty).default([]),
   monthlyBudget: positive.optional(),
   leadEmails: z.array(email).default([]),
+  /** Also email the team's own statement to its leads each month (opt-in). */
+  statementToLeads: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
 /**

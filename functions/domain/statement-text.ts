@@ -136,3 +136,35 @@ export function renderStatementText(chargeback: Chargeback): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * One team's statement, for its lead: its lines by provider, service and model with tokens and unit
+ * costs, its budget and how much of it is used, its pool shares with method and ratio, and the
+ * prior-period adjustments it carries.
+ */
+export function renderTeamStatementText(chargeback: Chargeback, team: string): string {
+  const t = chargeback.teams.find((x) => x.team === team);
+  if (!t) throw new Error(`no team "${team}" in the ${chargeback.month} chargeback`);
+  const adjusted = 'adjustments' in chargeback ? (chargeback as AdjustedChargeback).teams.find((x) => x.team === team) : undefined;
+  const mom = chargeback.monthOverMonth?.teams[team];
+  const out = [
+    `costline statement for ${t.name}, ${chargeback.month}`,
+    `Status: ${chargeback.status}${chargeback.estimated ? ' (includes estimates, marked *)' : ''}. ${chargeback.currency}.`,
+    '',
+    `  Direct spend   ${formatAmount(t.direct).padStart(12)}`,
+    `  Shared pools   ${formatAmount(t.shared).padStart(12)}`,
+    `  Total          ${formatAmount(t.total).padStart(12)}${t.budget === null ? '' : `   of a ${formatAmount(t.budget)} budget: ${t.budgetUsedPercent!.toFixed(1)}% used`}`,
+  ];
+  if (mom) out.push(`  ${chargeback.monthOverMonth!.previousMonth}        ${formatAmount(mom.previous).padStart(12)}   change ${formatAmount(mom.change)}${mom.changePercent === null ? '' : ` (${mom.changePercent > 0 ? '+' : ''}${mom.changePercent.toFixed(1)}%)`}`);
+  if (adjusted && adjusted.adjustments.length > 0) {
+    for (const a of adjusted.adjustments) out.push(`  Adjustment for ${a.forMonth} ${formatAmount(a.amount).padStart(8)}`);
+    out.push(`  Total due      ${formatAmount(adjusted.totalDue).padStart(12)}`);
+  }
+  out.push('', 'Lines (provider, service or model):');
+  for (const l of t.lines) out.push(l.model !== null || l.tokens.input + l.tokens.output > 0 ? modelLine(l) : `    ${formatAmount(l.cost).padStart(10)}${l.estimated ? '*' : ' '} ${l.provider.padEnd(9)} ${l.service}`);
+  if (t.shares.length > 0) {
+    out.push('', 'Shares of shared pools:');
+    for (const s of t.shares) out.push(`    ${formatAmount(s.amount).padStart(10)}  ${s.pool}: ${s.method}${s.method === 'proportional' ? ` to ${s.basis === 'tokens' ? 'tokens' : 'direct spend'}` : ''}, ${(Number(s.ratio) * 100).toFixed(2)}%`);
+  }
+  return `${out.join('\n')}\n`;
+}

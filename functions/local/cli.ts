@@ -14,7 +14,7 @@ import { buildChargeback, effectiveRecords, withMonthOverMonth, type Chargeback 
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
 import { addMonths, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
-import { renderStatementText } from '../domain/statement-text';
+import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
 import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
@@ -188,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
         continue;
       }
       const focus = renderFocusCsv(effectiveRecords(await deps.records.listMonth(m), { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook }).records, config, m);
-      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published'), focus) });
+      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published'), focus, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
     const { chargeback, statement, dir, alerts } = written.at(-1)!;
     const ingestion = runs.at(-1)!.ingestion;
@@ -245,7 +245,14 @@ async function explain(config: CostlineConfig, state: string, team: string, mont
  * Writes a month's files: chargeback.json, the four statement files (statement.txt, statement.csv,
  * statement.html, focus.csv) and alerts.jsonl (every alert sent for the month).
  */
-function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: SentAlert[], focusCsv: string): { dir: string; statement: string; alerts: SentAlert[] } {
+function writeMonth(
+  out: string,
+  month: string,
+  chargeback: Chargeback,
+  alerts: SentAlert[],
+  focusCsv: string,
+  teamsWithStatements: readonly string[],
+): { dir: string; statement: string; alerts: SentAlert[] } {
   const dir = join(out, month);
   mkdirSync(dir, { recursive: true });
   const statement = renderStatementText(chargeback);
@@ -254,6 +261,8 @@ function writeMonth(out: string, month: string, chargeback: Chargeback, alerts: 
   writeFileSync(join(dir, 'statement.csv'), renderStatementCsv(chargeback));
   writeFileSync(join(dir, 'statement.html'), renderStatementHtml(chargeback));
   writeFileSync(join(dir, 'focus.csv'), focusCsv);
+  // Teams that opted in (statementToLeads) also get their own statement, as their leads receive it.
+  for (const team of teamsWithStatements) writeFileSync(join(dir, `statement.${team}.txt`), renderTeamStatementText(chargeback, team));
   const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
   writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
   return { dir, statement, alerts };

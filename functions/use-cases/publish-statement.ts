@@ -3,7 +3,7 @@ import { buildChargeback, withMonthOverMonth } from '../domain/chargeback';
 import { addMonths, toDay } from '../domain/dates';
 import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
-import { renderStatementText } from '../domain/statement-text';
+import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import { effectiveRecords } from '../domain/chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
 import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
@@ -91,11 +91,20 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   };
   const publish = async (chargeback: AdjustedChargeback, text: string) => {
     const location = deps.archive ? (await deps.archive.put(month, await files(chargeback, text))).location : undefined;
-    return deps.statements.publish({
+    const messageId = await deps.statements.publish({
       subject: `costline chargeback statement ${month} (${chargeback.status})`,
       body: emailBody(text, location),
       attributes: { kind: 'statement', month, status: chargeback.status },
     });
+    // Teams that opted in get their own statement; their leads' subscriptions filter on kind and team.
+    for (const team of deps.config.teams.filter((t) => t.statementToLeads)) {
+      await deps.statements.publish({
+        subject: `costline statement ${month} for ${team.name} (${chargeback.status})`.slice(0, 99),
+        body: renderTeamStatementText(chargeback, team.id),
+        attributes: { kind: 'team-statement', team: team.id, month, status: chargeback.status },
+      });
+    }
+    return messageId;
   };
 
   if (existing) {

@@ -67,8 +67,21 @@ export class NotificationTopics extends Construct {
     );
 
     const { config } = props;
-    for (const email of unique(config.finance.emails)) {
-      this.statements.addSubscription(new EmailSubscription(email));
+    // Finance receives the organisation statement; opted-in teams' leads receive their team's own.
+    const finance = unique(config.finance.emails);
+    for (const email of finance) {
+      this.statements.addSubscription(new EmailSubscription(email, { filterPolicy: { kind: SubscriptionFilter.stringFilter({ allowlist: ['statement'] }) } }));
+    }
+    const financeKeys = new Set(finance.map((e) => e.toLowerCase()));
+    const optedIn = { ...config, teams: config.teams.filter((t) => t.statementToLeads) };
+    for (const [email, teams] of teamsByLeadEmail(optedIn)) {
+      // One subscription per address and topic: an address that is also finance's keeps finance's.
+      if (financeKeys.has(email.toLowerCase())) continue;
+      this.statements.addSubscription(
+        new EmailSubscription(email, {
+          filterPolicy: { kind: SubscriptionFilter.stringFilter({ allowlist: ['team-statement'] }), [TEAM_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: teams }) },
+        }),
+      );
     }
     for (const email of unique(config.operations.emails)) {
       this.operations.addSubscription(new EmailSubscription(email));

@@ -135,13 +135,20 @@ describe('CostlineStack', () => {
       }
     });
 
-    it('subscribes finance to statements and operations to the operations topic, without filters', () => {
-      only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finance@example.com', TopicArn: ref(stack, stack.topics.statements) });
-      only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'cloud-team@example.com', TopicArn: ref(stack, stack.topics.operations) });
-      for (const endpoint of ['finance@example.com', 'cloud-team@example.com']) {
-        const [, sub] = only(template, 'AWS::SNS::Subscription', { Endpoint: endpoint });
-        expect(sub.Properties.FilterPolicy).toBeUndefined();
-      }
+    it('subscribes finance to the organisation statement (kind = statement) and operations to the operations topic, unfiltered', () => {
+      const [, finance] = only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finance@example.com', TopicArn: ref(stack, stack.topics.statements) });
+      expect(finance.Properties.FilterPolicy).toEqual({ kind: ['statement'] });
+      const [, ops] = only(template, 'AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'cloud-team@example.com', TopicArn: ref(stack, stack.topics.operations) });
+      expect(ops.Properties.FilterPolicy).toBeUndefined();
+    });
+
+    it('subscribes the leads of teams that opted in to their own statement, filtered on kind and team', () => {
+      const statements = Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { TopicArn: ref(stack, stack.topics.statements) } }) as Record<string, Resource>);
+      // finance, plus search's lead (search has statementToLeads: true in the sample config).
+      expect(statements.map((s) => [s.Properties.Endpoint, s.Properties.FilterPolicy]).sort()).toEqual([
+        ['finance@example.com', { kind: ['statement'] }],
+        ['search-lead@example.com', { kind: ['team-statement'], team: ['search'] }],
+      ]);
     });
 
     it("subscribes each team lead to the alerts topic, filtered on the message attribute team = the team's id", () => {

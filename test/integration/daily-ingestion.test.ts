@@ -339,4 +339,26 @@ describe('statement job', () => {
     await aws.clients.dynamo.send(new UpdateCommand({ TableName: aws.tableName, Key: { pk: 'CLOSED', sk: '2026-10' }, UpdateExpression: 'SET contentHash = :h', ExpressionAttributeValues: { ':h': 'f'.repeat(64) } }));
     await expect(publishStatement(statementDeps(), '2026-10', 'resend')).rejects.toThrow('the closed statement for 2026-10 does not match its content hash');
   });
+
+  it('sends an opted-in team its own statement, with the attributes its leads’ filter policy matches', async () => {
+    config = testConfig({
+      teams: [
+        { id: 'payments', name: 'Payments', aliases: ['pay'], monthlyBudget: 100, leadEmails: ['pay-lead@example.com'], statementToLeads: true },
+        { id: 'search', name: 'Search', aliases: ['search-ai'], monthlyBudget: 50 },
+        { id: 'growth', name: 'Growth' },
+      ],
+    });
+    await runDailyIngestion(deps());
+    await publishStatement(statementDeps(), '2026-10', 'on-demand');
+    const sent = statementsSent().map((m) => [m.attributes.kind?.value, m.attributes.team?.value]);
+    expect(sent).toEqual([
+      ['statement', undefined],
+      ['team-statement', 'payments'],
+    ]);
+    const mine = statementsSent()[1]!;
+    expect(mine.subject).toBe('costline statement 2026-10 for Payments (preliminary)');
+    expect(mine.message).toMatch(/Total +85\.34 +of a 100\.00 budget: 85\.3% used/);
+    expect(mine.message).toContain('Amazon DynamoDB');
+    expect(mine.message).not.toContain('Search');
+  });
 });

@@ -30,9 +30,9 @@ describe('npm run local', () => {
     const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
 
     const files = filesOf(join(tmp, 'out1', '2026-10'));
-    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.txt']);
-    // The sample organisation's statement, as finance receives it: golden files, reviewed by hand.
-    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html']) expectGoldenText(`statements/2026-10/${name}`, files[name]!);
+    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.search.txt', 'statement.txt']);
+    // The sample organisation's statements, as finance and search's leads receive them: golden files, reviewed by hand.
+    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html', 'statement.search.txt']) expectGoldenText(`statements/2026-10/${name}`, files[name]!);
     const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
     expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary' });
     expectBooksBalance(chargeback);
