@@ -89,6 +89,8 @@ function modelProviderSchema(defaultSecret: string) {
       /** Organization id, recorded as FOCUS BillingAccountId. */
       organizationId: nonEmpty.optional(),
       previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+      /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
+      recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
     },
     { error: 'expected an object' },
   );
@@ -130,6 +132,8 @@ const configSchema = z
                 costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
                 /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
                 previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+                /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
+                recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
                 /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
                 billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
               },

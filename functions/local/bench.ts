@@ -226,6 +226,9 @@ async function main() {
     const untilDay = config.sources.aws.previousMonthUntilDay;
     let monthRequests = 0;
     for (let d = 1; d <= 30; d++) monthRequests += Math.max(2, Math.ceil(pagesPerDataDay * ((d - 1) + (d <= untilDay ? 30 : 0))));
+    // Mondays (about 4.3 a month) also re-pull recheckClosedMonths closed months of about 30 days each.
+    const recheckRequests = Math.ceil(4.3 * config.sources.aws.recheckClosedMonths * Math.max(2, Math.ceil(pagesPerDataDay * 30)));
+    monthRequests += recheckRequests;
     const itemBytes = 600;
     const storedGb = (steady.records * 13 * itemBytes) / 1e9; // ~13 months of records kept
     const lines: Array<[string, number]> = [
@@ -246,7 +249,9 @@ async function main() {
     console.log('\nEstimated monthly AWS cost of running costline for this organisation (us-east-1 list prices):');
     for (const [name, value] of lines) console.log(`  ${name.padEnd(58)} ${usd(value).padStart(9)}`);
     console.log(`  ${'total'.padEnd(58)} ${usd(total).padStart(9)}`);
-    console.log(`\nCost Explorer: ${steady.requests} requests for a ${options.days}-day window (${pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${monthRequests} requests.`);
+    console.log(
+      `\nCost Explorer: ${steady.requests} requests for a ${options.days}-day window (${pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${monthRequests} requests, of which ~${recheckRequests} re-pull ${config.sources.aws.recheckClosedMonths} closed month(s) on Mondays.`,
+    );
     console.log('\nNotes: wall times are this machine (2 cores) against dynalite, not DynamoDB; Lambda time in AWS is dominated by the API round trips.');
   } finally {
     await openai.close();

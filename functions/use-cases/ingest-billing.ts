@@ -43,14 +43,18 @@ export class IngestionFailedError extends Error {
 /**
  * Which days a scheduled run pulls: the month to date (through yesterday: today's figures are partial)
  * and, while the source still calls it estimated or until `previousMonthUntilDay` of this month, the
- * whole previous month, because bills are restated after the month ends. One window, so Cost Explorer
- * sees one pair of queries per run.
+ * whole previous month, because bills are restated after the month ends. On Mondays, also the
+ * `recheckClosedMonths` closed months before that. One window, so Cost Explorer sees one set of
+ * queries per run.
  */
-export function planWindow(today: string, previousMonthSettled: boolean, previousMonthUntilDay: number, includeToday = false): DayWindow | null {
+export function planWindow(today: string, previousMonthSettled: boolean, previousMonthUntilDay: number, includeToday = false, recheckClosedMonths = 0): DayWindow | null {
   const thisMonth = monthOf(today);
   const dayOfMonth = Number(today.slice(8, 10));
   const includePrevious = !previousMonthSettled || dayOfMonth <= previousMonthUntilDay;
-  const start = includePrevious ? monthStart(addMonths(thisMonth, -1)) : monthStart(thisMonth);
+  // Mondays (UTC), also the closed months before: late credits and restatements of a closed month are
+  // only seen if something re-pulls it, and then become prior-period adjustments on the next statement.
+  const recheck = recheckClosedMonths > 0 && new Date(`${today}T00:00:00Z`).getUTCDay() === 1 ? recheckClosedMonths : 0;
+  const start = monthStart(addMonths(thisMonth, -((includePrevious ? 1 : 0) + recheck)));
   const end = includeToday ? addDays(today, 1) : today;
   return start < end ? { start, end } : null;
 }
@@ -85,7 +89,13 @@ export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {
       if (!pullWindow) {
         const previous = await deps.state.getMonthState(source.id, addMonths(monthOf(today), -1));
         // Usage includes today (as far as it has happened): it is what the hourly estimates are made of.
-        pullWindow = planWindow(today, previous?.estimated === false, previousMonthUntilDayOf(source.provider, deps.config), source.kind === 'usage');
+        pullWindow = planWindow(
+          today,
+          previous?.estimated === false,
+          previousMonthUntilDayOf(source.provider, deps.config),
+          source.kind === 'usage',
+          deps.config.sources[source.provider].recheckClosedMonths,
+        );
       }
       if (!pullWindow) {
         outcomes.push({ source: source.id, ok: true, window: { start: today, end: today }, days: 0, records: 0, requests: 0, estimatedMonths: [], stats: { written: 0, deleted: 0, unchanged: 0 } });

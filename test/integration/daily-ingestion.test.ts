@@ -83,8 +83,9 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
   it('ingests the month to date, charges it back to the cent and publishes one alert per team at its highest threshold', async () => {
     const { ingestion, evaluations } = await runDailyIngestion(deps());
 
-    // Month to date through yesterday, plus September (no state yet, and day 5 ≤ previousMonthUntilDay).
-    expect(ingestion.outcomes[0]).toMatchObject({ ok: true, window: { start: '2026-09-01', end: '2026-10-05' }, records: 6 });
+    // Month to date through yesterday, plus September (no state yet, and day 5 ≤ previousMonthUntilDay);
+    // 2026-10-05 is a Monday, so the closed month before (August) is rechecked too.
+    expect(ingestion.outcomes[0]).toMatchObject({ ok: true, window: { start: '2026-08-01', end: '2026-10-05' }, records: 6 });
     const october = evaluations.find((e) => e.month === '2026-10')!.chargeback;
     expect(october).toMatchObject({ total: '124.62', unallocated: '9.28', status: 'preliminary', estimated: true });
     expect(october.teams.map((t) => [t.team, t.total])).toEqual([
