@@ -5,7 +5,7 @@ import type { BillingSource, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
 import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError } from './cost-explorer-mapper';
 import { bedrockUsageQuery, isBedrockService, mapBedrockUsage } from './bedrock-usage';
-import { buildQuery, metricPairOf, type QueryKind } from './cost-explorer-queries';
+import { buildQuery, metricPairOf, type CostAndUsageRequest, type QueryKind } from './cost-explorer-queries';
 
 /** Settings of the AWS source, from `sources.aws` and `allocation.awsTagKey`. */
 export interface CostExplorerSourceOptions {
@@ -40,20 +40,9 @@ export class CostExplorerSource implements BillingSource {
 
   async pull(window: DayWindow): Promise<SourcePull> {
     const metrics = metricPairOf(this.options.costMetric);
-    let requests = 0;
+    const counter = { requests: 0 };
     const run = async (kind: QueryKind) => {
-      const pages: unknown[] = [];
-      let token: string | undefined;
-      do {
-        const input = { ...buildQuery(kind, window, this.options.tagKey, metrics), ...(token ? { NextPageToken: token } : {}) };
-        const page = await this.client.send(new GetCostAndUsageCommand(input));
-        requests += 1;
-        pages.push(page);
-        token = page.NextPageToken;
-        if (pages.length >= MAX_PAGES && token) {
-          throw new MalformedCostExplorerPageError(`Cost Explorer ${kind} query returned more than ${MAX_PAGES} pages; stopping to bound cost`);
-        }
-      } while (token);
+      const pages = await this.fetchPages(buildQuery(kind, window, this.options.tagKey, metrics), `${kind} query`, counter);
       return mapCostExplorerPages(pages, { kind, window, tagKey: this.options.tagKey, metrics, source: this.id, billingAccountId: this.options.billingAccountId });
     };
     const tagged = await run('tagged');
@@ -61,17 +50,23 @@ export class CostExplorerSource implements BillingSource {
     const days = mergeQueries(window, tagged, untagged, { source: this.id, billingAccountId: this.options.billingAccountId });
     // Bedrock tokens: one more query, only when the window has Bedrock spend.
     const bedrock = [...new Set(days.flatMap((d) => d.records.map((r) => r.serviceName)).filter(isBedrockService))];
-    if (bedrock.length === 0) return { days, requests };
+    if (bedrock.length === 0) return { days, requests: counter.requests };
+    const pages = await this.fetchPages(bedrockUsageQuery(window, bedrock), 'Bedrock usage query', counter);
+    const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
+    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage } };
+  }
+
+  /** Every page of one GetCostAndUsage request, following NextPageToken; each page is a billed request. */
+  private async fetchPages(request: CostAndUsageRequest, what: string, counter: { requests: number }): Promise<unknown[]> {
     const pages: unknown[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new GetCostAndUsageCommand({ ...bedrockUsageQuery(window, bedrock), ...(token ? { NextPageToken: token } : {}) } as never));
-      requests += 1;
+      const page = await this.client.send(new GetCostAndUsageCommand({ ...request, ...(token ? { NextPageToken: token } : {}) } as never));
+      counter.requests += 1;
       pages.push(page);
       token = page.NextPageToken;
-      if (pages.length >= MAX_PAGES && token) throw new MalformedCostExplorerPageError(`Cost Explorer Bedrock usage query returned more than ${MAX_PAGES} pages; stopping to bound cost`);
+      if (pages.length >= MAX_PAGES && token) throw new MalformedCostExplorerPageError(`Cost Explorer ${what} returned more than ${MAX_PAGES} pages; stopping to bound cost`);
     } while (token);
-    const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
-    return { days, requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage } };
+    return pages;
   }
 }
