@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import Big from 'big.js';
 import type { AnthropicCostRow, AnthropicUsageRow, ProviderLedger } from '../provider-ledger';
-import { startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
+import { header, jsonSender, sha256, startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
+
+const send = jsonSender('request-id');
 
 /**
  * A loopback Anthropic Admin API for tests and `npm run local`: `GET /v1/organizations/usage_report/messages` and
@@ -530,21 +531,5 @@ function instant(iso: string): number {
   return ms;
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
-function send(res: ServerResponse, status: number, body: string, requestId: string, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'request-id': requestId,
-    ...extraHeaders,
-  });
-  res.end(body);
-}

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { closeServer, listenOnLoopback, readBody } from './loopback';
+import { closeServer, header, listenOnLoopback, readBody, sha256 } from './loopback';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Big from 'big.js';
 import type { Ledger, LedgerLineItem } from '../ledger';
@@ -566,14 +565,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function formatRequestId(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -96,5 +97,24 @@ export async function startJsonApiServer(options: {
       for (let i = 0; i < count; i += 1) faults.push(fault);
     },
     close: () => closeServer(server),
+  };
+}
+
+/** A request header's first value. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Hex SHA-256 of a text, for deterministic ids and page tokens. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A JSON response writer that names the request id under the provider's own header. */
+export function jsonSender(requestIdHeader: string) {
+  return (res: ServerResponse, status: number, body: string, requestId: string, extraHeaders: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [requestIdHeader]: requestId, ...extraHeaders });
+    res.end(body);
   };
 }

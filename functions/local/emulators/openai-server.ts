@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import Big from 'big.js';
 import type { OpenAiCostRow, OpenAiUsageRow, ProviderLedger } from '../provider-ledger';
-import { startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
+import { header, jsonSender, sha256, startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
+
+const send = jsonSender('x-request-id');
 
 /**
  * A loopback OpenAI organization admin API for tests and `npm run local`: `GET /v1/organization/costs`,
@@ -551,21 +552,5 @@ function instant(iso: string): number {
   return seconds;
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
-function send(res: ServerResponse, status: number, body: string, requestId: string, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': requestId,
-    ...extraHeaders,
-  });
-  res.end(body);
-}
