@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
-import { buildChargeback, effectiveRecords, withMonthOverMonth, type Chargeback } from '../domain/chargeback';
+import { effectiveRecords, withMonthOverMonth, type Chargeback } from '../domain/chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
 import { addMonths, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
@@ -19,6 +19,7 @@ import type { Clock, Log, SentAlert } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
 import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
+import { monthChargeback } from '../use-cases/month-chargeback';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import { startAnthropicServer } from './emulators/anthropic-server';
@@ -176,18 +177,17 @@ async function main(argv: string[]): Promise<number> {
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
     for (const m of backfillWindow ? monthsOf(backfillWindow) : [month]) {
-      const chargebackOf = async (month: string) =>
-        buildChargeback(await deps.records.listMonth(month), config, month, today, { usage: await deps.usage.listMonth(month), priceBook: deps.priceBook });
-      const own: Chargeback = evaluations.filter((e) => e.month === m).at(-1)?.chargeback ?? (await chargebackOf(m));
+      const current = await monthChargeback(deps, m, today);
+      const own: Chargeback = evaluations.filter((e) => e.month === m).at(-1)?.chargeback ?? current.chargeback;
       // Month over month, when the local database holds the month before (e.g. after --from/--to).
-      const before = await chargebackOf(addMonths(m, -1));
-      const chargeback = withMonthOverMonth(own, before.recordCount > 0 ? before : undefined);
+      const before = await monthChargeback(deps, addMonths(m, -1), today);
+      const chargeback = withMonthOverMonth(own, before.chargeback.recordCount > 0 ? before.chargeback : undefined);
       // A month with no data gets no statement (it would read as a final $0.00), unless it is the only one.
       if (backfillWindow && chargeback.recordCount === 0 && chargeback.unpriced.length === 0 && m !== month) {
         console.log(`  ${m}: no records, no files written`);
         continue;
       }
-      const focus = renderFocusCsv(effectiveRecords(await deps.records.listMonth(m), { usage: await deps.usage.listMonth(m), priceBook: deps.priceBook }).records, config, m);
+      const focus = renderFocusCsv(effectiveRecords(current.records, { usage: current.usage, priceBook: deps.priceBook }).records, config, m);
       written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published'), focus, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
     const { chargeback, statement, dir, alerts } = written.at(-1)!;

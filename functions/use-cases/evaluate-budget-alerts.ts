@@ -1,6 +1,7 @@
 import type { CostlineConfig } from '../config/config-schema';
 import { budgetPositions, thresholdAlertMessage } from '../domain/budget-alerts';
-import { buildChargeback, type Chargeback } from '../domain/chargeback';
+import type { Chargeback } from '../domain/chargeback';
+import { monthChargeback } from './month-chargeback';
 import { addMonths, monthOf, toDay } from '../domain/dates';
 import type { PriceBook } from '../domain/price-book';
 import type { AlertLedger, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
@@ -46,8 +47,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
   const oldestAlerted = addMonths(monthOf(toDay(now)), -1);
   const results: MonthEvaluation[] = [];
   for (const month of months) {
-    const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-    const chargeback = buildChargeback(records, deps.config, month, toDay(now), { usage, priceBook: deps.priceBook });
+    const { chargeback } = await monthChargeback(deps, month, toDay(now));
     await deps.chargebacks.putChargeback(chargeback, now.toISOString());
     const fired: SentAlert[] = [];
     const positions = month >= oldestAlerted ? budgetPositions(chargeback, deps.config) : [];

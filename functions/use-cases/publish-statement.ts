@@ -1,10 +1,11 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { buildChargeback, withMonthOverMonth } from '../domain/chargeback';
+import { withMonthOverMonth } from '../domain/chargeback';
 import { addMonths, toDay } from '../domain/dates';
 import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import { effectiveRecords } from '../domain/chargeback';
+import { monthChargeback } from './month-chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
 import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
 
@@ -64,11 +65,6 @@ export class NotClosedError extends Error {
 /** How far back closed months are checked for late changes. */
 const ADJUSTMENT_LOOKBACK_MONTHS = 12;
 
-async function chargebackOf(deps: StatementDeps, month: string, asOf: string) {
-  const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  return { chargeback: buildChargeback(records, deps.config, month, asOf, { usage, priceBook: deps.priceBook }), empty: records.length === 0 && usage.length === 0 };
-}
-
 /**
  * Builds the month's statement with the prior-period adjustments it carries, closes the month when it is
  * final (stored once, with its content hash, never rewritten), and publishes the plain-text statement to
@@ -80,7 +76,7 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const closed = await deps.closed.list();
   const existing = closed.find((c) => c.month === month);
   const files = async (chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> => {
-    const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
+    const { records, usage } = await monthChargeback(deps, month, asOf);
     const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
     return [
       { name: 'statement.txt', body: text, contentType: 'text/plain' },
@@ -115,18 +111,18 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   }
   if (mode === 'resend') throw new NotClosedError(`${month} has no final statement to resend yet; ask for a preliminary one instead`);
 
-  const { chargeback: ownMonth, empty } = await chargebackOf(deps, month, asOf);
+  const { chargeback: ownMonth, empty } = await monthChargeback(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
   if (ownMonth.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(ownMonth, []), text: renderStatementText(ownMonth) };
   // Month over month: against the previous month as finance received it (closed), or as it stands.
   const previousMonth = addMonths(month, -1);
   const previousClosed = closed.find((c) => c.month === previousMonth)?.chargeback;
-  const previousNow = previousClosed ? undefined : await chargebackOf(deps, previousMonth, asOf);
+  const previousNow = previousClosed ? undefined : await monthChargeback(deps, previousMonth, asOf);
   const own = withMonthOverMonth(ownMonth, previousClosed ?? (previousNow && !previousNow.empty ? previousNow.chargeback : undefined));
   // Late changes to closed months (within a year) are corrected here, once.
   const earlier = closed.filter((c) => c.month < month && c.month >= addMonths(month, -ADJUSTMENT_LOOKBACK_MONTHS));
-  const recomputed = new Map(await Promise.all(earlier.map(async (c) => [c.month, (await chargebackOf(deps, c.month, asOf)).chargeback] as const)));
+  const recomputed = new Map(await Promise.all(earlier.map(async (c) => [c.month, (await monthChargeback(deps, c.month, asOf)).chargeback] as const)));
   const adjustments = priorPeriodAdjustments(earlier, recomputed);
   const chargeback = withAdjustments(own, adjustments);
   const text = renderStatementText(chargeback);
