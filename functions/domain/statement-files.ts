@@ -102,11 +102,20 @@ export function renderStatementHtml(cb: Chargeback): string {
       }</span><span class="value">${escapeHtml(formatAmount(t.total))}${t.budgetUsedPercent === null ? '' : ` (${t.budgetUsedPercent.toFixed(1)}% of budget)`}</span></div>`;
     })
     .join('\n');
+  const mom = cb.monthOverMonth;
+  const adjusted = 'adjustments' in cb ? (cb as AdjustedChargeback) : undefined;
+  const change = (team: string) => {
+    const c = mom?.teams[team];
+    return c ? `${formatAmount(c.change)}${c.changePercent === null ? '' : ` (${c.changePercent > 0 ? '+' : ''}${c.changePercent.toFixed(1)}%)`}` : '–';
+  };
   const teamRows = cb.teams
     .map(
       (t) =>
-        `<tr><td>${escapeHtml(t.name)}</td><td class="n">${formatAmount(t.direct)}</td><td class="n">${formatAmount(t.shared)}</td><td class="n">${formatAmount(t.total)}</td><td class="n">${t.budget === null ? '–' : formatAmount(t.budget)}</td><td class="n">${t.budgetUsedPercent === null ? '–' : `${t.budgetUsedPercent.toFixed(1)}%`}</td></tr>`,
+        `<tr><td>${escapeHtml(t.name)}</td><td class="n">${formatAmount(t.direct)}</td><td class="n">${formatAmount(t.shared)}</td><td class="n">${formatAmount(t.total)}</td><td class="n">${t.budget === null ? '–' : formatAmount(t.budget)}</td><td class="n">${t.budgetUsedPercent === null ? '–' : `${t.budgetUsedPercent.toFixed(1)}%`}</td>${mom ? `<td class="n">${change(t.team)}</td>` : ''}</tr>`,
     )
+    .join('\n');
+  const adjustmentRows = (adjusted?.adjustments ?? [])
+    .map((a) => `<tr><td>${escapeHtml(cb.teams.find((t) => t.team === a.team)?.name ?? 'Unallocated')}</td><td>${escapeHtml(a.forMonth)}</td><td class="n">${formatAmount(a.amount)}</td></tr>`)
     .join('\n');
   const lineRows = cb.teams
     .flatMap((t) =>
@@ -124,7 +133,7 @@ export function renderStatementHtml(cb: Chargeback): string {
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d2733;max-width:1100px}
 h1{font-size:1.5rem;margin:0 0 .25rem} .sub{color:#5b6775;margin-bottom:1.5rem}
-.totals{display:flex;gap:1rem;margin-bottom:1.5rem} .card{background:#f3f6f9;border-radius:8px;padding:.75rem 1rem;min-width:10rem}
+.totals{display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:1.5rem} .card{background:#f3f6f9;border-radius:8px;padding:.75rem 1rem;min-width:10rem}
 .card b{display:block;font-size:1.3rem}
 .bar-row{display:grid;grid-template-columns:10rem 1fr 16rem;align-items:center;gap:.75rem;margin:.35rem 0}
 .track{position:relative;height:1.1rem;background:#e8edf2;border-radius:4px} .spend{position:absolute;left:0;top:0;bottom:0;background:#2f7dd1;border-radius:4px}
@@ -133,17 +142,22 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem} th,td{padding:.
 </style></head><body>
 <h1>Chargeback statement ${cb.month}</h1>
 <div class="sub">Status: ${cb.status}${cb.estimated ? ' (includes estimates, marked *)' : ''}. ${cb.currency}. Team totals plus unallocated equal the total, to the cent.</div>
-<div class="totals"><div class="card">Total<b>${formatAmount(cb.total)}</b></div><div class="card">Unallocated<b>${formatAmount(cb.unallocated)}</b></div>${Object.entries(cb.providers)
+<div class="totals"><div class="card">Total<b>${formatAmount(cb.total)}</b></div>${adjusted && adjusted.adjustments.length ? `<div class="card">Total due<b>${formatAmount(adjusted.totalDue)}</b></div>` : ''}<div class="card">Unallocated<b>${formatAmount(cb.unallocated)}</b></div>${Object.entries(cb.providers)
     .map(([p, v]) => `<div class="card">${escapeHtml(p)}<b>${formatAmount(v)}</b></div>`)
     .join('')}</div>
 <h2>Spend against budget</h2>
 ${bars}
 <h2>Teams</h2>
-<table><thead><tr><th>Team</th><th class="n">Direct</th><th class="n">Shared</th><th class="n">Total</th><th class="n">Budget</th><th class="n">Used</th></tr></thead><tbody>
+<table><thead><tr><th>Team</th><th class="n">Direct</th><th class="n">Shared</th><th class="n">Total</th><th class="n">Budget</th><th class="n">Used</th>${mom ? `<th class="n">vs ${mom.previousMonth}</th>` : ''}</tr></thead><tbody>
 ${teamRows}
-<tr><td>Unallocated</td><td></td><td></td><td class="n">${formatAmount(cb.unallocated)}</td><td></td><td></td></tr>
-<tr><th>Total</th><th></th><th></th><th class="n">${formatAmount(cb.total)}</th><th></th><th></th></tr>
+<tr><td>Unallocated</td><td></td><td></td><td class="n">${formatAmount(cb.unallocated)}</td><td></td><td></td>${mom ? '<td></td>' : ''}</tr>
+<tr><th>Total</th><th></th><th></th><th class="n">${formatAmount(cb.total)}</th><th></th><th></th>${mom ? '<th></th>' : ''}</tr>
 </tbody></table>
+${
+  adjustmentRows
+    ? `<h2>Prior-period adjustments</h2>\n<p class="sub">Late changes to closed months, charged this month (FOCUS ChargeClass Correction). A team's adjustment includes the change in its proportional shared-pool shares.</p>\n<table><thead><tr><th>Team</th><th>For month</th><th class="n">Amount</th></tr></thead><tbody>\n${adjustmentRows}\n<tr><th>Adjustments in total</th><th></th><th class="n">${formatAmount(adjusted!.adjustmentsTotal)}</th></tr>\n<tr><th>Total due (this month plus adjustments)</th><th></th><th class="n">${formatAmount(adjusted!.totalDue)}</th></tr>\n</tbody></table>`
+    : ''
+}
 ${poolRows ? `<h2>Shared pools</h2>\n<table><thead><tr><th>Pool</th><th>Method</th><th>Team</th><th class="n">Ratio</th><th class="n">Share</th></tr></thead><tbody>\n${poolRows}\n</tbody></table>` : ''}
 <h2>Lines</h2>
 <table><thead><tr><th>Team</th><th>Provider</th><th>Service</th><th>Model</th><th class="n">Cost</th><th class="n">Tokens</th><th class="n">$ / M tokens</th></tr></thead><tbody>

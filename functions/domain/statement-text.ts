@@ -35,6 +35,25 @@ function modelLine(l: ChargebackLine): string {
 }
 
 /**
+ * How much of each long list the text statement shows before it summarises the rest in one line that
+ * points to the files (every row is in statement.csv): an email should read in a minute, and stay far
+ * under SNS's 256 KB message limit for any number of teams.
+ */
+export const TEXT_LIMITS = { modelTeams: 20, linesPerTeam: 8, poolShares: 10, adjustments: 20, unmapped: 10 } as const;
+
+/** "... and 12 more, 345.67 in total (every row is in statement.csv)". */
+function rest(count: number, amounts: readonly string[], indent: string, what: string): string {
+  return `${indent}... and ${count} more ${what}, ${formatAmount(sum(amounts.map((a) => new Big(a))).toFixed(2))} in total (every row is in statement.csv)`;
+}
+
+/** The largest `limit` items by absolute amount (in their original order), and the rest. */
+function head<T>(items: readonly T[], limit: number, amount: (item: T) => string): { shown: T[]; hidden: T[] } {
+  if (items.length <= limit) return { shown: [...items], hidden: [] };
+  const ranked = new Set([...items].sort((a, b) => new Big(amount(b)).abs().cmp(new Big(amount(a)).abs())).slice(0, limit));
+  return { shown: items.filter((i) => ranked.has(i)), hidden: items.filter((i) => !ranked.has(i)) };
+}
+
+/**
  * Renders a chargeback as the plain-text statement emailed to finance: a fixed-width table with one line
  * per team, then unallocated and the grand total. Plain text, because SNS email is plain text.
  */
@@ -79,18 +98,23 @@ export function renderStatementText(chargeback: Chargeback): string {
   const adjustments = 'adjustments' in chargeback ? (chargeback as AdjustedChargeback) : undefined;
   if (adjustments && adjustments.adjustments.length > 0) {
     out.push('', 'Prior-period adjustments (late changes to closed months; FOCUS ChargeClass Correction):');
-    for (const a of adjustments.adjustments) {
+    const { shown, hidden } = head(adjustments.adjustments, TEXT_LIMITS.adjustments, (a) => a.amount);
+    for (const a of shown) {
       const team = chargeback.teams.find((t) => t.team === a.team)?.name ?? 'Unallocated';
       out.push(`  ${formatAmount(a.amount).padStart(12)}  ${team}, for ${a.forMonth}`);
     }
+    if (hidden.length) out.push(rest(hidden.length, hidden.map((a) => a.amount), '  ', 'adjustments'));
     out.push(`  ${formatAmount(adjustments.adjustmentsTotal).padStart(12)}  adjustments in total`, `  ${formatAmount(adjustments.totalDue).padStart(12)}  TOTAL DUE (this month's total plus adjustments)`);
+    if (chargeback.pools.some((p) => p.method === 'proportional')) out.push('  (A team\'s adjustment includes the change in its proportional shared-pool shares when others\' spend changed.)');
   }
   if (chargeback.pools.length > 0) {
     out.push('', 'Shared pools (split across teams; each team\'s share is in its Shared column):');
     for (const p of chargeback.pools) {
       const how = p.method === 'proportional' ? `proportional to ${p.basis === 'tokens' ? 'tokens' : 'direct spend'}` : p.method === 'even' ? 'evenly' : 'by fixed weights';
       const name = p.pool === '__unallocated__' ? 'unallocated spend (shareUnallocated)' : p.pool;
-      out.push(`  ${formatAmount(p.total).padStart(12)}  ${name}, ${how}: ${p.shares.map((x) => `${x.team} ${formatAmount(x.amount)} (${(Number(x.ratio) * 100).toFixed(2)}%)`).join(', ')}`);
+      const { shown, hidden } = head(p.shares, TEXT_LIMITS.poolShares, (x) => x.amount);
+      const more = hidden.length ? `, and ${hidden.length} more teams ${formatAmount(sum(hidden.map((x) => new Big(x.amount))).toFixed(2))} (each team's share is in statement.csv)` : '';
+      out.push(`  ${formatAmount(p.total).padStart(12)}  ${name}, ${how}: ${shown.map((x) => `${x.team} ${formatAmount(x.amount)} (${(Number(x.ratio) * 100).toFixed(2)}%)`).join(', ')}${more}`);
     }
   }
   if (chargeback.unallocatedSources.length > 0) {
@@ -104,15 +128,22 @@ export function renderStatementText(chargeback: Chargeback): string {
   const modelTeams = chargeback.teams.map((t) => ({ team: t, lines: t.lines.filter(isModelLine) })).filter((t) => t.lines.length > 0);
   if (modelTeams.length > 0) {
     out.push('', 'Model spend by team (tokens and unit costs; * includes estimates):');
-    for (const { team, lines } of modelTeams) {
-      out.push(`  ${team.name}: ${formatAmount(sum(lines.map((l) => new Big(l.cost))).toFixed(2))}`, ...lines.map(modelLine));
+    const spendOf = (lines: ChargebackLine[]) => sum(lines.map((l) => new Big(l.cost))).toFixed(2);
+    const teams = head(modelTeams, TEXT_LIMITS.modelTeams, (t) => spendOf(t.lines));
+    for (const { team, lines } of teams.shown) {
+      const { shown, hidden } = head(lines, TEXT_LIMITS.linesPerTeam, (l) => l.cost);
+      out.push(`  ${team.name}: ${formatAmount(spendOf(lines))}`, ...shown.map(modelLine));
+      if (hidden.length) out.push(rest(hidden.length, hidden.map((l) => l.cost), '    ', 'model lines'));
     }
+    if (teams.hidden.length) out.push(rest(teams.hidden.length, teams.hidden.map((t) => spendOf(t.lines)), '  ', 'teams with model spend'));
   }
   if (chargeback.unmappedModelSpend.length > 0) {
     out.push('', 'Model spend no rule maps (add an allocation rule for each):');
-    for (const u of chargeback.unmappedModelSpend) {
+    const { shown, hidden } = head(chargeback.unmappedModelSpend, TEXT_LIMITS.unmapped, (u) => u.cost);
+    for (const u of shown) {
       out.push(`  ${formatAmount(u.cost).padStart(12)}  ${u.provider} ${u.kind} ${u.id}${u.apiKeys.length ? ` (API keys: ${u.apiKeys.join(', ')})` : ''}`);
     }
+    if (hidden.length) out.push(rest(hidden.length, hidden.map((u) => u.cost), '  ', 'projects and workspaces'));
   }
   if (chargeback.unpriced.length > 0) {
     out.push('', 'Models with no price in the price book (their usage cannot be estimated):');

@@ -10,16 +10,18 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
-import { effectiveRecords, withMonthOverMonth, type Chargeback } from '../domain/chargeback';
-import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
-import { addMonths, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { closeDayOf, type Chargeback } from '../domain/chargeback';
+import { formatMoney } from '../domain/format';
+import { withAdjustments, type AdjustedChargeback } from '../domain/month-close';
+import { addDays, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
-import type { Clock, Log, SentAlert } from '../ports/ports';
+import type { Clock, Log, SentAlert, StatementFile } from '../ports/ports';
 import { environmentReader } from '../adapters/secrets/secret-readers';
-import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
+import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../shared/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
 import { monthChargeback } from '../use-cases/month-chargeback';
+import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../use-cases/publish-statement';
 import { IngestionFailedError } from '../use-cases/ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import { startAnthropicServer } from './emulators/anthropic-server';
@@ -27,14 +29,20 @@ import { startCostExplorerServer } from './emulators/cost-explorer-server';
 import { startOpenAiServer } from './emulators/openai-server';
 import { startSnsServer } from './emulators/sns-server';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
+import { ledgerAsOf, type Ledger } from './ledger';
 import { sampleLedger } from './sample-ledger';
 import { sampleProviderLedger } from './sample-provider-ledger';
 
 const USAGE = `Usage: npm run local -- [options]
        npm run local -- explain --team TEAM [--month YYYY-MM] [--config FILE] [--state DIR]
+       npm run local -- statement --month YYYY-MM [--resend] [--config FILE] [--state DIR] [--out DIR]
 
 Runs costline end to end: ingest, store, allocate, charge back, alert.
 explain shows which tag, rule or shared pool placed each of a team's dollars (from the local database).
+statement runs the statement job on the local database, as the deployed one does on demand: a final month is
+closed once and never changes, any other month gets a preliminary statement; --resend republishes a closed one.
+By default the run replays the sample's history: September closes on its close day, then the run on the first
+Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October.
   --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
@@ -51,6 +59,7 @@ const TABLE = 'costline';
 /** Keys the local provider servers accept; never real keys. */
 const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-local-sample' } as const;
 const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
+const STATEMENTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
 
 /** The CLI's log: quiet unless something is wrong. */
 const log: Log = {
@@ -83,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       state: { type: 'string', default: join('.costline', 'state') },
       fresh: { type: 'boolean', default: false },
       live: { type: 'boolean', default: false },
+      resend: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,8 +102,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? 'run';
-  if (positionals.length > 1 || !['run', 'explain'].includes(command)) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  if (positionals.length > 1 || !['run', 'explain', 'statement'].includes(command)) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
   if (command === 'explain' && !values.team) throw new UsageError('explain needs --team TEAM');
+  if (command === 'statement' && !values.month) throw new UsageError('statement needs --month YYYY-MM');
+  if (values.resend && command !== 'statement') throw new UsageError('--resend goes with the statement command');
   for (const option of ['month', 'from', 'to'] as const) {
     const value = values[option];
     if (value !== undefined && !isMonth(value)) throw new UsageError(`--${option}: expected YYYY-MM, got "${value}"`);
@@ -105,11 +117,14 @@ async function main(argv: string[]): Promise<number> {
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
 
   if (command === 'explain') return explain(config, values.state, values.team!, values.month);
+  if (command === 'statement') return statement(config, values.state, values.out, values.month!, values.resend);
   if (values.fresh) rmSync(values.state, { recursive: true, force: true });
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
   const sns = await startSnsServer();
   const ledger = values.live ? undefined : sampleLedger();
-  const costExplorer = ledger ? await startCostExplorerServer({ ledger }) : undefined;
+  // What the local Cost Explorer shows: the ledger as of the simulated day (late lines appear when posted).
+  const servedLedger = ledger ? { ...ledger, lineItems: [...ledger.lineItems] } : undefined;
+  const costExplorer = servedLedger ? await startCostExplorerServer({ ledger: servedLedger }) : undefined;
   // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
   // keys and base URLs their own SDKs read from the environment.
   const books = values.live ? undefined : sampleProviderLedger();
@@ -132,19 +147,40 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     await ensureTable(clients.dynamo as never, TABLE);
-    // The sample ledger is a closed history: run as the scheduler would on the morning after the month.
     const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(new Date())));
-    const clock: Clock = ledger ? { now: () => new Date(`${monthWindow(month).end}T06:00:00Z`) } : { now: () => new Date() };
+    // The sample ledger is a closed history. By default the run replays it as the schedule saw it: each
+    // earlier month closed on its close day (its late credits not posted yet), then the first Monday
+    // after the latest month, whose run also re-pulls closed months and finds what changed since.
+    const replay = ledger !== undefined && values.month === undefined && values.from === undefined;
+    const runDay = !ledger ? toDay(new Date()) : replay ? mondayOnOrAfter(monthWindow(month).end) : monthWindow(month).end;
+    let now = ledger ? new Date(`${runDay}T06:00:00Z`) : new Date();
+    const clock: Clock = ledger ? { now: () => now } : { now: () => new Date() };
     const today = toDay(clock.now());
+    if (ledger && servedLedger) servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
     const upToToday = (w: DayWindow): DayWindow => ({ start: w.start, end: w.end < today ? w.end : today });
     // --from/--to: a backfill, month by month. --live with --month: that month. Otherwise: as the schedule plans.
     const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
     const window: DayWindow | undefined = values.live && values.month ? upToToday(monthWindow(month)) : undefined;
 
     const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
+    const statementDeps: StatementDeps = { ...deps, statements: publisher(clients, STATEMENTS_TOPIC) };
     const runs: DailyRunResult[] = [];
+    const replayed: string[] = [];
     let failure: IngestionFailedError | undefined;
     try {
+      if (replay && servedLedger) {
+        for (const earlier of monthsOfLedger(ledger).filter((m) => m < month)) {
+          if ((await deps.closed.list()).some((c) => c.month === earlier)) continue;
+          const closeDay = closeDayOf(earlier, config);
+          now = new Date(`${closeDay}T06:00:00Z`);
+          servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
+          await runDailyIngestion(deps, { window: monthWindow(earlier) });
+          const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
+          replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
+        }
+        now = new Date(`${runDay}T06:00:00Z`);
+        servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
+      }
       if (backfillWindow) {
         const months = monthsOf(backfillWindow);
         console.log(`Backfilling ${months.length} month(s), ${backfillWindow.start}..${backfillWindow.end} (end exclusive); safe to interrupt and re-run.`);
@@ -176,23 +212,26 @@ async function main(argv: string[]): Promise<number> {
     }
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
-    for (const m of backfillWindow ? monthsOf(backfillWindow) : [month]) {
-      const current = await monthChargeback(deps, m, today);
-      const own: Chargeback = evaluations.filter((e) => e.month === m).at(-1)?.chargeback ?? current.chargeback;
-      // Month over month, when the local database holds the month before (e.g. after --from/--to).
-      const before = await monthChargeback(deps, addMonths(m, -1), today);
-      const chargeback = withMonthOverMonth(own, before.chargeback.recordCount > 0 ? before.chargeback : undefined);
+    const months = backfillWindow ? monthsOf(backfillWindow) : replay ? monthsOfLedger(ledger!) : [month];
+    for (const m of months) {
+      // The statement as the statement job makes it: a final month is closed once and never changes;
+      // late changes to closed months are carried as prior-period adjustments.
+      const statement = await statementOf(statementDeps, m);
       // A month with no data gets no statement (it would read as a final $0.00), unless it is the only one.
-      if (backfillWindow && chargeback.recordCount === 0 && chargeback.unpriced.length === 0 && m !== month) {
+      if (!statement && m !== month) {
         console.log(`  ${m}: no records, no files written`);
         continue;
       }
-      const focus = renderFocusCsv(effectiveRecords(current.records, { usage: current.usage, priceBook: deps.priceBook }).records, config, m);
-      written.push({ month: m, chargeback, ...writeMonth(values.out, m, chargeback, (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published'), focus, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
+      const { chargeback, text, outcome } = statement ?? { ...emptyStatement((await monthChargeback(deps, m, today)).chargeback), outcome: 'empty' as const };
+      const files = await statementFiles(statementDeps, m, chargeback, text);
+      const alerts = (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published');
+      written.push({ month: m, chargeback, text, outcome, alerts, dir: writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
-    const { chargeback, statement, dir, alerts } = written.at(-1)!;
+    const { chargeback, text, dir, alerts } = written.at(-1)!;
     const ingestion = runs.at(-1)!.ingestion;
-    console.log(statement);
+    for (const line of replayed) console.log(line);
+    if (replay) console.log(`Running as the schedule would on ${runDay} 06:00 UTC${isMonday(runDay) ? ' (a Monday: closed months are re-pulled for late changes)' : ''}.\n`);
+    console.log(text);
     for (const o of ingestion.outcomes) {
       console.log(
         o.ok
@@ -202,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const firedNow = evaluations.flatMap((e) => e.fired);
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
+    console.log(`Statements: ${written.map((w) => `${w.month} ${w.chargeback.status}${w.chargeback.adjustments.length ? ` with ${w.chargeback.adjustments.length} prior-period adjustment(s)` : ''}`).join('; ')}.`);
     console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
     if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
     if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
@@ -242,30 +282,95 @@ async function explain(config: CostlineConfig, state: string, team: string, mont
 }
 
 /**
- * Writes a month's files: chargeback.json, the four statement files (statement.txt, statement.csv,
- * statement.html, focus.csv) and alerts.jsonl (every alert sent for the month).
+ * `statement --month M [--resend]`: the statement job on the local database, now. Prints what it did and
+ * writes the month's files; a closed month is written exactly as it was closed.
+ */
+async function statement(config: CostlineConfig, state: string, out: string, month: string, resend: boolean): Promise<number> {
+  const dynamo = await startLocalDynamo({ path: resolve(state) });
+  const sns = await startSnsServer();
+  const clients = createClients({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint, sns: sns.url }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(clients.dynamo as never, TABLE);
+    const stores = buildStores(clients, TABLE);
+    const deps: StatementDeps = { ...stores, statements: publisher(clients, STATEMENTS_TOPIC), clock: { now: () => new Date() }, config };
+    const result = await publishStatement(deps, month, resend ? 'resend' : 'on-demand').catch((error: unknown) => {
+      if (error instanceof EmptyMonthError || error instanceof NotClosedError) throw new RefusedError(`${error.message} (local database ${state})`);
+      throw error;
+    });
+    const files = await statementFiles(deps, month, result.chargeback, result.text);
+    const alerts = (await stores.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
+    const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
+    console.log(result.text);
+    const sent = sns.messages.length;
+    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
+    return 0;
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await sns.close();
+    await dynamo.close();
+  }
+}
+
+const OUTCOMES = {
+  'published-final': 'closed now and its final statement sent (stored with its content hash; it will never change)',
+  'published-preliminary': 'not final yet: a preliminary statement sent',
+  'resent-final': 'the closed statement resent exactly as it was stored',
+  'already-final': 'already closed and sent; not sent again (use --resend to send it deliberately)',
+  'not-final-yet': 'not final yet',
+} as const;
+
+/**
+ * Writes a month's files: chargeback.json, the four statement files as the statement job archives them
+ * (statement.txt, statement.csv, statement.html, focus.csv), each opted-in team's statement, and
+ * alerts.jsonl (every alert sent for the month). Returns the folder.
  */
 function writeMonth(
   out: string,
   month: string,
-  chargeback: Chargeback,
+  chargeback: AdjustedChargeback,
+  files: readonly StatementFile[],
   alerts: SentAlert[],
-  focusCsv: string,
   teamsWithStatements: readonly string[],
-): { dir: string; statement: string; alerts: SentAlert[] } {
+): string {
   const dir = join(out, month);
   mkdirSync(dir, { recursive: true });
-  const statement = renderStatementText(chargeback);
   writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
-  writeFileSync(join(dir, 'statement.txt'), statement);
-  writeFileSync(join(dir, 'statement.csv'), renderStatementCsv(chargeback));
-  writeFileSync(join(dir, 'statement.html'), renderStatementHtml(chargeback));
-  writeFileSync(join(dir, 'focus.csv'), focusCsv);
+  for (const file of files) writeFileSync(join(dir, file.name), file.body);
   // Teams that opted in (statementToLeads) also get their own statement, as their leads receive it.
   for (const team of teamsWithStatements) writeFileSync(join(dir, `statement.${team}.txt`), renderTeamStatementText(chargeback, team));
   const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
   writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
-  return { dir, statement, alerts };
+  return dir;
+}
+
+/** The month's statement as the statement job makes it on demand; undefined when nothing was ingested for it. */
+async function statementOf(deps: StatementDeps, month: string): Promise<PublishedStatement | undefined> {
+  try {
+    return await publishStatement(deps, month, 'on-demand');
+  } catch (error) {
+    if (error instanceof EmptyMonthError) return undefined;
+    throw error;
+  }
+}
+
+/** A $0.00 preliminary statement for a month with no data (printed with a note, never closed). */
+function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargeback; text: string } {
+  const adjusted = withAdjustments(chargeback, []);
+  return { chargeback: adjusted, text: renderStatementText(adjusted) };
+}
+
+/** The months a ledger covers, ascending. */
+function monthsOfLedger(ledger: Ledger): string[] {
+  return [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort();
+}
+
+const isMonday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay() === 1;
+
+/** The day itself if it is a Monday, else the next Monday. */
+function mondayOnOrAfter(day: string): string {
+  let d = day;
+  while (!isMonday(d)) d = addDays(d, 1);
+  return d;
 }
 
 /** What to do about the errors a first --live run meets most. */
@@ -284,12 +389,17 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A command that cannot do what it was asked on this data (e.g. resend a month that is not closed). */
+class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error((error as Error).message);
-      if (!(error instanceof ConfigError) && !(error instanceof UnknownTeamError)) console.error(`\n${USAGE}`);
+      if (error instanceof UsageError || error instanceof BackfillRangeError) console.error(`\n${USAGE}`);
       process.exit(2);
     }
     console.error(error);

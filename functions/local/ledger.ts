@@ -25,6 +25,11 @@ export interface LedgerLineItem {
   netAmortizedCost?: string;
   usageQuantity: string;
   usageUnit: string;
+  /**
+   * UTC day the line first appears in Cost Explorer, for a late credit or correction posted after its usage
+   * day (even after the month closed); absent: it appears with its usage day.
+   */
+  postedOn?: string;
 }
 
 /** A fictional organisation's bill. */
@@ -35,4 +40,12 @@ export interface Ledger {
   /** Linked account id to account name (Cost Explorer's LINKED_ACCOUNT `description` attribute). */
   accounts: Record<string, string>;
   lineItems: LedgerLineItem[];
+}
+
+/**
+ * The bill as Cost Explorer showed it at the start of `day`: without the lines posted later. Lets a local run
+ * replay history, e.g. close a month and then see a late credit arrive for it.
+ */
+export function ledgerAsOf(ledger: Ledger, day: string): Ledger {
+  return { ...ledger, lineItems: ledger.lineItems.filter((item) => item.postedOn === undefined || item.postedOn <= day) };
 }

@@ -11,7 +11,8 @@ import type { Ledger, LedgerLineItem } from './ledger';
  * It is built to exercise every allocation path: tags with ids and aliases in odd casing and whitespace, untagged
  * spend allocated by account rule, untagged spend in a shared account that stays unallocated, a tag value that
  * matches no team, Bedrock spend under both `Amazon Bedrock` and the Marketplace "(Amazon Bedrock Edition)"
- * services, EC2 under a savings plan (amortized below unblended), a support fee and one credit.
+ * services, EC2 under a savings plan (amortized below unblended), a support fee, a credit, and a late September
+ * credit posted after September closed (`postedOn`).
  *
  * With AmortizedCost, October lands at about: search 115 % of budget, growth 88 %, payments 62 %,
  * data-platform 42 %, support-bot 37 %, and a few hundred dollars unallocated.
@@ -153,6 +154,22 @@ const ONE_OFFS: LedgerLineItem[] = [
     amortizedCost: '-25.0000000000',
     usageQuantity: '0',
     usageUnit: 'Hrs',
+  },
+  // An SLA credit for a September OpenSearch outage, posted on 20 October, after September closed: the local
+  // run closes September first, then sees this and carries it to October as a prior-period adjustment.
+  {
+    date: '2026-09-18',
+    account: ACCOUNTS.search,
+    service: 'Amazon OpenSearch Service',
+    usageType: 'USE1-ESInstance:r6g.large.search',
+    region: 'us-east-1',
+    recordType: 'Credit',
+    tags: { team: 'search' },
+    unblendedCost: '-120.0000000000',
+    amortizedCost: '-120.0000000000',
+    usageQuantity: '0',
+    usageUnit: 'Hrs',
+    postedOn: '2026-10-20',
   },
 ];
 

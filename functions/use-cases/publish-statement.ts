@@ -35,6 +35,22 @@ export function emailBody(text: string, location?: string): string {
 }
 
 /**
+ * The month's statement files as finance receives them: the text, CSV and HTML statements and the FOCUS
+ * CSV of the month's allocated records with its adjustments as Correction rows. The statement job puts
+ * them in S3; the local CLI writes the same files to `OUT/<month>/`.
+ */
+export async function statementFiles(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> {
+  const { records, usage } = await monthChargeback(deps, month, toDay(deps.clock.now()));
+  const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
+  return [
+    { name: 'statement.txt', body: text, contentType: 'text/plain' },
+    { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },
+    { name: 'statement.html', body: renderStatementHtml(chargeback), contentType: 'text/html' },
+    { name: 'focus.csv', body: focus, contentType: 'text/csv' },
+  ];
+}
+
+/**
  * `scheduled`: send a final statement once (a month not final yet is skipped, a month already closed is
  * never emailed twice). `on-demand`: send what the month is now (final: closed once; otherwise a
  * preliminary statement). `resend`: republish a closed statement exactly as it was stored.
@@ -75,18 +91,8 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const asOf = toDay(now);
   const closed = await deps.closed.list();
   const existing = closed.find((c) => c.month === month);
-  const files = async (chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> => {
-    const { records, usage } = await monthChargeback(deps, month, asOf);
-    const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
-    return [
-      { name: 'statement.txt', body: text, contentType: 'text/plain' },
-      { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },
-      { name: 'statement.html', body: renderStatementHtml(chargeback), contentType: 'text/html' },
-      { name: 'focus.csv', body: focus, contentType: 'text/csv' },
-    ];
-  };
   const publish = async (chargeback: AdjustedChargeback, text: string) => {
-    const location = deps.archive ? (await deps.archive.put(month, await files(chargeback, text))).location : undefined;
+    const location = deps.archive ? (await deps.archive.put(month, await statementFiles(deps, month, chargeback, text))).location : undefined;
     const messageId = await deps.statements.publish({
       subject: `costline chargeback statement ${month} (${chargeback.status})`,
       body: emailBody(text, location),

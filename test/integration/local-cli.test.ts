@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import Big from 'big.js';
 import type { Chargeback } from '../../functions/domain/chargeback';
+import type { AdjustedChargeback } from '../../functions/domain/month-close';
 import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
 import { startAnthropicServer } from '../../functions/local/emulators/anthropic-server';
 import { startOpenAiServer } from '../../functions/local/emulators/openai-server';
@@ -44,6 +46,24 @@ describe('npm run local', () => {
     expect(chargeback.unmappedModelSpend.map((u) => `${u.provider}:${u.id}`)).toEqual(['openai:proj_experiments', 'anthropic:wrkspc_sandbox']);
     expect(chargeback.unpriced.map((u) => u.model)).toEqual(['o3-deep-research-2025-06-26']);
     expect(files['statement.txt']).toContain('Model spend no rule maps');
+
+    // Month close: September was closed on its close day, before a late SLA credit was posted; the Monday
+    // run re-pulls it and October carries the change as prior-period adjustments, which tie to the credit.
+    expect(first.stdout).toContain('Replayed 2026-10-06: 2026-09 closed and its final statement sent');
+    const september = filesOf(join(tmp, 'out1', '2026-09'));
+    for (const name of ['statement.txt', 'statement.csv']) expectGoldenText(`statements/2026-09/${name}`, september[name]!);
+    const closed = JSON.parse(september['chargeback.json']!) as AdjustedChargeback;
+    expect(closed).toMatchObject({ month: '2026-09', status: 'final', adjustments: [] });
+    const october = chargeback as AdjustedChargeback;
+    expect(october.adjustments.every((a) => a.forMonth === '2026-09')).toBe(true);
+    expect(october.adjustmentsTotal).toBe('-120.00');
+    expect(october.adjustments.find((a) => a.team === 'search')?.amount).toBe('-121.25');
+    expect(new Big(october.total).plus(october.adjustmentsTotal).toFixed(2)).toBe(october.totalDue);
+    expect(files['statement.txt']).toContain('Prior-period adjustments');
+    expect(files['focus.csv']).toContain('Correction');
+    // The closed statement never changes: the second run writes September exactly as it was closed.
+    expect(filesOf(join(tmp, 'out2', '2026-09'))).toEqual(september);
+    expect(second.stdout).not.toContain('Replayed');
 
     expect(filesOf(join(tmp, 'out2', '2026-10'))).toEqual(files);
     expect(second.stdout).toContain('Alerts fired by this run: 0');
@@ -107,10 +127,31 @@ describe('npm run local', () => {
     }
     const scheduled = await cli(['--fresh', '--state', join(tmp, 's2'), '--out', join(tmp, 'out2')]);
     expect(scheduled.stdout).toContain('Alerts fired by this run: 4');
-    // Same figures; the backfill also holds September, so only it compares month over month.
-    const { monthOverMonth, ...backfilled } = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
-    expect(monthOverMonth?.previousMonth).toBe('2026-09');
-    expect(JSON.parse(readFileSync(join(tmp, 'out2', '2026-10', 'chargeback.json'), 'utf8'))).toEqual(backfilled);
+    // Same October figures. The backfill loads September with its late credit already posted, so it closes
+    // September with it; the default run closed September before the credit and carries it as adjustments.
+    const figures = (cb: AdjustedChargeback) => ({ total: cb.total, providers: cb.providers, teams: cb.teams.map((t) => [t.team, t.direct, t.shared, t.total]) });
+    const read = (dir: string, month: string) => JSON.parse(readFileSync(join(tmp, dir, month, 'chargeback.json'), 'utf8')) as AdjustedChargeback;
+    expect(read('out', '2026-10').monthOverMonth?.previousMonth).toBe('2026-09');
+    expect(figures(read('out2', '2026-10'))).toEqual(figures(read('out', '2026-10')));
+    expect(read('out', '2026-10').adjustments).toEqual([]);
+    expect(read('out', '2026-09').status).toBe('final');
+    expect(new Big(read('out2', '2026-09').total).plus(read('out2', '2026-10').adjustmentsTotal).toFixed(2)).toBe(read('out', '2026-09').total);
+  });
+
+  it('runs the statement job on the local database: a closed month is not sent twice, --resend sends it, an open month cannot be resent', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const state = join(tmp, 's');
+    await cli(['--fresh', '--state', state, '--out', join(tmp, 'out')]);
+
+    const again = await cli(['statement', '--month', '2026-09', '--state', state, '--out', join(tmp, 'again')]);
+    const resent = await cli(['statement', '--month', '2026-09', '--resend', '--state', state, '--out', join(tmp, 'resent')]);
+    const refused = await cli(['statement', '--month', '2026-10', '--resend', '--state', state]).catch((e: { code: number; stderr: string }) => e);
+
+    expect(again.stdout).toContain('2026-09: already closed and sent; not sent again (use --resend to send it deliberately); 0 message(s)');
+    expect(resent.stdout).toContain('2026-09: the closed statement resent exactly as it was stored; 2 message(s)');
+    expect(filesOf(join(tmp, 'resent', '2026-09'))).toEqual(filesOf(join(tmp, 'out', '2026-09')));
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toContain('2026-10 has no final statement to resend yet');
   });
 
   it('rejects --from without --to, naming the options', async () => {
