@@ -57,6 +57,36 @@ const ruleSchema = z
   .strictObject({ match: ruleMatchSchema, team: id.optional(), pool: id.optional() })
   .refine((r) => (r.team === undefined) !== (r.pool === undefined), { error: 'expected exactly one of "team" or "pool"' });
 
+/** A model pattern: letters, digits and `.-_:/@`, with `*` for any run of characters. */
+const modelPattern = z
+  .string({ error: 'expected a model pattern string' })
+  .regex(/^(?!\*+$)[A-Za-z0-9._:/@*-]+$/, { error: 'expected a model id or pattern such as "gpt-4o*" (letters, digits, . - _ : / @ and * only, not * alone)' })
+  .refine((p) => !p.includes('**'), { error: 'expected no "**" in a model pattern; one * already matches any run of characters' });
+
+/** A budget for part of a team's spend: its spend with one provider, or on the models matching a pattern. */
+const budgetScopeSchema = z
+  .strictObject({
+    team: id,
+    provider: z.enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join(', ')}` }).optional(),
+    model: modelPattern.optional(),
+    monthly: positive,
+  })
+  .refine((b) => b.provider !== undefined || b.model !== undefined, { error: 'expected "provider" or "model" (a whole team\'s budget is teams[].monthlyBudget)' });
+
+/** The kinds of alert costline sends; subscriptions filter on the `kind` attribute. */
+export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'shadow-ai', 'unit-cost'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** `team:search`, `team:search/provider:openai`, `team:search/model:gpt-4o*`, `organization:ai`, `shadow-ai`. */
+export const SCOPE_PATTERN = /^(team:[a-z0-9][a-z0-9-_]*(\/(provider:(aws|openai|anthropic)|model:[A-Za-z0-9._:/@*-]+))?|organization:ai|shadow-ai)$/;
+
+const silenceSchema = z.strictObject({
+  scope: z.string({ error: 'expected a scope string' }).regex(SCOPE_PATTERN, { error: 'expected a scope: "team:<id>", "team:<id>/provider:<p>", "team:<id>/model:<pattern>", "organization:ai" or "shadow-ai"' }),
+  kind: z.enum(ALERT_KINDS, { error: `expected one of ${ALERT_KINDS.join(', ')}` }).optional(),
+  until: z.string({ error: 'expected a YYYY-MM-DD day' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a YYYY-MM-DD day' }),
+  reason: z.string({ error: 'expected a string' }).optional(),
+});
+
 export const SHARE_METHODS = ['proportional', 'even', 'fixed'] as const;
 
 /**
@@ -113,13 +143,74 @@ const configSchema = z
       )
       .prefault({}),
     alerts: z
-      .strictObject({
-        thresholds: z
-          .array(z.number({ error: 'expected a percentage' }).positive({ error: 'expected a positive percentage' }).max(1000, { error: 'expected at most 1000' }))
-          .min(1, { error: 'expected at least one threshold' })
-          .default([50, 80, 100]),
-      })
-      .default({ thresholds: [50, 80, 100] }),
+      .strictObject(
+        {
+          thresholds: z
+            .array(z.number({ error: 'expected a percentage' }).positive({ error: 'expected a positive percentage' }).max(1000, { error: 'expected at most 1000' }))
+            .min(1, { error: 'expected at least one threshold' })
+            .default([50, 80, 100]),
+          /** Budgets narrower than a team's monthlyBudget: one provider, or models matching a pattern. */
+          budgets: z.array(budgetScopeSchema).default([]),
+          /** Monthly budget for the organisation's AI spend: Bedrock, OpenAI and Anthropic, every team and unallocated. */
+          organizationAiBudget: positive.optional(),
+          forecast: z
+            .strictObject(
+              {
+                enabled: z.boolean({ error: 'expected true or false' }).default(true),
+                /** Days of data the rates must rest on before a projection alerts. */
+                minDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(3).max(28).default(7),
+              },
+              { error: 'expected an object' },
+            )
+            .prefault({}),
+          anomaly: z
+            .strictObject(
+              {
+                enabled: z.boolean({ error: 'expected true or false' }).default(true),
+                /** Smallest jump over the baseline, USD, worth telling someone about. */
+                minImpact: positive.default(50),
+                /** Robust z-score (deviations of the baseline's median absolute deviation) that counts as a break. */
+                sensitivity: positive.default(4),
+                /** Trailing days the baseline is drawn from. */
+                baselineDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(14).max(56).default(28),
+              },
+              { error: 'expected an object' },
+            )
+            .prefault({}),
+          unitCost: z
+            .strictObject(
+              {
+                enabled: z.boolean({ error: 'expected true or false' }).default(true),
+                /** Rise in cost per million tokens, percent, at steady volume, that alerts. */
+                minIncreasePercent: positive.default(30),
+                /** Smallest extra cost of the day, USD. */
+                minImpact: positive.default(20),
+              },
+              { error: 'expected an object' },
+            )
+            .prefault({}),
+          shadowAi: z
+            .strictObject(
+              {
+                enabled: z.boolean({ error: 'expected true or false' }).default(true),
+                /** High-cost models to be told about whenever anyone uses them (patterns, `*` wildcard). */
+                watchModels: z.array(modelPattern).default([]),
+                /** Spend below this, USD in the month, on an unmapped project, workspace or key is not reported. */
+                minSpend: z.number({ error: 'expected a number' }).min(0, { error: 'expected 0 or more' }).default(1),
+              },
+              { error: 'expected an object' },
+            )
+            .prefault({}),
+          /** The platform/finance audience: shadow-AI alerts and the organisation's AI budget alerts. */
+          platformEmails: z.array(email).default([]),
+          /** Planned events: no alerts of this scope (and its narrower scopes), of this kind or all, through `until`. */
+          silences: z.array(silenceSchema).default([]),
+          /** Alerts per recipient team per UTC day; past it, the day's further alerts go out as one digest the next day. */
+          dailyCap: z.number({ error: 'expected a number of alerts' }).int({ error: 'expected a whole number' }).min(1).max(100).default(5),
+        },
+        { error: 'expected an object' },
+      )
+      .prefault({}),
     finance: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
     operations: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
     sources: z
@@ -185,6 +276,18 @@ const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'pool'], message: `unknown pool "${rule.pool}" (known: ${[...pools].join(', ') || 'none; add it to allocation.sharedPools'})` });
       }
     });
+    const seenScopes = new Set<string>();
+    config.alerts.budgets.forEach((b, i) => {
+      if (!ids.has(b.team)) ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i, 'team'], message: `unknown team "${b.team}" (known: ${[...ids].join(', ')})` });
+      const scope = JSON.stringify([b.team, b.provider, b.model]);
+      if (seenScopes.has(scope)) ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i], message: 'duplicate budget: an earlier one has the same team, provider and model' });
+      seenScopes.add(scope);
+    });
+    config.alerts.silences.forEach((silence, i) => {
+      const team = /^team:([^/]+)/.exec(silence.scope)?.[1];
+      if (team !== undefined && !ids.has(team)) ctx.addIssue({ code: 'custom', path: ['alerts', 'silences', i, 'scope'], message: `unknown team "${team}" (known: ${[...ids].join(', ')})` });
+      if (Number.isNaN(Date.parse(`${silence.until}T00:00:00Z`))) ctx.addIssue({ code: 'custom', path: ['alerts', 'silences', i, 'until'], message: `"${silence.until}" is not a calendar day` });
+    });
     const t = config.alerts.thresholds;
     if (t.some((v, i) => i > 0 && v <= t[i - 1]!)) {
       ctx.addIssue({ code: 'custom', path: ['alerts', 'thresholds'], message: 'expected strictly ascending percentages' });
@@ -195,6 +298,8 @@ const configSchema = z
 export type CostlineConfig = z.output<typeof configSchema>;
 /** One team as configured. */
 export type TeamConfig = CostlineConfig['teams'][number];
+/** One budget scope as configured. */
+export type BudgetScopeConfig = CostlineConfig['alerts']['budgets'][number];
 /** One allocation rule as configured. */
 export type AllocationRule = CostlineConfig['allocation']['rules'][number];
 

@@ -107,9 +107,12 @@ export interface SentAlert extends AlertMessage {
   /**
    * `pending`: claimed, being published (a run that died here leaves it for the next run to send);
    * `published`: accepted by the topic; `superseded`: reached in the same run as a higher threshold and
-   * recorded without a message of its own.
+   * recorded without a message of its own; `held`: past the recipient team's daily cap, sent in the next
+   * day's digest instead.
    */
-  delivery: 'pending' | 'published' | 'superseded';
+  delivery: 'pending' | 'published' | 'superseded' | 'held';
+  /** The machine-readable form sent beside the text (SNS message structure), when there is one. */
+  json?: unknown;
 }
 
 /** Records which alerts fired, so each fires once however often evaluation runs. */
@@ -132,6 +135,8 @@ export interface OutboundMessage {
   subject: string;
   body: string;
   attributes: Record<string, string>;
+  /** A machine-readable form: sent beside the text with SNS message structure (email gets the text, http/https, SQS and Lambda this JSON). */
+  json?: unknown;
 }
 
 /** Publishes to one topic (alerts or statements). */

@@ -1,10 +1,11 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { budgetPositions, thresholdAlertMessage } from '../domain/budget-alerts';
-import type { Chargeback } from '../domain/chargeback';
-import { monthChargeback } from './month-chargeback';
+import { budgetPositions } from '../domain/budget-alerts';
+import { effectiveRecords, type Chargeback } from '../domain/chargeback';
 import { addMonths, monthOf, toDay } from '../domain/dates';
+import { baselineMonth, digestAlert, evaluateGuardrails, isSilenced, teamThresholdAlert, type GuardrailAlert } from '../domain/guardrails';
 import type { PriceBook } from '../domain/price-book';
 import type { AlertLedger, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
+import { monthChargeback, type MonthChargeback } from './month-chargeback';
 
 /** What alert evaluation needs. */
 export interface EvaluateDeps {
@@ -33,47 +34,101 @@ export const STALE_PENDING_MS = 15 * 60_000;
 
 /**
  * Recomputes each month's chargeback from its records, stores it (a team's month to date is then one
- * read), and publishes budget-threshold alerts. Each (team, month, threshold) fires once: a conditional
- * write claims it as `pending` first, and it is marked `published` once the topic accepts it. When a
- * run finds several thresholds newly reached at once (say 50, 80 and 100 on the first run of a month),
- * all are recorded but only the highest is sent: one message, not three. If publishing fails, the claim
- * is released and the error re-thrown; if the run dies in between, the next run past
+ * read), and evaluates every guardrail: budget thresholds and forecasts for each budget scope, spend
+ * anomalies and unit-cost changes, shadow-AI spend. Each alert has a stable key (kind, scope, level)
+ * and fires once: a conditional write claims it as `pending` first, and it is marked `published` once
+ * the topic accepts it. Levels of one kind and scope escalate: when several are newly reached at once
+ * (say 50, 80 and 100 on the first run of a month), all are recorded but only the highest is sent.
+ * Silenced alerts are not recorded (they fire when the silence ends, if still true); past the recipient
+ * team's daily cap they are recorded as `held` and sent in one digest the next day. If publishing fails,
+ * the claim is released and the error re-thrown; if the run dies in between, the next run past
  * {@link STALE_PENDING_MS} sends it. So an alert may, rarely, arrive twice; it is never lost.
  */
 export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly string[]): Promise<MonthEvaluation[]> {
   const now = deps.clock.now();
+  const today = toDay(now);
   // Alerts are for the month to date and for last month, whose final days arrive after it ends; a
   // backfill of older months recomputes their chargebacks but emails nobody about the past.
-  const oldestAlerted = addMonths(monthOf(toDay(now)), -1);
+  const oldestAlerted = addMonths(monthOf(today), -1);
+  const loaded = new Map<string, Promise<MonthChargeback>>();
+  const load = (month: string) => {
+    if (!loaded.has(month)) loaded.set(month, monthChargeback(deps, month, today));
+    return loaded.get(month)!;
+  };
+  const alerted = months.filter((m) => m >= oldestAlerted);
+  // Alerts sent today per recipient team, for the daily cap; and yesterday's held ones, for the digest.
+  const recorded = (await Promise.all(alerted.map((m) => deps.ledger.listMonth(m)))).flat();
+  const sentToday = new Map<string, number>();
+  for (const a of recorded) if (a.delivery === 'published' && a.firedAt.slice(0, 10) === today) sentToday.set(a.attributes.team, (sentToday.get(a.attributes.team) ?? 0) + 1);
   const results: MonthEvaluation[] = [];
-  for (const month of months) {
-    const { chargeback } = await monthChargeback(deps, month, toDay(now));
-    await deps.chargebacks.putChargeback(chargeback, now.toISOString());
-    const fired: SentAlert[] = [];
-    const positions = month >= oldestAlerted ? budgetPositions(chargeback, deps.config) : [];
-    for (const { team, reached } of positions) {
-      const claimed: SentAlert[] = [];
-      // Highest first: the first new claim is the one to send; lower ones reached in the same run are
-      // recorded as superseded so they never fire later.
-      const stale = new Date(now.getTime() - STALE_PENDING_MS).toISOString();
-      for (const threshold of [...reached].reverse()) {
-        const delivery = claimed.length === 0 ? 'pending' : 'superseded';
-        const alert: SentAlert = { ...thresholdAlertMessage(chargeback, team, threshold), firedAt: now.toISOString(), delivery };
-        if (await deps.ledger.claim(alert, stale)) claimed.push(alert);
-      }
-      const highest = claimed[0];
-      if (!highest || highest.delivery !== 'pending') continue;
-      try {
-        await deps.alerts.publish({ subject: highest.subject, body: highest.body, attributes: highest.attributes });
-      } catch (error) {
-        await Promise.all(claimed.map((a) => deps.ledger.release(month, a.key)));
-        throw error;
-      }
-      await deps.ledger.markPublished(highest);
-      fired.push({ ...highest, delivery: 'published' });
-      deps.log.info('budget alert published', { month, team: team.team, threshold: highest.attributes.threshold, also: claimed.length - 1 });
+  const fired = new Map<string, SentAlert[]>();
+  const send = async (alert: SentAlert, superseded: SentAlert[]) => {
+    try {
+      await deps.alerts.publish({ subject: alert.subject, body: alert.body, attributes: alert.attributes, ...(alert.json !== undefined ? { json: alert.json } : {}) });
+    } catch (error) {
+      await Promise.all([alert, ...superseded].map((a) => deps.ledger.release(a.month, a.key)));
+      throw error;
     }
-    results.push({ month, chargeback, fired });
+    await deps.ledger.markPublished(alert);
+    const list = fired.get(alert.month) ?? [];
+    list.push({ ...alert, delivery: 'published' });
+    fired.set(alert.month, list);
+  };
+  const stale = new Date(now.getTime() - STALE_PENDING_MS).toISOString();
+
+  for (const month of months) {
+    const current = await load(month);
+    await deps.chargebacks.putChargeback(current.chargeback, now.toISOString());
+    if (month < oldestAlerted) {
+      results.push({ month, chargeback: current.chargeback, fired: [] });
+      continue;
+    }
+    const candidates: GuardrailAlert[] = budgetPositions(current.chargeback, deps.config).flatMap(({ team, reached }) => reached.map((t) => teamThresholdAlert(current.chargeback, team, t)));
+    // The month before is only the anomaly baseline: its records, not its chargeback.
+    const previous = baselineMonth(month);
+    const before = loaded.has(previous)
+      ? await loaded.get(previous)!
+      : await Promise.all([deps.records.listMonth(previous), deps.usage.listMonth(previous)]).then(([records, usage]) => ({ records, usage }));
+    const records = [current, before].flatMap((m) => effectiveRecords(m.records, { usage: m.usage, priceBook: deps.priceBook }).records);
+    candidates.push(...evaluateGuardrails({ month, now, config: deps.config, chargeback: current.chargeback, records, usage: [...current.usage, ...before.usage] }));
+
+    // One group per kind and scope (and day, for anomalies): the highest level first.
+    const groups = new Map<string, GuardrailAlert[]>();
+    for (const alert of candidates) {
+      if (isSilenced(alert, deps.config, today)) continue;
+      const group = `${alert.kind}#${alert.scope}#${alert.rank === 0 ? alert.level : ''}`;
+      groups.set(group, [...(groups.get(group) ?? []), alert]);
+    }
+    for (const group of groups.values()) {
+      const claimed: SentAlert[] = [];
+      for (const alert of group.sort((a, b) => b.rank - a.rank)) {
+        const team = alert.attributes.team;
+        const capped = claimed.length === 0 && (sentToday.get(team) ?? 0) >= deps.config.alerts.dailyCap;
+        const delivery = claimed.length > 0 ? 'superseded' : capped ? 'held' : 'pending';
+        const { kind: _k, scope: _s, level: _l, rank: _r, ...message } = alert;
+        const entry: SentAlert = { ...message, firedAt: now.toISOString(), delivery };
+        if (await deps.ledger.claim(entry, stale)) claimed.push(entry);
+      }
+      const first = claimed[0];
+      if (!first || first.delivery !== 'pending') continue;
+      await send(first, claimed.slice(1));
+      sentToday.set(first.attributes.team, (sentToday.get(first.attributes.team) ?? 0) + 1);
+      deps.log.info('alert published', { month, key: first.key, team: first.attributes.team, kind: first.attributes.kind, also: claimed.length - 1 });
+    }
+    results.push({ month, chargeback: current.chargeback, fired: [] });
   }
-  return results;
+
+  // Yesterday's (or earlier) alerts held back by the daily cap: one digest per team and day, once.
+  const held = new Map<string, SentAlert[]>();
+  for (const a of recorded) {
+    if (a.delivery !== 'held' || a.firedAt.slice(0, 10) >= today) continue;
+    const key = JSON.stringify([a.month, a.attributes.team, a.firedAt.slice(0, 10)]);
+    held.set(key, [...(held.get(key) ?? []), a]);
+  }
+  for (const [key, alerts] of held) {
+    const [month, team, day] = JSON.parse(key) as [string, string, string];
+    const digest: SentAlert = { ...digestAlert(team, day, month, alerts), firedAt: now.toISOString(), delivery: 'pending' };
+    if (await deps.ledger.claim(digest, stale)) await send(digest, []);
+  }
+  return results.map((r) => ({ ...r, fired: fired.get(r.month) ?? [] }));
 }

@@ -97,7 +97,16 @@ describe('Lambda handlers', () => {
 
     const search = await new DynamoChargebackStore(aws.clients.dynamo, aws.tableName).getTeamCharge('2026-10', 'search');
     expect(search!.byProvider).toMatchObject({ aws: expect.any(String), openai: expect.any(String) });
-    expect(sns.messages.filter((m) => m.topicArn.endsWith(':alerts')).map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'payments', 'search', 'support-bot']);
+    const alerts = sns.messages.filter((m) => m.topicArn.endsWith(':alerts'));
+    const teamThresholds = alerts.filter((m) => m.attributes.kind?.value === 'threshold' && !m.attributes.provider && !m.attributes.model);
+    expect(teamThresholds.map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'organization', 'payments', 'search', 'support-bot']);
+    // The unmapped OpenAI project and Anthropic workspace, to the platform audience (team "unallocated").
+    // The watched model (o3-deep-research) goes to the team that used it and the platform audience.
+    expect(alerts.filter((m) => m.attributes.kind?.value === 'shadow-ai').map((m) => [m.attributes.team?.value, m.attributes.provider?.value]).sort()).toEqual([
+      ['search', 'openai'],
+      ['unallocated', 'anthropic'],
+      ['unallocated', 'openai'],
+    ]);
     expect(secrets.requests).toEqual(expect.arrayContaining(['costline/openai-admin-key', 'costline/anthropic-admin-key']));
     // The stale-data alarms (infra/constructs/stale-data-alarm.ts) watch exactly this metric and dimension set.
     const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);

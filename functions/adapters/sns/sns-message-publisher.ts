@@ -1,7 +1,10 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { MessagePublisher, OutboundMessage } from '../../ports/ports';
 
-/** Publishes to one SNS topic; attributes become String message attributes for filter policies. */
+/**
+ * Publishes to one SNS topic; attributes become String message attributes for filter policies. A message
+ * with a JSON form goes out with message structure `json`: text for email, JSON for integrations.
+ */
 export class SnsMessagePublisher implements MessagePublisher {
   constructor(
     private readonly client: SNSClient,
@@ -13,7 +16,10 @@ export class SnsMessagePublisher implements MessagePublisher {
       new PublishCommand({
         TopicArn: this.topicArn,
         Subject: message.subject,
-        Message: message.body,
+        ...(message.json === undefined
+          ? { Message: message.body }
+          : // One message, a body per protocol: people read the text, integrations (AWS Chatbot, webhooks, queues) the JSON.
+            { MessageStructure: 'json', Message: JSON.stringify(perProtocol(message.body, JSON.stringify(message.json))) }),
         MessageAttributes: Object.fromEntries(
           Object.entries(message.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
         ),
@@ -21,4 +27,9 @@ export class SnsMessagePublisher implements MessagePublisher {
     );
     return out.MessageId ?? '';
   }
+}
+
+/** SNS message structure: `default` and email get the text; the machine protocols get the JSON. */
+function perProtocol(text: string, json: string): Record<string, string> {
+  return { default: text, email: text, 'email-json': json, http: json, https: json, sqs: json, lambda: json, firehose: json };
 }
