@@ -8,7 +8,11 @@ import { closeServer, listenOnLoopback, readBody } from './loopback';
  * `POST /` with a form-encoded body (`Action=Publish&Version=2010-03-31&TopicArn=...`) and every answer is XML
  * (`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">...`), errors included
  * (`<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code>...`). The real client works against it through
- * its `endpoint` option or `AWS_ENDPOINT_URL_SNS`. Implemented: `Publish`, `CreateTopic`, `Subscribe`.
+ * its `endpoint` option or `AWS_ENDPOINT_URL_SNS`. Implemented: `Publish`, `CreateTopic`, `Subscribe`, `Unsubscribe`.
+ *
+ * Publish delivers as SNS does, into `deliveries`: one entry per subscription of the topic whose filter policy
+ * accepts the message (see {@link matchesFilterPolicy}), carrying its protocol's body when `MessageStructure=json`.
+ * Unlike SNS, every subscription counts as confirmed, email ones included, so tests need no confirmation step.
  *
  * Message and request ids come from counters, so a local run publishes the same ids every time.
  * Requests are not signature-checked: any credentials work.
@@ -26,7 +30,7 @@ export interface PublishedMessage {
   messageId: string;
 }
 
-/** One subscription made with `Subscribe`; nothing is delivered, it is recorded for tests to read. */
+/** One subscription made with `Subscribe`; what Publish delivers to it is appended to `deliveries`. */
 export interface SnsSubscription {
   subscriptionArn: string;
   topicArn: string;
@@ -38,14 +42,32 @@ export interface SnsSubscription {
   filterPolicy?: unknown;
 }
 
+/** One message as handed to one subscriber, after filtering. */
+export interface Delivery {
+  subscriptionArn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  messageId: string;
+  subject?: string;
+  /** The body this protocol receives: the message, or with `MessageStructure=json` its protocol's entry (else `default`). */
+  message: string;
+  /** Message attribute values by name (`Binary` ones base64). */
+  attributes: Record<string, string>;
+}
+
 /** A running local SNS. */
 export interface SnsServer {
   /** Base URL to pass as the client's `endpoint`, `http://127.0.0.1:PORT`. */
   url: string;
   /** Every message published, in order. */
   messages: PublishedMessage[];
-  /** Every subscription made, in order. */
+  /** Every subscription made, in order, less those removed with `Unsubscribe`. */
   subscriptions: SnsSubscription[];
+  /** Every delivery made, in order: per Publish, one per subscription of the topic whose filter policy matches. */
+  deliveries: Delivery[];
+  /** The deliveries made to this endpoint (an email address, queue ARN or URL), in order. */
+  deliveredTo(endpoint: string): Delivery[];
   /**
    * Answers the next `count` requests, whatever their action, with this SNS error (XML `ErrorResponse`).
    * E.g. `{ status: 400, code: 'Throttling', message: 'Rate exceeded' }` to exercise the SDK's retries.
@@ -77,6 +99,7 @@ const MAX_MESSAGE_ATTRIBUTES = 10;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const PROTOCOLS = ['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose'];
+const SUBSCRIPTION_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}:[0-9a-f-]{36}$/;
 
 /** An SNS error, sent as an XML `ErrorResponse`. */
 class SnsApiError extends Error {
@@ -99,6 +122,7 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
   const knownTopics = options.topics === undefined ? undefined : new Set(options.topics);
   const messages: PublishedMessage[] = [];
   const subscriptions: SnsSubscription[] = [];
+  const deliveries: Delivery[] = [];
   const faults: { status: number; code: string; message: string }[] = [];
   let requestCounter = 0;
   let messageCounter = 0;
@@ -128,15 +152,15 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       }
 
       const messageStructure = params.get('MessageStructure') ?? undefined;
+      let structured: Record<string, unknown> | undefined;
       if (messageStructure !== undefined) {
         if (messageStructure !== 'json') throw invalidParameter(`MessageStructure must be "json", got "${messageStructure}"`);
-        let parsed: unknown;
         try {
-          parsed = JSON.parse(message);
+          structured = JSON.parse(message) as Record<string, unknown>;
         } catch {
           throw invalidParameter('Message Structure - JSON message body failed to parse');
         }
-        if (typeof parsed !== 'object' || parsed === null || typeof (parsed as Record<string, unknown>).default !== 'string') {
+        if (!isObject(structured) || typeof structured.default !== 'string') {
           throw invalidParameter('Message Structure - No default entry in JSON message body');
         }
       }
@@ -158,6 +182,29 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         attributes,
         messageId,
       });
+      const sdkAttributes = Object.fromEntries(Object.entries(attributes).map(([name, a]) => [name, { DataType: a.dataType, StringValue: a.value }]));
+      for (const subscription of subscriptions.filter((s) => s.topicArn === topicArn)) {
+        const own = structured?.[subscription.protocol];
+        const body = structured ? (typeof own === 'string' ? own : (structured.default as string)) : message;
+        if (subscription.filterPolicy !== undefined) {
+          // The MessageBody scope filters on the body this subscriber would get, which must be a JSON object.
+          const accepted =
+            subscription.attributes.FilterPolicyScope === 'MessageBody'
+              ? matchesPolicy(subscription.filterPolicy, parseObject(body) ?? {}, false)
+              : matchesFilterPolicy(subscription.filterPolicy, sdkAttributes);
+          if (!accepted) continue;
+        }
+        deliveries.push({
+          subscriptionArn: subscription.subscriptionArn,
+          topicArn,
+          protocol: subscription.protocol,
+          endpoint: subscription.endpoint ?? '',
+          messageId,
+          ...(subject !== undefined ? { subject } : {}),
+          message: body,
+          attributes: Object.fromEntries(Object.entries(attributes).map(([name, a]) => [name, a.value])),
+        });
+      }
       return `<PublishResult><MessageId>${messageId}</MessageId></PublishResult>`;
     },
 
@@ -182,6 +229,9 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
       }
       // Subscription attributes are a plain map: Attributes.entry.N.key / Attributes.entry.N.value.
       const attributes = Object.fromEntries(parseMapEntries(params, 'Attributes', 'key', 'value'));
+      if (attributes.FilterPolicyScope !== undefined && !['MessageAttributes', 'MessageBody'].includes(attributes.FilterPolicyScope)) {
+        throw invalidParameter('FilterPolicyScope: must be MessageAttributes or MessageBody');
+      }
       let filterPolicy: unknown;
       if (attributes.FilterPolicy !== undefined) {
         try {
@@ -189,28 +239,41 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
         } catch {
           throw invalidParameter('FilterPolicy: failed to parse JSON.');
         }
-        if (typeof filterPolicy !== 'object' || filterPolicy === null || Array.isArray(filterPolicy)) {
-          throw invalidParameter('FilterPolicy: Filter policy must be a JSON object');
+        try {
+          validatePolicy(filterPolicy, attributes.FilterPolicyScope === 'MessageBody', '');
+        } catch (error) {
+          if (error instanceof FilterPolicyError) throw invalidParameter(`FilterPolicy: ${error.message}`);
+          throw error;
         }
       }
-      if (attributes.FilterPolicyScope !== undefined && !['MessageAttributes', 'MessageBody'].includes(attributes.FilterPolicyScope)) {
-        throw invalidParameter('FilterPolicyScope: must be MessageAttributes or MessageBody');
+      // Subscribe is idempotent: the same topic, protocol and endpoint answer the same ARN, unless the attributes differ.
+      let subscription = subscriptions.find((s) => s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint);
+      if (subscription && !sameEntries(subscription.attributes, attributes)) throw invalidParameter('Attributes Reason: Subscription already exists with different attributes');
+      if (!subscription) {
+        subscriptionCounter += 1;
+        subscription = {
+          subscriptionArn: `${topicArn}:${formatUuid(2, subscriptionCounter)}`,
+          topicArn,
+          protocol,
+          ...(endpoint !== undefined ? { endpoint } : {}),
+          attributes,
+          ...(filterPolicy !== undefined ? { filterPolicy } : {}),
+        };
+        subscriptions.push(subscription);
       }
-
-      subscriptionCounter += 1;
-      const subscriptionArn = `${topicArn}:${formatUuid(2, subscriptionCounter)}`;
-      subscriptions.push({
-        subscriptionArn,
-        topicArn,
-        protocol,
-        ...(endpoint !== undefined ? { endpoint } : {}),
-        attributes,
-        ...(filterPolicy !== undefined ? { filterPolicy } : {}),
-      });
       // Quirk kept from SNS: email subscriptions wait for the recipient to confirm, so the call answers
       // "pending confirmation" instead of an ARN unless ReturnSubscriptionArn=true.
       const pending = (protocol === 'email' || protocol === 'email-json') && params.get('ReturnSubscriptionArn') !== 'true';
-      return `<SubscribeResult><SubscriptionArn>${escapeXml(pending ? 'pending confirmation' : subscriptionArn)}</SubscriptionArn></SubscribeResult>`;
+      return `<SubscribeResult><SubscriptionArn>${escapeXml(pending ? 'pending confirmation' : subscription.subscriptionArn)}</SubscriptionArn></SubscribeResult>`;
+    },
+
+    Unsubscribe(params) {
+      const arn = params.get('SubscriptionArn') ?? '';
+      if (!SUBSCRIPTION_ARN.test(arn)) throw invalidParameter(`SubscriptionArn: not a valid subscription ARN: ${arn || '(none)'}`);
+      // As on SNS (whatever its API reference says), unsubscribing twice or from an unknown ARN succeeds.
+      const index = subscriptions.findIndex((s) => s.subscriptionArn === arn);
+      if (index >= 0) subscriptions.splice(index, 1);
+      return '';
     },
   };
 
@@ -251,11 +314,166 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     url,
     messages,
     subscriptions,
+    deliveries,
+    deliveredTo: (endpoint) => deliveries.filter((d) => d.endpoint === endpoint),
     failNext(count, fault) {
       for (let i = 0; i < count; i += 1) faults.push(fault);
     },
     close: () => closeServer(server),
   };
+}
+
+/** A filter policy SNS would refuse; the message names the key at fault. */
+export class FilterPolicyError extends Error {
+  override name = 'FilterPolicyError';
+}
+
+/** Operator names: an object holding one of these is a condition, never a nested policy or an `$or` alternative. */
+const OPERATORS = new Set(['prefix', 'suffix', 'equals-ignore-case', 'anything-but', 'numeric', 'exists', 'cidr']);
+const COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '=': (a, b) => a === b,
+  '>=': (a, b) => a >= b,
+  '>': (a, b) => a > b,
+};
+type Leaf = string | number | boolean | null;
+
+/**
+ * Whether SNS delivers a message with these attributes to a subscription with this filter policy (scope
+ * `MessageAttributes`, the default), following https://docs.aws.amazon.com/sns/latest/dg/sns-subscription-filter-policies.html:
+ * every key must match (AND); a key matches when any of its conditions does (OR); `$or` takes alternative policies.
+ * Conditions: exact string or number, `prefix`, `suffix`, `equals-ignore-case`, `anything-but` (values, a value, or
+ * `{prefix}`), `numeric` ranges, `exists`. A `String.Array` attribute matches when any element does. Strings match
+ * `String` attributes and numbers `Number` ones, never across; `Binary` attributes are ignored. A missing attribute
+ * fails every condition but `exists: false`, and a message with no attributes matches no policy.
+ * @param policy the policy as parsed JSON, e.g. `FilterPolicy` from a synthesized template
+ * @param attributes message attributes as the SDK's `PublishCommand` takes them
+ * @throws FilterPolicyError when SNS would refuse the policy at Subscribe
+ */
+export function matchesFilterPolicy(policy: unknown, attributes: Record<string, { DataType: string; StringValue?: string }>): boolean {
+  validatePolicy(policy, false, '');
+  const document: Record<string, unknown> = {};
+  for (const [name, { DataType, StringValue }] of Object.entries(attributes)) {
+    if (StringValue === undefined || DataType.startsWith('Binary')) continue;
+    if (DataType === 'String.Array') {
+      const elements = parseJson(StringValue);
+      if (Array.isArray(elements)) document[name] = elements;
+    } else document[name] = DataType.startsWith('Number') ? Number(StringValue) : StringValue;
+  }
+  return matchesPolicy(policy, document, true);
+}
+
+/** `$or` is the operator only in the shape the docs give (2+ objects, none an operator); otherwise it is a plain key. */
+function orAlternatives(value: unknown): Record<string, unknown>[] | undefined {
+  if (!Array.isArray(value) || value.length < 2 || !value.every(isObject)) return undefined;
+  return value.some((alternative) => Object.keys(alternative).some((key) => OPERATORS.has(key))) ? undefined : value;
+}
+
+/** The checks SNS makes at Subscribe that are cheap to copy; `nested` allows the MessageBody scope's nested keys. */
+function validatePolicy(policy: unknown, nested: boolean, path: string): void {
+  if (!isObject(policy)) throw new FilterPolicyError(path ? `"${path}" must be an object or an array` : 'Filter policy must be a JSON object');
+  for (const [key, spec] of Object.entries(policy)) {
+    const at = path ? `${path}.${key}` : key;
+    const alternatives = key === '$or' ? orAlternatives(spec) : undefined;
+    if (alternatives) alternatives.forEach((alternative) => validatePolicy(alternative, nested, path));
+    else if (isObject(spec) && nested) validatePolicy(spec, nested, at);
+    else if (isObject(spec)) throw new FilterPolicyError(`"${at}": Filter Policy Scope MessageAttributes does not support nested filter policy`);
+    else if (!Array.isArray(spec) || spec.length === 0) throw new FilterPolicyError(`"${at}" must be a non-empty array of match values`);
+    else spec.forEach((condition) => validateCondition(condition, at));
+  }
+}
+
+function validateCondition(condition: unknown, at: string): void {
+  const fail = (why: string) => new FilterPolicyError(`"${at}": ${why}`);
+  if (!isObject(condition)) {
+    if (Array.isArray(condition) || (typeof condition === 'number' && !Number.isFinite(condition))) throw fail('Match value must be String, number, true, false, or null');
+    return;
+  }
+  const entries = Object.entries(condition);
+  if (entries.length !== 1) throw fail(`a condition holds exactly one operator, got ${JSON.stringify(condition)}`);
+  const [operator, argument] = entries[0]!;
+  const isString = typeof argument === 'string';
+  const ok: Record<string, () => boolean> = {
+    prefix: () => isString,
+    suffix: () => isString,
+    'equals-ignore-case': () => isString,
+    exists: () => typeof argument === 'boolean',
+    'anything-but': () =>
+      isString ||
+      typeof argument === 'number' ||
+      (Array.isArray(argument) && argument.length > 0 && argument.every((v) => typeof v === 'string' || typeof v === 'number')) ||
+      (isObject(argument) && Object.keys(argument).join() === 'prefix' && typeof argument.prefix === 'string'),
+    numeric: () =>
+      Array.isArray(argument) &&
+      [2, 4].includes(argument.length) &&
+      argument.every((v, i) => (i % 2 === 0 ? typeof v === 'string' && v in COMPARISONS : typeof v === 'number')),
+  };
+  if (operator === 'cidr') throw fail('the local SNS does not implement "cidr"');
+  const check = ok[operator];
+  if (!check) throw fail(`Unrecognized match type ${operator}`);
+  if (!check()) throw fail(`malformed "${operator}" condition ${JSON.stringify(argument)}`);
+}
+
+/** Matches a validated policy against a document: message attributes as JSON values, or a MessageBody object. */
+function matchesPolicy(policy: unknown, document: Record<string, unknown>, attributeScope: boolean): boolean {
+  // "exists": false "only matches if at least one attribute is present" (attribute-key-matching.html), and every other condition needs one.
+  if (attributeScope && Object.keys(document).length === 0) return false;
+  return Object.entries(policy as Record<string, unknown>).every(([key, spec]) => {
+    const alternatives = key === '$or' ? orAlternatives(spec) : undefined;
+    if (alternatives) return alternatives.some((alternative) => matchesPolicy(alternative, document, attributeScope));
+    const value = document[key];
+    if (isObject(spec)) return isObject(value) && matchesPolicy(spec, value, attributeScope);
+    const leaves = (value === undefined ? [] : Array.isArray(value) ? value : [value]).filter((v): v is Leaf => v === null || typeof v !== 'object');
+    return (spec as unknown[]).some((condition) => matchesCondition(condition, leaves));
+  });
+}
+
+function matchesCondition(condition: unknown, values: Leaf[]): boolean {
+  if (!isObject(condition)) return values.includes(condition as Leaf);
+  const [operator, argument] = Object.entries(condition)[0]!;
+  if (operator === 'exists') return argument === values.length > 0;
+  return values.some((value) => {
+    const text = typeof value === 'string' ? value : undefined;
+    switch (operator) {
+      case 'prefix':
+        return text?.startsWith(argument as string) ?? false;
+      case 'suffix':
+        return text?.endsWith(argument as string) ?? false;
+      case 'equals-ignore-case':
+        return text?.toLowerCase() === (argument as string).toLowerCase();
+      case 'anything-but':
+        if (isObject(argument)) return text !== undefined && !text.startsWith(argument.prefix as string);
+        return !(Array.isArray(argument) ? argument : [argument]).includes(value);
+      case 'numeric': {
+        const bounds = argument as (string | number)[];
+        return typeof value === 'number' && bounds.every((b, i) => i % 2 === 1 || COMPARISONS[b as string]!(value, bounds[i + 1] as number));
+      }
+      default:
+        return false;
+    }
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  const value = parseJson(text);
+  return isObject(value) ? value : undefined;
+}
+
+function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 }
 
 /**
@@ -288,6 +506,10 @@ function parseMessageAttributes(params: URLSearchParams): PublishedMessage['attr
     }
     const value = dataType.startsWith('Binary') ? params.get(`${base}.Value.BinaryValue`) : params.get(`${base}.Value.StringValue`);
     if (value === null) throw invalidParameter(`The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`);
+    if (dataType.startsWith('Number') && !Number.isFinite(Number(value))) throw invalidParameter(`Could not cast message attribute '${name}' value to number.`);
+    if (dataType === 'String.Array' && !Array.isArray(parseJson(value))) {
+      throw invalidParameter(`The message attribute '${name}' with type 'String.Array' must be a JSON array.`);
+    }
     attributes[name] = { dataType, value };
   }
   if (Object.keys(attributes).length > MAX_MESSAGE_ATTRIBUTES) {
