@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { type CfnSubscription, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { CostlineConfig } from '../../functions/config/load-config';
@@ -67,35 +67,56 @@ export class NotificationTopics extends Construct {
     );
 
     const { config } = props;
-    // Finance receives the organisation statement; opted-in teams' leads receive their team's own.
-    const finance = unique(config.finance.emails);
-    for (const email of finance) {
-      this.statements.addSubscription(new EmailSubscription(email, { filterPolicy: { kind: SubscriptionFilter.stringFilter({ allowlist: ['statement'] }) } }));
-    }
-    const financeKeys = new Set(finance.map((e) => e.toLowerCase()));
-    const optedIn = { ...config, teams: config.teams.filter((t) => t.statementToLeads) };
-    for (const [email, teams] of teamsByLeadEmail(optedIn)) {
-      // One subscription per address and topic: an address that is also finance's keeps finance's.
-      if (financeKeys.has(email.toLowerCase())) continue;
-      this.statements.addSubscription(
-        new EmailSubscription(email, {
-          filterPolicy: { kind: SubscriptionFilter.stringFilter({ allowlist: ['team-statement'] }), [TEAM_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: teams }) },
-        }),
-      );
-    }
+    // SNS keeps one subscription per (topic, endpoint), so each address gets exactly one, whose filter
+    // accepts what every audience it belongs to should receive.
+    for (const [email, filterPolicy] of statementSubscriptions(config)) subscribeEmail(this.statements, email, filterPolicy);
     for (const email of unique(config.operations.emails)) {
       this.operations.addSubscription(new EmailSubscription(email));
     }
-    // One subscription per address: SNS keeps a single subscription per (topic, endpoint), so a lead of
-    // several teams gets one filter listing all of them rather than subscriptions that overwrite each other.
-    for (const [email, teams] of teamsByLeadEmail(config)) {
-      this.alerts.addSubscription(
-        new EmailSubscription(email, {
-          filterPolicy: { [TEAM_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: teams }) },
-        }),
-      );
-    }
+    for (const [email, filterPolicy] of alertSubscriptions(config)) subscribeEmail(this.alerts, email, filterPolicy);
   }
+}
+
+/** One audience's filter on message attributes: attribute name to the values it accepts (AND across names). */
+export type AttributeFilter = Readonly<Record<string, readonly string[]>>;
+
+/**
+ * An SNS subscription filter policy (scope `MessageAttributes`): one audience's filter, or, for an address in
+ * several audiences, `{ "$or": [filter, filter, ...] }` (https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html).
+ */
+export type FilterPolicy = AttributeFilter | { readonly $or: readonly AttributeFilter[] };
+
+/**
+ * What the platform/finance audience (`alerts.platformEmails`) receives on the alerts topic: every shadow-AI
+ * alert (whichever team the spend came from), and everything addressed to `organization` (the organisation AI
+ * budget) or `unallocated` (unmapped spend; shadow-AI alerts are its only alerts, so this adds the next-day
+ * digest of those the daily cap held back, which carries `kind` = `digest`).
+ */
+export const PLATFORM_ALERTS: FilterPolicy = { $or: [{ kind: ['shadow-ai'] }, { [TEAM_ATTRIBUTE]: ['organization', 'unallocated'] }] };
+
+/**
+ * The statements topic's subscriptions: address (as first written) to its filter policy. Finance receives the
+ * organisation statement (`kind` = `statement`); leads of teams with `statementToLeads` their teams' own
+ * (`kind` = `team-statement`, `team` = their opted-in teams); an address that is both, both.
+ */
+export function statementSubscriptions(config: CostlineConfig): Map<string, FilterPolicy> {
+  const optedIn = { ...config, teams: config.teams.filter((t) => t.statementToLeads) };
+  return byAddress([
+    ...config.finance.emails.map((email): Audience => [email, { kind: ['statement'] }]),
+    ...[...teamsByLeadEmail(optedIn)].map(([email, teams]): Audience => [email, { kind: ['team-statement'], [TEAM_ATTRIBUTE]: teams }]),
+  ]);
+}
+
+/**
+ * The alerts topic's subscriptions: address (as first written) to its filter policy. A team lead receives
+ * every alert of the teams it leads (`team` = their ids); `alerts.platformEmails` receive
+ * {@link PLATFORM_ALERTS}; an address that is both, the `$or` of all of it.
+ */
+export function alertSubscriptions(config: CostlineConfig): Map<string, FilterPolicy> {
+  return byAddress([
+    ...[...teamsByLeadEmail(config)].map(([email, teams]): Audience => [email, { [TEAM_ATTRIBUTE]: teams }]),
+    ...config.alerts.platformEmails.map((email): Audience => [email, PLATFORM_ALERTS]),
+  ]);
 }
 
 /** Lead email (as first written) to the ids of the teams it leads, in config order. */
@@ -115,4 +136,47 @@ function unique(emails: readonly string[]): string[] {
   const seen = new Map<string, string>();
   for (const email of emails) if (!seen.has(email.toLowerCase())) seen.set(email.toLowerCase(), email);
   return [...seen.values()];
+}
+
+/** One address and one audience's filter for it. */
+type Audience = [email: string, filter: FilterPolicy];
+
+/** SNS refuses a filter policy with more value combinations than this (subscription-filter-policy-constraints.html). */
+const MAX_COMBINATIONS = 150;
+
+/**
+ * Merges audiences per address, case-insensitively, keeping the first spelling (so an address already
+ * subscribed keeps its construct id, and CloudFormation updates its filter instead of replacing it, which
+ * would send a new confirmation email). Several audiences become one flat `$or` of their distinct filters:
+ * SNS only reads `$or` as the operator with at least two alternatives, so a single one stays bare.
+ */
+function byAddress(audiences: readonly Audience[]): Map<string, FilterPolicy> {
+  const merged = new Map<string, { email: string; filters: AttributeFilter[] }>();
+  for (const [email, policy] of audiences) {
+    const entry = merged.get(email.toLowerCase()) ?? { email, filters: [] };
+    for (const filter of alternatives(policy)) {
+      if (!entry.filters.some((f) => JSON.stringify(f) === JSON.stringify(filter))) entry.filters.push(filter);
+    }
+    merged.set(email.toLowerCase(), entry);
+  }
+  return new Map([...merged.values()].map(({ email, filters }) => [email, filters.length === 1 ? filters[0]! : { $or: filters }]));
+}
+
+function alternatives(policy: FilterPolicy): readonly AttributeFilter[] {
+  return '$or' in policy ? (policy.$or as readonly AttributeFilter[]) : [policy as AttributeFilter];
+}
+
+/**
+ * Subscribes an email address with a filter policy. The L2 `filterPolicy` prop cannot express `$or`, so the
+ * policy goes on the L1 resource as JSON (scope left at its default, `MessageAttributes`). That skips the
+ * L2's own size check, made here instead. The docs say how to count a plain policy (multiply the lengths of
+ * its arrays) but not one with `$or`; each alternative is counted so and the counts added, one per path.
+ */
+function subscribeEmail(topic: Topic, email: string, filterPolicy: FilterPolicy): void {
+  const combinations = alternatives(filterPolicy).reduce((sum, f) => sum + Object.values(f).reduce((product, values) => product * values.length, 1), 0);
+  if (combinations > MAX_COMBINATIONS) {
+    throw new Error(`The ${topic.node.id} subscription of ${email} would need a filter policy of ${combinations} value combinations; SNS allows ${MAX_COMBINATIONS}.`);
+  }
+  const subscription = topic.addSubscription(new EmailSubscription(email));
+  (subscription.node.defaultChild as CfnSubscription).filterPolicy = filterPolicy;
 }
