@@ -40,7 +40,7 @@ export const STALE_PENDING_MS = 15 * 60_000;
  * the topic accepts it. Levels of one kind and scope escalate: when several are newly reached at once
  * (say 50, 80 and 100 on the first run of a month), all are recorded but only the highest is sent.
  * Silenced alerts are not recorded (they fire when the silence ends, if still true); past the recipient
- * team's daily cap they are recorded as `held` and sent in one digest the next day. If publishing fails,
+ * team's daily cap, alerts short of critical are recorded as `held` and sent in one digest the next day. If publishing fails,
  * the claim is released and the error re-thrown; if the run dies in between, the next run past
  * {@link STALE_PENDING_MS} sends it. So an alert may, rarely, arrive twice; it is never lost.
  */
@@ -103,7 +103,8 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
       const claimed: SentAlert[] = [];
       for (const alert of group.sort((a, b) => b.rank - a.rank)) {
         const team = alert.attributes.team;
-        const capped = claimed.length === 0 && (sentToday.get(team) ?? 0) >= deps.config.alerts.dailyCap;
+        // A critical alert (a budget passed, a spike far over its usual day) is never held back.
+        const capped = claimed.length === 0 && alert.attributes.severity !== 'critical' && (sentToday.get(team) ?? 0) >= deps.config.alerts.dailyCap;
         const delivery = claimed.length > 0 ? 'superseded' : capped ? 'held' : 'pending';
         const { kind: _k, scope: _s, level: _l, rank: _r, ...message } = alert;
         const entry: SentAlert = { ...message, firedAt: now.toISOString(), delivery };

@@ -131,6 +131,24 @@ describe('alert delivery rules', () => {
     for (const held of (await ledger.listMonth('2026-10')).filter((a) => a.delivery === 'held')) expect(digest.body).toContain(held.subject.replace('[costline] ', ''));
   });
 
+  it('never holds a critical alert back, even past the daily cap', async () => {
+    // Prepare: a watched model's warning fills the cap in the morning; by the afternoon the budget is passed.
+    const watched = awsRecord({ tags: { team: 'payments' }, serviceName: 'Amazon Bedrock', model: 'o1-pro-a', chargePeriodStart: '2026-10-02', cost: '5' });
+    const { deps, publisher, records, setNow } = setup({ alerts: { dailyCap: 1, thresholds: [100], shadowAi: { watchModels: ['o1-pro*'] } } }, [watched], '2026-10-04T06:00:00Z');
+    await evaluateBudgetAlerts(deps, ['2026-10']);
+
+    // Act
+    records.set([watched, ...daily('payments', '2026-10-01', 3, '40')]);
+    setNow('2026-10-04T15:00:00Z');
+    await evaluateBudgetAlerts(deps, ['2026-10']);
+
+    // Assess
+    expect(publisher.sent.map((m) => [m.attributes.kind, m.attributes.severity])).toEqual([
+      ['shadow-ai', 'warning'],
+      ['threshold', 'critical'],
+    ]);
+  });
+
   it('sends the text for people and the JSON form for integrations in one message', async () => {
     const { deps, publisher } = setup({}, daily('payments', '2026-10-01', 3, '40'), '2026-10-04T06:00:00Z');
     await evaluateBudgetAlerts(deps, ['2026-10']);

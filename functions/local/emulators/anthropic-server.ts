@@ -23,6 +23,11 @@ const send = jsonSender('request-id');
  * hour (the ledger is hourly); results in a bucket are sorted by their grouping values, nulls first; array
  * parameters are accepted only in their documented `name[]=` form and unknown parameters are refused with a 400,
  * so a misspelt filter cannot silently widen a query.
+ *
+ * With a clock (`now`), the server answers as the real API would at that instant: usage buckets that start at or
+ * after `now` are not listed and a row counts only once its hour has started (so the bucket in progress carries the
+ * ledger's whole hours so far), and cost buckets carry only days before `now`'s UTC day, because a day's bill
+ * arrives after the day (today's bucket is listed, empty).
  */
 
 /** One request as received: method, path with query string, and headers (lowercase names). */
@@ -55,6 +60,11 @@ export interface AnthropicServerOptions {
   adminKey: string;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
+  /**
+   * The simulated present, read on every request: nothing that has not happened by then is served (usage buckets
+   * and rows from `now` on, costs of `now`'s UTC day and later). Default: no clock, the whole ledger is served.
+   */
+  now?: () => Date;
 }
 
 /** The only `anthropic-version` the Admin API documents. */
@@ -119,7 +129,8 @@ function handle(req: IncomingMessage, options: AnthropicServerOptions): Page {
   if (!endpoint) throw new AnthropicApiError(404, 'not_found_error', `Not found: ${url.pathname}`);
   if (req.method !== 'GET') throw new AnthropicApiError(405, 'invalid_request_error', `Method ${req.method ?? ''} not allowed on ${url.pathname}`);
   const query = parseQuery(url.searchParams, endpoint);
-  return endpoint.kind === 'cost' ? costPage(options.ledger.costs, query) : usagePage(options.ledger.usage, query);
+  const now = options.now?.().getTime();
+  return endpoint.kind === 'cost' ? costPage(options.ledger.costs, query, now) : usagePage(options.ledger.usage, query, now);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -282,11 +293,13 @@ interface PageWindow {
 /**
  * Which buckets this page holds. Only whole buckets ending at or before the range end count ("time buckets that
  * end before this timestamp"); `dataEnd` (epoch ms, exclusive) is where the ledger's rows end and stands for "now"
- * when the request has no `ending_at`.
+ * when the request has no `ending_at`. With a clock, `now` (epoch ms) ends the range after the bucket in progress:
+ * buckets that have not started are not listed.
  */
-function pageWindow(query: Query, dataEnd: number): PageWindow {
+function pageWindow(query: Query, dataEnd: number, now: number | undefined): PageWindow {
   const { width, start } = query;
-  const rangeEnd = query.end ?? Math.ceil(dataEnd / width) * width;
+  const requestedEnd = query.end ?? Math.ceil(dataEnd / width) * width;
+  const rangeEnd = now === undefined ? requestedEnd : Math.min(requestedEnd, Math.ceil(now / width) * width);
   const total = rangeEnd > start ? Math.floor((rangeEnd - start) / width) : 0;
   let first = 0;
   if (query.page !== undefined) {
@@ -369,12 +382,14 @@ interface UsageAcc {
   webSearch: number;
 }
 
-function usagePage(rows: AnthropicUsageRow[], query: Query): Page {
+function usagePage(rows: AnthropicUsageRow[], query: Query, now: number | undefined): Page {
   // The ledger is hourly: a row's instant is the top of its hour (so with 1m buckets it lands in minute :00).
   const hourStart = (row: AnthropicUsageRow) => instant(row.hour);
+  // With a clock, an hour counts once it has started: the hour in progress is served whole (the ledger is hourly).
+  const happenedBefore = now ?? Infinity;
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, hourStart(row) + 3_600_000);
-  const window = pageWindow(query, dataEnd);
+  const window = pageWindow(query, dataEnd, now);
   const g = query.groupBy;
   const f = query.filters;
   const within = (name: string, value: string | null) => {
@@ -388,6 +403,7 @@ function usagePage(rows: AnthropicUsageRow[], query: Query): Page {
     query.width,
     hourStart,
     (row) =>
+      hourStart(row) < happenedBefore &&
       within('workspace_ids', row.workspaceId) &&
       within('api_key_ids', row.apiKeyId) &&
       within('models', row.model) &&
@@ -433,11 +449,13 @@ function usagePage(rows: AnthropicUsageRow[], query: Query): Page {
 
 // ----- cost_report -----
 
-function costPage(rows: AnthropicCostRow[], query: Query): Page {
+function costPage(rows: AnthropicCostRow[], query: Query, now: number | undefined): Page {
   const dayStart = (row: AnthropicCostRow) => instant(`${row.day}T00:00:00Z`);
+  // A day's bill arrives after the day: with a clock, only days before today's (UTC) are billed.
+  const billedBefore = now === undefined ? Infinity : Math.floor(now / 86_400_000) * 86_400_000;
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, dayStart(row) + 86_400_000);
-  const window = pageWindow(query, dataEnd);
+  const window = pageWindow(query, dataEnd, now);
   const byWorkspace = query.groupBy.has('workspace_id');
   const byDescription = query.groupBy.has('description');
 
@@ -446,7 +464,7 @@ function costPage(rows: AnthropicCostRow[], query: Query): Page {
     window,
     query.width,
     dayStart,
-    () => true,
+    (row) => dayStart(row) < billedBefore,
     // Everything derived from the description rides with it; without it those fields are null.
     (row) => [
       byWorkspace ? row.workspaceId : null,

@@ -21,6 +21,11 @@ const send = jsonSender('x-request-id');
  * minute at the top of the hour (the ledger is hourly); results in a bucket are sorted by their grouping values,
  * nulls first; unknown query parameters are refused with a 400 rather than ignored, so a misspelt filter cannot
  * silently widen a query.
+ *
+ * With a clock (`now`), the server answers as the real API would at that instant: usage buckets that start at or
+ * after `now` are not listed and a row counts only once its hour has started (so the bucket in progress carries the
+ * ledger's whole hours so far), and cost buckets carry only days before `now`'s UTC day, because a day's bill
+ * arrives after the day (today's bucket is listed, empty).
  */
 
 /** One request as received: method, path with query string, and headers (lowercase names). */
@@ -53,6 +58,11 @@ export interface OpenAiServerOptions {
   adminKey: string;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
+  /**
+   * The simulated present, read on every request: nothing that has not happened by then is served (usage buckets
+   * and rows from `now` on, costs of `now`'s UTC day and later). Default: no clock, the whole ledger is served.
+   */
+  now?: () => Date;
 }
 
 /**
@@ -128,7 +138,8 @@ function handle(req: IncomingMessage, options: OpenAiServerOptions): Page {
     throw new OpenAiApiError(404, `Invalid URL (${req.method ?? 'GET'} ${url.pathname})`);
   }
   const query = parseQuery(url.searchParams, endpoint);
-  return endpoint.kind === 'costs' ? costsPage(options.ledger.costs, query) : usagePage(options.ledger.usage, endpoint.kind, query);
+  const now = options.now ? options.now().getTime() / 1000 : undefined;
+  return endpoint.kind === 'costs' ? costsPage(options.ledger.costs, query, now) : usagePage(options.ledger.usage, endpoint.kind, query, now);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -309,11 +320,13 @@ interface PageWindow {
 
 /**
  * Works out which buckets this page holds. `dataEnd` (exclusive, Unix seconds) is where the ledger's rows end; it
- * stands for "now" when the request has no `end_time`.
+ * stands for "now" when the request has no `end_time`. With a clock, `now` (Unix seconds) ends the range after the
+ * bucket in progress: buckets that have not started are not listed.
  */
-function pageWindow(query: Query, dataEnd: number): PageWindow {
+function pageWindow(query: Query, dataEnd: number, now: number | undefined): PageWindow {
   const { width, start } = query;
-  const rangeEnd = query.end ?? Math.ceil(dataEnd / width) * width;
+  const requestedEnd = query.end ?? Math.ceil(dataEnd / width) * width;
+  const rangeEnd = now === undefined ? requestedEnd : Math.min(requestedEnd, Math.ceil(now / width) * width);
   const total = rangeEnd > start ? Math.ceil((rangeEnd - start) / width) : 0;
   let first = 0;
   if (query.page !== undefined) {
@@ -396,11 +409,13 @@ interface CostAcc {
   unit: string | null | undefined;
 }
 
-function costsPage(rows: OpenAiCostRow[], query: Query): Page {
+function costsPage(rows: OpenAiCostRow[], query: Query, now: number | undefined): Page {
   const dayStart = (row: OpenAiCostRow) => instant(`${row.day}T00:00:00Z`);
+  // A day's bill arrives after the day: with a clock, only days before today's (UTC) are billed.
+  const billedBefore = now === undefined ? Infinity : Math.floor(now / 86400) * 86400;
   let dataEnd = 0;
   for (const row of rows) dataEnd = Math.max(dataEnd, dayStart(row) + 86400);
-  const window = pageWindow(query, dataEnd);
+  const window = pageWindow(query, dataEnd, now);
   const g = query.groupBy;
   const projects = query.filters.get('project_ids');
   const keys = query.filters.get('api_key_ids');
@@ -410,7 +425,10 @@ function costsPage(rows: OpenAiCostRow[], query: Query): Page {
     window,
     query.width,
     dayStart,
-    (row) => (!projects || (row.projectId !== null && projects.has(row.projectId))) && (!keys || (row.apiKeyId !== null && keys.has(row.apiKeyId))),
+    (row) =>
+      dayStart(row) < billedBefore &&
+      (!projects || (row.projectId !== null && projects.has(row.projectId))) &&
+      (!keys || (row.apiKeyId !== null && keys.has(row.apiKeyId))),
     (row) => [g.has('project_id') ? row.projectId : null, g.has('api_key_id') ? row.apiKeyId : null, g.has('line_item') ? row.lineItem : null],
     () => ({ amount: new Big(0), quantity: null, unit: undefined }),
     (acc, row) => {
@@ -446,12 +464,14 @@ interface UsageAcc {
   requests: number;
 }
 
-function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', query: Query): Page {
+function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', query: Query, now: number | undefined): Page {
   // The ledger is hourly: a row's instant is the top of its hour (so with 1m buckets it lands in minute :00).
   const hourStart = (row: OpenAiUsageRow) => instant(row.hour);
+  // With a clock, an hour counts once it has started: the hour in progress is served whole (the ledger is hourly).
+  const happenedBefore = now ?? Infinity;
   let dataEnd = 0;
   for (const row of rows) if (row.endpoint === kind) dataEnd = Math.max(dataEnd, hourStart(row) + 3600);
-  const window = pageWindow(query, dataEnd);
+  const window = pageWindow(query, dataEnd, now);
   const g = query.groupBy;
   const f = query.filters;
   const within = (name: string, value: string | null) => {
@@ -466,6 +486,7 @@ function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', q
     hourStart,
     (row) =>
       row.endpoint === kind &&
+      hourStart(row) < happenedBefore &&
       within('project_ids', row.projectId) &&
       within('user_ids', row.userId) &&
       within('api_key_ids', row.apiKeyId) &&

@@ -405,3 +405,53 @@ describe('local Anthropic serving the sample books', () => {
     expect(pages[0].data.every((b: any) => b.results.length === 4)).toBe(true);
   });
 });
+
+describe('local Anthropic with a clock', () => {
+  const ledger = sampleProviderLedger();
+  let now = new Date('2026-10-21T14:15:00Z');
+  let server: AnthropicServer;
+  beforeAll(async () => {
+    server = await startAnthropicServer({ ledger: ledger.anthropic, adminKey: ADMIN_KEY, now: () => now });
+  });
+  afterAll(() => server.close());
+  const ledgerOutput = (from: string, to: string) => ledger.anthropic.usage.filter((r) => r.hour >= from && r.hour < to).reduce((n, r) => n + r.outputTokens, 0);
+
+  it('lists usage buckets up to the hour in progress, served whole, and none that have not started', async () => {
+    now = new Date('2026-10-21T14:15:00Z');
+
+    const hourly = await get(server, `${USAGE}?starting_at=2026-10-21T00:00:00Z&ending_at=2026-10-22T00:00:00Z&bucket_width=1h`);
+    const daily = await get(server, `${USAGE}?starting_at=2026-10-20T00:00:00Z&ending_at=2026-10-23T00:00:00Z&bucket_width=1d`);
+
+    expect(hourly.status).toBe(200);
+    expect(hourly.body.data).toHaveLength(15); // 00:00 … 14:00
+    expect(hourly.body.has_more).toBe(false);
+    const last = hourly.body.data.at(-1);
+    expect([last.starting_at, last.results[0].output_tokens]).toEqual(['2026-10-21T14:00:00Z', ledgerOutput('2026-10-21T14:00:00Z', '2026-10-21T15:00:00Z')]);
+    // 10-20 whole, 10-21 so far (its hours 00:00 … 14:00); 10-22 has not started.
+    expect(daily.body.data.map((b: any) => [b.starting_at, b.results[0]?.output_tokens])).toEqual([
+      ['2026-10-20T00:00:00Z', ledgerOutput('2026-10-20T00:00:00Z', '2026-10-21T00:00:00Z')],
+      ['2026-10-21T00:00:00Z', ledgerOutput('2026-10-21T00:00:00Z', '2026-10-21T15:00:00Z')],
+    ]);
+  });
+
+  it("bills only the days before now's UTC day: today's bucket is listed empty, and its bill appears once the day is over", async () => {
+    const costs = async () => (await get(server, `${COST}?starting_at=2026-10-19T00:00:00Z&ending_at=2026-10-24T00:00:00Z`)).body.data.map((b: any) => [b.starting_at, b.results.length]);
+
+    now = new Date('2026-10-21T23:59:59Z');
+    const lateOnTheDay = await costs();
+    now = new Date('2026-10-22T00:30:00Z');
+    const nextMorning = await costs();
+
+    expect(lateOnTheDay).toEqual([
+      ['2026-10-19T00:00:00Z', 1],
+      ['2026-10-20T00:00:00Z', 1],
+      ['2026-10-21T00:00:00Z', 0],
+    ]);
+    expect(nextMorning).toEqual([
+      ['2026-10-19T00:00:00Z', 1],
+      ['2026-10-20T00:00:00Z', 1],
+      ['2026-10-21T00:00:00Z', 1],
+      ['2026-10-22T00:00:00Z', 0],
+    ]);
+  });
+});

@@ -391,3 +391,56 @@ describe('local OpenAI serving the sample books', () => {
     expect(pages.at(-1).data.at(-1)).toEqual({ object: 'bucket', start_time: end - DAY, end_time: end, results: [] });
   });
 });
+
+describe('local OpenAI with a clock', () => {
+  const ledger = sampleProviderLedger();
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  let now = new Date('2026-10-21T14:15:00Z');
+  let server: OpenAiServer;
+  beforeAll(async () => {
+    server = await startOpenAiServer({ ledger: ledger.openai, adminKey: ADMIN_KEY, now: () => now });
+  });
+  afterAll(() => server.close());
+  const ledgerInput = (from: string, to: string) =>
+    ledger.openai.usage.filter((r) => r.endpoint === 'completions' && r.hour >= from && r.hour < to).reduce((n, r) => n + r.inputTokens, 0);
+
+  it('lists usage buckets up to the hour in progress, served whole, and none that have not started', async () => {
+    now = new Date('2026-10-21T14:15:00Z');
+
+    const hourly = await get(server, `/v1/organization/usage/completions?start_time=${at('2026-10-21T00:00:00Z')}&end_time=${at('2026-10-22T00:00:00Z')}&bucket_width=1h`);
+    const daily = await get(server, `/v1/organization/usage/completions?start_time=${at('2026-10-20T00:00:00Z')}&end_time=${at('2026-10-23T00:00:00Z')}&bucket_width=1d`);
+
+    expect(hourly.status).toBe(200);
+    expect(hourly.body.data).toHaveLength(15); // 00:00 … 14:00
+    expect(hourly.body.has_more).toBe(false);
+    const last = hourly.body.data.at(-1);
+    expect([last.start_time, last.results[0].input_tokens]).toEqual([at('2026-10-21T14:00:00Z'), ledgerInput('2026-10-21T14:00:00Z', '2026-10-21T15:00:00Z')]);
+    // 10-20 whole, 10-21 so far (its hours 00:00 … 14:00); 10-22 has not started.
+    expect(daily.body.data.map((b: any) => [b.start_time, b.results[0]?.input_tokens])).toEqual([
+      [at('2026-10-20T00:00:00Z'), ledgerInput('2026-10-20T00:00:00Z', '2026-10-21T00:00:00Z')],
+      [at('2026-10-21T00:00:00Z'), ledgerInput('2026-10-21T00:00:00Z', '2026-10-21T15:00:00Z')],
+    ]);
+  });
+
+  it("bills only the days before now's UTC day: today's bucket is listed empty, and its bill appears once the day is over", async () => {
+    const costs = async () =>
+      (await get(server, `/v1/organization/costs?start_time=${at('2026-10-19T00:00:00Z')}&end_time=${at('2026-10-24T00:00:00Z')}`)).body.data.map((b: any) => [b.start_time, b.results.length]);
+
+    now = new Date('2026-10-21T23:59:59Z');
+    const lateOnTheDay = await costs();
+    now = new Date('2026-10-22T00:30:00Z');
+    const nextMorning = await costs();
+
+    expect(lateOnTheDay).toEqual([
+      [at('2026-10-19T00:00:00Z'), 1],
+      [at('2026-10-20T00:00:00Z'), 1],
+      [at('2026-10-21T00:00:00Z'), 0],
+    ]);
+    expect(nextMorning).toEqual([
+      [at('2026-10-19T00:00:00Z'), 1],
+      [at('2026-10-20T00:00:00Z'), 1],
+      [at('2026-10-21T00:00:00Z'), 1],
+      [at('2026-10-22T00:00:00Z'), 0],
+    ]);
+  });
+});
