@@ -13,7 +13,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config';
 import { closeDayOf, type Chargeback } from '../domain/chargeback';
 import { formatMoney } from '../domain/format';
 import { withAdjustments, type AdjustedChargeback } from '../domain/month-close';
-import { addDays, isMonth, monthOf, monthsOf, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { addDays, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../ports/ports';
@@ -22,7 +22,9 @@ import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type
 import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
 import { monthChargeback } from '../use-cases/month-chargeback';
 import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../use-cases/publish-statement';
-import { IngestionFailedError } from '../use-cases/ingest-billing';
+import { ingestBilling, IngestionFailedError, type IngestDeps, type IngestOptions } from '../use-cases/ingest-billing';
+import { evaluateBudgetAlerts } from '../use-cases/evaluate-budget-alerts';
+import { asOfStores } from './as-of-stores';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import { startAnthropicServer } from './emulators/anthropic-server';
 import { startCostExplorerServer } from './emulators/cost-explorer-server';
@@ -166,22 +168,35 @@ async function main(argv: string[]): Promise<number> {
     const statementDeps: StatementDeps = { ...deps, statements: publisher(clients, STATEMENTS_TOPIC) };
     const runs: DailyRunResult[] = [];
     const replayed: string[] = [];
+    const replayedAlerts: SentAlert[] = [];
     let failure: IngestionFailedError | undefined;
     try {
-      if (replay && servedLedger) {
+      if (replay && servedLedger && !(await deps.closed.list()).some((c) => c.month < month)) {
+        // 1. Each earlier month closes on its close day, as Cost Explorer showed it then.
         for (const earlier of monthsOfLedger(ledger).filter((m) => m < month)) {
-          if ((await deps.closed.list()).some((c) => c.month === earlier)) continue;
           const closeDay = closeDayOf(earlier, config);
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
-          await runDailyIngestion(deps, { window: monthWindow(earlier) });
+          await ingestOrThrow(deps, { window: monthWindow(earlier) });
           const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
           replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
         }
+        // 2. The run day's ingestion; then every morning of the latest month replayed over the days complete
+        //    by then (so each alert fires on the day it would have), then the run day's own evaluation.
         now = new Date(`${runDay}T06:00:00Z`);
         servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
-      }
-      if (backfillWindow) {
+        const ingestion = await ingestBilling(deps, {});
+        if (ingestion.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(ingestion);
+        const history = { ...deps, ...asOfStores(deps.records, deps.usage, () => toDay(now)) };
+        const first = addDays(monthStart(month), 1);
+        for (let day = first; day < runDay; day = addDays(day, 1)) {
+          now = new Date(`${day}T06:00:00Z`);
+          for (const e of await evaluateBudgetAlerts(history, [...new Set([monthOf(addDays(day, -1)), monthOf(day)])])) replayedAlerts.push(...e.fired);
+        }
+        replayed.push(`Replayed the mornings ${first}..${addDays(runDay, -1)}: each one's alert evaluation over the days complete by then; ${replayedAlerts.length} alert(s) sent.`);
+        now = new Date(`${runDay}T06:00:00Z`);
+        runs.push({ ingestion, evaluations: await evaluateBudgetAlerts(deps, ingestion.months) });
+      } else if (backfillWindow) {
         const months = monthsOf(backfillWindow);
         console.log(`Backfilling ${months.length} month(s), ${backfillWindow.start}..${backfillWindow.end} (end exclusive); safe to interrupt and re-run.`);
         await backfill(deps, backfillWindow, {
@@ -239,8 +254,8 @@ async function main(argv: string[]): Promise<number> {
           : `FAILED ${o.source}: ${o.error}`,
       );
     }
-    const firedNow = evaluations.flatMap((e) => e.fired);
-    console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  [${a.attributes.severity}] ${a.subject}`).join('')}`);
+    const firedNow = [...replayedAlerts, ...evaluations.flatMap((e) => e.fired)];
+    console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  ${a.firedAt.slice(0, 10)} ${a.attributes.kind.padEnd(9)} [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Statements: ${written.map((w) => `${w.month} ${w.chargeback.status}${w.chargeback.adjustments.length ? ` with ${w.chargeback.adjustments.length} prior-period adjustment(s)` : ''}`).join('; ')}.`);
     console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
     if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
@@ -357,6 +372,12 @@ async function statementOf(deps: StatementDeps, month: string): Promise<Publishe
 function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargeback; text: string } {
   const adjusted = withAdjustments(chargeback, []);
   return { chargeback: adjusted, text: renderStatementText(adjusted) };
+}
+
+/** Ingests as the daily job does, without its alert evaluation; a failed source fails the run. */
+async function ingestOrThrow(deps: IngestDeps, options: IngestOptions): Promise<void> {
+  const summary = await ingestBilling(deps, options);
+  if (summary.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(summary);
 }
 
 /** The months a ledger covers, ascending. */

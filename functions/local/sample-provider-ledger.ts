@@ -15,8 +15,11 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUsageRow
  * - Anthropic workspaces `wrkspc_support` (support-bot; cache reads, 5m and 1h cache writes, web search),
  *   `wrkspc_data` (data-platform), the default workspace (`null`, growth; partly Console Workbench usage with a null
  *   API key) and `wrkspc_sandbox`, which no rule maps.
- * - A spend spike: on 2026-10-21 from 14:00 UTC to the end of the day, proj_search's gpt-4o usage runs at 4× its
- *   usual level for the hour.
+ * - A spend spike: on 2026-10-21 from 14:00 UTC to the end of the day, proj_search's gpt-4o usage runs at 60× its
+ *   usual level for the hour (a runaway retry loop, say): about $20 more an hour, which the hourly job's anomaly
+ *   alert catches once the excess passes the $50 minimum impact.
+ * - A prompt change: from 2026-10-27, wrkspc_support's Claude Sonnet loses its prompt caching and writes twice the
+ *   output, at the same input volume: its cost per million tokens rises by about 80 %, the unit-cost alert's case.
  * - Weekends run at about 40 % of weekdays, with a daily curve peaking in the UTC afternoon.
  *
  * Billed cost of a day = that day's usage × the list prices below (`OPENAI_PRICES`, `ANTHROPIC_PRICES`), per line item
@@ -100,6 +103,8 @@ interface AnthropicSlice {
   outputRatio: number;
   /** Typical 30-day web search requests. */
   webSearchesPerMonth?: number;
+  /** From this day on, the same input volume with another cache mix and output ratio (a prompt change). */
+  promptChange?: { from: string; mix: AnthropicSlice['mix']; outputRatio: number };
 }
 
 const NO_CACHE = { uncached: 1, cacheRead: 0, cache5m: 0, cache1h: 0 };
@@ -113,6 +118,7 @@ const ANTHROPIC_SLICES: AnthropicSlice[] = [
     mix: { uncached: 0.25, cacheRead: 0.62, cache5m: 0.09, cache1h: 0.04 },
     outputRatio: 0.1,
     webSearchesPerMonth: 2000,
+    promptChange: { from: '2026-10-27', mix: NO_CACHE, outputRatio: 0.2 },
   },
   { workspaceId: 'wrkspc_support', apiKeyId: 'apikey_support_prod', model: 'claude-haiku-4-5-20251001', monthlyUsd: 45, mix: { uncached: 0.5, cacheRead: 0.4, cache5m: 0.07, cache1h: 0.03 }, outputRatio: 0.15 },
   { workspaceId: 'wrkspc_data', apiKeyId: 'apikey_data_etl', model: 'claude-sonnet-4-5-20250929', monthlyUsd: 250, mix: NO_CACHE, outputRatio: 0.2 },
@@ -124,9 +130,10 @@ const ANTHROPIC_SLICES: AnthropicSlice[] = [
   { workspaceId: 'wrkspc_sandbox', apiKeyId: 'apikey_sandbox', model: 'claude-sonnet-4-5-20250929', monthlyUsd: 90, mix: NO_CACHE, outputRatio: 0.25 },
 ];
 
-const SPIKE_DAY = '2026-10-21';
-const SPIKE_FROM_HOUR = 14;
-const SPIKE_FACTOR = 4;
+/** The spike: proj_search's gpt-4o at SPIKE_FACTOR× from SPIKE_FROM_HOUR (UTC) to the end of SPIKE_DAY. */
+export const SPIKE_DAY = '2026-10-21';
+export const SPIKE_FROM_HOUR = 14;
+const SPIKE_FACTOR = 60;
 
 /**
  * Builds the sample provider books. Pure and deterministic: every call returns an equal ledger (a seeded PRNG, no
@@ -196,11 +203,13 @@ export function sampleProviderLedger(): ProviderLedger {
 
       ANTHROPIC_SLICES.forEach((s, i) => {
         const input = anthropicBase[i]! * level * noise(0.15);
-        const cacheReadInputTokens = Math.round(input * s.mix.cacheRead);
-        const cacheCreation5mTokens = Math.round(input * s.mix.cache5m);
-        const cacheCreation1hTokens = Math.round(input * s.mix.cache1h);
-        const uncachedInputTokens = Math.max(1, Math.round(input * s.mix.uncached));
-        const outputTokens = Math.round(input * s.outputRatio * noise(0.1));
+        const changed = s.promptChange && day >= s.promptChange.from ? s.promptChange : undefined;
+        const mix = changed?.mix ?? s.mix;
+        const cacheReadInputTokens = Math.round(input * mix.cacheRead);
+        const cacheCreation5mTokens = Math.round(input * mix.cache5m);
+        const cacheCreation1hTokens = Math.round(input * mix.cache1h);
+        const uncachedInputTokens = Math.max(1, Math.round(input * mix.uncached));
+        const outputTokens = Math.round(input * (changed?.outputRatio ?? s.outputRatio) * noise(0.1));
         const webSearchRequests = s.webSearchesPerMonth ? Math.round((s.webSearchesPerMonth / (30 * 24 * WEEK_AVERAGE)) * level * noise(0.3)) : 0;
         anthropicUsage.push({
           hour,

@@ -39,8 +39,21 @@ describe('npm run local', () => {
     expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary' });
     expectBooksBalance(chargeback);
     const alerts = files['alerts.jsonl']!.trim().split('\n').map((l) => JSON.parse(l));
-    expect(alerts.map((a) => `${a.attributes.team}:${a.attributes.threshold}`).sort()).toEqual(['growth:80', 'payments:50', 'search:100', 'support-bot:50']);
-    expect(first.stdout).toContain('Alerts fired by this run: 4');
+    // Every kind of alert, each once: replayed morning by morning through October, each on the day it would have fired.
+    expect(new Set(alerts.map((a) => a.attributes.kind))).toEqual(new Set(['threshold', 'forecast', 'anomaly', 'unit-cost', 'shadow-ai']));
+    expect(new Set(alerts.map((a) => a.key)).size).toBe(alerts.length);
+    const of = (kind: string) => alerts.filter((a) => a.attributes.kind === kind).map((a) => `${a.firedAt.slice(0, 10)} ${a.attributes.team} ${a.key}`);
+    expect(of('anomaly')).toEqual(['2026-10-22 search anomaly#team:search#2026-10-21']);
+    expect(alerts.find((a) => a.attributes.kind === 'anomaly').message).toMatch(/gpt-4o-2024-08-06 \(OpenAI\): \$[\d.,]+ vs usual/);
+    expect(of('unit-cost')).toEqual(['2026-10-28 support-bot unit-cost#team:support-bot/model:claude-sonnet-4-5-20250929']);
+    expect(of('shadow-ai').sort()).toEqual([
+      '2026-10-02 search shadow-ai#model:openai:o3-deep-research-2025-06-26',
+      '2026-10-02 unallocated shadow-ai#anthropic:workspace:wrkspc_sandbox',
+      '2026-10-02 unallocated shadow-ai#openai:project:proj_experiments',
+    ]);
+    expect(of('forecast').some((f) => f.includes('forecast#team:search#'))).toBe(true);
+    expect(of('threshold')).toEqual(expect.arrayContaining([expect.stringMatching(/ search threshold#team:search#100$/), expect.stringMatching(/ organization threshold#organization:ai#80$/)]));
+    expect(first.stdout).toContain(`Alerts fired by this run: ${alerts.length}`);
     // Model spend: every provider in the totals, the unmapped project and workspace listed, the unpriced model reported.
     expect(Object.keys(chargeback.providers).sort()).toEqual(['anthropic', 'aws', 'openai']);
     expect(chargeback.unmappedModelSpend.map((u) => `${u.provider}:${u.id}`)).toEqual(['openai:proj_experiments', 'anthropic:wrkspc_sandbox']);
@@ -125,8 +138,7 @@ describe('npm run local', () => {
       const cb = JSON.parse(readFileSync(join(tmp, 'out', month, 'chargeback.json'), 'utf8')) as Chargeback;
       expectBooksBalance(cb);
     }
-    const scheduled = await cli(['--fresh', '--state', join(tmp, 's2'), '--out', join(tmp, 'out2')]);
-    expect(scheduled.stdout).toContain('Alerts fired by this run: 4');
+    await cli(['--fresh', '--state', join(tmp, 's2'), '--out', join(tmp, 'out2')]);
     // Same October figures. The backfill loads September with its late credit already posted, so it closes
     // September with it; the default run closed September before the credit and carries it as adjustments.
     const figures = (cb: AdjustedChargeback) => ({ total: cb.total, providers: cb.providers, teams: cb.teams.map((t) => [t.team, t.direct, t.shared, t.total]) });
@@ -162,7 +174,7 @@ describe('npm run local', () => {
 
   it('explains which tag, rule or pool placed each of a team’s dollars, from the local database', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    await cli(['--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')]);
+    await cli(['--fresh', '--month', '2026-10', '--state', join(tmp, 's'), '--out', join(tmp, 'out')]);
     const { stdout } = await cli(['explain', '--team', 'search', '--state', join(tmp, 's')]);
     const cb = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
     const search = cb.teams.find((t) => t.team === 'search')!;
