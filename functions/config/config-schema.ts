@@ -77,8 +77,8 @@ const budgetScopeSchema = z
 export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'shadow-ai', 'unit-cost'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** `team:search`, `team:search/provider:openai`, `team:search/model:gpt-4o*`, `organization:ai`, `shadow-ai`. */
-export const SCOPE_PATTERN = /^(team:[a-z0-9][a-z0-9-_]*(\/(provider:(aws|openai|anthropic)|model:[A-Za-z0-9._:/@*-]+))?|organization:ai|shadow-ai)$/;
+/** `team:search`, `team:search/provider:openai`, `team:search/model:gpt-4o*` (or both), `organization:ai`, `shadow-ai`. */
+export const SCOPE_PATTERN = /^(team:[a-z0-9][a-z0-9-_]*(\/provider:(aws|openai|anthropic))?(\/model:[A-Za-z0-9._:/@*-]+)?|organization:ai|shadow-ai)$/;
 
 const silenceSchema = z.strictObject({
   scope: z.string({ error: 'expected a scope string' }).regex(SCOPE_PATTERN, { error: 'expected a scope: "team:<id>", "team:<id>/provider:<p>", "team:<id>/model:<pattern>", "organization:ai" or "shadow-ai"' }),
@@ -171,8 +171,8 @@ const configSchema = z
                 minImpact: positive.default(50),
                 /** Robust z-score (deviations of the baseline's median absolute deviation) that counts as a break. */
                 sensitivity: positive.default(4),
-                /** Trailing days the baseline is drawn from. */
-                baselineDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(14).max(56).default(28),
+                /** Trailing days the baseline is drawn from (at most 28: the month before is what is read). */
+                baselineDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(14).max(28).default(28),
               },
               { error: 'expected an object' },
             )
@@ -352,6 +352,10 @@ export function configWarnings(config: CostlineConfig): string[] {
       warnings.push(`${at}.tag: only the "${config.allocation.awsTagKey}" tag (allocation.awsTagKey) is read from Cost Explorer, so a rule on tag "${rule.match.tag.key}" never matches`);
     }
   });
+  const platformAlerts = [config.alerts.shadowAi.enabled && config.alerts.shadowAi.watchModels.length > 0 && 'watched-model alerts', config.alerts.organizationAiBudget !== undefined && 'the organisation AI budget\'s alerts'].filter(Boolean);
+  if (platformAlerts.length > 0 && config.alerts.platformEmails.length === 0) {
+    warnings.push(`alerts.platformEmails is empty: ${platformAlerts.join(' and ')} are published but no address subscribes to them`);
+  }
   return warnings;
 }
 

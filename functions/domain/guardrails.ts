@@ -29,6 +29,11 @@ export interface GuardrailAlert extends AlertMessage {
   rank: number;
   /** The machine-readable form for chat and ticket integrations. */
   json: AlertJson;
+  /**
+   * Keys of alerts that already say the same thing: when one of them was sent, this one is not (a team's
+   * anomaly the morning after the hourly job reported its top model's spike).
+   */
+  coveredBy?: string[];
 }
 
 /**
@@ -105,7 +110,8 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
       const reached = config.alerts.thresholds.filter((t) => monthToDate.times(100).gte(scope.monthly.times(t)));
       for (const threshold of reached) alerts.push(thresholdAlert(scope, month, monthToDate, threshold, teamName, chargeback.currency));
     }
-    if (config.alerts.forecast.enabled && monthOf(today) === month && yesterday >= monthStart(month)) {
+    // Shared-pool shares alone at or over the budget: the 100% threshold says it; there is nothing to project.
+    if (config.alerts.forecast.enabled && monthOf(today) === month && yesterday >= monthStart(month) && scope.monthly.gt(scope.shared)) {
       const forecast = forecastMonthEnd(
         { month, throughDay: yesterday, daily: series.filter((d) => d.day <= yesterday), budget: scope.monthly.minus(scope.shared).toFixed(2) },
         { minDays: config.alerts.forecast.minDays },
@@ -123,13 +129,17 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
       for (const day of days) {
         const anomaly = detectSpendAnomaly(dailySeries(own), day, options);
         const drivers = anomaly ? driversOf(own, day, options) : [];
-        if (anomaly) alerts.push(anomalyAlert(`team:${team.id}`, team.name, null, anomaly, drivers, month, chargeback.currency));
+        if (anomaly) {
+          const alert = anomalyAlert(`team:${team.id}`, team.name, null, anomaly, drivers, month, chargeback.currency, options.minImpact);
+          alert.coveredBy = drivers.filter((d) => d.kind === 'model').slice(0, 1).map((d) => `anomaly#team:${team.id}/model:${d.id}#${day}`);
+          alerts.push(alert);
+        }
         for (const model of [...new Set(own.filter((s) => s.model !== null).map((s) => s.model!))]) {
           const modelSlices = own.filter((s) => s.model === model);
           const modelAnomaly = detectSpendAnomaly(dailySeries(modelSlices), day, options);
           // Quiet: the team's own anomaly already names this model as a driver.
           if (!modelAnomaly || drivers.some((d) => d.kind === 'model' && d.id === model)) continue;
-          alerts.push(anomalyAlert(`team:${team.id}/model:${model}`, team.name, modelSlices[0]!, modelAnomaly, driversOf(modelSlices, day, options), month, chargeback.currency));
+          alerts.push(anomalyAlert(`team:${team.id}/model:${model}`, team.name, modelSlices[0]!, modelAnomaly, driversOf(modelSlices, day, options), month, chargeback.currency, options.minImpact));
         }
       }
     }
@@ -261,7 +271,7 @@ function jsonOf(alert: Omit<GuardrailAlert, 'json'>, facts: Record<string, strin
 }
 
 function build(alert: Omit<GuardrailAlert, 'json' | 'subject'> & { subject: string }, facts: Record<string, string>): GuardrailAlert {
-  const shaped = { ...alert, subject: alert.subject.length > 99 ? `${alert.subject.slice(0, 98)}…` : alert.subject };
+  const shaped = { ...alert, subject: alert.subject.length > 99 ? `${alert.subject.slice(0, 96)}...` : alert.subject };
   return { ...shaped, json: jsonOf(shaped, facts) };
 }
 
@@ -335,11 +345,13 @@ function forecastAlert(scope: BudgetScope, f: Forecast, teamName: Map<string, st
   );
 }
 
-function anomalyAlert(scope: string, teamLabel: string, model: Slice | null, a: SpendAnomaly, drivers: Driver[], month: string, currency: string): GuardrailAlert {
+function anomalyAlert(scope: string, teamLabel: string, model: Slice | null, a: SpendAnomaly, drivers: Driver[], month: string, currency: string, minImpact: string): GuardrailAlert {
   const team = scope.slice('team:'.length).split('/')[0]!;
   const what = model ? `${teamLabel}'s ${model.model} spend` : `${teamLabel}'s spend`;
   const ratio = new Big(a.expected).gt(0) ? `${new Big(a.actual).div(a.expected).toFixed(1)}× ` : '';
-  const severity: Severity = new Big(a.impact).gte(new Big(a.expected).times(2)) ? 'critical' : 'warning';
+  // Critical: over twice the usual day, or (nothing usual to compare with) twice the minimum impact.
+  const expected = new Big(a.expected);
+  const severity: Severity = new Big(a.impact).gte(expected.gt(0) ? expected.times(2) : new Big(minImpact).times(2)) ? 'critical' : 'warning';
   const body = [
     `${what} on ${a.day} is ${formatMoney(a.actual, currency)}, ${ratio}its usual ${formatMoney(a.expected, currency)}: ${formatMoney(a.impact, currency)} more than expected.`,
     '',
@@ -399,11 +411,17 @@ function shadowAiAlerts(input: GuardrailInput, slices: readonly Slice[]): Guardr
   for (const u of chargeback.unmappedModelSpend) {
     if (new Big(u.cost).lt(minSpend)) continue;
     const field = u.kind === 'project' ? 'project' : 'workspace';
+    const noProject = u.kind === 'project' && u.id === '(none)';
+    const rule = noProject
+      ? u.apiKeys.length
+        ? `{ "match": { "provider": "openai", "apiKey": "${u.apiKeys[0]}" }, "team": "<team id>" } (one per API key; this spend has no project)`
+        : 'none by project: this spend has no project and no API key; move its callers into a project'
+      : `{ "match": { "provider": "${u.provider}", "${field}": "${u.id}" }, "team": "<team id>" }`;
     const body = [
       `${formatMoney(u.cost, currency)} of ${PROVIDER_NAMES[u.provider as Provider] ?? u.provider} spend in ${month} came through ${u.kind} ${u.id}, which no allocation rule maps: it is unallocated.`,
       '',
       u.apiKeys.length ? `API keys it came through: ${u.apiKeys.join(', ')}.` : 'The source reports no API keys for it.',
-      `To charge it to a team, add a rule such as: { "match": { "provider": "${u.provider}", "${field}": "${u.id}" }, "team": "<team id>" }`,
+      `To charge it to a team, add a rule such as: ${rule}`,
       'Severity: warning. Sent the first time it is seen each month.',
     ].join('\n');
     alerts.push(
@@ -434,7 +452,8 @@ function shadowAiAlerts(input: GuardrailInput, slices: readonly Slice[]): Guardr
         ...teams.map(([t, c]) => `  ${formatMoney(formatCents(c), currency).padStart(12)}  ${t}`),
         'Severity: warning. Sent the first time it is seen each month (alerts.shadowAi.watchModels).',
       ].join('\n');
-      const single = teams.length === 1 ? teams[0]![0] : 'unallocated';
+      // One team: its lead hears of it too; several: it is organisation-wide (the platform audience).
+      const single = teams.length === 1 ? teams[0]![0] : 'organization';
       alerts.push(
         build(
           { key: `shadow-ai#model:${e.provider}:${model}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `model:${model}`, rank: 0, subject: `[costline] Watched model ${model} used in ${month}: ${formatMoney(formatCents(e.cost), currency)}`, body, attributes: { team: single, kind: 'shadow-ai', severity: 'warning', provider: e.provider, model } },
@@ -459,12 +478,34 @@ export function teamThresholdAlert(chargeback: Chargeback, team: TeamCharge, thr
 }
 
 /** Whether a silence in the config covers this alert on `day`: same scope or a narrower one, same kind or any. */
-export function isSilenced(alert: Pick<GuardrailAlert, 'scope' | 'kind'>, config: CostlineConfig, day: string): boolean {
-  return config.alerts.silences.some((s) => day <= s.until && (s.kind === undefined || s.kind === alert.kind) && (alert.scope === s.scope || alert.scope.startsWith(`${s.scope}/`)));
+export function isSilenced(alert: Pick<GuardrailAlert, 'scope' | 'kind'> & { attributes?: Record<string, string> }, config: CostlineConfig, day: string): boolean {
+  const parts = scopeParts(alert.scope);
+  const provider = alert.attributes?.provider ?? parts.provider;
+  const model = alert.attributes?.model ?? parts.model;
+  return config.alerts.silences.some((s) => {
+    if (day > s.until || (s.kind !== undefined && s.kind !== alert.kind)) return false;
+    if (alert.scope === s.scope) return true;
+    const silenced = scopeParts(s.scope);
+    if (silenced.team === undefined || silenced.team !== parts.team) return false;
+    // A narrower silence covers an alert when the alert is inside it: its provider, and a model its pattern matches.
+    return (silenced.provider === undefined || silenced.provider === provider) && (silenced.model === undefined || (model !== undefined && (silenced.model === model || globMatches(silenced.model, model))));
+  });
+}
+
+/** `team:search/provider:openai/model:gpt-4o*` → its parts. */
+function scopeParts(scope: string): { team?: string; provider?: string; model?: string } {
+  const out: { team?: string; provider?: string; model?: string } = {};
+  for (const part of scope.split('/')) {
+    const [key, ...rest] = part.split(':');
+    const value = rest.join(':');
+    if (key === 'team' || key === 'provider' || key === 'model') out[key] = value;
+  }
+  return out;
 }
 
 /** The digest of alerts held back by the daily cap: one message per team and day. */
-export function digestAlert(team: string, day: string, month: string, held: readonly AlertMessage[]): AlertMessage {
+export function digestAlert(team: string, day: string, held: readonly AlertMessage[]): AlertMessage {
+  const month = monthOf(day);
   const order: Severity[] = ['info', 'warning', 'critical'];
   const severity = held.reduce<Severity>((a, h) => (order.indexOf(h.attributes.severity) > order.indexOf(a) ? h.attributes.severity : a), 'info');
   const body = [

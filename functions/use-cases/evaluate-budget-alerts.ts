@@ -57,7 +57,9 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
   };
   const alerted = months.filter((m) => m >= oldestAlerted);
   // Alerts sent today per recipient team, for the daily cap; and yesterday's held ones, for the digest.
-  const recorded = (await Promise.all(alerted.map((m) => deps.ledger.listMonth(m)))).flat();
+  const ledgerMonths = [...new Set([oldestAlerted, monthOf(today), ...alerted])];
+  const recorded = (await Promise.all(ledgerMonths.map((m) => deps.ledger.listMonth(m)))).flat();
+  const sentKeys = new Set(recorded.filter((a) => a.delivery === 'published').map((a) => `${a.month}#${a.key}`));
   const sentToday = new Map<string, number>();
   for (const a of recorded) if (a.delivery === 'published' && a.firedAt.slice(0, 10) === today) sentToday.set(a.attributes.team, (sentToday.get(a.attributes.team) ?? 0) + 1);
   const results: MonthEvaluation[] = [];
@@ -96,6 +98,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
     const groups = new Map<string, GuardrailAlert[]>();
     for (const alert of candidates) {
       if (isSilenced(alert, deps.config, today)) continue;
+      if (alert.coveredBy?.some((key) => sentKeys.has(`${month}#${key}`))) continue;
       const group = `${alert.kind}#${alert.scope}#${alert.rank === 0 ? alert.level : ''}`;
       groups.set(group, [...(groups.get(group) ?? []), alert]);
     }
@@ -103,10 +106,11 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
       const claimed: SentAlert[] = [];
       for (const alert of group.sort((a, b) => b.rank - a.rank)) {
         const team = alert.attributes.team;
-        // A critical alert (a budget passed, a spike far over its usual day) is never held back.
-        const capped = claimed.length === 0 && alert.attributes.severity !== 'critical' && (sentToday.get(team) ?? 0) >= deps.config.alerts.dailyCap;
+        // A critical alert (a budget passed, a spike far over its usual day) is never held back, nor is
+        // shadow AI, whose audience is the platform team, not the team's lead.
+        const capped = claimed.length === 0 && alert.attributes.severity !== 'critical' && alert.kind !== 'shadow-ai' && (sentToday.get(team) ?? 0) >= deps.config.alerts.dailyCap;
         const delivery = claimed.length > 0 ? 'superseded' : capped ? 'held' : 'pending';
-        const { kind: _k, scope: _s, level: _l, rank: _r, ...message } = alert;
+        const { kind: _k, scope: _s, level: _l, rank: _r, coveredBy: _c, ...message } = alert;
         const entry: SentAlert = { ...message, firedAt: now.toISOString(), delivery };
         if (await deps.ledger.claim(entry, stale)) claimed.push(entry);
       }
@@ -119,16 +123,17 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
     results.push({ month, chargeback: current.chargeback, fired: [] });
   }
 
-  // Yesterday's (or earlier) alerts held back by the daily cap: one digest per team and day, once.
+  // Yesterday's (or earlier) alerts held back by the daily cap: one digest per team and day, once,
+  // recorded in the month of that day (held alerts of last month's and this month's figures together).
   const held = new Map<string, SentAlert[]>();
   for (const a of recorded) {
     if (a.delivery !== 'held' || a.firedAt.slice(0, 10) >= today) continue;
-    const key = JSON.stringify([a.month, a.attributes.team, a.firedAt.slice(0, 10)]);
+    const key = JSON.stringify([a.attributes.team, a.firedAt.slice(0, 10)]);
     held.set(key, [...(held.get(key) ?? []), a]);
   }
   for (const [key, alerts] of held) {
-    const [month, team, day] = JSON.parse(key) as [string, string, string];
-    const digest: SentAlert = { ...digestAlert(team, day, month, alerts), firedAt: now.toISOString(), delivery: 'pending' };
+    const [team, day] = JSON.parse(key) as [string, string];
+    const digest: SentAlert = { ...digestAlert(team, day, alerts), firedAt: now.toISOString(), delivery: 'pending' };
     if (await deps.ledger.claim(digest, stale)) await send(digest, []);
   }
   return results.map((r) => ({ ...r, fired: fired.get(r.month) ?? [] }));

@@ -113,6 +113,8 @@ describe('alert evaluation replayed hour by hour over 60 days', () => {
     expect(spike?.at.slice(0, 10)).toBe(SPIKE_DAY);
     expect(Number(spike!.at.slice(11, 13))).toBeGreaterThanOrEqual(SPIKE_FROM_HOUR);
     expect(spike!.body).toContain('OpenAI project proj_alpha');
+    // One spike, one anomaly: the team's own anomaly for that day, naming the same model, is not sent after it.
+    expect(publisher.sent.filter((m) => m.attributes.kind === 'anomaly' && m.body.includes(SPIKE_DAY)).map((m) => m.subject)).toEqual([spike!.subject]);
     // The unit-cost change is named once, the day after it starts; the watched model and the unmapped project once a month.
     const unit = publisher.sent.filter((m) => m.attributes.kind === 'unit-cost');
     expect(unit.map((m) => [m.attributes.team, m.attributes.model, m.at.slice(0, 10)])).toEqual([['beta', 'gpt-4o-mini-2024-07-18', addDays(PRICE_CHANGE_FROM, 1)]]);

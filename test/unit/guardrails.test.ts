@@ -90,6 +90,33 @@ describe('guardrails', () => {
     expect(isSilenced({ scope: 'team:search', kind: 'threshold' }, config, '2026-10-10')).toBe(false);
     expect(isSilenced({ scope: 'team:searchers', kind: 'anomaly' }, config, '2026-10-10')).toBe(false);
   });
+
+  it('lets a silence on a model pattern or a provider cover the alerts inside it', () => {
+    const config = testConfig({
+      alerts: {
+        silences: [
+          { scope: 'team:search/model:gpt-4o*', until: '2026-10-20' },
+          { scope: 'team:payments/provider:openai', kind: 'anomaly', until: '2026-10-20' },
+        ],
+      },
+    });
+    expect(isSilenced({ scope: 'team:search/model:gpt-4o-2024-08-06', kind: 'unit-cost' }, config, '2026-10-10')).toBe(true);
+    expect(isSilenced({ scope: 'team:search/model:o3-pro', kind: 'anomaly' }, config, '2026-10-10')).toBe(false);
+    expect(isSilenced({ scope: 'team:payments/model:gpt-4o', kind: 'anomaly', attributes: { provider: 'openai', model: 'gpt-4o' } }, config, '2026-10-10')).toBe(true);
+    expect(isSilenced({ scope: 'team:payments/model:claude-haiku-4-5', kind: 'anomaly', attributes: { provider: 'anthropic', model: 'claude-haiku-4-5' } }, config, '2026-10-10')).toBe(false);
+  });
+
+  it('skips the forecast of a team whose shared-pool shares alone pass its budget, and still alerts on the threshold', () => {
+    const config = testConfig({
+      teams: [{ id: 'payments', name: 'Payments', monthlyBudget: 100 }, { id: 'search', name: 'Search' }],
+      allocation: { awsTagKey: 'team', rules: [{ match: { provider: 'aws', service: 'AWS Support (Business)' }, pool: 'support' }], sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 1 } }] },
+    });
+    const rows = [...daily('payments', '2026-09-20', 20, '1'), awsRecord({ serviceName: 'AWS Support (Business)', chargePeriodStart: '2026-10-01', cost: '150' })];
+    const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-10');
+    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, records: rows, usage: [] });
+    expect(alerts.filter((a) => a.kind === 'forecast')).toEqual([]);
+    expect(chargeback.teams.find((t) => t.team === 'payments')!.shared).toBe('150.00');
+  });
 });
 
 describe('alert delivery rules', () => {
@@ -107,12 +134,13 @@ describe('alert delivery rules', () => {
   });
 
   it('past the daily cap, holds a team\'s further alerts and sends them the next day as one digest, once', async () => {
-    // Prepare: payments crosses its budget, and has three watched-model and unmapped alerts the same morning.
+    // Prepare: payments crosses half its budget and half of three model budgets the same morning (info alerts).
     const rows = [
       ...daily('payments', '2026-10-01', 3, '40'),
       ...['o1-pro-a', 'o1-pro-b', 'o1-pro-c'].map((model) => awsRecord({ tags: { team: 'payments' }, serviceName: 'Amazon Bedrock', model, chargePeriodStart: '2026-10-02', cost: '5' })),
     ];
-    const { deps, ledger, publisher, setNow } = setup({ alerts: { dailyCap: 2, shadowAi: { watchModels: ['o1-pro*'] } } }, rows, '2026-10-04T06:00:00Z');
+    const budgets = ['o1-pro-a', 'o1-pro-b', 'o1-pro-c'].map((model) => ({ team: 'payments', model, monthly: 8 }));
+    const { deps, ledger, publisher, setNow } = setup({ alerts: { dailyCap: 2, thresholds: [50], budgets } }, rows, '2026-10-04T06:00:00Z');
 
     // Act: the morning run, a later run the same day, the next morning twice.
     await evaluateBudgetAlerts(deps, ['2026-10']);
@@ -155,5 +183,16 @@ describe('alert delivery rules', () => {
     const message = publisher.sent[0]!;
     expect(message.body).toContain('Payments (payments) has spent $120.00');
     expect(message.json).toMatchObject({ version: '1.0', source: 'custom', id: '2026-10#threshold#team:payments#100', metadata: { eventType: 'threshold' } });
+  });
+});
+
+describe('SNS subjects', () => {
+  it('are ASCII without line breaks and under 100 characters, as SNS requires', async () => {
+    const { snsSubject } = await import('../../functions/adapters/sns/sns-message-publisher');
+    expect(snsSubject('[costline] Équipe « données » reached 80% …')).toBe('[costline] Equipe ? donnees ? reached 80% ...');
+    expect(snsSubject('a\nb')).toBe('a b');
+    const long = snsSubject(`[costline] ${'x'.repeat(200)}`);
+    expect(long.length).toBeLessThan(100);
+    expect(long.endsWith('...')).toBe(true);
   });
 });

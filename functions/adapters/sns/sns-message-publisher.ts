@@ -15,7 +15,7 @@ export class SnsMessagePublisher implements MessagePublisher {
     const out = await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: message.subject,
+        Subject: snsSubject(message.subject),
         ...(message.json === undefined
           ? { Message: message.body }
           : // One message, a body per protocol: people read the text, integrations (AWS Chatbot, webhooks, queues) the JSON.
@@ -32,4 +32,18 @@ export class SnsMessagePublisher implements MessagePublisher {
 /** SNS message structure: `default` and email get the text; the machine protocols get the JSON. */
 function perProtocol(text: string, json: string): Record<string, string> {
   return { default: text, email: text, 'email-json': json, http: json, https: json, sqs: json, lambda: json, firehose: json };
+}
+
+/**
+ * SNS refuses a Subject that is not ASCII, holds line breaks or control characters, or is 100 characters
+ * or more: accents are dropped (é → e), other characters become `?`, an ellipsis becomes `...`.
+ */
+export function snsSubject(subject: string): string {
+  const ascii = subject
+    .replace(/…/g, '...')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
 }
