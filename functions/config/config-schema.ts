@@ -211,7 +211,16 @@ const configSchema = z
         { error: 'expected an object' },
       )
       .prefault({}),
-    finance: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
+    finance: z
+      .strictObject(
+        {
+          emails: z.array(email).default([]),
+          /** Which alerts finance receives besides the statements: none, critical ones, or warnings and critical ones. */
+          alerts: z.enum(['none', 'critical', 'warning'], { error: 'expected "none", "critical" or "warning"' }).default('none'),
+        },
+        { error: 'expected an object' },
+      )
+      .prefault({}),
     operations: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
     sources: z
       .strictObject(

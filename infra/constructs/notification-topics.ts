@@ -110,12 +110,15 @@ export function statementSubscriptions(config: CostlineConfig): Map<string, Filt
 /**
  * The alerts topic's subscriptions: address (as first written) to its filter policy. A team lead receives
  * every alert of the teams it leads (`team` = their ids); `alerts.platformEmails` receive
- * {@link PLATFORM_ALERTS}; an address that is both, the `$or` of all of it.
+ * {@link PLATFORM_ALERTS}; finance, with `finance.alerts`, every team's alerts of that severity or higher;
+ * an address in several of these, the `$or` of all of it.
  */
 export function alertSubscriptions(config: CostlineConfig): Map<string, FilterPolicy> {
   return byAddress([
     ...[...teamsByLeadEmail(config)].map(([email, teams]): Audience => [email, { [TEAM_ATTRIBUTE]: teams }]),
     ...config.alerts.platformEmails.map((email): Audience => [email, PLATFORM_ALERTS]),
+    // Finance can ask for every team's critical alerts (or warnings too), filtered on severity.
+    ...(config.finance.alerts === 'none' ? [] : config.finance.emails.map((email): Audience => [email, { severity: config.finance.alerts === 'critical' ? ['critical'] : ['warning', 'critical'] }])),
   ]);
 }
 

@@ -196,6 +196,19 @@ describe('CostlineStack', () => {
       }
     });
 
+    it('subscribes finance to every team\'s critical alerts when finance.alerts asks for it, and to none by default', () => {
+      expect(subscriptionsTo(stack, template, stack.topics.alerts).has('finance@example.com')).toBe(false);
+      const { stack: s, template: t } = synth(
+        testConfig((raw) => {
+          raw.finance.alerts = 'critical';
+        }),
+      );
+      const alerts = subscriptionsTo(s, t, s.topics.alerts);
+      expect(alerts.get('finance@example.com')).toEqual({ severity: ['critical'] });
+      expect(receivers(alerts, { team: 'payments', kind: 'threshold', severity: 'critical' })).toContain('finance@example.com');
+      expect(receivers(alerts, { team: 'payments', kind: 'threshold', severity: 'warning' })).not.toContain('finance@example.com');
+    });
+
     it('gives a lead of two teams one subscription whose filter lists both teams', () => {
       const { stack: s, template: t } = synth(
         testConfig((raw) => {
