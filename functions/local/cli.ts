@@ -44,7 +44,8 @@ explain shows which tag, rule or shared pool placed each of a team's dollars (fr
 statement runs the statement job on the local database, as the deployed one does on demand: a final month is
 closed once and never changes, any other month gets a preliminary statement; --resend republishes a closed one.
 By default the run replays the sample's history: September closes on its close day, then the run on the first
-Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October.
+Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October; each
+October morning's alert evaluation is replayed too, so alerts.jsonl shows every kind of alert on its day.
   --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
