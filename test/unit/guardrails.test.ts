@@ -83,6 +83,32 @@ describe('guardrails', () => {
     expect(project.body).toContain('"project": "proj_x"');
   });
 
+  it('labels a watched model used by several teams as organisation-wide, and one used by a single team as that team\'s', () => {
+    const config = testConfig({ alerts: { shadowAi: { watchModels: ['o1-pro*'] } } });
+    const use = (team: string, model: string) => awsRecord({ tags: { team }, serviceName: 'Amazon Bedrock', model, chargePeriodStart: '2026-10-03', cost: '20' });
+    const rows = [use('payments', 'o1-pro-a'), use('search', 'o1-pro-a'), use('search', 'o1-pro-b')];
+    const chargeback = buildChargeback(rows, config, '2026-10', '2026-10-04');
+    const teams = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, records: rows, usage: [] })
+      .filter((a) => a.kind === 'shadow-ai')
+      .map((a) => [a.attributes.model, a.attributes.team]);
+    expect(teams.sort()).toEqual([
+      ['o1-pro-a', 'organization'],
+      ['o1-pro-b', 'search'],
+    ]);
+  });
+
+  it('rates a jump from a usual $0 day critical only past twice the minimum impact', () => {
+    const config = testConfig();
+    const severityFor = (amount: string) => {
+      const rows = [...daily('payments', '2026-09-15', 30, '0'), awsRecord({ tags: { team: 'payments' }, chargePeriodStart: '2026-10-15', cost: amount })];
+      const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-16');
+      return evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-16T06:00:00Z'), config, chargeback, records: rows, usage: [] }).find((a) => a.kind === 'anomaly')?.attributes.severity;
+    };
+    expect(severityFor('60')).toBe('warning');
+    expect(severityFor('120')).toBe('critical');
+    expect(severityFor('40')).toBeUndefined();
+  });
+
   it('silences a scope and its narrower scopes through the until day, for one kind or all', () => {
     const config = testConfig({ alerts: { silences: [{ scope: 'team:search', kind: 'anomaly', until: '2026-10-20' }] } });
     expect(isSilenced({ scope: 'team:search/model:gpt-4o', kind: 'anomaly' }, config, '2026-10-20')).toBe(true);
@@ -157,6 +183,21 @@ describe('alert delivery rules', () => {
     expect(digest.subject).toBe('[costline] Digest: 2 more alert(s) for payments on 2026-10-04');
     expect((await ledger.listMonth('2026-10')).filter((a) => a.delivery === 'held')).toHaveLength(2);
     for (const held of (await ledger.listMonth('2026-10')).filter((a) => a.delivery === 'held')) expect(digest.body).toContain(held.subject.replace('[costline] ', ''));
+  });
+
+  it('sends the digest of alerts held on the last day of a month the next morning, once, when only the new month is evaluated', async () => {
+    const budgets = ['o1-pro-a', 'o1-pro-b', 'o1-pro-c'].map((model) => ({ team: 'payments', model, monthly: 8 }));
+    const rows = ['o1-pro-a', 'o1-pro-b', 'o1-pro-c'].map((model) => awsRecord({ tags: { team: 'payments' }, serviceName: 'Amazon Bedrock', model, chargePeriodStart: '2026-10-30', cost: '5' }));
+    const { deps, publisher, setNow } = setup({ alerts: { dailyCap: 1, thresholds: [50], budgets } }, rows, '2026-10-31T06:00:00Z');
+    await evaluateBudgetAlerts(deps, ['2026-10']);
+    expect(publisher.sent).toHaveLength(1);
+
+    setNow('2026-11-01T06:00:00Z');
+    await evaluateBudgetAlerts(deps, ['2026-11']);
+    setNow('2026-11-01T07:00:00Z');
+    await evaluateBudgetAlerts(deps, ['2026-11']);
+
+    expect(publisher.sent.map((m) => m.subject)).toEqual([expect.stringContaining('reached 50%'), '[costline] Digest: 2 more alert(s) for payments on 2026-10-31']);
   });
 
   it('never holds a critical alert back, even past the daily cap', async () => {
