@@ -239,6 +239,20 @@ export function buildChargeback(
   asOf: string,
   extras: ChargebackExtras = {},
 ): Chargeback {
+  return chargeMonth(billedRecords, config, month, asOf, extras).chargeback;
+}
+
+/**
+ * {@link buildChargeback}, and the records the month is charged from (the billed ones plus the usage
+ * estimates for days not billed yet), for callers that need both without reconciling usage twice.
+ */
+export function chargeMonth(
+  billedRecords: readonly CostRecord[],
+  config: CostlineConfig,
+  month: string,
+  asOf: string,
+  extras: ChargebackExtras = {},
+): { chargeback: Chargeback; records: CostRecord[] } {
   const usage = extras.usage ?? [];
   const { records, reconciliation } = effectiveRecords(billedRecords, extras);
   const basis = costBasisOf(config.sources.aws.costMetric);
@@ -430,7 +444,7 @@ export function buildChargeback(
   }));
 
   const unallocatedRounded = roundedDirect[teamIds.length]!;
-  return {
+  const chargeback: Chargeback = {
     month,
     currency: config.currency,
     status: !estimated && asOf >= closeDayOf(month, config) ? 'final' : 'preliminary',
@@ -449,6 +463,7 @@ export function buildChargeback(
     estimated,
     recordCount: records.length,
   };
+  return { chargeback, records };
 }
 
 /**

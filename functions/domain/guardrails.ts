@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { AlertKind, CostlineConfig } from '../config/config-schema';
-import { createAllocator, globMatches } from './allocation';
+import { createAllocator, globMatches, type Allocator } from './allocation';
 import { detectSpendAnomaly, detectUnitCostChange, topDrivers, type Driver, type DriverSeries, type SpendAnomaly, type UnitCostChange } from './anomaly';
 import { severityOf, thresholdAlertMessage, type AlertMessage, type Severity } from './budget-alerts';
 import { costBasisOf, type Chargeback, type TeamCharge } from './chargeback';
@@ -97,7 +97,8 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   const { config, month, chargeback } = input;
   const today = input.now.toISOString().slice(0, 10);
   const yesterday = addDays(today, -1);
-  const slices = allocateSlices(input);
+  const allocate = createAllocator(config);
+  const slices = allocateSlices(input, allocate);
   const teamName = new Map(config.teams.map((t) => [t.id, t.name]));
   const alerts: GuardrailAlert[] = [];
   const inMonth = (day: string) => monthOf(day) === month && day <= today;
@@ -145,7 +146,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
     }
   }
   if (config.alerts.unitCost.enabled && monthOf(yesterday) === month) {
-    for (const [key, series] of unitSeries(input, slices)) {
+    for (const [key, series] of unitSeries(input.usage, slices, allocate)) {
       const [team, provider, model] = JSON.parse(key) as [string, Provider, string];
       const change = detectUnitCostChange(series, yesterday, { minIncreasePercent: config.alerts.unitCost.minIncreasePercent, minImpact: String(config.alerts.unitCost.minImpact) });
       if (change) alerts.push(unitCostAlert(team, teamName.get(team) ?? team, provider, model, change, month, chargeback.currency));
@@ -155,8 +156,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   return alerts;
 }
 
-function allocateSlices(input: GuardrailInput): Slice[] {
-  const allocate = createAllocator(input.config);
+function allocateSlices(input: GuardrailInput, allocate: Allocator): Slice[] {
   const basis = costBasisOf(input.config.sources.aws.costMetric);
   return input.records.map((r) => {
     const a = allocate(r);
@@ -228,10 +228,9 @@ function driversOf(slices: readonly Slice[], day: string, options: { minImpact?:
 }
 
 /** Daily cost and tokens per (team, provider, model), for unit costs: model lines with usage only. */
-function unitSeries(input: GuardrailInput, slices: readonly Slice[]): Map<string, Array<{ day: string; cost: string; tokens: number }>> {
-  const allocate = createAllocator(input.config);
+function unitSeries(usage: readonly UsageRecord[], slices: readonly Slice[], allocate: Allocator): Map<string, Array<{ day: string; cost: string; tokens: number }>> {
   const tokens = new Map<string, number>();
-  for (const u of input.usage) {
+  for (const u of usage) {
     if (u.apportionByCost) continue;
     const a = allocate(u);
     if (a.kind !== 'team') continue;

@@ -90,8 +90,8 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
     const previous = baselineMonth(month);
     const before = loaded.has(previous)
       ? await loaded.get(previous)!
-      : await Promise.all([deps.records.listMonth(previous), deps.usage.listMonth(previous)]).then(([records, usage]) => ({ records, usage }));
-    const records = [current, before].flatMap((m) => effectiveRecords(m.records, { usage: m.usage, priceBook: deps.priceBook }).records);
+      : await Promise.all([deps.records.listMonth(previous), deps.usage.listMonth(previous)]).then(([records, usage]) => ({ usage, effective: effectiveRecords(records, { usage, priceBook: deps.priceBook }).records }));
+    const records = [...current.effective, ...before.effective];
     candidates.push(...evaluateGuardrails({ month, now, config: deps.config, chargeback: current.chargeback, records, usage: [...current.usage, ...before.usage] }));
 
     // One group per kind and scope (and day, for anomalies): the highest level first.

@@ -1,5 +1,5 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { buildChargeback, type Chargeback } from '../domain/chargeback';
+import { chargeMonth, type Chargeback } from '../domain/chargeback';
 import type { CostRecord } from '../domain/cost-record';
 import type { PriceBook } from '../domain/price-book';
 import type { UsageRecord } from '../domain/usage-record';
@@ -17,6 +17,8 @@ export interface MonthChargebackDeps {
 export interface MonthChargeback {
   chargeback: Chargeback;
   records: CostRecord[];
+  /** What the month is charged from: `records` plus usage estimates for days not billed yet. */
+  effective: CostRecord[];
   usage: UsageRecord[];
   /** Nothing was stored for the month. */
   empty: boolean;
@@ -25,6 +27,6 @@ export interface MonthChargeback {
 /** Reads a month's records and usage and builds its chargeback as of `asOf`: the one way every job does it. */
 export async function monthChargeback(deps: MonthChargebackDeps, month: string, asOf: string): Promise<MonthChargeback> {
   const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  const chargeback = buildChargeback(records, deps.config, month, asOf, { usage, priceBook: deps.priceBook });
-  return { chargeback, records, usage, empty: records.length === 0 && usage.length === 0 };
+  const { chargeback, records: effective } = chargeMonth(records, deps.config, month, asOf, { usage, priceBook: deps.priceBook });
+  return { chargeback, records, effective, usage, empty: records.length === 0 && usage.length === 0 };
 }

@@ -40,7 +40,8 @@ export function emailBody(text: string, location?: string): string {
  * them in S3; the local CLI writes the same files to `OUT/<month>/`.
  */
 export async function statementFiles(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> {
-  const { records, usage } = await monthChargeback(deps, month, toDay(deps.clock.now()));
+  // The records only: the chargeback is the one given (a closed month's, as it was stored).
+  const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
   const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
   return [
     { name: 'statement.txt', body: text, contentType: 'text/plain' },
