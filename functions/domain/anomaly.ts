@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { addDays, isDay } from './dates';
+import { addDays, isDay, isWeekend } from './dates';
 import { formatCents, parseAmount, roundCents, sum, ZERO, type Decimal } from './money';
 
 /**
@@ -71,7 +71,6 @@ function median(values: readonly Decimal[]): Decimal {
   return sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]!.plus(sorted[mid]!).div(2);
 }
 
-const isWeekend = (day: string): boolean => [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
 const dayType = (day: string): string => (isWeekend(day) ? 'weekend day' : 'weekday');
 
 /** The days of `[day - count, day)` from `coveredFrom` on, oldest first. */

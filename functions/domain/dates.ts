@@ -73,3 +73,13 @@ export function monthsOf(window: DayWindow): string[] {
 export function daysInMonth(month: string): number {
   return daysOf(monthWindow(month)).length;
 }
+
+/** Saturday or Sunday, UTC. */
+export function isWeekend(day: string): boolean {
+  return [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
+}
+
+/** Monday, UTC. */
+export function isMonday(day: string): boolean {
+  return new Date(`${day}T00:00:00Z`).getUTCDay() === 1;
+}

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { addDays, daysOf, isDay, isMonth, monthOf, monthWindow } from './dates';
+import { addDays, daysOf, isDay, isMonth, monthOf, monthWindow, isWeekend } from './dates';
 import { formatMoney } from './format';
 import { formatCents, parseAmount, ZERO, type Decimal } from './money';
 
@@ -84,8 +84,6 @@ export class ForecastInputError extends Error {
 
 /** z-score of the 90th percentile of the normal distribution: ± this many sd is the 80% range. */
 const Z80 = 1.2816;
-
-const isWeekend = (day: string): boolean => [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
 
 function meanOf(days: readonly string[], spend: ReadonlyMap<string, Decimal>): Decimal | null {
   if (days.length === 0) return null;

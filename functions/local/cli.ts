@@ -13,7 +13,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config';
 import { closeDayOf, type Chargeback } from '../domain/chargeback';
 import { formatMoney } from '../domain/format';
 import { withAdjustments, type AdjustedChargeback } from '../domain/month-close';
-import { addDays, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { addDays, isMonday, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../ports/ports';
@@ -22,7 +22,7 @@ import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type
 import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
 import { monthChargeback } from '../use-cases/month-chargeback';
 import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../use-cases/publish-statement';
-import { ingestBilling, IngestionFailedError, type IngestDeps, type IngestOptions } from '../use-cases/ingest-billing';
+import { ingestEverySource, IngestionFailedError } from '../use-cases/ingest-billing';
 import { evaluateBudgetAlerts } from '../use-cases/evaluate-budget-alerts';
 import { asOfStores } from './as-of-stores';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
@@ -178,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
           const closeDay = closeDayOf(earlier, config);
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
-          await ingestOrThrow(deps, { window: monthWindow(earlier) });
+          await ingestEverySource(deps, { window: monthWindow(earlier) });
           const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
           replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
         }
@@ -186,8 +186,7 @@ async function main(argv: string[]): Promise<number> {
         //    by then (so each alert fires on the day it would have), then the run day's own evaluation.
         now = new Date(`${runDay}T06:00:00Z`);
         servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
-        const ingestion = await ingestBilling(deps, {});
-        if (ingestion.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(ingestion);
+        const ingestion = await ingestEverySource(deps, {});
         const history = { ...deps, ...asOfStores(deps.records, deps.usage, () => toDay(now)) };
         const first = addDays(monthStart(month), 1);
         for (let day = first; day < runDay; day = addDays(day, 1)) {
@@ -375,18 +374,10 @@ function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargebac
   return { chargeback: adjusted, text: renderStatementText(adjusted) };
 }
 
-/** Ingests as the daily job does, without its alert evaluation; a failed source fails the run. */
-async function ingestOrThrow(deps: IngestDeps, options: IngestOptions): Promise<void> {
-  const summary = await ingestBilling(deps, options);
-  if (summary.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(summary);
-}
-
 /** The months a ledger covers, ascending. */
 function monthsOfLedger(ledger: Ledger): string[] {
   return [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort();
 }
-
-const isMonday = (day: string) => new Date(`${day}T00:00:00Z`).getUTCDay() === 1;
 
 /** The day itself if it is a Monday, else the next Monday. */
 function mondayOnOrAfter(day: string): string {

@@ -10,7 +10,7 @@ import { addDays, toDay, type DayWindow } from '../domain/dates';
 import type { Log, MessagePublisher, OutboundMessage, SentAlert } from '../ports/ports';
 import { createClients, dailyDeps, type ProviderAccess } from '../shared/compose';
 import { evaluateBudgetAlerts } from '../use-cases/evaluate-budget-alerts';
-import { ingestBilling, IngestionFailedError, type IngestOptions } from '../use-cases/ingest-billing';
+import { ingestEverySource } from '../use-cases/ingest-billing';
 import { startAnthropicServer } from './emulators/anthropic-server';
 import { startCostExplorerServer } from './emulators/cost-explorer-server';
 import { startOpenAiServer } from './emulators/openai-server';
@@ -118,14 +118,8 @@ export async function replaySampleSpike(): Promise<SpikeReplayResult> {
     };
     const hourly = { ...hourlyDeps, alerts: timed };
 
-    const ingest = async (deps: typeof daily, options: IngestOptions) => {
-      const summary = await ingestBilling(deps, options);
-      if (summary.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(summary);
-      return summary;
-    };
-
     const historyStart = performance.now();
-    const loaded = await ingest(daily, { window: HISTORY });
+    const loaded = await ingestEverySource(daily, { window: HISTORY });
     const history = {
       at: HISTORY_RUN,
       window: HISTORY,
@@ -142,7 +136,7 @@ export async function replaySampleSpike(): Promise<SpikeReplayResult> {
       const today = toDay(now);
       const before = publishes.length;
       const ingestStart = performance.now();
-      const summary = await ingest(hourly, { kinds: ['usage'], window: { start: addDays(today, -1), end: addDays(today, 1) } });
+      const summary = await ingestEverySource(hourly, { kinds: ['usage'], window: { start: addDays(today, -1), end: addDays(today, 1) } });
       const ingestEnd = performance.now();
       const evaluations = await evaluateBudgetAlerts(hourly, summary.months);
       const evaluateEnd = performance.now();

@@ -1,6 +1,6 @@
 import type { CostlineConfig } from '../config/config-schema';
 import type { Provider } from '../domain/cost-record';
-import { addDays, addMonths, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/dates';
+import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/dates';
 import type { Clock, CostRecordStore, IngestionStateStore, Log, ReplaceStats, Source, UsageRecordStore } from '../ports/ports';
 
 /** What ingestion needs. */
@@ -53,7 +53,7 @@ export function planWindow(today: string, previousMonthSettled: boolean, previou
   const includePrevious = !previousMonthSettled || dayOfMonth <= previousMonthUntilDay;
   // Mondays (UTC), also the closed months before: late credits and restatements of a closed month are
   // only seen if something re-pulls it, and then become prior-period adjustments on the next statement.
-  const recheck = recheckClosedMonths > 0 && new Date(`${today}T00:00:00Z`).getUTCDay() === 1 ? recheckClosedMonths : 0;
+  const recheck = recheckClosedMonths > 0 && isMonday(today) ? recheckClosedMonths : 0;
   const start = monthStart(addMonths(thisMonth, -((includePrevious ? 1 : 0) + recheck)));
   const end = includeToday ? addDays(today, 1) : today;
   return start < end ? { start, end } : null;
@@ -124,4 +124,14 @@ export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {
   }
   const months = [...new Set(outcomes.flatMap((o) => (o.ok && o.days > 0 ? monthsOf(o.window) : [])))].sort();
   return { outcomes, months };
+}
+
+/**
+ * {@link ingestBilling} for callers that go on only with every source in: throws
+ * {@link IngestionFailedError}, with the summary, if any source failed (the others' days are stored).
+ */
+export async function ingestEverySource(deps: IngestDeps, options: IngestOptions = {}): Promise<IngestSummary> {
+  const summary = await ingestBilling(deps, options);
+  if (summary.outcomes.some((o) => !o.ok)) throw new IngestionFailedError(summary);
+  return summary;
 }
