@@ -14,6 +14,15 @@ const id = z
 const nonEmpty = z.string({ error: 'expected a string' }).trim().min(1, { error: 'expected a non-empty string' });
 const email = z.email({ error: 'expected an email address' });
 const positive = z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
+const flag = z.boolean({ error: 'expected true or false' });
+
+/**
+ * A section of the config: an object with no unknown fields; absent, it is `{}` and every field takes its
+ * default.
+ */
+function section<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject(shape, { error: 'expected an object' }).prefault({} as z.input<z.ZodObject<S, z.core.$strict>>);
+}
 
 export const COST_METRICS = ['AmortizedCost', 'NetAmortizedCost', 'UnblendedCost', 'NetUnblendedCost'] as const;
 export type CostMetric = (typeof COST_METRICS)[number];
@@ -27,7 +36,7 @@ const teamSchema = z.strictObject({
   monthlyBudget: positive.optional(),
   leadEmails: z.array(email).default([]),
   /** Also email the team's own statement to its leads each month (opt-in). */
-  statementToLeads: z.boolean({ error: 'expected true or false' }).default(false),
+  statementToLeads: flag.default(false),
 });
 
 /**
@@ -113,7 +122,7 @@ const sharedPoolSchema = z
 function modelProviderSchema(defaultSecret: string) {
   return z.strictObject(
     {
-      enabled: z.boolean({ error: 'expected true or false' }).default(false),
+      enabled: flag.default(false),
       /** Secrets Manager secret (name or ARN) holding the admin key; created by you, read by the functions. */
       adminKeySecret: nonEmpty.default(defaultSecret),
       /** Organization id, recorded as FOCUS BillingAccountId. */
@@ -130,122 +139,77 @@ const configSchema = z
   .strictObject({
     currency: z.literal('USD', { error: 'expected "USD" (the only billing currency the sources report)' }),
     teams: z.array(teamSchema).min(1, { error: 'expected at least one team' }),
-    allocation: z
-      .strictObject(
-        {
-          awsTagKey: nonEmpty.default('team'),
-          rules: z.array(ruleSchema).default([]),
-          sharedPools: z.array(sharedPoolSchema).default([]),
-          /** Split unallocated spend across the teams too (proportionally to their direct spend). */
-          shareUnallocated: z.boolean({ error: 'expected true or false' }).default(false),
-        },
-        { error: 'expected an object' },
-      )
-      .prefault({}),
-    alerts: z
-      .strictObject(
-        {
-          thresholds: z
-            .array(z.number({ error: 'expected a percentage' }).positive({ error: 'expected a positive percentage' }).max(1000, { error: 'expected at most 1000' }))
-            .min(1, { error: 'expected at least one threshold' })
-            .default([50, 80, 100]),
-          /** Budgets narrower than a team's monthlyBudget: one provider, or models matching a pattern. */
-          budgets: z.array(budgetScopeSchema).default([]),
-          /** Monthly budget for the organisation's AI spend: Bedrock, OpenAI and Anthropic, every team and unallocated. */
-          organizationAiBudget: positive.optional(),
-          forecast: z
-            .strictObject(
-              {
-                enabled: z.boolean({ error: 'expected true or false' }).default(true),
-                /** Days of data the rates must rest on before a projection alerts. */
-                minDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(3).max(28).default(7),
-              },
-              { error: 'expected an object' },
-            )
-            .prefault({}),
-          anomaly: z
-            .strictObject(
-              {
-                enabled: z.boolean({ error: 'expected true or false' }).default(true),
-                /** Smallest jump over the baseline, USD, worth telling someone about. */
-                minImpact: positive.default(50),
-                /** Robust z-score (deviations of the baseline's median absolute deviation) that counts as a break. */
-                sensitivity: positive.default(4),
-                /** Trailing days the baseline is drawn from (at most 28: the month before is what is read). */
-                baselineDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(14).max(28).default(28),
-              },
-              { error: 'expected an object' },
-            )
-            .prefault({}),
-          unitCost: z
-            .strictObject(
-              {
-                enabled: z.boolean({ error: 'expected true or false' }).default(true),
-                /** Rise in cost per million tokens, percent, at steady volume, that alerts. */
-                minIncreasePercent: positive.default(30),
-                /** Smallest extra cost of the day, USD. */
-                minImpact: positive.default(20),
-              },
-              { error: 'expected an object' },
-            )
-            .prefault({}),
-          shadowAi: z
-            .strictObject(
-              {
-                enabled: z.boolean({ error: 'expected true or false' }).default(true),
-                /** High-cost models to be told about whenever anyone uses them (patterns, `*` wildcard). */
-                watchModels: z.array(modelPattern).default([]),
-                /** Spend below this, USD in the month, on an unmapped project, workspace or key is not reported. */
-                minSpend: z.number({ error: 'expected a number' }).min(0, { error: 'expected 0 or more' }).default(1),
-              },
-              { error: 'expected an object' },
-            )
-            .prefault({}),
-          /** The platform/finance audience: shadow-AI alerts and the organisation's AI budget alerts. */
-          platformEmails: z.array(email).default([]),
-          /** Planned events: no alerts of this scope (and its narrower scopes), of this kind or all, through `until`. */
-          silences: z.array(silenceSchema).default([]),
-          /** Alerts per recipient team per UTC day; past it, the day's further alerts go out as one digest the next day. */
-          dailyCap: z.number({ error: 'expected a number of alerts' }).int({ error: 'expected a whole number' }).min(1).max(100).default(5),
-        },
-        { error: 'expected an object' },
-      )
-      .prefault({}),
-    finance: z
-      .strictObject(
-        {
-          emails: z.array(email).default([]),
-          /** Which alerts finance receives besides the statements: none, critical ones, or warnings and critical ones. */
-          alerts: z.enum(['none', 'critical', 'warning'], { error: 'expected "none", "critical" or "warning"' }).default('none'),
-        },
-        { error: 'expected an object' },
-      )
-      .prefault({}),
+    allocation: section({
+      awsTagKey: nonEmpty.default('team'),
+      rules: z.array(ruleSchema).default([]),
+      sharedPools: z.array(sharedPoolSchema).default([]),
+      /** Split unallocated spend across the teams too (proportionally to their direct spend). */
+      shareUnallocated: flag.default(false),
+    }),
+    alerts: section({
+      thresholds: z
+        .array(z.number({ error: 'expected a percentage' }).positive({ error: 'expected a positive percentage' }).max(1000, { error: 'expected at most 1000' }))
+        .min(1, { error: 'expected at least one threshold' })
+        .default([50, 80, 100]),
+      /** Budgets narrower than a team's monthlyBudget: one provider, or models matching a pattern. */
+      budgets: z.array(budgetScopeSchema).default([]),
+      /** Monthly budget for the organisation's AI spend: Bedrock, OpenAI and Anthropic, every team and unallocated. */
+      organizationAiBudget: positive.optional(),
+      forecast: section({
+        enabled: flag.default(true),
+        /** Days of data the rates must rest on before a projection alerts. */
+        minDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(3).max(28).default(7),
+      }),
+      anomaly: section({
+        enabled: flag.default(true),
+        /** Smallest jump over the baseline, USD, worth telling someone about. */
+        minImpact: positive.default(50),
+        /** Robust z-score (deviations of the baseline's median absolute deviation) that counts as a break. */
+        sensitivity: positive.default(4),
+        /** Trailing days the baseline is drawn from (at most 28: the month before is what is read). */
+        baselineDays: z.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(14).max(28).default(28),
+      }),
+      unitCost: section({
+        enabled: flag.default(true),
+        /** Rise in cost per million tokens, percent, at steady volume, that alerts. */
+        minIncreasePercent: positive.default(30),
+        /** Smallest extra cost of the day, USD. */
+        minImpact: positive.default(20),
+      }),
+      shadowAi: section({
+        enabled: flag.default(true),
+        /** High-cost models to be told about whenever anyone uses them (patterns, `*` wildcard). */
+        watchModels: z.array(modelPattern).default([]),
+        /** Spend below this, USD in the month, on an unmapped project, workspace or key is not reported. */
+        minSpend: z.number({ error: 'expected a number' }).min(0, { error: 'expected 0 or more' }).default(1),
+      }),
+      /** The platform/finance audience: shadow-AI alerts and the organisation's AI budget alerts. */
+      platformEmails: z.array(email).default([]),
+      /** Planned events: no alerts of this scope (and its narrower scopes), of this kind or all, through `until`. */
+      silences: z.array(silenceSchema).default([]),
+      /** Alerts per recipient team per UTC day; past it, the day's further alerts go out as one digest the next day. */
+      dailyCap: z.number({ error: 'expected a number of alerts' }).int({ error: 'expected a whole number' }).min(1).max(100).default(5),
+    }),
+    finance: section({
+      emails: z.array(email).default([]),
+      /** Which alerts finance receives besides the statements: none, critical ones, or warnings and critical ones. */
+      alerts: z.enum(['none', 'critical', 'warning'], { error: 'expected "none", "critical" or "warning"' }).default('none'),
+    }),
     operations: z.strictObject({ emails: z.array(email).default([]) }).default({ emails: [] }),
-    sources: z
-      .strictObject(
-        {
-          aws: z
-            .strictObject(
-              {
-                enabled: z.boolean({ error: 'expected true or false' }).default(true),
-                costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
-                /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
-                previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
-                /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
-                recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
-                /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
-                billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
-              },
-              { error: 'expected an object' },
-            )
-            .prefault({}),
-          openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
-          anthropic: modelProviderSchema('costline/anthropic-admin-key').prefault({}),
-        },
-        { error: 'expected an object' },
-      )
-      .prefault({}),
+    sources: section({
+      aws: section({
+        enabled: flag.default(true),
+        costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
+        /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
+        previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+        /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
+        recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
+        /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
+        billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+      }),
+      openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
+      anthropic: modelProviderSchema('costline/anthropic-admin-key').prefault({}),
+    }),
   })
   .superRefine((config, ctx) => {
     const owner = new Map<string, string>();
