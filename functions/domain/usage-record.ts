@@ -13,6 +13,20 @@ export interface TokenCounts {
   output: number;
 }
 
+/** Tokens of one modality (audio or image): uncached input, cached input and output. */
+export interface ModalityTokens {
+  input: number;
+  cachedInput: number;
+  output: number;
+}
+
+/**
+ * Units of non-token usage, as the endpoints report them: `images` (OpenAI images), `characters` (audio
+ * speeches), `seconds` (audio transcriptions), `gibibyte-days` (vector store storage, from usage_bytes per day),
+ * `sessions` (code interpreter), `calls` (file search and web search tool calls), `requests` (moderations).
+ */
+export type UsageUnit = 'images' | 'characters' | 'seconds' | 'gibibyte-days' | 'sessions' | 'calls' | 'requests';
+
 export const NO_TOKENS: TokenCounts = Object.freeze({ input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 });
 
 /**
@@ -33,8 +47,28 @@ export interface UsageRecord {
   model: string;
   /** What was used: `completions`, `embeddings`, `messages`, or a Bedrock usage type. */
   usageType: string;
-  /** `standard`, `batch`, `priority`, ... when reported. */
+  /** `standard`, `batch`, `priority`, `flex`, `scale`, ... when reported (an open set: providers add tiers). */
   serviceTier: string | null;
+  /**
+   * Anthropic's context-window band, `0-200k` or `200k-1M` (long context is priced higher); absent or null
+   * when the source does not report it.
+   */
+  contextWindow?: string | null;
+  /** Anthropic's inference geography, `global`, `us` (US-only inference, priced 1.1x) or `not_available`. */
+  inferenceGeo?: string | null;
+  /** Anthropic's speed, `standard` or `fast` (fast mode, priced higher). */
+  speed?: string | null;
+  /**
+   * The audio and image part of {@link tokens}, where the source reports it (OpenAI completions). These
+   * tokens are counted inside \`tokens\` too; pricing takes them out of the text tokens and prices them at
+   * their own rates, or reports them unpriced, never at text rates.
+   */
+  modalities?: { audio?: ModalityTokens; image?: ModalityTokens };
+  /**
+   * Usage measured in something other than tokens (images, characters, seconds, bytes, sessions, calls),
+   * for the endpoints that report it; `tokens` is then all zero unless the endpoint also counts tokens.
+   */
+  units?: { quantity: number; unit: UsageUnit };
   chargePeriodStart: string;
   chargePeriodEnd: string;
   tokens: TokenCounts;
