@@ -60,7 +60,7 @@ export interface UsageRecord {
   speed?: string | null;
   /**
    * The audio and image part of {@link tokens}, where the source reports it (OpenAI completions). These
-   * tokens are counted inside \`tokens\` too; pricing takes them out of the text tokens and prices them at
+   * tokens are counted inside `tokens` too; pricing takes them out of the text tokens and prices them at
    * their own rates, or reports them unpriced, never at text rates.
    */
   modalities?: { audio?: ModalityTokens; image?: ModalityTokens };
