@@ -204,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
             runs.push(r);
             const records = r.ingestion.outcomes.reduce((a, o) => a + (o.ok ? o.records : 0), 0);
             console.log(`  [${i + 1}/${n}] ${m}: ${records} records from ${r.ingestion.outcomes.length} source(s)`);
+            for (const o of r.ingestion.outcomes) for (const note of o.ok ? o.notes : []) console.log(`      note: ${o.source}: ${note}`);
           },
           onFailure: (m, error, i, n) => console.error(`  [${i + 1}/${n}] ${m}: FAILED ${error.message}`),
         });
@@ -250,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
     for (const o of ingestion.outcomes) {
       console.log(
         o.ok
-          ? `Ingested ${o.source} ${o.window.start}..${o.window.end} (end exclusive): ${o.records} records, ${o.stats.written} written, ${o.stats.deleted} deleted, ${o.stats.unchanged} unchanged; ${requestsNote(o.source, o.requests, values.live)}.`
+          ? `Ingested ${o.source} ${o.window.start}..${o.window.end} (end exclusive): ${o.records} records, ${o.stats.written} written, ${o.stats.deleted} deleted, ${o.stats.unchanged} unchanged; ${requestsNote(o.source, o.requests, values.live)}.${o.notes.map((n) => `\n  note: ${n}`).join('')}`
           : `FAILED ${o.source}: ${o.error}`,
       );
     }

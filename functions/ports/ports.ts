@@ -25,6 +25,11 @@ export interface SourcePull<R = CostRecord> {
   requests: number;
   /** Usage a cost source learned on the way (Bedrock tokens from Cost Explorer), stored like a usage source's. */
   usage?: { source: string; days: SourceDay<UsageRecord>[] };
+  /**
+   * What the source did differently from the plain request and the reader should know, one line each
+   * (e.g. "retried without group_by=api_key_id: OpenAI refused it for this window"); shown in the run summary.
+   */
+  notes?: string[];
 }
 
 /** The moment of a pull and the time it must end by. */

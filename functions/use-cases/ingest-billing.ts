@@ -16,7 +16,7 @@ export interface IngestDeps {
 
 /** How one source's pull went. */
 export type SourceOutcome =
-  | { source: string; ok: true; window: DayWindow; days: number; records: number; requests: number; estimatedMonths: string[]; stats: ReplaceStats }
+  | { source: string; ok: true; window: DayWindow; days: number; records: number; requests: number; estimatedMonths: string[]; stats: ReplaceStats; notes: string[] }
   | { source: string; ok: false; window: DayWindow | null; error: string };
 
 /** The result of one ingestion run. */
@@ -98,7 +98,7 @@ export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {
         );
       }
       if (!pullWindow) {
-        outcomes.push({ source: source.id, ok: true, window: { start: today, end: today }, days: 0, records: 0, requests: 0, estimatedMonths: [], stats: { written: 0, deleted: 0, unchanged: 0 } });
+        outcomes.push({ source: source.id, ok: true, window: { start: today, end: today }, days: 0, records: 0, requests: 0, estimatedMonths: [], stats: { written: 0, deleted: 0, unchanged: 0 }, notes: [] });
         continue;
       }
       const context = { now, ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) };
@@ -116,7 +116,7 @@ export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {
         await deps.state.putMonthState({ source: source.id, month, estimated, lastPulledAt: deps.clock.now().toISOString() });
       }
       const records = pull.days.reduce((n: number, d) => n + d.records.length, 0);
-      outcomes.push({ source: source.id, ok: true, window: pullWindow, days: pull.days.length, records, requests: pull.requests, estimatedMonths, stats });
+      outcomes.push({ source: source.id, ok: true, window: pullWindow, days: pull.days.length, records, requests: pull.requests, estimatedMonths, stats, notes: pull.notes ?? [] });
     } catch (error) {
       deps.log.error('source ingestion failed; its stored data is unchanged', { source: source.id, window: pullWindow, error });
       outcomes.push({ source: source.id, ok: false, window: pullWindow, error: (error as Error).message });
