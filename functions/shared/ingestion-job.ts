@@ -8,6 +8,7 @@ import { IngestionFailedError, type IngestOptions, type IngestSummary } from '..
 import { backfill, BackfillFailedError } from '../use-cases/backfill';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import type { DayWindow } from '../domain/dates';
+import type { Clock } from '../ports/ports';
 import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
 import { deployedConfigPath, requireEnv } from './environment';
 import { TELEMETRY } from './telemetry';
@@ -18,9 +19,10 @@ const DEADLINE_MARGIN_MS = 30_000;
 /**
  * The cold-start half of an ingestion Lambda (the daily job and the hourly usage job): config, clients,
  * stores and sources built once at module load, so a misconfigured function fails at cold start, and
- * admin keys read from Secrets Manager (cached) only when a source needs them.
+ * admin keys read from Secrets Manager (cached) only when a source needs them. Every "today" and "this
+ * month" comes from `clock`: the system's in AWS, a pinned one in tests.
  */
-export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') {
+export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', clock: Clock = systemClock) {
   const logger = new Logger();
   const metrics = new Metrics({ namespace: TELEMETRY.namespace, serviceName: TELEMETRY.serviceName });
   const config = loadConfigFile(deployedConfigPath());
@@ -30,7 +32,7 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') 
     clients: createClients(),
     tableName: requireEnv('TABLE_NAME'),
     alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
-    clock: systemClock,
+    clock,
     log: logger,
     access: { secret: (provider) => secretsManagerReader(config.sources[provider].adminKeySecret), baseUrls: baseUrlsFromEnv(), usageBucketWidth },
   });
@@ -85,5 +87,5 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d') 
       throw error;
     }
   };
-  return { run, runBackfill, logger, config };
+  return { run, runBackfill, logger, config, clock };
 }

@@ -3,18 +3,11 @@ import { z } from 'zod';
 import { configWarnings } from '../config/config-schema';
 import { loadConfigFile } from '../config/load-config';
 import { addMonths, isMonth, monthOf, toDay } from '../domain/dates';
+import type { Clock } from '../ports/ports';
 import { buildStores, createClients, publisher, systemClock } from '../shared/compose';
 import { deployedConfigPath, requireEnv } from '../shared/environment';
 import { S3StatementArchive } from '../adapters/s3/s3-statement-archive';
 import { publishStatement } from '../use-cases/publish-statement';
-
-const logger = new Logger();
-const config = loadConfigFile(deployedConfigPath());
-for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
-const clients = createClients();
-const stores = buildStores(clients, requireEnv('TABLE_NAME'));
-const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));
-const archive = new S3StatementArchive(clients.s3, requireEnv('STATEMENTS_BUCKET'));
 
 /**
  * `{}` from the schedule: the previous month's final statement, once (skipped until it is final).
@@ -26,17 +19,34 @@ const eventSchema = z
   .strict()
   .refine((e) => !e.resend || e.month, { error: 'resend needs a month' });
 
-export const handler = async (event: unknown): Promise<{ outcome: string }> => {
-  let month: string | undefined;
-  try {
-    const parsed = eventSchema.parse(event ?? {});
-    month = parsed.month ?? addMonths(monthOf(toDay(systemClock.now())), -1);
-    const mode = parsed.resend ? 'resend' : parsed.month ? 'on-demand' : 'scheduled';
-    const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, archive, clock: systemClock, config }, month, mode);
-    logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId });
-    return { outcome };
-  } catch (error) {
-    logger.error('statement failed', { month, error });
-    throw error;
-  }
-};
+/**
+ * Builds the statement job at cold start (config, clients, stores read once) on a clock: the system's in
+ * AWS, a pinned one in tests, so "last month" never depends on the day the code runs.
+ */
+export function createStatementHandler(clock: Clock = systemClock) {
+  const logger = new Logger();
+  const config = loadConfigFile(deployedConfigPath());
+  for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
+  const clients = createClients();
+  const stores = buildStores(clients, requireEnv('TABLE_NAME'));
+  const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));
+  const archive = new S3StatementArchive(clients.s3, requireEnv('STATEMENTS_BUCKET'));
+
+  return async (event: unknown): Promise<{ outcome: string }> => {
+    let month: string | undefined;
+    try {
+      const parsed = eventSchema.parse(event ?? {});
+      month = parsed.month ?? addMonths(monthOf(toDay(clock.now())), -1);
+      const mode = parsed.resend ? 'resend' : parsed.month ? 'on-demand' : 'scheduled';
+      const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, archive, clock, config }, month, mode);
+      logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId });
+      return { outcome };
+    } catch (error) {
+      logger.error('statement failed', { month, error });
+      throw error;
+    }
+  };
+}
+
+/** The deployed handler, on the system clock. */
+export const handler = createStatementHandler();

@@ -26,6 +26,13 @@ let anthropic: AnthropicServer;
 let secrets: SecretsManagerServer;
 let s3: Awaited<ReturnType<typeof startS3Server>>;
 const saved = { ...process.env };
+/**
+ * Each job runs on a pinned clock, as production runs on the system's: the sample books end with October
+ * 2026, so the daily and statement jobs run on a November morning (October is last month, still open)
+ * and the hourly job in the middle of an October day.
+ */
+const NOVEMBER_MORNING = { now: () => new Date('2026-11-03T06:00:00Z') };
+const OCTOBER_AFTERNOON = { now: () => new Date('2026-10-21T15:20:00Z') };
 
 /**
  * Runs `act` capturing everything written to stdout and stderr (Powertools logs and EMF metrics) and
@@ -91,7 +98,8 @@ afterAll(async () => {
 describe('Lambda handlers', () => {
   it('ingest: a backfill event ingests every source, stores the chargeback, publishes alerts, and records one success metric per source', async () => {
     vi.resetModules();
-    const { handler } = await import('../../functions/ingest/handler');
+    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    const handler = createIngestHandler(NOVEMBER_MORNING);
     const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
     expect(error).toBeUndefined();
 
@@ -122,7 +130,8 @@ describe('Lambda handlers', () => {
 
   it('ingest: a provider rejecting the key fails the run loudly, names the provider, still ingests the others, and logs no key', async () => {
     vi.resetModules();
-    const { handler } = await import('../../functions/ingest/handler');
+    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    const handler = createIngestHandler(NOVEMBER_MORNING);
     openai.failNext(2, { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
     const before = sns.messages.length;
     const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
@@ -142,7 +151,8 @@ describe('Lambda handlers', () => {
 
   it('usage: the hourly job reads usage only, in 1-hour buckets', async () => {
     vi.resetModules();
-    const { handler } = await import('../../functions/usage/handler');
+    const { createUsageHandler } = await import('../../functions/usage/handler');
+    const handler = createUsageHandler(OCTOBER_AFTERNOON);
     const openaiBefore = openai.requests.length;
     const ceBefore = ce.requests.length;
     const { error } = await captureOutput(() => handler({}));
@@ -150,12 +160,15 @@ describe('Lambda handlers', () => {
     const urls = openai.requests.slice(openaiBefore).map((r) => r.url);
     expect(urls.every((u) => u.includes('/organization/usage/') && u.includes('bucket_width=1h'))).toBe(true);
     expect(urls.length).toBeGreaterThan(0);
+    // Yesterday and today so far, by the job's clock.
+    expect(urls.every((u) => u.includes(`start_time=${Date.parse('2026-10-20T00:00:00Z') / 1000}`))).toBe(true);
     expect(ce.requests.length).toBe(ceBefore);
   });
 
   it('statement: archives the four statement files in S3 and emails the statement with where they are', async () => {
     vi.resetModules();
-    const { handler } = await import('../../functions/statement/handler');
+    const { createStatementHandler } = await import('../../functions/statement/handler');
+    const handler = createStatementHandler(NOVEMBER_MORNING);
     const { error } = await captureOutput(() => handler({ month: '2026-10' }));
     expect(error).toBeUndefined();
     const statement = sns.messages.find((m) => m.topicArn.endsWith(':statements'))!;

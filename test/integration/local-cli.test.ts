@@ -1,36 +1,37 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Big from 'big.js';
 import type { Chargeback } from '../../functions/domain/chargeback';
 import type { AdjustedChargeback } from '../../functions/domain/month-close';
-import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
-import { startAnthropicServer } from '../../functions/local/emulators/anthropic-server';
-import { startOpenAiServer } from '../../functions/local/emulators/openai-server';
-import { sampleLedger } from '../../functions/local/sample-ledger';
-import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
 import { expectBooksBalance } from '../support/books';
+import { cli, cliProcess, filesOf, type CliResult } from '../support/cli';
 import { expectGoldenText } from '../support/fixtures';
 
-const run = promisify(execFile);
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'functions/local/cli.ts', ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
+/**
+ * The default run, twice, on one local state; the tests below read its output, or a copy of its state,
+ * rather than replaying the sample's history again each.
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+const state = join(tmp, 'state');
+let first: CliResult;
+let second: CliResult;
+/** A copy of the state after both runs, for a test of its own. */
+const copyOfState = (name: string) => {
+  const copy = join(tmp, name);
+  cpSync(state, copy, { recursive: true });
+  return copy;
+};
 
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-}
+beforeAll(async () => {
+  first = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out1')]);
+  second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
+});
 
 describe('npm run local', () => {
-  it('runs the whole pipeline on the sample ledger; a second run gives the same files and no new alerts', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    const state = join(tmp, 'state');
-
-    const first = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out1')]);
-    const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
-
+  it('runs the whole pipeline on the sample ledger; a second run gives the same files and no new alerts', () => {
+    expect([first.code, second.code]).toEqual([0, 0]);
     const files = filesOf(join(tmp, 'out1', '2026-10'));
     expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.search.txt', 'statement.txt']);
     // The sample organisation's statements, as finance and search's leads receive them: golden files, reviewed by hand.
@@ -84,62 +85,51 @@ describe('npm run local', () => {
   });
 
   it('stops with a clear error, naming file and field, on a broken config, and leaves the stored data intact', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    const state = join(tmp, 's');
-    // --month: the plain run of one month, without the history replay, is enough here (and quicker).
-    await cli(['--fresh', '--month', '2026-10', '--state', state, '--out', join(tmp, 'before')]);
+    const copy = copyOfState('broken');
     const config = JSON.parse(readFileSync('costline.config.json', 'utf8'));
     config.teams[2].monthlyBudget = 0;
     writeFileSync(join(tmp, 'bad.json'), JSON.stringify(config));
 
-    const error = await cli(['--config', join(tmp, 'bad.json'), '--state', state]).catch((e: { code: number; stderr: string }) => e);
+    // As a user meets it: the real entry point, its exit code and its stderr.
+    const error = await cliProcess(['--config', join(tmp, 'bad.json'), '--state', copy, '--out', join(tmp, 'bad-out')]);
 
-    expect(error).toMatchObject({ code: 2 });
-    expect((error as { stderr: string }).stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
-    const after = await cli(['--month', '2026-10', '--state', state, '--out', join(tmp, 'after')]);
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
+    const after = await cli(['--state', copy, '--out', join(tmp, 'after')]);
     expect(after.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
-    expect(filesOf(join(tmp, 'after', '2026-10'))).toEqual(filesOf(join(tmp, 'before', '2026-10')));
+    expect(filesOf(join(tmp, 'after', '2026-10'))).toEqual(filesOf(join(tmp, 'out2', '2026-10')));
   });
 
-  it('with --live, reads Cost Explorer and the providers where their SDKs are told to (AWS_ENDPOINT_URL_*, OPENAI_/ANTHROPIC_BASE_URL, admin keys from the environment)', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    const books = sampleProviderLedger();
-    const ce = await startCostExplorerServer({ ledger: sampleLedger() });
-    const openai = await startOpenAiServer({ ledger: books.openai, adminKey: 'sk-admin-live-test' });
-    const anthropic = await startAnthropicServer({ ledger: books.anthropic, adminKey: 'sk-ant-admin-live-test' });
-    try {
-      const { stdout } = await cli(['--live', '--month', '2026-10', '--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')], {
-        AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        OPENAI_BASE_URL: openai.url,
-        OPENAI_ADMIN_KEY: 'sk-admin-live-test',
-        ANTHROPIC_BASE_URL: anthropic.url,
-        ANTHROPIC_ADMIN_KEY: 'sk-ant-admin-live-test',
-      });
-      expect(openai.requests.length).toBeGreaterThan(0);
-      expect(anthropic.requests.length).toBeGreaterThan(0);
-      expect(ce.requests.length).toBeGreaterThanOrEqual(2);
-      expect(ce.requests[0]).toMatchObject({ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY' });
-      expect(stdout).toMatch(/Cost Explorer requests \(\$0\.\d\d\)/);
-      const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
-      expect(chargeback.providers.aws).toBe('11459.91');
-      expectBooksBalance(chargeback);
-    } finally {
-      await Promise.all([ce.close(), openai.close(), anthropic.close()]);
-    }
+  it('runs the statement job on the local database: a closed month is not sent twice, --resend sends it, an open month cannot be resent', async () => {
+    const copy = copyOfState('statement');
+
+    const again = await cli(['statement', '--month', '2026-09', '--state', copy, '--out', join(tmp, 'again')]);
+    const resent = await cli(['statement', '--month', '2026-09', '--resend', '--state', copy, '--out', join(tmp, 'resent')]);
+    const refused = await cli(['statement', '--month', '2026-10', '--resend', '--state', copy, '--out', join(tmp, 'refused')]);
+
+    expect(again.stdout).toContain('2026-09: already closed and sent; not sent again (use --resend to send it deliberately); 0 message(s)');
+    expect(resent.stdout).toContain('2026-09: the closed statement resent exactly as it was stored; 2 message(s)');
+    expect(filesOf(join(tmp, 'resent', '2026-09'))).toEqual(filesOf(join(tmp, 'out1', '2026-09')));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('2026-10 has no final statement to resend yet');
   });
 
+  it('explains which tag, rule or pool placed each of a team’s dollars, from the local database', async () => {
+    const { stdout } = await cli(['explain', '--team', 'search', '--state', copyOfState('explain')]);
+    const cb = JSON.parse(readFileSync(join(tmp, 'out2', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
+    const search = cb.teams.find((t) => t.team === 'search')!;
+    expect(stdout).toContain(`Why search is charged ${Number(search.total).toLocaleString('en-US', { minimumFractionDigits: 2 })} for 2026-10`);
+    expect(stdout).toMatch(/rule \d+: \{"provider":"openai","project":"proj_search"\}/);
+    expect(stdout).toContain('shared pool support-plan: even, ratio 20.00%');
+  });
   it('backfills --from/--to month by month with progress, writing every month, the same figures as the scheduled run', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    const { stdout } = await cli(['--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out'), '--from', '2026-09', '--to', '2026-10']);
+    const { stdout } = await cli(['--fresh', '--state', join(tmp, 'backfill'), '--out', join(tmp, 'out'), '--from', '2026-09', '--to', '2026-10']);
     expect(stdout).toContain('Backfilling 2 month(s), 2026-09-01..2026-11-01 (end exclusive); safe to interrupt and re-run.');
     expect(stdout).toMatch(/\[1\/2\] 2026-09: \d+ records from 5 source\(s\)/);
     for (const month of ['2026-09', '2026-10']) {
       const cb = JSON.parse(readFileSync(join(tmp, 'out', month, 'chargeback.json'), 'utf8')) as Chargeback;
       expectBooksBalance(cb);
     }
-    await cli(['--fresh', '--state', join(tmp, 's2'), '--out', join(tmp, 'out2')]);
     // Same October figures. The backfill loads September with its late credit already posted, so it closes
     // September with it; the default run closed September before the credit and carries it as adjustments.
     const figures = (cb: AdjustedChargeback) => ({ total: cb.total, providers: cb.providers, teams: cb.teams.map((t) => [t.team, t.direct, t.shared, t.total]) });
@@ -149,38 +139,5 @@ describe('npm run local', () => {
     expect(read('out', '2026-10').adjustments).toEqual([]);
     expect(read('out', '2026-09').status).toBe('final');
     expect(new Big(read('out2', '2026-09').total).plus(read('out2', '2026-10').adjustmentsTotal).toFixed(2)).toBe(read('out', '2026-09').total);
-  });
-
-  it('runs the statement job on the local database: a closed month is not sent twice, --resend sends it, an open month cannot be resent', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    const state = join(tmp, 's');
-    await cli(['--fresh', '--state', state, '--out', join(tmp, 'out')]);
-
-    const again = await cli(['statement', '--month', '2026-09', '--state', state, '--out', join(tmp, 'again')]);
-    const resent = await cli(['statement', '--month', '2026-09', '--resend', '--state', state, '--out', join(tmp, 'resent')]);
-    const refused = await cli(['statement', '--month', '2026-10', '--resend', '--state', state]).catch((e: { code: number; stderr: string }) => e);
-
-    expect(again.stdout).toContain('2026-09: already closed and sent; not sent again (use --resend to send it deliberately); 0 message(s)');
-    expect(resent.stdout).toContain('2026-09: the closed statement resent exactly as it was stored; 2 message(s)');
-    expect(filesOf(join(tmp, 'resent', '2026-09'))).toEqual(filesOf(join(tmp, 'out', '2026-09')));
-    expect(refused).toMatchObject({ code: 2 });
-    expect((refused as { stderr: string }).stderr).toContain('2026-10 has no final statement to resend yet');
-  });
-
-  it('rejects --from without --to, naming the options', async () => {
-    const error = await cli(['--from', '2026-09']).catch((e: { code: number; stderr: string }) => e);
-    expect(error).toMatchObject({ code: 2 });
-    expect((error as { stderr: string }).stderr).toContain('--from and --to go together');
-  });
-
-  it('explains which tag, rule or pool placed each of a team’s dollars, from the local database', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
-    await cli(['--fresh', '--month', '2026-10', '--state', join(tmp, 's'), '--out', join(tmp, 'out')]);
-    const { stdout } = await cli(['explain', '--team', 'search', '--state', join(tmp, 's')]);
-    const cb = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
-    const search = cb.teams.find((t) => t.team === 'search')!;
-    expect(stdout).toContain(`Why search is charged ${Number(search.total).toLocaleString('en-US', { minimumFractionDigits: 2 })} for 2026-10`);
-    expect(stdout).toMatch(/rule \d+: \{"provider":"openai","project":"proj_search"\}/);
-    expect(stdout).toContain('shared pool support-plan: even, ratio 20.00%');
   });
 });

@@ -1,0 +1,442 @@
+/**
+ * `npm run local` (entry: cli.ts): the whole pipeline on this machine, with no AWS account. The second composition root
+ * beside the Lambda handlers, over the same use-cases and adapters: dynalite stands in for DynamoDB, a
+ * loopback Cost Explorer answers from the bundled sample ledger, a loopback SNS records what would have
+ * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
+ * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { configWarnings, type CostlineConfig } from '../config/config-schema';
+import { ConfigError, loadConfigFile } from '../config/load-config';
+import { closeDayOf, type Chargeback } from '../domain/chargeback';
+import { formatMoney } from '../domain/format';
+import { withAdjustments, type AdjustedChargeback } from '../domain/month-close';
+import { addDays, isMonday, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
+import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
+import type { Clock, Log, SentAlert, StatementFile } from '../ports/ports';
+import { environmentReader } from '../adapters/secrets/secret-readers';
+import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../shared/compose';
+import { backfill, BackfillFailedError, BackfillRangeError } from '../use-cases/backfill';
+import { monthChargeback } from '../use-cases/month-chargeback';
+import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../use-cases/publish-statement';
+import { ingestEverySource, IngestionFailedError } from '../use-cases/ingest-billing';
+import { evaluateBudgetAlerts } from '../use-cases/evaluate-budget-alerts';
+import { asOfStores } from './as-of-stores';
+import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
+import { startAnthropicServer } from './emulators/anthropic-server';
+import { startCostExplorerServer } from './emulators/cost-explorer-server';
+import { startOpenAiServer } from './emulators/openai-server';
+import { startSnsServer } from './emulators/sns-server';
+import { ensureTable, startLocalDynamo } from './local-dynamodb';
+import { ledgerAsOf, type Ledger } from './ledger';
+import { sampleLedger } from './sample-ledger';
+import { sampleProviderLedger } from './sample-provider-ledger';
+
+const USAGE = `Usage: npm run local -- [options]
+       npm run local -- explain --team TEAM [--month YYYY-MM] [--config FILE] [--state DIR]
+       npm run local -- statement --month YYYY-MM [--resend] [--config FILE] [--state DIR] [--out DIR]
+
+Runs costline end to end: ingest, store, allocate, charge back, alert.
+explain shows which tag, rule or shared pool placed each of a team's dollars (from the local database).
+statement runs the statement job on the local database, as the deployed one does on demand: a final month is
+closed once and never changes, any other month gets a preliminary statement; --resend republishes a closed one.
+By default the run replays the sample's history: September closes on its close day, then the run on the first
+Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October; each
+October morning's alert evaluation is replayed too, so alerts.jsonl shows every kind of alert on its day.
+  --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
+  --from YYYY-MM --to YYYY-MM
+                    backfill every source month by month (safe to interrupt and re-run) and write each month
+  --config FILE     configuration file (default: costline.config.json)
+  --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
+  --state DIR       where the local database persists between runs (default: .costline/state)
+  --fresh           empty the local database first
+  --now INSTANT     with --live or statement: run as if it were this UTC instant (e.g. 2026-11-03T06:00:00Z)
+                    instead of now; the sample run keeps its own calendar
+  --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply) and,
+                    for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
+                    OPENAI_BASE_URL, ANTHROPIC_BASE_URL)
+  --help            this text`;
+
+const TABLE = 'costline';
+/** Keys the local provider servers accept; never real keys. */
+const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-local-sample' } as const;
+const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
+const STATEMENTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
+
+/** The CLI's log: quiet unless something is wrong. */
+const log: Log = {
+  info: () => undefined,
+  warn: (message, ...extra) => console.warn(`warning: ${message}`, ...extra.map((e) => JSON.stringify(e))),
+  error: (message, ...extra) => console.error(`error: ${message}`, ...extra.map((e) => JSON.stringify(e, errorReplacer))),
+};
+
+function errorReplacer(_key: string, value: unknown) {
+  return value instanceof Error ? value.message : value;
+}
+
+function latestMonth(days: string[]): string {
+  return monthOf(days.reduce((a, b) => (a > b ? a : b)));
+}
+
+async function main(argv: string[]): Promise<number> {
+  // The SDK warns on every client that Node 20 support ends in 2027; the README states the Node versions.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      team: { type: 'string' },
+      month: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      config: { type: 'string', default: 'costline.config.json' },
+      out: { type: 'string', default: 'out' },
+      state: { type: 'string', default: join('.costline', 'state') },
+      fresh: { type: 'boolean', default: false },
+      live: { type: 'boolean', default: false },
+      resend: { type: 'boolean', default: false },
+      now: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  if (positionals.length > 1 || !['run', 'explain', 'statement'].includes(command)) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  if (command === 'explain' && !values.team) throw new UsageError('explain needs --team TEAM');
+  if (command === 'statement' && !values.month) throw new UsageError('statement needs --month YYYY-MM');
+  if (values.resend && command !== 'statement') throw new UsageError('--resend goes with the statement command');
+  for (const option of ['month', 'from', 'to'] as const) {
+    const value = values[option];
+    if (value !== undefined && !isMonth(value)) throw new UsageError(`--${option}: expected YYYY-MM, got "${value}"`);
+  }
+  if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
+  if (values.now !== undefined && !values.live && command !== 'statement') throw new UsageError('--now goes with --live or the statement command (the sample run keeps its own calendar)');
+  const systemNow = values.now === undefined ? () => new Date() : fixedInstant(values.now);
+  if (values.from !== undefined && values.month !== undefined) throw new UsageError('--month cannot be combined with --from/--to (the backfill writes every month of its range)');
+  if (values.from !== undefined && values.to !== undefined && values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
+  const config = loadConfigFile(values.config);
+  for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
+
+  if (command === 'explain') return explain(config, values.state, values.team!, values.month);
+  if (command === 'statement') return statement(config, values.state, values.out, values.month!, values.resend, { now: systemNow });
+  if (values.fresh) rmSync(values.state, { recursive: true, force: true });
+  const dynamo = await startLocalDynamo({ path: resolve(values.state) });
+  const sns = await startSnsServer();
+  const ledger = values.live ? undefined : sampleLedger();
+  // What the local Cost Explorer shows: the ledger as of the simulated day (late lines appear when posted).
+  const servedLedger = ledger ? { ...ledger, lineItems: [...ledger.lineItems] } : undefined;
+  const costExplorer = servedLedger ? await startCostExplorerServer({ ledger: servedLedger }) : undefined;
+  // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
+  // keys and base URLs their own SDKs read from the environment.
+  const books = values.live ? undefined : sampleProviderLedger();
+  const openai = books && config.sources.openai.enabled ? await startOpenAiServer({ ledger: books.openai, adminKey: LOCAL_KEYS.openai }) : undefined;
+  const anthropic = books && config.sources.anthropic.enabled ? await startAnthropicServer({ ledger: books.anthropic, adminKey: LOCAL_KEYS.anthropic }) : undefined;
+  const access: ProviderAccess = values.live
+    ? { secret: (provider) => environmentReader(provider === 'openai' ? 'OPENAI_ADMIN_KEY' : 'ANTHROPIC_ADMIN_KEY'), baseUrls: baseUrlsFromEnv(), usageBucketWidth: '1d' }
+    : {
+        secret: (provider) => async () => LOCAL_KEYS[provider],
+        baseUrls: { ...(openai ? { openai: openai.url } : {}), ...(anthropic ? { anthropic: anthropic.url } : {}) },
+        usageBucketWidth: '1d',
+      };
+  // With --live, Cost Explorer gets no endpoint: the SDK resolves it (AWS_ENDPOINT_URL_COST_EXPLORER applies)
+  // and signs with the default credential chain. The database and topics always stay on this machine.
+  const clients = createClients({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}) },
+    loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+  try {
+    await ensureTable(clients.dynamo as never, TABLE);
+    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(systemNow())));
+    // The sample ledger is a closed history. By default the run replays it as the schedule saw it: each
+    // earlier month closed on its close day (its late credits not posted yet), then the first Monday
+    // after the latest month, whose run also re-pulls closed months and finds what changed since.
+    const replay = ledger !== undefined && values.month === undefined && values.from === undefined;
+    const runDay = !ledger ? toDay(systemNow()) : replay ? mondayOnOrAfter(monthWindow(month).end) : monthWindow(month).end;
+    let now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
+    const clock: Clock = ledger ? { now: () => now } : { now: systemNow };
+    const today = toDay(clock.now());
+    if (ledger && servedLedger) servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
+    const upToToday = (w: DayWindow): DayWindow => ({ start: w.start, end: w.end < today ? w.end : today });
+    // --from/--to: a backfill, month by month. --live with --month: that month. Otherwise: as the schedule plans.
+    const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
+    const window: DayWindow | undefined = values.live && values.month ? upToToday(monthWindow(month)) : undefined;
+
+    const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
+    const statementDeps: StatementDeps = { ...deps, statements: publisher(clients, STATEMENTS_TOPIC) };
+    const runs: DailyRunResult[] = [];
+    const replayed: string[] = [];
+    const replayedAlerts: SentAlert[] = [];
+    let failure: IngestionFailedError | undefined;
+    try {
+      if (replay && servedLedger && !(await deps.closed.list()).some((c) => c.month < month)) {
+        // 1. Each earlier month closes on its close day, as Cost Explorer showed it then.
+        for (const earlier of monthsOfLedger(ledger).filter((m) => m < month)) {
+          const closeDay = closeDayOf(earlier, config);
+          now = new Date(`${closeDay}T06:00:00Z`);
+          servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
+          await ingestEverySource(deps, { window: monthWindow(earlier) });
+          const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
+          replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
+        }
+        // 2. The run day's ingestion; then every morning of the latest month replayed over the days complete
+        //    by then (so each alert fires on the day it would have), then the run day's own evaluation.
+        now = new Date(`${runDay}T06:00:00Z`);
+        servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
+        const ingestion = await ingestEverySource(deps, {});
+        const history = { ...deps, ...asOfStores(deps.records, deps.usage, () => toDay(now)) };
+        const first = addDays(monthStart(month), 1);
+        for (let day = first; day < runDay; day = addDays(day, 1)) {
+          now = new Date(`${day}T06:00:00Z`);
+          for (const e of await evaluateBudgetAlerts(history, [...new Set([monthOf(addDays(day, -1)), monthOf(day)])])) replayedAlerts.push(...e.fired);
+        }
+        replayed.push(`Replayed the mornings ${first}..${addDays(runDay, -1)}: each one's alert evaluation over the days complete by then; ${replayedAlerts.length} alert(s) sent.`);
+        now = new Date(`${runDay}T06:00:00Z`);
+        runs.push({ ingestion, evaluations: await evaluateBudgetAlerts(deps, ingestion.months) });
+      } else if (backfillWindow) {
+        const months = monthsOf(backfillWindow);
+        console.log(`Backfilling ${months.length} month(s), ${backfillWindow.start}..${backfillWindow.end} (end exclusive); safe to interrupt and re-run.`);
+        await backfill(deps, backfillWindow, {
+          onMonth: (m, r, i, n) => {
+            runs.push(r);
+            const records = r.ingestion.outcomes.reduce((a, o) => a + (o.ok ? o.records : 0), 0);
+            console.log(`  [${i + 1}/${n}] ${m}: ${records} records from ${r.ingestion.outcomes.length} source(s)`);
+            for (const o of r.ingestion.outcomes) for (const note of o.ok ? o.notes : []) console.log(`      note: ${o.source}: ${note}`);
+          },
+          onFailure: (m, error, i, n) => console.error(`  [${i + 1}/${n}] ${m}: FAILED ${error.message}`),
+        });
+      } else {
+        runs.push(await runDailyIngestion(deps, window ? { window } : {}));
+      }
+    } catch (error) {
+      if (error instanceof BackfillFailedError) {
+        console.error(`${error.message}\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
+        return 1;
+      }
+      if (!(error instanceof IngestionFailedError)) throw error;
+      failure = error;
+    }
+
+    if (failure) {
+      // Incomplete data makes a misleading chargeback: say what failed and write nothing.
+      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}${hintFor(o.error)}`);
+      console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
+      return 1;
+    }
+    const evaluations = runs.flatMap((r) => r.evaluations);
+    const written = [];
+    const months = backfillWindow ? monthsOf(backfillWindow) : replay ? monthsOfLedger(ledger!) : [month];
+    for (const m of months) {
+      // The statement as the statement job makes it: a final month is closed once and never changes;
+      // late changes to closed months are carried as prior-period adjustments.
+      const statement = await statementOf(statementDeps, m);
+      // A month with no data gets no statement (it would read as a final $0.00), unless it is the only one.
+      if (!statement && m !== month) {
+        console.log(`  ${m}: no records, no files written`);
+        continue;
+      }
+      const { chargeback, text, outcome } = statement ?? { ...emptyStatement((await monthChargeback(deps, m, today)).chargeback), outcome: 'empty' as const };
+      const files = await statementFiles(statementDeps, m, chargeback, text);
+      const alerts = (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published');
+      written.push({ month: m, chargeback, text, outcome, alerts, dir: writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
+    }
+    const { chargeback, text, dir, alerts } = written.at(-1)!;
+    const ingestion = runs.at(-1)!.ingestion;
+    for (const line of replayed) console.log(line);
+    if (replay) console.log(`Running as the schedule would on ${runDay} 06:00 UTC${isMonday(runDay) ? ' (a Monday: closed months are re-pulled for late changes)' : ''}.\n`);
+    console.log(text);
+    for (const o of ingestion.outcomes) {
+      console.log(
+        o.ok
+          ? `Ingested ${o.source} ${o.window.start}..${o.window.end} (end exclusive): ${o.records} records, ${o.stats.written} written, ${o.stats.deleted} deleted, ${o.stats.unchanged} unchanged; ${requestsNote(o.source, o.requests, values.live)}.${o.notes.map((n) => `\n  note: ${n}`).join('')}`
+          : `FAILED ${o.source}: ${o.error}`,
+      );
+    }
+    const firedNow = [...replayedAlerts, ...evaluations.flatMap((e) => e.fired)];
+    console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  ${a.firedAt.slice(0, 10)} ${a.attributes.kind.padEnd(9)} [${a.attributes.severity}] ${a.subject}`).join('')}`);
+    console.log(`Statements: ${written.map((w) => `${w.month} ${w.chargeback.status}${w.chargeback.adjustments.length ? ` with ${w.chargeback.adjustments.length} prior-period adjustment(s)` : ''}`).join('; ')}.`);
+    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
+    if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
+    if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
+      const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
+      console.log(`Note: no cost records for ${month}${covered}.`);
+    }
+    return 0;
+  } finally {
+    costExplorer && (await costExplorer.close());
+    openai && (await openai.close());
+    anthropic && (await anthropic.close());
+    await sns.close();
+    for (const client of Object.values(clients)) client.destroy();
+    await dynamo.close();
+  }
+}
+
+/** `explain --team T [--month M]`: which tag or rule placed each of a team's dollars, from the local database. */
+async function explain(config: CostlineConfig, state: string, team: string, month?: string): Promise<number> {
+  const dynamo = await startLocalDynamo({ path: resolve(state) });
+  const clients = createClients({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(clients.dynamo as never, TABLE);
+    const stores = buildStores(clients, TABLE);
+    const target = month ?? latestMonth(sampleLedger().lineItems.map((i) => i.date));
+    const [records, usage] = await Promise.all([stores.records.listMonth(target), stores.usage.listMonth(target)]);
+    if (records.length === 0 && usage.length === 0) {
+      console.error(`No records for ${target} in ${state}: run \`npm run local\` (or with --from/--to) first.`);
+      return 1;
+    }
+    const asOf = toDay(new Date(`${monthWindow(target).end}T06:00:00Z`));
+    console.log(renderExplanation(explainTeam(records, config, target, asOf, team, { usage, priceBook: stores.priceBook })));
+    return 0;
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await dynamo.close();
+  }
+}
+
+/**
+ * `statement --month M [--resend]`: the statement job on the local database, now. Prints what it did and
+ * writes the month's files; a closed month is written exactly as it was closed.
+ */
+async function statement(config: CostlineConfig, state: string, out: string, month: string, resend: boolean, clock: Clock): Promise<number> {
+  const dynamo = await startLocalDynamo({ path: resolve(state) });
+  const sns = await startSnsServer();
+  const clients = createClients({ region: 'us-east-1', endpoints: { dynamodb: dynamo.endpoint, sns: sns.url }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(clients.dynamo as never, TABLE);
+    const stores = buildStores(clients, TABLE);
+    const deps: StatementDeps = { ...stores, statements: publisher(clients, STATEMENTS_TOPIC), clock, config };
+    const result = await publishStatement(deps, month, resend ? 'resend' : 'on-demand').catch((error: unknown) => {
+      if (error instanceof EmptyMonthError || error instanceof NotClosedError) throw new RefusedError(`${error.message} (local database ${state})`);
+      throw error;
+    });
+    const files = await statementFiles(deps, month, result.chargeback, result.text);
+    const alerts = (await stores.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
+    const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
+    console.log(result.text);
+    const sent = sns.messages.length;
+    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
+    return 0;
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await sns.close();
+    await dynamo.close();
+  }
+}
+
+const OUTCOMES = {
+  'published-final': 'closed now and its final statement sent (stored with its content hash; it will never change)',
+  'published-preliminary': 'not final yet: a preliminary statement sent',
+  'resent-final': 'the closed statement resent exactly as it was stored',
+  'already-final': 'already closed and sent; not sent again (use --resend to send it deliberately)',
+  'not-final-yet': 'not final yet',
+} as const;
+
+/**
+ * Writes a month's files: chargeback.json, the four statement files as the statement job archives them
+ * (statement.txt, statement.csv, statement.html, focus.csv), each opted-in team's statement, and
+ * alerts.jsonl (every alert sent for the month). Returns the folder.
+ */
+function writeMonth(
+  out: string,
+  month: string,
+  chargeback: AdjustedChargeback,
+  files: readonly StatementFile[],
+  alerts: SentAlert[],
+  teamsWithStatements: readonly string[],
+): string {
+  const dir = join(out, month);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
+  for (const file of files) writeFileSync(join(dir, file.name), file.body);
+  // Teams that opted in (statementToLeads) also get their own statement, as their leads receive it.
+  for (const team of teamsWithStatements) writeFileSync(join(dir, `statement.${team}.txt`), renderTeamStatementText(chargeback, team));
+  const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
+  writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+  return dir;
+}
+
+/** The month's statement as the statement job makes it on demand; undefined when nothing was ingested for it. */
+async function statementOf(deps: StatementDeps, month: string): Promise<PublishedStatement | undefined> {
+  try {
+    return await publishStatement(deps, month, 'on-demand');
+  } catch (error) {
+    if (error instanceof EmptyMonthError) return undefined;
+    throw error;
+  }
+}
+
+/** A $0.00 preliminary statement for a month with no data (printed with a note, never closed). */
+function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargeback; text: string } {
+  const adjusted = withAdjustments(chargeback, []);
+  return { chargeback: adjusted, text: renderStatementText(adjusted) };
+}
+
+/** The months a ledger covers, ascending. */
+function monthsOfLedger(ledger: Ledger): string[] {
+  return [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort();
+}
+
+/** `--now`: a clock stopped at that UTC instant. */
+function fixedInstant(text: string): () => Date {
+  const at = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(text) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 16) !== text.slice(0, 16)) {
+    throw new UsageError(`--now: expected a UTC instant like 2026-11-03T06:00:00Z, got "${text}"`);
+  }
+  return () => new Date(at);
+}
+
+/** The day itself if it is a Monday, else the next Monday. */
+function mondayOnOrAfter(day: string): string {
+  let d = day;
+  while (!isMonday(d)) d = addDays(d, 1);
+  return d;
+}
+
+/** What to do about the errors a first --live run meets most. */
+function hintFor(error: string): string {
+  if (/Could not load credentials/i.test(error)) return '\n  (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`, for an identity with ce:GetCostAndUsage)';
+  if (/ADMIN_KEY is not set/.test(error)) return '\n  (or set the provider\'s "enabled": false in the config to skip it)';
+  return '';
+}
+
+/** Cost Explorer bills each request; the model providers' admin APIs do not. */
+function requestsNote(source: string, requests: number, live: boolean): string {
+  return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A command that cannot do what it was asked on this data (e.g. resend a month that is not closed). */
+class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
+/**
+ * Runs one CLI invocation and returns its exit code: 0 done, 1 failed (a source, a backfill month, an
+ * unexpected error), 2 refused (usage, config, or a request the data cannot satisfy). Prints as it goes;
+ * never calls process.exit, so tests run it in-process.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+      console.error((error as Error).message);
+      if (error instanceof UsageError || error instanceof BackfillRangeError) console.error(`\n${USAGE}`);
+      return 2;
+    }
+    console.error(error);
+    return 1;
+  }
+}
