@@ -103,15 +103,31 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expect(sns.messages[0]!.message).toContain('$85.34 of its $100.00 budget for 2026-10: 85.3%');
   });
 
-  it('loses no dollar tagged with an empty team value: it is unallocated, and the total matches the ledger', async () => {
+  it('loses no dollar tagged with an empty team value: it is untagged spend of unknown account, unallocated, and the total matches the ledger', async () => {
     book.lineItems.push(item('2026-10-03', { team: '' }, '7', { account: '111122223333' }), item('2026-10-03', { team: '' }, '2.5', { service: 'Amazon S3' }));
-    const { evaluations } = await runDailyIngestion(deps());
+    const { ingestion, evaluations } = await runDailyIngestion(deps());
     const october = evaluations.find((e) => e.month === '2026-10')!.chargeback;
-    // 124.615 + 9.50: the $7 in account 111122223333 goes to payments by rule, the $2.50 stays unallocated.
+    // 124.615 + 9.50. The untagged query asks for ABSENT only (Cost Explorer is not known to accept an
+    // empty value), so the empty-valued $9.50 comes from the tagged query's control total, without its
+    // account: the $7 in payments' account cannot be placed by the account rule and stays unallocated.
     expect(october.total).toBe('134.12');
-    expect(october.teams[0]!.total).toBe('92.34');
-    expect(october.unallocated).toBe('11.78');
+    expect(october.teams[0]!.total).toBe('85.34');
+    expect(october.unallocated).toBe('18.78');
     expectBooksBalance(october);
+    expect(ce.requests.some((r) => JSON.stringify(r).includes('"Values":[""]'))).toBe(false);
+    expect(ingestion.outcomes[0]).toMatchObject({ ok: true, notes: [] });
+  });
+
+  it('keeps every untagged dollar, without its account, when Cost Explorer refuses the untagged query, and says so', async () => {
+    const untaggedOnly = (r: unknown) => JSON.stringify(r).includes('ABSENT');
+    const before = (await runDailyIngestion(deps())).evaluations.find((e) => e.month === '2026-10')!.chargeback;
+    ce.failWhen(untaggedOnly, { status: 400, body: JSON.stringify({ __type: 'com.amazonaws.costexplorer#ValidationException', message: 'Filter: unsupported' }) });
+    const { ingestion, evaluations } = await runDailyIngestion(deps());
+    const after = evaluations.find((e) => e.month === '2026-10')!.chargeback;
+    expect(after.total).toBe(before.total);
+    expect(after.unallocated).toBe(new Big(before.unallocated).plus('0.33').toFixed(2)); // the $0.333 in payments' account, by rule before
+    expectBooksBalance(after);
+    expect(ingestion.outcomes[0]).toMatchObject({ ok: true, notes: [expect.stringContaining('Cost Explorer refused the untagged query (ValidationException: Filter: unsupported)')] });
   });
 
   it('alerts nobody about months older than last month: a backfill recomputes them quietly', async () => {

@@ -26,6 +26,8 @@ export interface CostExplorerServer {
    * Calls add up: the faults are served in the order they were queued.
    */
   failNext(count: number, fault: { status: number; body: string }): void;
+  /** Answers every request whose parsed body matches with this raw response (after queued failNext faults), until the server closes. */
+  failWhen(matches: (request: unknown) => boolean, fault: { status: number; body: string }): void;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -38,7 +40,17 @@ export interface CostExplorerServerOptions {
   pageSize?: number;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
+  /**
+   * How a Tags filter with the empty value (`Values: [""]`) is answered. Whether Cost Explorer accepts it is
+   * not settled (billing-apis-2026.md §A6), so the default refuses it, as the strictest plausible answer;
+   * `match-nothing` and `match-empty` (the lines with the key and an empty value, or none) let tests prove
+   * that no answer moves a dollar.
+   */
+  emptyTagValues?: EmptyTagValueAnswer;
 }
+
+/** The plausible answers to a Tags filter on the empty value; see {@link CostExplorerServerOptions.emptyTagValues}. */
+export type EmptyTagValueAnswer = 'reject' | 'match-nothing' | 'match-empty';
 
 const TARGET_PREFIX = 'AWSInsightsIndexService.';
 const ERROR_NAMESPACE = 'com.amazonaws.costexplorer#';
@@ -77,9 +89,10 @@ const validation = (message: string) => new CostExplorerApiError('ValidationExce
 export async function startCostExplorerServer(options: CostExplorerServerOptions): Promise<CostExplorerServer> {
   const pageSize = options.pageSize ?? 500;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
-  const engine = new CostAndUsageEngine(options.ledger, pageSize);
+  const engine = new CostAndUsageEngine(options.ledger, pageSize, options.emptyTagValues ?? 'reject');
   const requests: unknown[] = [];
   const faults: { status: number; body: string }[] = [];
+  const standing: { matches: (request: unknown) => boolean; fault: { status: number; body: string } }[] = [];
   let requestCounter = 0;
 
   const server = createServer((req, res) => {
@@ -95,7 +108,7 @@ export async function startCostExplorerServer(options: CostExplorerServerOptions
         }
         requests.push(body);
 
-        const fault = faults.shift();
+        const fault = faults.shift() ?? standing.find((f) => f.matches(body))?.fault;
         if (fault) {
           send(res, fault.status, fault.body, requestId);
           return;
@@ -122,6 +135,9 @@ export async function startCostExplorerServer(options: CostExplorerServerOptions
     requests,
     failNext(count, fault) {
       for (let i = 0; i < count; i += 1) faults.push(fault);
+    },
+    failWhen(matches, fault) {
+      standing.push({ matches, fault });
     },
     close: () => closeServer(server),
   };
@@ -192,6 +208,7 @@ class CostAndUsageEngine {
   constructor(
     private readonly ledger: Ledger,
     private readonly pageSize: number,
+    private readonly emptyTagValues: EmptyTagValueAnswer,
   ) {}
 
   getCostAndUsage(request: Record<string, unknown>): unknown {
@@ -236,7 +253,7 @@ class CostAndUsageEngine {
     const periods = parsePeriods(query.TimePeriod, query.Granularity);
     const metrics = parseMetrics(query.Metrics);
     const groupBy = parseGroupBy(query.GroupBy);
-    const predicate = query.Filter === undefined || query.Filter === null ? () => true : compileExpression(query.Filter, 'Filter');
+    const predicate = query.Filter === undefined || query.Filter === null ? () => true : compileExpression(query.Filter, 'Filter', this.emptyTagValues);
 
     // Bucket the matching line items per period index once (dates compare as strings: YYYY-MM-DD).
     const first = periods[0]!.start;
@@ -431,7 +448,7 @@ const EXPRESSION_ROOTS = ['And', 'Or', 'Not', 'Dimensions', 'Tags', 'CostCategor
  * Compiles a filter `Expression` into a predicate. Each expression node must have exactly one root; Values under one
  * key are OR-ed. Matching is exact (case-sensitive), the only mode GetCostAndUsage documents.
  */
-function compileExpression(expression: unknown, path: string): Predicate {
+function compileExpression(expression: unknown, path: string, emptyTagValues: EmptyTagValueAnswer): Predicate {
   if (!isObject(expression)) throw validation(`${path} must be an Expression object`);
   const roots = EXPRESSION_ROOTS.filter((root) => expression[root] !== undefined && expression[root] !== null);
   if (roots.length > 1) throw validation(`Expression has more than one roots. Only one root operator is allowed for each expression: ${roots.join(', ')}`);
@@ -443,11 +460,11 @@ function compileExpression(expression: unknown, path: string): Predicate {
     case 'And':
     case 'Or': {
       if (!Array.isArray(value) || value.length === 0) throw validation(`${path}.${root} must be a non-empty list of expressions`);
-      const parts = value.map((e, i) => compileExpression(e, `${path}.${root}[${i}]`));
+      const parts = value.map((e, i) => compileExpression(e, `${path}.${root}[${i}]`, emptyTagValues));
       return root === 'And' ? (item) => parts.every((p) => p(item)) : (item) => parts.some((p) => p(item));
     }
     case 'Not': {
-      const inner = compileExpression(value, `${path}.Not`);
+      const inner = compileExpression(value, `${path}.Not`, emptyTagValues);
       return (item) => !inner(item);
     }
     case 'Dimensions': {
@@ -471,8 +488,13 @@ function compileExpression(expression: unknown, path: string): Predicate {
       const values = new Set(parseValues(value.Values, `${path}.Tags`, false));
       // Without Values, select the lines that carry the key at all (the complement of ABSENT).
       if (values.size === 0) return (item) => item.tags[key] !== undefined;
-      // Untagged lines have the empty value (they group as "team$"), so EQUALS [""] selects them too.
-      return (item) => values.has(item.tags[key] ?? '');
+      if (values.has('')) {
+        if (emptyTagValues === 'reject') throw validation(`${path}.Tags.Values: the empty value is not a valid tag value`);
+        values.delete('');
+        // The lines whose key is present with an empty value (never the untagged ones: that is ABSENT).
+        if (emptyTagValues === 'match-empty') return (item) => item.tags[key] === '' || values.has(item.tags[key] ?? '\u0000');
+      }
+      return (item) => item.tags[key] !== undefined && values.has(item.tags[key]!);
     }
     case 'CostCategories':
       throw validation('The local Cost Explorer has no cost categories');

@@ -5,11 +5,14 @@ import type { DayWindow } from '../../domain/dates';
  * The two daily queries. Cost Explorer allows two GroupBy keys and charges $0.01 per request and per
  * page, so every dollar is reached with two queries over the whole window (not one per day):
  * - `tagged`: GroupBy TAG <team key> + SERVICE. Its groups with a tag value carry team and service.
- * - `untagged`: Filter TAG <team key> ABSENT or equal to "", GroupBy LINKED_ACCOUNT + SERVICE. The
- *   untagged dollars (no tag key, or an empty value), with the account that rules can allocate by.
- * The tagged query's `team$` groups are the same dollars as the untagged query's, so they are not
- * recorded twice; they serve as a control total instead (see `mergeQueries`). A run of two months is
- * 2 requests plus one per extra page.
+ * - `untagged`: Filter TAG <team key> ABSENT, GroupBy LINKED_ACCOUNT + SERVICE. The dollars of resources
+ *   without the tag key, with the account that rules can allocate by.
+ * The tagged query's `team$` groups hold both kinds of untagged dollars: no tag key, and the key with an
+ * empty value. They are not recorded from the tagged query; they are the control total (see
+ * `mergeQueries`), and what the untagged query did not return by account (the empty values) is carried
+ * as untagged spend of unknown account. ABSENT is the only filter used: Cost Explorer is not known to
+ * accept `Values: [""]` (billing-apis-2026.md §A6), and a filter it rejected, or matched to nothing,
+ * would otherwise fail the run or move dollars. A run of two months is 2 requests plus one per extra page.
  */
 export type QueryKind = 'tagged' | 'untagged';
 
@@ -32,7 +35,7 @@ export interface CostAndUsageRequest {
   Granularity: 'DAILY';
   Metrics: string[];
   GroupBy: { Type: 'TAG' | 'DIMENSION'; Key: string }[];
-  Filter?: { Or: [{ Tags: { Key: string; MatchOptions: ['ABSENT'] } }, { Tags: { Key: string; Values: ['']; MatchOptions: ['EQUALS'] } }] };
+  Filter?: { Tags: { Key: string; MatchOptions: ['ABSENT'] } };
   NextPageToken?: string;
 }
 
@@ -48,8 +51,8 @@ export function buildQuery(kind: QueryKind, window: DayWindow, tagKey: string, m
     : {
         ...base,
         GroupBy: [{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }, { Type: 'DIMENSION', Key: 'SERVICE' }],
-        // ABSENT alone misses resources tagged with an empty value, which the tagged query reports as
-        // `team$` like untagged ones: both together are exactly the tagged query's `team$` set.
-        Filter: { Or: [{ Tags: { Key: tagKey, MatchOptions: ['ABSENT'] } }, { Tags: { Key: tagKey, Values: [''], MatchOptions: ['EQUALS'] } }] },
+        // ABSENT misses resources tagged with an empty value; the tagged query's `team$` control total
+        // carries them, as untagged spend of unknown account.
+        Filter: { Tags: { Key: tagKey, MatchOptions: ['ABSENT'] } },
       };
 }

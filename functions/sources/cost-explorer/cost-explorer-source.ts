@@ -1,9 +1,9 @@
 import { GetCostAndUsageCommand, type CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { CostMetric } from '../../config/config-schema';
-import type { DayWindow } from '../../domain/dates';
+import { daysOf, type DayWindow } from '../../domain/dates';
 import type { BillingSource, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
-import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError } from './cost-explorer-mapper';
+import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
 import { bedrockUsageQuery, isBedrockService, mapBedrockUsage } from './bedrock-usage';
 import { buildQuery, metricPairOf, type CostAndUsageRequest, type QueryKind } from './cost-explorer-queries';
 
@@ -46,14 +46,22 @@ export class CostExplorerSource implements BillingSource {
       return mapCostExplorerPages(pages, { kind, window, tagKey: this.options.tagKey, metrics, source: this.id, billingAccountId: this.options.billingAccountId });
     };
     const tagged = await run('tagged');
-    const untagged = await run('untagged');
+    const notes: string[] = [];
+    const untagged = await run('untagged').catch((error: unknown) => {
+      // The tagged query's control total holds every untagged dollar; the untagged query only adds the
+      // account. Should Cost Explorer refuse its filter, the dollars stay, as untagged spend of unknown
+      // account, and the run says so, rather than failing or losing them.
+      if (!isRefusedRequest(error)) throw error;
+      notes.push(`Cost Explorer refused the untagged query (${(error as Error).name}: ${(error as Error).message}); untagged spend is kept without its account, so account rules cannot place it`);
+      return noAnswer(window);
+    });
     const days = mergeQueries(window, tagged, untagged, { source: this.id, billingAccountId: this.options.billingAccountId });
     // Bedrock tokens: one more query, only when the window has Bedrock spend.
     const bedrock = [...new Set(days.flatMap((d) => d.records.map((r) => r.serviceName)).filter(isBedrockService))];
-    if (bedrock.length === 0) return { days, requests: counter.requests };
+    if (bedrock.length === 0) return { days, requests: counter.requests, notes };
     const pages = await this.fetchPages(bedrockUsageQuery(window, bedrock), 'Bedrock usage query', counter);
     const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
-    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage } };
+    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage }, notes };
   }
 
   /** Every page of one GetCostAndUsage request, following NextPageToken; each page is a billed request. */
@@ -69,4 +77,15 @@ export class CostExplorerSource implements BillingSource {
     } while (token);
     return pages;
   }
+}
+
+/** A request Cost Explorer refused as invalid (HTTP 400, not throttling): retrying the same request cannot help. */
+function isRefusedRequest(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.$metadata?.httpStatusCode === 400 && e.name !== 'LimitExceededException' && e.name !== 'ThrottlingException';
+}
+
+/** An untagged answer with every day present and nothing in it: every untagged dollar becomes a residual. */
+function noAnswer(window: DayWindow): MappedQuery {
+  return { days: new Map(daysOf(window).map((d) => [d, { records: [], estimated: false }])), untaggedControl: new Map() };
 }
