@@ -82,6 +82,11 @@ export interface UsageRecord {
    * chargeback splits it across the teams by their share of that day's cost of the same service.
    */
   apportionByCost?: boolean;
+  /**
+   * The token counts were derived from cost ÷ the price book's rate, not read from a quantity (Bedrock
+   * Marketplace "Units" of undocumented size): close to the truth at list price, off where discounts apply.
+   */
+  tokensDerivedFromCost?: boolean;
 }
 
 /** Adds token counts. */

@@ -76,7 +76,9 @@ export function buildSources(config: CostlineConfig, clients: AwsClients, access
   const sources: Source[] = [];
   const aws = config.sources.aws;
   if (aws.enabled) {
-    sources.push(new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified' }));
+    sources.push(
+      new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),
+    );
   }
   if (!access) return sources;
   const openai = config.sources.openai;

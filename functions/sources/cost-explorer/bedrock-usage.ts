@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { recordId } from '../../domain/cost-record';
 import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
+import Big from 'big.js';
+import { parseAmount, type Decimal } from '../../domain/money';
+import { findModelPrice, type PriceBook } from '../../domain/price-book';
 import { NO_TOKENS, type TokenCounts, type UsageRecord } from '../../domain/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { describeIssues } from '../../shared/zod-issues';
@@ -13,14 +16,15 @@ export function isBedrockService(service: string): boolean {
 }
 
 /**
- * The one extra query for Bedrock tokens: usage quantity per service and usage type, only for the
- * Bedrock services the cost queries found in the window (no Bedrock spend, no request).
+ * The one extra query for Bedrock tokens: usage quantity and unblended cost per service and usage type,
+ * only for the Bedrock services the cost queries found in the window (no Bedrock spend, no request). The
+ * cost is what token counts are derived from where the usage unit is not documented.
  */
 export function bedrockUsageQuery(window: DayWindow, services: readonly string[]): CostAndUsageRequest {
   return {
     TimePeriod: { Start: window.start, End: window.end },
     Granularity: 'DAILY',
-    Metrics: ['UsageQuantity'],
+    Metrics: ['UsageQuantity', 'UnblendedCost'],
     GroupBy: [
       { Type: 'DIMENSION', Key: 'SERVICE' },
       { Type: 'DIMENSION', Key: 'USAGE_TYPE' },
@@ -29,31 +33,68 @@ export function bedrockUsageQuery(window: DayWindow, services: readonly string[]
   } as unknown as CostAndUsageRequest;
 }
 
-/** Token type of a Bedrock usage type, from the documented patterns; null for anything else (e.g. provisioned hours). */
-export function bedrockTokenType(usageType: string): keyof TokenCounts | null {
+/** What a Bedrock usage type says about its tokens: the kind, and the modifiers that change its price. */
+export interface BedrockMeter {
+  kind: keyof TokenCounts;
+  /** Global cross-region inference (the base price); otherwise in-region or geo, priced 1.1x (§A6.3). */
+  global: boolean;
+  batch: boolean;
+  longContext: boolean;
+  /** `priority`, `flex` or `latency-optimized` service tiers; null for on-demand standard. */
+  tier: 'priority' | 'flex' | 'latency-optimized' | null;
+}
+
+/**
+ * Reads a Bedrock usage type by pattern (billing-apis-2026.md §A6.3), never by a fixed list: both the
+ * CamelCase Marketplace style up to Claude 4.6 (`USE1-MP:USE1_CacheWrite1hInputTokenCount_Global-Units`)
+ * and the snake_case style from Claude 4.7 (`USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units`), the
+ * first-party style (`USE1-NovaPro-input-tokens-latency-optimized`) and the "mantle" one
+ * (`USE1-openai.gpt-oss-120b-mantle-cache_read-tokens-standard`). Null for anything that is not tokens
+ * (provisioned throughput hours, for instance).
+ */
+export function bedrockMeterOf(usageType: string): BedrockMeter | null {
   const u = usageType.toLowerCase();
-  if (/cache-?read|cacheread/.test(u)) return 'cachedInput';
-  if (/cache-?write|cachewrite/.test(u)) return 'cacheWrite5m';
-  if (/input-?tokens|inputtokencount|input_tokens/.test(u)) return 'input';
-  if (/output-?tokens|outputtokencount|output_tokens/.test(u)) return 'output';
+  let kind: keyof TokenCounts | null = null;
+  if (/cache[_-]?read/.test(u)) kind = 'cachedInput';
+  else if (/cache[_-]?write/.test(u)) kind = /cache[_-]?write[_-]?1h|1h[_-]?input|tokens?[_-]1h/.test(u) ? 'cacheWrite1h' : 'cacheWrite5m';
+  else if (/input[_-]?tokens?|inputtokencount/.test(u)) kind = 'input';
+  else if (/output[_-]?tokens?|outputtokencount|responsetokencount/.test(u)) kind = 'output';
+  if (kind === null) return null;
+  const tier = /priority/.test(u) ? 'priority' : /flex/.test(u) ? 'flex' : /latency[_-]?optimi[sz]ed/.test(u) ? 'latency-optimized' : null;
+  return { kind, global: /global/.test(u), batch: /batch/.test(u), longContext: /long[_-]?ctx|long[_-]?context/.test(u), tier };
+}
+
+/** Token type of a Bedrock usage type; null for anything that is not tokens. */
+export function bedrockTokenType(usageType: string): keyof TokenCounts | null {
+  return bedrockMeterOf(usageType)?.kind ?? null;
+}
+
+/**
+ * Tokens per unit of a usage quantity, where the unit says it: `tokens`, `1K tokens`, `1M tokens`. Null
+ * otherwise, notably for Marketplace "Units", whose size (1,000 or 1,000,000 tokens) AWS does not document
+ * (billing-apis-2026.md §A6.4): those tokens are derived from cost instead (see {@link mapBedrockUsage}).
+ */
+export function tokensPerUnit(unit: string): number | null {
+  const u = unit.trim().toLowerCase();
+  if (/^tokens?$/.test(u)) return 1;
+  if (/^(1k|1,000|1000|thousand) tokens?$/.test(u)) return 1_000;
+  if (/^(1m|1,000,000|1000000|million) tokens?$/.test(u)) return 1_000_000;
   return null;
 }
 
 /**
- * Tokens per unit of a usage quantity. First-party usage types count tokens; Marketplace (`MP:`) usage
- * types count "Units" of 1,000 tokens, as their per-unit prices (a thousand times the per-token list
- * price) show. AWS does not document this; any other unit yields no tokens rather than a guess.
+ * `USE1-NovaPro-input-tokens` → `NovaPro`, `USE1-openai.gpt-oss-120b-mantle-cache_read-tokens-standard` →
+ * `openai.gpt-oss-120b`: the first-party model named in a usage type.
  */
-export function tokensPerUnit(usageType: string, unit: string): number | null {
-  if (/^tokens?$/i.test(unit)) return 1;
-  if (/^units?$/i.test(unit) && usageType.includes('MP:')) return 1000;
-  return null;
+export function firstPartyModelOf(usageType: string): string {
+  return usageType.replace(/^[A-Z0-9]+-/, '').replace(/-(mantle-)?(input|output|cache[-_]?read|cache[-_]?write)([-_].*)?$/i, '');
 }
 
-/** `USE1-NovaPro-input-tokens` → `NovaPro`: the first-party model named in a usage type. */
-export function firstPartyModelOf(usageType: string): string {
-  return usageType.replace(/^[A-Z0-9]+-/, '').replace(/-(mantle-)?(input|output|cache-read-input|cache-write-input)-tokens?.*$|-(cache-read|cache-write)-input-token-count$/i, '');
-}
+/**
+ * The list price per million tokens of a Bedrock model's meter on a day, in force in the price book; undefined
+ * when the book has none (or cannot price the meter's modifiers), so no token count is invented from it.
+ */
+export type BedrockRate = (model: string, day: string, meter: BedrockMeter) => Decimal | undefined;
 
 const pageSchema = z.object({
   ResultsByTime: z.array(
@@ -64,36 +105,96 @@ const pageSchema = z.object({
   ),
 });
 
+/** In-region (geo) inference costs 1.1x the global cross-region price (billing-apis-2026.md §A6.3). */
+const REGIONAL_MULTIPLIER = '1.1';
+
+/**
+ * The rate of a Bedrock meter from the price book's `aws` rows (named as {@link bedrockModelOf} names the
+ * model, e.g. `Claude Sonnet 4.5`, or the first-party model): the global price, 1.1x in-region, the row's
+ * batch multiplier for batch. Long context and the priority, flex and latency-optimized tiers have no
+ * such rule in the book, so they get no rate, and their tokens are not derived.
+ */
+export function priceBookBedrockRate(book: PriceBook): BedrockRate {
+  return (model, day, meter) => {
+    if (meter.longContext || meter.tier !== null) return undefined;
+    const row = findModelPrice(book, 'aws', model, day);
+    const price = row?.perMillionTokens[meter.kind];
+    if (!row || price === undefined) return undefined;
+    let rate = new Big(price);
+    if (!meter.global) rate = rate.times(REGIONAL_MULTIPLIER);
+    if (meter.batch) {
+      if (!row.batchMultiplier) return undefined;
+      rate = rate.times(row.batchMultiplier);
+    }
+    return rate;
+  };
+}
+
+/** What the Bedrock mapper needs besides the pages. */
+export interface BedrockUsageContext {
+  source: string;
+  billingAccountId: string;
+  /** Prices of meters whose unit is not documented, to derive tokens from their cost. */
+  rate: BedrockRate;
+}
+
+/** The Bedrock usage, and the meters whose tokens could not be counted (no documented unit, no price). */
+export interface MappedBedrockUsage {
+  days: SourceDay<UsageRecord>[];
+  /** One line per model and usage type left uncounted, e.g. `Claude Opus 5 USE1-MP:USE1_input_tokens_standard-Units (Units)`. */
+  uncounted: string[];
+}
+
 /**
  * Maps the Bedrock usage query's pages to org-level usage records per day, service and model. They
  * carry no team: the chargeback apportions them to the teams by each team's share of that day's cost of
  * the service (`apportionByCost`), since Cost Explorer allows two GroupBy keys and for Marketplace models
  * the service, not the usage type, names the model.
+ *
+ * Token counts come from the usage quantity where its unit names tokens. Marketplace "Units" are not
+ * documented as 1,000 or 1,000,000 tokens, so their tokens are derived from the meter's cost divided by
+ * the price book's rate, and the record says so (`tokensDerivedFromCost`); a meter with neither a known
+ * unit nor a rate is counted in `uncounted`, never guessed.
  */
-export function mapBedrockUsage(pages: readonly unknown[], window: DayWindow, ctx: { source: string; billingAccountId: string }): SourceDay<UsageRecord>[] {
+export function mapBedrockUsage(pages: readonly unknown[], window: DayWindow, ctx: BedrockUsageContext): MappedBedrockUsage {
   const byDay = new Map<string, Map<string, UsageRecord>>();
+  const uncounted = new Set<string>();
   pages.forEach((raw, pageIndex) => {
     const where = `Cost Explorer Bedrock usage query, page ${pageIndex + 1}`;
     const parsed = pageSchema.safeParse(raw);
     if (!parsed.success) throw new MalformedCostExplorerPageError(`${where}: ${describeIssues(parsed.error.issues).join('; ')}`);
-    for (const result of parsed.data.ResultsByTime) {
+    parsed.data.ResultsByTime.forEach((result, r) => {
       const day = result.TimePeriod.Start;
       const records = byDay.get(day) ?? new Map<string, UsageRecord>();
       byDay.set(day, records);
-      for (const group of result.Groups) {
+      result.Groups.forEach((group, g) => {
         const [service, usageType] = group.Keys as [string, string];
+        const meter = bedrockMeterOf(usageType);
         const quantity = group.Metrics.UsageQuantity;
-        const type = bedrockTokenType(usageType);
-        const perUnit = quantity ? tokensPerUnit(usageType, quantity.Unit) : null;
-        if (!quantity || type === null || perUnit === null) continue;
-        const tokens = Math.round(Number(quantity.Amount) * perUnit);
-        if (!Number.isFinite(tokens) || tokens <= 0) continue;
+        if (!meter || !quantity) return;
         const model = bedrockModelOf(service) ?? firstPartyModelOf(usageType);
+        const perUnit = tokensPerUnit(quantity.Unit);
+        let tokens: number;
+        let derived = false;
+        if (perUnit !== null) {
+          tokens = Math.round(Number(quantity.Amount) * perUnit);
+        } else {
+          const cost = group.Metrics.UnblendedCost;
+          const rate = ctx.rate(model, day, meter);
+          if (!cost || !rate || rate.lte(0)) {
+            uncounted.add(`${model} ${usageType} (${quantity.Unit})`);
+            return;
+          }
+          const amount = parseAmount(cost.Amount, `${where}: ResultsByTime[${r}].Groups[${g}].Metrics.UnblendedCost.Amount`);
+          tokens = Number(amount.times(1_000_000).div(rate).round(0, Big.roundHalfUp).toFixed(0));
+          derived = true;
+        }
+        if (!Number.isFinite(tokens) || tokens <= 0) return;
         const identity = { source: ctx.source, provider: 'aws' as const, billingAccountId: ctx.billingAccountId, subAccountId: null, serviceName: service, usageType: 'bedrock', tags: {}, chargePeriodStart: day, model };
         const id = recordId(identity);
         const prior = records.get(id);
         const counts = { ...(prior?.tokens ?? NO_TOKENS) };
-        counts[type] += tokens;
+        counts[meter.kind] += tokens;
         records.set(id, {
           id,
           ...identity,
@@ -104,9 +205,10 @@ export function mapBedrockUsage(pages: readonly unknown[], window: DayWindow, ct
           requests: 0,
           webSearchRequests: 0,
           apportionByCost: true,
+          ...(derived || prior?.tokensDerivedFromCost ? { tokensDerivedFromCost: true } : {}),
         });
-      }
-    }
+      });
+    });
   });
-  return daysOf(window).map((day) => ({ day, records: [...(byDay.get(day)?.values() ?? [])], estimated: false }));
+  return { days: daysOf(window).map((day) => ({ day, records: [...(byDay.get(day)?.values() ?? [])], estimated: false })), uncounted: [...uncounted].sort() };
 }

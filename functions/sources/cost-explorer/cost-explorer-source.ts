@@ -4,7 +4,8 @@ import { daysOf, type DayWindow } from '../../domain/dates';
 import type { BillingSource, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
 import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
-import { bedrockUsageQuery, isBedrockService, mapBedrockUsage } from './bedrock-usage';
+import type { PriceBook } from '../../domain/price-book';
+import { bedrockUsageQuery, isBedrockService, mapBedrockUsage, priceBookBedrockRate } from './bedrock-usage';
 import { buildQuery, metricPairOf, type CostAndUsageRequest, type QueryKind } from './cost-explorer-queries';
 
 /** Settings of the AWS source, from `sources.aws` and `allocation.awsTagKey`. */
@@ -13,6 +14,8 @@ export interface CostExplorerSourceOptions {
   costMetric: CostMetric;
   /** FOCUS BillingAccountId; Cost Explorer does not return the payer account. */
   billingAccountId: string;
+  /** List prices, to derive Bedrock Marketplace tokens from cost where the usage unit is not documented. */
+  priceBook: PriceBook;
 }
 
 /** Where Bedrock token counts are stored (as usage). */
@@ -60,8 +63,9 @@ export class CostExplorerSource implements BillingSource {
     const bedrock = [...new Set(days.flatMap((d) => d.records.map((r) => r.serviceName)).filter(isBedrockService))];
     if (bedrock.length === 0) return { days, requests: counter.requests, notes };
     const pages = await this.fetchPages(bedrockUsageQuery(window, bedrock), 'Bedrock usage query', counter);
-    const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId });
-    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage }, notes };
+    const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId, rate: priceBookBedrockRate(this.options.priceBook) });
+    if (usage.uncounted.length > 0) notes.push(`Bedrock tokens not counted (the usage unit is not documented and the price book has no rate to derive them from cost): ${usage.uncounted.join('; ')}`);
+    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage.days }, notes };
   }
 
   /** Every page of one GetCostAndUsage request, following NextPageToken; each page is a billed request. */
