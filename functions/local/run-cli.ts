@@ -13,7 +13,7 @@ import { ConfigError, loadConfigFile } from '../config/load-config';
 import { closeDayOf, type Chargeback } from '../domain/chargeback';
 import { formatMoney } from '../domain/format';
 import { withAdjustments, type AdjustedChargeback } from '../domain/month-close';
-import { addDays, isMonday, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { addDays, addMonths, isMonday, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
 import { explainTeam, renderExplanation, UnknownTeamError } from '../domain/explain';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../ports/ports';
@@ -178,8 +178,9 @@ async function main(argv: string[]): Promise<number> {
     let failure: IngestionFailedError | undefined;
     try {
       if (replay && servedLedger && !(await deps.closed.list()).some((c) => c.month < month)) {
-        // 1. Each earlier month closes on its close day, as Cost Explorer showed it then.
-        for (const earlier of monthsOfLedger(ledger).filter((m) => m < month)) {
+        // 1. The month before closes on its close day, as Cost Explorer showed it then (the older history
+        //    is there for backfills: --from/--to).
+        for (const earlier of replayedMonths(ledger, month).filter((m) => m < month)) {
           const closeDay = closeDayOf(earlier, config);
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
@@ -233,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
-    const months = backfillWindow ? monthsOf(backfillWindow) : replay ? monthsOfLedger(ledger!) : [month];
+    const months = backfillWindow ? monthsOf(backfillWindow) : replay ? replayedMonths(ledger!, month) : [month];
     for (const m of months) {
       // The statement as the statement job makes it: a final month is closed once and never changes;
       // late changes to closed months are carried as prior-period adjustments.
@@ -380,9 +381,10 @@ function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargebac
   return { chargeback: adjusted, text: renderStatementText(adjusted) };
 }
 
-/** The months a ledger covers, ascending. */
-function monthsOfLedger(ledger: Ledger): string[] {
-  return [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort();
+/** The months the default run replays: the latest month, and the one before it if the ledger has it. */
+function replayedMonths(ledger: Ledger, latest: string): string[] {
+  const months = new Set(ledger.lineItems.map((i) => monthOf(i.date)));
+  return [addMonths(latest, -1), latest].filter((m) => months.has(m));
 }
 
 /** `--now`: a clock stopped at that UTC instant. */

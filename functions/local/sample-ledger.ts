@@ -4,9 +4,11 @@ import { mulberry32 } from './seeded-random';
 import type { Ledger, LedgerLineItem } from './ledger';
 
 /**
- * The bundled sample bill that `npm run local` serves from the local Cost Explorer: two full months
- * (2026-09-01 … 2026-10-31) of a fictional organisation whose teams, tag key and account rules are the ones in
- * `costline.config.json`. September is final; October is still estimated.
+ * The bundled sample bill that `npm run local` serves from the local Cost Explorer: a year of a fictional
+ * organisation (2025-11-01 … 2026-10-31) whose teams, tag key and account rules are the ones in
+ * `costline.config.json`. September and October 2026 are the detailed months the default run charges back;
+ * the ten months before are a smaller, steadier history, for backfills (`--from 2025-11 --to 2026-10`). Months
+ * up to September are final; October is still estimated.
  *
  * It is built to exercise every allocation path: tags with ids and aliases in odd casing and whitespace, untagged
  * spend allocated by account rule, untagged spend in a shared account that stays unallocated, a tag value that
@@ -173,38 +175,25 @@ const ONE_OFFS: LedgerLineItem[] = [
   },
 ];
 
+const HISTORY_FIRST_DAY = '2025-11-01';
 const FIRST_DAY = '2026-09-01';
 const LAST_DAY = '2026-10-31';
 const SEED = 20260901;
+/** The history before September has its own random sequence, so September and October stay as they were. */
+const HISTORY_SEED = 20251101;
+/** Spend shrinks going back in time: each month before September is this fraction of the month after. */
+const MONTHLY_GROWTH_BACK = '0.96';
 
 /**
  * Builds the sample ledger. Pure and deterministic: every call returns an equal ledger (a seeded PRNG, no
  * `Math.random`, no clock). About 2,700 line items.
  */
 export function sampleLedger(): Ledger {
+  const lineItems: LedgerLineItem[] = [...history()];
   const random = mulberry32(SEED);
-  const lineItems: LedgerLineItem[] = [];
   for (let date = FIRST_DAY; date <= LAST_DAY; date = addDays(date, 1)) {
     const october = date >= '2026-10-01';
-    for (const workload of WORKLOADS) {
-      // Day-to-day noise of ±15 %, drawn as an integer so the amount stays an exact decimal.
-      const noise = new Big(8500 + Math.floor(random() * 3001)).div(10000);
-      const amortized = new Big(workload.daily).times(october ? 1 : workload.september).times(noise).round(10);
-      const unblended = workload.savingsPlanDiscount ? amortized.div(new Big(1).minus(workload.savingsPlanDiscount)).round(10) : amortized;
-      lineItems.push({
-        date,
-        account: workload.account,
-        service: workload.service,
-        usageType: workload.usageType,
-        region: workload.region ?? 'us-east-1',
-        recordType: 'Usage',
-        tags: { ...(workload.team !== undefined ? { team: workload.team } : {}), ...workload.otherTags },
-        unblendedCost: unblended.toFixed(10),
-        amortizedCost: amortized.toFixed(10),
-        usageQuantity: unblended.div(workload.unitPrice).round(4).toFixed(),
-        usageUnit: workload.unit,
-      });
-    }
+    for (const workload of WORKLOADS) lineItems.push(dailyLine(workload, date, new Big(workload.daily).times(october ? 1 : workload.september), random));
     for (const item of ONE_OFFS) if (item.date === date) lineItems.push({ ...item, tags: { ...item.tags } });
   }
   return {
@@ -215,4 +204,36 @@ export function sampleLedger(): Ledger {
   };
 }
 
+/** November 2025 to August 2026: every workload at its September level, a little lower each month back, and the monthly support fee. */
+function history(): LedgerLineItem[] {
+  const random = mulberry32(HISTORY_SEED);
+  const lines: LedgerLineItem[] = [];
+  for (let date = HISTORY_FIRST_DAY; date < FIRST_DAY; date = addDays(date, 1)) {
+    const monthsBefore = (2026 - Number(date.slice(0, 4))) * 12 + (9 - Number(date.slice(5, 7)));
+    const level = new Big(MONTHLY_GROWTH_BACK).pow(monthsBefore);
+    for (const workload of WORKLOADS) lines.push(dailyLine(workload, date, new Big(workload.daily).times(workload.september).times(level), random));
+    if (date.endsWith('-01')) lines.push({ ...ONE_OFFS[0]!, date, tags: {} });
+  }
+  return lines;
+}
 
+/** One workload's line item for a day, at a daily amortized level with ±15 % noise. */
+function dailyLine(workload: Workload, date: string, level: Big, random: () => number): LedgerLineItem {
+  // Day-to-day noise of ±15 %, drawn as an integer so the amount stays an exact decimal.
+  const noise = new Big(8500 + Math.floor(random() * 3001)).div(10000);
+  const amortized = level.times(noise).round(10);
+  const unblended = workload.savingsPlanDiscount ? amortized.div(new Big(1).minus(workload.savingsPlanDiscount)).round(10) : amortized;
+  return {
+    date,
+    account: workload.account,
+    service: workload.service,
+    usageType: workload.usageType,
+    region: workload.region ?? 'us-east-1',
+    recordType: 'Usage',
+    tags: { ...(workload.team !== undefined ? { team: workload.team } : {}), ...workload.otherTags },
+    unblendedCost: unblended.toFixed(10),
+    amortizedCost: amortized.toFixed(10),
+    usageQuantity: unblended.div(workload.unitPrice).round(4).toFixed(),
+    usageUnit: workload.unit,
+  };
+}
