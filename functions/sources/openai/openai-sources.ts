@@ -56,15 +56,16 @@ function splitAtFloor(start: number, end: number, floor: number): CostSegment[] 
 
 /**
  * Whether a 400 is OpenAI refusing a grouping (the API-key floor): its message names `group_by`, `api_key_id`
- * or `start_time`. Returns the floor epoch the message names (rounded up to a whole day, since buckets are days),
- * or null when it names none.
+ * or `start_time`. Returns the floor epoch the message names (the latest Unix time in it, rounded up to a whole
+ * day since buckets are days), or null when it names none.
  */
 export function groupingRefusal(error: unknown): { floor: number | null; message: string } | undefined {
   if (!(error instanceof ProviderRequestError) || error.status !== 400) return undefined;
   const message = error.providerMessage ?? error.message;
   if (!/group_by|api_key_id|start_time/i.test(message)) return undefined;
-  const epoch = /\b(1\d{9})\b/.exec(message);
-  const floor = epoch ? Math.ceil(Number(epoch[1]) / DAY_SECONDS) * DAY_SECONDS : null;
+  // The message may echo the refused start_time too; the floor is the later instant (the start is before it).
+  const epochs = [...message.matchAll(/\b(1\d{9})\b/g)].map((m) => Number(m[1]));
+  const floor = epochs.length ? Math.ceil(Math.max(...epochs) / DAY_SECONDS) * DAY_SECONDS : null;
   return { floor, message };
 }
 
