@@ -16,10 +16,48 @@ export interface OpenAiUsageRow {
   /** Versioned model name as the API reports it, e.g. `gpt-4o-2024-08-06`. */
   model: string;
   batch: boolean;
-  /** All input tokens, including cached (completions semantics). */
+  /** The API's `service_tier` (`default`, `flex`, `priority`, `scale`); absent: `default`. */
+  serviceTier?: string;
+  /** All input tokens, including cached and cache-write (completions semantics). */
   inputTokens: number;
   inputCachedTokens: number;
+  /** Input tokens written to the cache (inside `inputTokens`, apart from `inputCachedTokens`); absent: 0. */
+  inputCacheWriteTokens?: number;
   outputTokens: number;
+  /** The audio part of the counts above (uncached input, cached input, output); absent: none. */
+  audio?: { input: number; cachedInput: number; output: number };
+  /** The image part of the counts above. */
+  image?: { input: number; cachedInput: number; output: number };
+  numModelRequests: number;
+}
+
+/** The OpenAI usage endpoints measured in something other than tokens (and moderations). */
+export type OpenAiUnitEndpointName =
+  | 'images'
+  | 'audio_speeches'
+  | 'audio_transcriptions'
+  | 'moderations'
+  | 'vector_stores'
+  | 'code_interpreter_sessions'
+  | 'file_search_calls'
+  | 'web_search_calls';
+
+/** One hour of one OpenAI (project, API key, model) slice of a non-token usage endpoint. */
+export interface OpenAiUnitUsageRow {
+  hour: string;
+  endpoint: OpenAiUnitEndpointName;
+  projectId: string;
+  /** null for the endpoints that report no key (vector stores, code interpreter). */
+  apiKeyId: string | null;
+  userId: string | null;
+  /** null for the endpoints without a model (vector stores, code interpreter, file search). */
+  model: string | null;
+  /**
+   * The endpoint's measure: images, characters, seconds, input tokens (moderations), bytes stored (vector stores:
+   * a level during the hour, averaged over a longer bucket), sessions, or search calls.
+   */
+  quantity: number;
+  /** `num_model_requests`, for the endpoints that report it (0 otherwise). */
   numModelRequests: number;
 }
 
@@ -29,9 +67,12 @@ export interface OpenAiCostRow {
   day: string;
   projectId: string | null;
   apiKeyId: string | null;
-  /** e.g. `gpt-4o-2024-08-06, input`; the API does not specify the format. */
+  /**
+   * e.g. `gpt-4o-2024-08-06, input`, `ft-gpt-4o-2024-08-06, output`, `evals | gpt-4o-mini-2024-07-18, input`,
+   * `assistants api | file search`; the API does not specify the format.
+   */
   lineItem: string;
-  /** Dollars, decimal string (the API returns it as a JSON number). */
+  /** Dollars, decimal string (the API returns it as a JSON number or a string). */
   amountUsd: string;
   quantity: number | null;
   quantityUnit: string | null;
@@ -74,6 +115,7 @@ export interface AnthropicCostRow {
 
 /** A fictional organisation's model-provider books. */
 export interface ProviderLedger {
-  openai: { usage: OpenAiUsageRow[]; costs: OpenAiCostRow[] };
+  /** `unitUsage`: the non-token usage endpoints; absent: they answer empty buckets. */
+  openai: { usage: OpenAiUsageRow[]; costs: OpenAiCostRow[]; unitUsage?: OpenAiUnitUsageRow[] };
   anthropic: { usage: AnthropicUsageRow[]; costs: AnthropicCostRow[] };
 }

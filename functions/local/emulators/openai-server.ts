@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import Big from 'big.js';
-import type { OpenAiCostRow, OpenAiUsageRow, ProviderLedger } from '../provider-ledger';
+import type { OpenAiCostRow, OpenAiUnitEndpointName, OpenAiUnitUsageRow, OpenAiUsageRow, ProviderLedger } from '../provider-ledger';
 import { header, jsonSender, sha256, startJsonApiServer, type InjectedFault, type RecordedRequest } from './loopback';
 
 const send = jsonSender('x-request-id');
@@ -139,7 +139,9 @@ function handle(req: IncomingMessage, options: OpenAiServerOptions): Page {
   }
   const query = parseQuery(url.searchParams, endpoint);
   const now = options.now ? options.now().getTime() / 1000 : undefined;
-  return endpoint.kind === 'costs' ? costsPage(options.ledger.costs, query, now) : usagePage(options.ledger.usage, endpoint.kind, query, now);
+  if (endpoint.kind === 'costs') return costsPage(options.ledger.costs, query, now);
+  if (endpoint.kind === 'completions' || endpoint.kind === 'embeddings') return usagePage(options.ledger.usage, endpoint.kind, query, now);
+  return unitUsagePage(options.ledger.unitUsage ?? [], endpoint.kind, query, now);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -156,9 +158,11 @@ const USAGE_LIMITS: Record<Width, { default: number; max: number }> = {
 };
 
 interface Endpoint {
-  kind: 'costs' | 'completions' | 'embeddings';
+  kind: 'costs' | 'completions' | 'embeddings' | OpenAiUnitEndpointName;
   widths: Width[];
   limits: (width: Width) => { default: number; max: number };
+  /** Most buckets one page holds whatever `limit` asks: pages can be shorter than the limit. */
+  pageCap?: number;
   /** Grouping fields in the order results are sorted by. */
   groupFields: string[];
   /** Documented grouping fields this emulator cannot answer from its ledger. */
@@ -167,11 +171,32 @@ interface Endpoint {
   batchFilter: boolean;
 }
 
+/**
+ * `group_by=api_key_id` on costs is refused for a `start_time` before this instant (2025-12-06T00:00:00Z): "the named
+ * second succeeds, one second earlier fails" (addendum §A4.2).
+ */
+export const API_KEY_COSTS_FLOOR = 1_764_979_200;
+
+/** Most daily cost buckets one page holds: a page is cut at 31 days even when `limit` asks for up to 180 [?]. */
+export const COSTS_PAGE_CAP = 31;
+
+const STANDARD_USAGE_FILTERS = ['project_ids', 'user_ids', 'api_key_ids', 'models'];
+const unitEndpoint = (kind: OpenAiUnitEndpointName, groupFields: string[], arrayFilters: string[], unsupportedGroups?: Record<string, string>): Endpoint => ({
+  kind,
+  widths: ['1m', '1h', '1d'],
+  limits: (width) => USAGE_LIMITS[width],
+  groupFields,
+  ...(unsupportedGroups ? { unsupportedGroups } : {}),
+  arrayFilters,
+  batchFilter: false,
+});
+
 const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/organization/costs': {
     kind: 'costs',
     widths: ['1d'],
     limits: () => ({ default: 7, max: 180 }),
+    pageCap: COSTS_PAGE_CAP,
     groupFields: ['project_id', 'api_key_id', 'line_item'],
     arrayFilters: ['project_ids', 'api_key_ids'],
     batchFilter: false,
@@ -180,9 +205,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
     kind: 'completions',
     widths: ['1m', '1h', '1d'],
     limits: (width) => USAGE_LIMITS[width],
-    groupFields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch'],
-    unsupportedGroups: { service_tier: 'the local ledger records no service tier' },
-    arrayFilters: ['project_ids', 'user_ids', 'api_key_ids', 'models'],
+    groupFields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'],
+    arrayFilters: STANDARD_USAGE_FILTERS,
     batchFilter: true,
   },
   '/v1/organization/usage/embeddings': {
@@ -190,9 +214,24 @@ const ENDPOINTS: Record<string, Endpoint> = {
     widths: ['1m', '1h', '1d'],
     limits: (width) => USAGE_LIMITS[width],
     groupFields: ['project_id', 'user_id', 'api_key_id', 'model'],
-    arrayFilters: ['project_ids', 'user_ids', 'api_key_ids', 'models'],
+    arrayFilters: STANDARD_USAGE_FILTERS,
     batchFilter: false,
   },
+  '/v1/organization/usage/images': unitEndpoint('images', ['project_id', 'user_id', 'api_key_id', 'model'], STANDARD_USAGE_FILTERS, {
+    size: 'the local ledger records no image size',
+    source: 'the local ledger records no image source',
+  }),
+  '/v1/organization/usage/audio_speeches': unitEndpoint('audio_speeches', ['project_id', 'user_id', 'api_key_id', 'model'], STANDARD_USAGE_FILTERS),
+  '/v1/organization/usage/audio_transcriptions': unitEndpoint('audio_transcriptions', ['project_id', 'user_id', 'api_key_id', 'model'], STANDARD_USAGE_FILTERS),
+  '/v1/organization/usage/moderations': unitEndpoint('moderations', ['project_id', 'user_id', 'api_key_id', 'model'], STANDARD_USAGE_FILTERS),
+  '/v1/organization/usage/vector_stores': unitEndpoint('vector_stores', ['project_id'], ['project_ids']),
+  '/v1/organization/usage/code_interpreter_sessions': unitEndpoint('code_interpreter_sessions', ['project_id'], ['project_ids']),
+  '/v1/organization/usage/file_search_calls': unitEndpoint('file_search_calls', ['project_id', 'user_id', 'api_key_id'], ['project_ids', 'user_ids', 'api_key_ids'], {
+    vector_store_id: 'the local ledger records no vector store ids',
+  }),
+  '/v1/organization/usage/web_search_calls': unitEndpoint('web_search_calls', ['project_id', 'user_id', 'api_key_id', 'model'], STANDARD_USAGE_FILTERS, {
+    context_level: 'the local ledger records no search context level',
+  }),
 };
 
 interface Query {
@@ -205,6 +244,8 @@ interface Query {
   filters: Map<string, Set<string>>;
   batch: boolean | undefined;
   limit: number;
+  /** Buckets a page holds at most: the smaller of `limit` and the endpoint's page cap. */
+  pageSize: number;
   page: string | undefined;
   /** Hash of everything that defines the answer, so a page token cannot be replayed on another query. */
   fingerprint: string;
@@ -244,9 +285,11 @@ function parseQuery(params: URLSearchParams, endpoint: Endpoint): Query {
   const limits = endpoint.limits(widthName as Width);
   const limitText = scalars.get('limit');
   const limit = limitText === undefined ? limits.default : Number(limitText);
-  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1 || limit > limits.max)) {
-    throw badParam('limit', `Invalid value for 'limit': ${JSON.stringify(limitText)}. It must be an integer between 1 and ${limits.max} for bucket_width=${widthName}.`);
+  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1)) {
+    throw badParam('limit', `Invalid limit provided: ${limitText}. Limit must be an integer greater than or equal to 1.`);
   }
+  // Refused, not clamped; the message is the one the live API gives for limit=366 (addendum §A4.3).
+  if (limit > limits.max) throw badParam('limit', `Invalid limit provided: ${limit}. Limit must be less than or equal to ${limits.max}.`);
 
   const groupBy = new Set<string>();
   for (const field of arrays.get('group_by') ?? []) {
@@ -256,6 +299,13 @@ function parseQuery(params: URLSearchParams, endpoint: Endpoint): Query {
       throw badParam('group_by', `Invalid value for 'group_by': ${JSON.stringify(field)}. Supported values are: ${endpoint.groupFields.join(', ')}.`);
     }
     groupBy.add(field);
+  }
+
+  if (endpoint.kind === 'costs' && groupBy.has('api_key_id') && requestedStart < API_KEY_COSTS_FLOOR) {
+    throw badParam(
+      'start_time',
+      `Invalid value for 'start_time': ${requestedStart}. Grouping by api_key_id (group_by=api_key_id) is only supported for start_time >= ${API_KEY_COSTS_FLOOR}.`,
+    );
   }
 
   const filters = new Map<string, Set<string>>();
@@ -283,7 +333,7 @@ function parseQuery(params: URLSearchParams, endpoint: Endpoint): Query {
       batch ?? null,
     ]),
   );
-  return { width, start, end, groupBy, filters, batch, limit, page: scalars.get('page'), fingerprint };
+  return { width, start, end, groupBy, filters, batch, limit, pageSize: Math.min(limit, endpoint.pageCap ?? limit), page: scalars.get('page'), fingerprint };
 }
 
 function unixSeconds(text: string, param: string): number {
@@ -336,7 +386,7 @@ function pageWindow(query: Query, dataEnd: number, now: number | undefined): Pag
     }
     first = (cursor - start) / width;
   }
-  const count = Math.min(query.limit, total - first);
+  const count = Math.min(query.pageSize, total - first);
   const hasMore = first + count < total;
   const pageStart = start + first * width;
   return { pageStart, count, rangeEnd, hasMore, nextPage: hasMore ? encodePageToken(pageStart + count * width, query.fingerprint) : null };
@@ -392,10 +442,10 @@ function compareValues(a: (string | boolean | null)[], b: (string | boolean | nu
   return 0;
 }
 
-function buildPage<A>(window: PageWindow, width: number, groups: Grouped<A>[][], toResult: (group: Grouped<A>) => unknown): Page {
+function buildPage<A>(window: PageWindow, width: number, groups: Grouped<A>[][], toResult: (group: Grouped<A>, index: number) => unknown): Page {
   const data: Bucket<unknown>[] = groups.map((bucketGroups, i) => {
     const start = window.pageStart + i * width;
-    return { object: 'bucket', start_time: start, end_time: start + width, results: bucketGroups.map(toResult) };
+    return { object: 'bucket', start_time: start, end_time: start + width, results: bucketGroups.map((group, index) => toResult(group, index)) };
   });
   return { object: 'page', data, has_more: window.hasMore, next_page: window.nextPage };
 }
@@ -439,12 +489,14 @@ function costsPage(rows: OpenAiCostRow[], query: Query, now: number | undefined)
   );
 
   const byLineItem = g.has('line_item');
-  return buildPage(window, query.width, groups, (group: Grouped<CostAcc>) => {
+  return buildPage(window, query.width, groups, (group: Grouped<CostAcc>, index: number) => {
     const [projectId, apiKeyId, lineItem] = group.values;
     return {
       object: 'organization.costs.result',
-      // The API's amount is a JSON number: the exact decimal sum goes out as the nearest double, as OpenAI's does.
-      amount: { value: Number(group.acc.amount.toFixed()), currency: 'usd' },
+      // The spec types amount.value a number, but live answers send strings too (addendum §A4.1). Here every
+      // second result of a bucket (odd index) carries the exact decimal as a string; the others the nearest
+      // double as a JSON number, as the spec says.
+      amount: { value: index % 2 === 1 ? group.acc.amount.toFixed() : Number(group.acc.amount.toFixed()), currency: 'usd' },
       line_item: lineItem,
       project_id: projectId,
       api_key_id: apiKeyId,
@@ -457,11 +509,43 @@ function costsPage(rows: OpenAiCostRow[], query: Query, now: number | undefined)
 
 // ----- usage -----
 
+interface Modality {
+  input: number;
+  cachedInput: number;
+  output: number;
+}
+
 interface UsageAcc {
   input: number;
   cached: number;
+  cacheWrite: number;
   output: number;
+  audio: Modality;
+  image: Modality;
   requests: number;
+}
+
+const noModality = (): Modality => ({ input: 0, cachedInput: 0, output: 0 });
+const addTo = (acc: Modality, m: Modality | undefined) => {
+  if (!m) return;
+  acc.input += m.input;
+  acc.cachedInput += m.cachedInput;
+  acc.output += m.output;
+};
+
+/** A filter on a field: absent, or the field's value is one of the listed ones (null never is). */
+function filterOf(filters: Map<string, Set<string>>) {
+  return (name: string, value: string | null) => {
+    const allowed = filters.get(name);
+    return !allowed || (value !== null && allowed.has(value));
+  };
+}
+
+/** Where the hourly rows of one endpoint end (exclusive), for a request without `end_time`. */
+function hourlyDataEnd<R extends { hour: string; endpoint: string }>(rows: R[], kind: string): number {
+  let dataEnd = 0;
+  for (const row of rows) if (row.endpoint === kind) dataEnd = Math.max(dataEnd, instant(row.hour) + 3600);
+  return dataEnd;
 }
 
 function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', query: Query, now: number | undefined): Page {
@@ -469,15 +553,9 @@ function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', q
   const hourStart = (row: OpenAiUsageRow) => instant(row.hour);
   // With a clock, an hour counts once it has started: the hour in progress is served whole (the ledger is hourly).
   const happenedBefore = now ?? Infinity;
-  let dataEnd = 0;
-  for (const row of rows) if (row.endpoint === kind) dataEnd = Math.max(dataEnd, hourStart(row) + 3600);
-  const window = pageWindow(query, dataEnd, now);
+  const window = pageWindow(query, hourlyDataEnd(rows, kind), now);
   const g = query.groupBy;
-  const f = query.filters;
-  const within = (name: string, value: string | null) => {
-    const allowed = f.get(name);
-    return !allowed || (value !== null && allowed.has(value));
-  };
+  const within = filterOf(query.filters);
 
   const groups = aggregate<OpenAiUsageRow, UsageAcc>(
     rows,
@@ -497,36 +575,125 @@ function usagePage(rows: OpenAiUsageRow[], kind: 'completions' | 'embeddings', q
       g.has('user_id') ? row.userId : null,
       g.has('api_key_id') ? row.apiKeyId : null,
       g.has('model') ? row.model : null,
-      ...(kind === 'completions' ? [g.has('batch') ? row.batch : null] : []),
+      ...(kind === 'completions' ? [g.has('batch') ? row.batch : null, g.has('service_tier') ? (row.serviceTier ?? 'default') : null] : []),
     ],
-    () => ({ input: 0, cached: 0, output: 0, requests: 0 }),
+    () => ({ input: 0, cached: 0, cacheWrite: 0, output: 0, audio: noModality(), image: noModality(), requests: 0 }),
     (acc, row) => {
       acc.input += row.inputTokens;
       acc.cached += row.inputCachedTokens;
+      acc.cacheWrite += row.inputCacheWriteTokens ?? 0;
       acc.output += row.outputTokens;
+      addTo(acc.audio, row.audio);
+      addTo(acc.image, row.image);
       acc.requests += row.numModelRequests;
     },
   );
 
   return buildPage(window, query.width, groups, (group: Grouped<UsageAcc>) => {
-    const [projectId, userId, apiKeyId, model, batch] = group.values;
-    const { input, cached, output, requests } = group.acc;
+    const [projectId, userId, apiKeyId, model, batch, serviceTier] = group.values;
+    const { input, cached, cacheWrite, output, audio, image, requests } = group.acc;
     if (kind === 'embeddings') {
       return { object: 'organization.usage.embeddings.result', input_tokens: input, num_model_requests: requests, project_id: projectId, user_id: userId, api_key_id: apiKeyId, model };
     }
+    const uncached = input - cached - cacheWrite;
+    // Every counter of UsageCompletionsResult (spec of 2026-07-15 on): the modality counters are parts of the
+    // totals; `input_text_tokens` and `input_uncached_tokens` exclude cache writes.
     return {
       object: 'organization.usage.completions.result',
       input_tokens: input,
-      output_tokens: output,
       input_cached_tokens: cached,
+      input_cache_write_tokens: cacheWrite,
+      input_uncached_tokens: uncached,
+      output_tokens: output,
+      input_text_tokens: uncached - audio.input - image.input,
+      input_cached_text_tokens: cached - audio.cachedInput - image.cachedInput,
+      output_text_tokens: output - audio.output - image.output,
+      input_audio_tokens: audio.input,
+      input_cached_audio_tokens: audio.cachedInput,
+      output_audio_tokens: audio.output,
+      input_image_tokens: image.input,
+      input_cached_image_tokens: image.cachedInput,
+      output_image_tokens: image.output,
       num_model_requests: requests,
       project_id: projectId,
       user_id: userId,
       api_key_id: apiKeyId,
       model,
       batch,
-      service_tier: null,
+      service_tier: serviceTier,
     };
+  });
+}
+
+// ----- the other usage endpoints -----
+
+/** Result `object` per endpoint; note the two search endpoints, whose names do not follow their paths. */
+const UNIT_OBJECTS: Record<OpenAiUnitEndpointName, string> = {
+  images: 'organization.usage.images.result',
+  audio_speeches: 'organization.usage.audio_speeches.result',
+  audio_transcriptions: 'organization.usage.audio_transcriptions.result',
+  moderations: 'organization.usage.moderations.result',
+  vector_stores: 'organization.usage.vector_stores.result',
+  code_interpreter_sessions: 'organization.usage.code_interpreter_sessions.result',
+  file_search_calls: 'organization.usage.file_searches.result',
+  web_search_calls: 'organization.usage.web_searches.result',
+};
+
+interface UnitAcc {
+  quantity: number;
+  requests: number;
+}
+
+function unitUsagePage(rows: OpenAiUnitUsageRow[], kind: OpenAiUnitEndpointName, query: Query, now: number | undefined): Page {
+  const hourStart = (row: OpenAiUnitUsageRow) => instant(row.hour);
+  const happenedBefore = now ?? Infinity;
+  const window = pageWindow(query, hourlyDataEnd(rows, kind), now);
+  const g = query.groupBy;
+  const within = filterOf(query.filters);
+  const groups = aggregate<OpenAiUnitUsageRow, UnitAcc>(
+    rows,
+    window,
+    query.width,
+    hourStart,
+    (row) =>
+      row.endpoint === kind &&
+      hourStart(row) < happenedBefore &&
+      within('project_ids', row.projectId) &&
+      within('user_ids', row.userId) &&
+      within('api_key_ids', row.apiKeyId) &&
+      within('models', row.model),
+    (row) => [g.has('project_id') ? row.projectId : null, g.has('user_id') ? row.userId : null, g.has('api_key_id') ? row.apiKeyId : null, g.has('model') ? row.model : null],
+    () => ({ quantity: 0, requests: 0 }),
+    (acc, row) => {
+      acc.quantity += row.quantity;
+      acc.requests += row.numModelRequests;
+    },
+  );
+  // Storage is a level: a bucket longer than an hour reports the average of its hours (the ledger is hourly).
+  const hoursPerBucket = Math.max(1, query.width / 3600);
+  return buildPage(window, query.width, groups, (group: Grouped<UnitAcc>) => {
+    const [projectId, userId, apiKeyId, model] = group.values;
+    const { quantity, requests } = group.acc;
+    const object = UNIT_OBJECTS[kind];
+    const who = { project_id: projectId, user_id: userId, api_key_id: apiKeyId };
+    switch (kind) {
+      case 'images':
+        return { object, images: quantity, num_model_requests: requests, source: null, size: null, model, ...who };
+      case 'audio_speeches':
+        return { object, characters: quantity, num_model_requests: requests, ...who, model };
+      case 'audio_transcriptions':
+        return { object, seconds: quantity, num_model_requests: requests, ...who, model };
+      case 'moderations':
+        return { object, input_tokens: quantity, num_model_requests: requests, ...who, model };
+      case 'vector_stores':
+        return { object, usage_bytes: Math.round(quantity / hoursPerBucket), project_id: projectId };
+      case 'code_interpreter_sessions':
+        return { object, num_sessions: quantity, project_id: projectId };
+      case 'file_search_calls':
+        return { object, num_requests: quantity, ...who, vector_store_id: null };
+      case 'web_search_calls':
+        return { object, num_requests: quantity, num_model_requests: requests, ...who, model, context_level: null };
+    }
   });
 }
 

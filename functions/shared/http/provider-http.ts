@@ -11,12 +11,15 @@ export class ProviderAuthError extends Error {
 /** A request failed for good: a 4xx other than auth, retries exhausted, a timeout, or the deadline. */
 export class ProviderRequestError extends Error {
   override readonly name = 'ProviderRequestError';
+  /** The provider's own error message, when it answered with one (e.g. which parameter a 400 refused). */
+  readonly providerMessage?: string;
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; providerMessage?: string },
   ) {
     super(message, options);
+    if (options?.providerMessage !== undefined) this.providerMessage = options.providerMessage;
   }
 }
 
@@ -113,7 +116,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
               { cause: error },
             );
           }
-          throw new ProviderRequestError(`${where} failed with HTTP ${status}: ${message}`, status, { cause: error });
+          throw new ProviderRequestError(`${where} failed with HTTP ${status}: ${message}`, status, { cause: error, providerMessage: message });
         }
         if (error instanceof TimeoutError) throw new ProviderRequestError(`${where} timed out after every retry`, undefined, { cause: error });
         if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') {

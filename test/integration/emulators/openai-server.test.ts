@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiServer, type OpenAiServer } from '../../../functions/local/emulators/openai-server';
 import type { ProviderLedger } from '../../../functions/local/provider-ledger';
 import { sampleProviderLedger } from '../../../functions/local/sample-provider-ledger';
+import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, type OpenAiMapperContext } from '../../../functions/sources/openai/openai-mapper';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/openai/', import.meta.url));
 const fixture = <T = unknown>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}${name}`, 'utf8')) as T;
@@ -55,8 +56,8 @@ async function allPages(server: OpenAiServer, path: string): Promise<any[]> {
  */
 function comparable(page: unknown): unknown {
   const walk = (value: unknown, key?: string): unknown => {
-    if (key === 'amount' && typeof value === 'object' && value !== null && typeof (value as { value: unknown }).value === 'number') {
-      const amount = value as { value: number; currency: unknown };
+    if (key === 'amount' && typeof value === 'object' && value !== null && ['number', 'string'].includes(typeof (value as { value: unknown }).value)) {
+      const amount = value as { value: number | string; currency: unknown };
       return { value: new Big(String(amount.value)).toFixed(), currency: amount.currency };
     }
     if (key === 'next_page') return typeof value === 'string' && value.length > 0 ? '<token>' : value;
@@ -81,6 +82,16 @@ describe('local OpenAI against the recorded fixtures', () => {
     ['costs-by-project', 1],
     ['usage-completions-hourly', 1],
     ['usage-embeddings-daily', 1],
+    ['usage-completions-tiers', 1],
+    ['usage-images-daily', 1],
+    ['usage-audio_speeches-daily', 1],
+    ['usage-audio_transcriptions-daily', 1],
+    ['usage-moderations-daily', 1],
+    ['usage-vector_stores-daily', 1],
+    ['usage-vector_stores-hourly', 1],
+    ['usage-code_interpreter_sessions-daily', 1],
+    ['usage-file_search_calls-daily', 1],
+    ['usage-web_search_calls-daily', 1],
   ])('reproduces %s (%i page(s)) exactly from ledger.json, money compared as decimals', async (name, pageCount) => {
     // Prepare
     const path = requestOf(name);
@@ -108,6 +119,64 @@ describe('local OpenAI against the recorded fixtures', () => {
     const { body } = await get(server, `/v1/organization/costs?start_time=${OCT_1}&end_time=${OCT_1 + DAY}&group_by=project_id&project_ids=proj_payments`);
 
     expect(body.data[0].results).toEqual([expect.objectContaining({ amount: { value: 6.5939275, currency: 'usd' }, project_id: 'proj_payments' })]);
+  });
+});
+
+describe('local OpenAI answering as the live API does (addendum §A4)', () => {
+  let server: OpenAiServer;
+  beforeAll(async () => {
+    server = await startOpenAiServer({ ledger: openAiLedger(), adminKey: ADMIN_KEY });
+  });
+  afterAll(() => server.close());
+  const FLOOR = 1764979200; // 2025-12-06T00:00:00Z
+
+  it('serves the buckets of the short-page fixture (fewer buckets a page than limit) with the same results, whatever the page cut', async () => {
+    const served = (await allPages(server, requestOf('costs-line-items-short-pages'))).flatMap((p) => p.data);
+    const recorded = [fixture<any>('costs-line-items-short-pages.page1.json'), fixture<any>('costs-line-items-short-pages.page2.json')].flatMap((p) => p.data);
+
+    expect(comparable(served)).toEqual(comparable(recorded));
+  });
+
+  it('sends some amounts as JSON strings (every second result of a bucket) and the rest as numbers, with the same field set as the fixture', async () => {
+    const [page] = await allPages(server, requestOf('costs-line-items-short-pages'));
+    const results = page.data[0].results;
+
+    expect(results.map((r: any) => typeof r.amount.value)).toEqual(['number', 'string', 'number', 'string', 'number']);
+    const recordedKeys = Object.keys(fixture<any>('costs-line-items-short-pages.page1.json').data[0].results[0]).sort();
+    for (const r of results) expect(Object.keys(r).sort()).toEqual(recordedKeys);
+  });
+
+  it('answers the recorded 400 naming start_time and the floor epoch for group_by=api_key_id before 2025-12-06, and serves from the floor second on', async () => {
+    const refused = await get(server, requestOf('costs-key-floor'));
+    const atFloor = await get(server, `/v1/organization/costs?start_time=${FLOOR}&end_time=${FLOOR + DAY}&group_by=api_key_id`);
+    const secondEarlier = await get(server, `/v1/organization/costs?start_time=${FLOOR - 1}&end_time=${FLOOR + DAY}&group_by=api_key_id`);
+    const olderByProject = await get(server, `/v1/organization/costs?start_time=${FLOOR - DAY}&end_time=${FLOOR + DAY}&group_by=project_id&group_by=line_item`);
+
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual(fixture('costs-key-floor.400.json'));
+    expect(atFloor.status).toBe(200);
+    expect(secondEarlier.status).toBe(400);
+    expect(secondEarlier.body.error).toMatchObject({ param: 'start_time', message: expect.stringContaining('1764979200') });
+    expect(olderByProject.status).toBe(200);
+    expect(olderByProject.body.data[0].results.map((r: any) => [r.line_item, r.api_key_id])).toEqual([['ft-gpt-4o-2024-08-06, input', null]]);
+  });
+
+  it('refuses limit=366 on costs with the documented message instead of clamping it', async () => {
+    const reply = await get(server, `/v1/organization/costs?start_time=${OCT_1}&limit=366`);
+
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toMatchObject({ param: 'limit', message: 'Invalid limit provided: 366. Limit must be less than or equal to 180.' });
+  });
+
+  it('gives pages the mappers read into the golden records (the local OpenAI and the fixtures agree through the mapper too)', async () => {
+    const ctx = (start: string, end: string, source: string): OpenAiMapperContext => ({ window: { start, end }, organizationId: 'org-test', source, today: '2026-11-23' });
+    const costs = mapOpenAiCosts(await allPages(server, requestOf('costs-line-items-short-pages')), ctx('2025-12-06', '2025-12-08', 'openai-costs'));
+    const tiers = mapOpenAiUsage(await allPages(server, requestOf('usage-completions-tiers')), 'completions', ctx('2026-10-10', '2026-10-11', 'openai-usage'));
+    const searches = mapOpenAiUnitUsage(await allPages(server, requestOf('usage-file_search_calls-daily')), 'file_search_calls', ctx('2026-10-10', '2026-10-11', 'openai-usage'));
+
+    expect(costs).toEqual(fixture('costs-line-items.records.golden.json'));
+    expect(tiers).toEqual(fixture('usage-completions-tiers.records.golden.json'));
+    expect(searches).toEqual(fixture('usage-file_search_calls.records.golden.json'));
   });
 });
 
@@ -278,7 +347,7 @@ describe('local OpenAI time ranges, buckets and grouping', () => {
   });
 
   it('answers 404 with the error envelope for an unknown path', async () => {
-    const reply = await get(server, `/v1/organization/usage/images?start_time=${OCT_1}`);
+    const reply = await get(server, `/v1/organization/usage/decisions?start_time=${OCT_1}`);
 
     expect(reply.status).toBe(404);
     expect(reply.body.error.message).toMatch(/Invalid URL/);
@@ -389,6 +458,18 @@ describe('local OpenAI serving the sample books', () => {
     for (const [project, total] of expected) expect(served.get(project)!.eq(total), `${project}: ${served.get(project)!.toFixed()} = ${total.toFixed()}`).toBe(true);
     // 31 October has no bill yet: its bucket is there, empty.
     expect(pages.at(-1).data.at(-1)).toEqual({ object: 'bucket', start_time: end - DAY, end_time: end, results: [] });
+  });
+
+  it('cuts pages at 31 daily buckets even when limit asks for 180', async () => {
+    const start = Date.parse('2026-09-01T00:00:00Z') / 1000;
+    const end = Date.parse('2026-11-01T00:00:00Z') / 1000;
+
+    const pages = await allPages(server, `/v1/organization/costs?start_time=${start}&end_time=${end}&group_by=project_id&limit=180`);
+
+    expect(pages.map((p) => [p.data.length, p.has_more])).toEqual([
+      [31, true],
+      [30, false],
+    ]);
   });
 });
 
