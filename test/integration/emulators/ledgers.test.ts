@@ -43,13 +43,24 @@ describe('sample ledger', () => {
     expect(sampleLedger()).toEqual(sampleLedger());
   });
 
-  it('covers every day from 2026-09-01 to 2026-10-31, final through September so October comes back estimated', () => {
+  it('covers every day from 2025-11-01 to 2026-10-31, final through September so October comes back estimated', () => {
     const dates = [...new Set(ledger.lineItems.map((i) => i.date))].sort();
 
-    expect(dates).toHaveLength(61);
-    expect(dates[0]).toBe('2026-09-01');
+    expect(dates).toHaveLength(365);
+    expect(dates[0]).toBe('2025-11-01');
     expect(dates.at(-1)).toBe('2026-10-31');
     expect(ledger.finalizedThrough).toBe('2026-09-30');
+  });
+
+  it('keeps its history smaller than the detailed months, growing month by month, with a support fee each month', () => {
+    const monthly = new Map<string, Big>();
+    for (const i of ledger.lineItems) monthly.set(i.date.slice(0, 7), (monthly.get(i.date.slice(0, 7)) ?? new Big(0)).plus(i.amortizedCost));
+    const months = [...monthly.keys()].sort();
+    expect(months).toHaveLength(12);
+    // Per day (months differ in length), each month a little above the month before.
+    const perDay = months.filter((m) => m < '2026-09').map((m) => monthly.get(m)!.div(new Set(ledger.lineItems.filter((i) => i.date.startsWith(m)).map((i) => i.date)).size));
+    for (let i = 1; i < perDay.length; i += 1) expect(perDay[i]!.div(perDay[i - 1]!).toNumber()).toBeGreaterThan(1);
+    expect(months.map((m) => ledger.lineItems.filter((i) => i.service === 'AWS Support (Business)' && i.date.startsWith(m)).length)).toEqual(Array(12).fill(1));
   });
 
   it('has well-formed line items: decimal amounts with at most 10 places, 12-digit named accounts', () => {
