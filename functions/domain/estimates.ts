@@ -118,7 +118,8 @@ export function reconcileUsage(costs: readonly CostRecord[], usage: readonly Usa
     const isBilled = billedSlices.has(sliceKey(u.provider, u.chargePeriodStart, u.subAccountId));
     const priced = priceUsage(book, u);
     if ('unpriced' in priced) {
-      const id = `${u.provider}|${u.model}|${priced.unpriced}`;
+      // One entry per model and kind of gap; the day a reason may name is not a kind of its own.
+      const id = `${u.provider}|${u.model}|${priced.unpriced.replace(/ on \d{4}-\d{2}-\d{2}$/, '')}`;
       const entry = unpriced.get(id) ?? { provider: u.provider, model: u.model, reason: priced.unpriced, tokens: NO_TOKENS, requests: 0, unbilledDays: [] };
       entry.tokens = addTokens(entry.tokens, u.tokens);
       entry.requests += u.requests;

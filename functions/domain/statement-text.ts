@@ -154,7 +154,7 @@ export function renderStatementText(chargeback: Chargeback): string {
     for (const u of chargeback.unpriced) {
       const tokens = u.tokens.input + u.tokens.cachedInput + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.output;
       const gap = u.unbilledDays.length ? `; not in the totals for ${u.unbilledDays.length} day(s) the bill does not cover yet` : '; billed, so in the totals';
-      out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap} (${u.reason})`);
+      out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap} (${u.reason.replace(/ on \d{4}-\d{2}-\d{2}$/, '')})`);
     }
   }
   const capacity = chargeback.capacity ?? [];
