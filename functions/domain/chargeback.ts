@@ -3,7 +3,7 @@ import { lastRepullDay, type CostMetric, type CostlineConfig } from '../config/c
 import { createAllocator, DEFAULT_WORKSPACE, UNALLOCATED, type Allocation } from './allocation';
 import type { CostRecord, TokenType } from './cost-record';
 import { addDays, addMonths, monthStart } from './dates';
-import { reconcileUsage, type EstimateGap, type UnpricedUsage } from './estimates';
+import { isCommittedCapacity, reconcileUsage, type EstimateGap, type UnpricedUsage } from './estimates';
 import { formatCents, parseAmount, roundCents, splitToCents, sum, ZERO, type Decimal } from './money';
 import type { PriceBook } from './price-book';
 import { addTokens, NO_TOKENS, type TokenCounts, type UsageRecord } from './usage-record';
@@ -122,6 +122,22 @@ export interface UnmappedModelSpend {
   cost: string;
 }
 
+/**
+ * Usage of capacity billed separately, by commitment (Anthropic Priority Tier), per team and workspace
+ * and model: tokens and requests, no dollars, in no total. Neither Anthropic cost endpoint carries it.
+ */
+export interface CapacityLine {
+  provider: string;
+  /** The team its allocation rules give it, or null when no rule maps it. */
+  team: string | null;
+  /** Anthropic workspace (`default` for the default workspace). */
+  workspace: string;
+  model: string;
+  serviceTier: string;
+  tokens: LineTokens;
+  requests: number;
+}
+
 /** The monthly chargeback: `chargeback.json`. Teams plus unallocated equal the total, to the cent. */
 export interface Chargeback {
   month: string;
@@ -141,6 +157,8 @@ export interface Chargeback {
   unpriced: UnpricedUsage[];
   /** Per provider and billed day, the usage estimate against the bill. */
   estimateGaps: EstimateGap[];
+  /** Capacity billed separately (Anthropic Priority Tier): tokens, no dollars, not in any total. */
+  capacity: CapacityLine[];
   costBasis: CostBasis;
   /** Each team's change from the previous month, when the statement compares them. */
   monthOverMonth?: MonthOverMonth;
@@ -323,7 +341,25 @@ export function chargeMonth(
     }
   }
 
+  const capacity = new Map<string, CapacityLine>();
   for (const u of usage) {
+    if (isCommittedCapacity(u)) {
+      // Kept off the team lines: their tokens sit beside dollars, and this capacity has none here.
+      const allocation = allocate(u);
+      const team = allocation.kind === 'team' ? allocation.team : null;
+      const workspace = u.subAccountId ?? DEFAULT_WORKSPACE;
+      const key = JSON.stringify([u.provider, team, workspace, u.model, u.serviceTier]);
+      const line = capacity.get(key) ?? { provider: u.provider, team, workspace, model: u.model, serviceTier: u.serviceTier!, tokens: { input: 0, cachedInput: 0, cacheWrite: 0, output: 0 }, requests: 0 };
+      line.tokens = {
+        input: line.tokens.input + u.tokens.input,
+        cachedInput: line.tokens.cachedInput + u.tokens.cachedInput,
+        cacheWrite: line.tokens.cacheWrite + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h,
+        output: line.tokens.output + u.tokens.output,
+      };
+      line.requests += u.requests;
+      capacity.set(key, line);
+      continue;
+    }
     if (u.apportionByCost) {
       // Tokens with no team of their own (Bedrock): split by the teams' cost of the service that day.
       const shares = serviceShares.get(`${u.chargePeriodStart}|${u.serviceName}`);
@@ -459,6 +495,8 @@ export function chargeMonth(
       .sort((a, b) => Number(b.cost) - Number(a.cost) || a.id.localeCompare(b.id)),
     unpriced: reconciliation.unpriced,
     estimateGaps: reconciliation.gaps,
+    // Teams first, by id; capacity no rule maps last.
+    capacity: [...capacity.values()].sort((a, b) => Number(a.team === null) - Number(b.team === null) || (a.team ?? '').localeCompare(b.team ?? '') || a.workspace.localeCompare(b.workspace) || a.model.localeCompare(b.model)),
     costBasis: basis,
     estimated,
     recordCount: records.length,
@@ -471,7 +509,7 @@ export function chargeMonth(
  * does not cover yet (superseded, never added, once it does).
  */
 export function effectiveRecords(billedRecords: readonly CostRecord[], extras: ChargebackExtras = {}) {
-  const reconciliation = extras.priceBook ? reconcileUsage(billedRecords, extras.usage ?? [], extras.priceBook) : { estimates: [], unpriced: [], gaps: [] };
+  const reconciliation = extras.priceBook ? reconcileUsage(billedRecords, extras.usage ?? [], extras.priceBook) : { estimates: [], unpriced: [], gaps: [], capacity: [] };
   return { records: [...billedRecords, ...reconciliation.estimates], reconciliation };
 }
 

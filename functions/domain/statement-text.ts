@@ -16,11 +16,15 @@ function compact(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
 }
 
-function modelLine(l: ChargebackLine): string {
-  const t = l.tokens;
-  const tokens = [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
+/** "in 1.20M, cached 300.0k, out 45.0k": the token types a line used. */
+function tokenSummary(t: ChargebackLine['tokens']): string {
+  return [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
     .filter(Boolean)
     .join(', ');
+}
+
+function modelLine(l: ChargebackLine): string {
+  const tokens = tokenSummary(l.tokens);
   const split = l.unitCosts.inputPerMillion !== null || l.unitCosts.outputPerMillion !== null;
   const units = [
     l.unitCosts.inputPerMillion && `$${l.unitCosts.inputPerMillion}/M in`,
@@ -150,7 +154,15 @@ export function renderStatementText(chargeback: Chargeback): string {
     for (const u of chargeback.unpriced) {
       const tokens = u.tokens.input + u.tokens.cachedInput + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.output;
       const gap = u.unbilledDays.length ? `; not in the totals for ${u.unbilledDays.length} day(s) the bill does not cover yet` : '; billed, so in the totals';
-      out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap}`);
+      out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap} (${u.reason.replace(/ on \d{4}-\d{2}-\d{2}$/, '')})`);
+    }
+  }
+  const capacity = chargeback.capacity ?? [];
+  if (capacity.length > 0) {
+    out.push('', 'Capacity billed separately (Anthropic Priority Tier, bought by commitment; no dollars here, not in any total):');
+    for (const c of capacity) {
+      const team = c.team === null ? 'Unallocated' : (chargeback.teams.find((t) => t.team === c.team)?.name ?? c.team);
+      out.push(`  ${team}: ${c.provider} workspace ${c.workspace} ${c.model}  (${tokenSummary(c.tokens)}, ${compact(c.requests)} requests)`);
     }
   }
   if (chargeback.estimateGaps.length > 0) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAllocator } from '../../functions/domain/allocation';
 import { buildChargeback } from '../../functions/domain/chargeback';
 import { reconcileUsage } from '../../functions/domain/estimates';
+import { renderStatementText } from '../../functions/domain/statement-text';
 import { parsePriceBook } from '../../functions/domain/price-book';
 import { expectBooksBalance } from '../support/books';
 import { testConfig } from '../support/config';
@@ -141,5 +142,84 @@ describe('usage estimates, reconciled with the bill', () => {
     ]);
     expect(cb.unallocated).toBe('18.85');
     expectBooksBalance(cb);
+  });
+});
+
+describe('usage estimates by pricing dimension, and committed capacity', () => {
+  const anthropicCost = (day: string, cost: string) =>
+    awsRecord({ source: 'anthropic-costs', provider: 'anthropic', providerName: 'Anthropic', subAccountId: null, serviceName: 'Claude API', model: 'claude-sonnet-4-6', tokenType: 'input', chargePeriodStart: day, cost });
+  const claude = (day: string, extra: Partial<Parameters<typeof usageRecord>[0]> = {}) =>
+    usageRecord({ source: 'anthropic-usage', provider: 'anthropic', subAccountId: null, serviceName: 'Claude API', model: 'claude-sonnet-4-6', usageType: 'messages', chargePeriodStart: day, tokens: tokens(1_000_000, 100_000), requests: 10, ...extra });
+  const priority = (day: string) => claude(day, { serviceTier: 'priority', tokens: tokens(4_000_000, 400_000), requests: 40 });
+
+  it('never estimates Anthropic Priority Tier usage: it is reported as capacity with its tokens, before and after the bill', () => {
+    const before = reconcileUsage([], [claude('2026-10-02'), priority('2026-10-02')], book);
+    expect(before.estimates.map((e) => e.billedCost)).toEqual(['3', '1.5']);
+    const after = reconcileUsage([anthropicCost('2026-10-02', '4.60')], [claude('2026-10-02'), priority('2026-10-02')], book);
+    expect(after.estimates).toEqual([]);
+    // The bill has no Priority Tier: the gap compares the on-demand estimate alone.
+    expect(after.gaps).toEqual([{ provider: 'anthropic', day: '2026-10-02', estimated: '4.50', billed: '4.60', gap: '0.10', unpricedModels: [] }]);
+    for (const r of [before, after]) {
+      expect(r.capacity).toEqual([{ provider: 'anthropic', subAccountId: null, model: 'claude-sonnet-4-6', serviceTier: 'priority', tokens: tokens(4_000_000, 400_000), requests: 40, days: ['2026-10-02'] }]);
+      expect(r.unpriced).toEqual([]);
+    }
+  });
+
+  it('reports Priority Tier capacity per team, workspace and model in the chargeback, outside every total, with the books balanced', () => {
+    const usage = [claude('2026-10-02'), priority('2026-10-01'), priority('2026-10-02'), claude('2026-10-02', { subAccountId: 'wrkspc_x', serviceTier: 'priority', tokens: tokens(7, 3), requests: 1 })];
+    for (const bill of [[], [anthropicCost('2026-10-02', '4.60')]]) {
+      const cb = buildChargeback(bill, config, '2026-10', '2026-10-03', { usage, priceBook: book });
+      expect(cb.capacity).toEqual([
+        { provider: 'anthropic', team: 'payments', workspace: 'default', model: 'claude-sonnet-4-6', serviceTier: 'priority', tokens: { input: 8_000_000, cachedInput: 0, cacheWrite: 0, output: 800_000 }, requests: 80 },
+        { provider: 'anthropic', team: null, workspace: 'wrkspc_x', model: 'claude-sonnet-4-6', serviceTier: 'priority', tokens: { input: 7, cachedInput: 0, cacheWrite: 0, output: 3 }, requests: 1 },
+      ]);
+      expect(cb.total).toBe(bill.length ? '4.60' : '4.50');
+      // The team's line carries only the on-demand tokens its dollars pay for.
+      expect(cb.teams.find((t) => t.team === 'payments')!.lines[0]!.tokens).toEqual({ input: 1_000_000, cachedInput: 0, cacheWrite: 0, output: 100_000 });
+      expectBooksBalance(cb);
+      const text = renderStatementText(cb);
+      expect(text).toContain('Capacity billed separately (Anthropic Priority Tier, bought by commitment; no dollars here, not in any total):');
+      expect(text).toContain('  Payments: anthropic workspace default claude-sonnet-4-6  (in 8.00M, out 800.0k, 80 requests)');
+      expect(text).toContain('  Unallocated: anthropic workspace wrkspc_x claude-sonnet-4-6  (in 7, out 3, 1 requests)');
+    }
+  });
+
+  it('estimates audio tokens and non-token units as their own records, and balances the books', () => {
+    const realtime = usageRecord({ model: 'gpt-realtime', chargePeriodStart: '2026-10-02', tokens: tokens(1_000_000, 1_000_000), modalities: { audio: { input: 500_000, cachedInput: 0, output: 1_000_000 } } });
+    const whisper = usageRecord({ model: 'whisper-1', usageType: 'audio_transcriptions', chargePeriodStart: '2026-10-02', units: { quantity: 600, unit: 'seconds' }, requests: 4 });
+    const { estimates } = reconcileUsage([], [realtime, whisper], book);
+    expect(estimates.map((e) => [e.usageType, e.tokenType, e.billedCost, e.consumedQuantity, e.consumedUnit])).toEqual([
+      ['completions: input', 'input', '2', '500000', 'Tokens'],
+      ['completions: audio input', 'input', '16', '500000', 'Tokens'],
+      ['completions: audio output', 'output', '64', '1000000', 'Tokens'],
+      ['audio_transcriptions: seconds', null, '0.06', '600', 'seconds'],
+    ]);
+    expect(new Set(estimates.map((e) => e.id)).size).toBe(estimates.length);
+    const cb = buildChargeback([], config, '2026-10', '2026-10-03', { usage: [realtime, whisper], priceBook: book });
+    expect(cb.total).toBe('82.06');
+    expectBooksBalance(cb);
+  });
+
+  it('keeps slices that differ only by context window or speed as separate estimate records', () => {
+    const opus = (extra: Partial<Parameters<typeof usageRecord>[0]>) => claude('2026-10-02', { model: 'claude-opus-4-6', tokens: tokens(1_000_000, 0), ...extra });
+    const { estimates } = reconcileUsage([], [opus({}), opus({ speed: 'fast' }), opus({ contextWindow: '200k-1M' }), opus({ inferenceGeo: 'us' })], book);
+    expect(estimates.map((e) => [e.usageType, e.billedCost])).toEqual([
+      ['messages: input', '5'],
+      ['messages (fast): input', '30'],
+      ['messages (200k-1M): input', '5'],
+      ['messages (us): input', '5.5'],
+    ]);
+    expect(new Set(estimates.map((e) => e.id)).size).toBe(4);
+  });
+
+  it('reports each unpriced reason of a model apart, and leaves unpriced units out of the totals', () => {
+    const unknownUnit = usageRecord({ model: 'gpt-image-1', usageType: 'images (1024x1024)', chargePeriodStart: '2026-10-02', units: { quantity: 3, unit: 'images' } });
+    const scale = usageRecord({ model: 'gpt-5', serviceTier: 'scale', chargePeriodStart: '2026-10-02', tokens: tokens(100, 10) });
+    const cb = buildChargeback([], config, '2026-10', '2026-10-03', { usage: [unknownUnit, scale], priceBook: book });
+    expect(cb.total).toBe('0.00');
+    expect(cb.unpriced.map((u) => [u.model, u.reason, u.unbilledDays])).toEqual([
+      ['gpt-5', 'no service tier "scale" price for openai model gpt-5', ['2026-10-02']],
+      ['gpt-image-1', 'no price for images of openai images (1024x1024) (gpt-image-1)', ['2026-10-02']],
+    ]);
   });
 });
