@@ -307,6 +307,8 @@ export interface BedrockPriceQuery {
   kind: BedrockTokenKind;
   /** Global cross-Region inference, or regional (geo or in-Region) inference, priced higher. */
   routing: 'global' | 'regional';
+  /** Batch inference: the row's `batch` tier multiplier applies; without one the price is undefined. */
+  batch?: boolean;
 }
 
 /**
@@ -321,7 +323,13 @@ export function bedrockTokenPrice(book: PriceBook, query: BedrockPriceQuery): De
   const p = row.perMillionTokens;
   const price = { input: p.input, output: p.output, cacheRead: p.cachedInput, cacheWrite: p.cacheWrite5m, cacheWrite1h: p.cacheWrite1h }[query.kind];
   if (price === undefined) return undefined;
-  if (query.routing === 'global') return new Big(price);
+  let rate = new Big(price);
+  if (query.batch) {
+    const batch = row.tiers?.batch;
+    if (batch?.multiplier === undefined) return undefined;
+    rate = rate.times(batch.multiplier);
+  }
+  if (query.routing === 'global') return rate;
   const regional = latestEffective(book.geo.filter((g) => g.provider === 'aws' && g.geo === 'regional'), query.day);
-  return regional ? new Big(price).times(regional.multiplier) : undefined;
+  return regional ? rate.times(regional.multiplier) : undefined;
 }

@@ -42,7 +42,8 @@ const page = {
 
 const book = parsePriceBook({
   currency: 'USD',
-  models: [{ provider: 'aws', model: 'Claude Sonnet 4.5', effectiveFrom: '2025-09-29', perMillionTokens: { input: '3', cachedInput: '0.30', cacheWrite5m: '3.75', cacheWrite1h: '6', output: '15' }, batchMultiplier: '0.5' }],
+  models: [{ provider: 'aws', model: 'Claude Sonnet 4.5', effectiveFrom: '2025-09-29', source: 'test', perMillionTokens: { input: '3', cachedInput: '0.30', cacheWrite5m: '3.75', cacheWrite1h: '6', output: '15' }, tiers: { batch: { multiplier: '0.5' } } }],
+  geo: [{ provider: 'aws', geo: 'regional', effectiveFrom: '2025-01-01', multiplier: '1.1', source: 'test' }],
 });
 const ctx = { source: 'aws-bedrock-usage', billingAccountId: '999988887777', rate: priceBookBedrockRate(book) };
 

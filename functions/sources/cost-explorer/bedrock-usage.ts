@@ -3,7 +3,7 @@ import { recordId } from '../../domain/cost-record';
 import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
 import Big from 'big.js';
 import { parseAmount, type Decimal } from '../../domain/money';
-import { findModelPrice, type PriceBook } from '../../domain/price-book';
+import { bedrockTokenPrice, type PriceBook } from '../../domain/price-book';
 import { NO_TOKENS, type TokenCounts, type UsageRecord } from '../../domain/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { describeIssues } from '../../shared/zod-issues';
@@ -105,29 +105,15 @@ const pageSchema = z.object({
   ),
 });
 
-/** In-region (geo) inference costs 1.1x the global cross-region price (billing-apis-2026.md §A6.3). */
-const REGIONAL_MULTIPLIER = '1.1';
-
 /**
  * The rate of a Bedrock meter from the price book's `aws` rows (named as {@link bedrockModelOf} names the
- * model, e.g. `Claude Sonnet 4.5`, or the first-party model): the global price, 1.1x in-region, the row's
- * batch multiplier for batch. Long context and the priority, flex and latency-optimized tiers have no
- * such rule in the book, so they get no rate, and their tokens are not derived.
+ * model, e.g. `Claude Sonnet 4.5`): see {@link bedrockTokenPrice}. Long context and the priority, flex and
+ * latency-optimized tiers have no such rule in the book, so they get no rate, and their tokens are not derived.
  */
 export function priceBookBedrockRate(book: PriceBook): BedrockRate {
-  return (model, day, meter) => {
-    if (meter.longContext || meter.tier !== null) return undefined;
-    const row = findModelPrice(book, 'aws', model, day);
-    const price = row?.perMillionTokens[meter.kind];
-    if (!row || price === undefined) return undefined;
-    let rate = new Big(price);
-    if (!meter.global) rate = rate.times(REGIONAL_MULTIPLIER);
-    if (meter.batch) {
-      if (!row.batchMultiplier) return undefined;
-      rate = rate.times(row.batchMultiplier);
-    }
-    return rate;
-  };
+  const kinds = { input: 'input', output: 'output', cachedInput: 'cacheRead', cacheWrite5m: 'cacheWrite', cacheWrite1h: 'cacheWrite1h' } as const;
+  return (model, day, meter) =>
+    meter.longContext || meter.tier !== null ? undefined : bedrockTokenPrice(book, { model, day, kind: kinds[meter.kind], routing: meter.global ? 'global' : 'regional', batch: meter.batch });
 }
 
 /** What the Bedrock mapper needs besides the pages. */
