@@ -13,6 +13,8 @@ import {
   tokensPerUnit,
 } from '../../functions/sources/cost-explorer/bedrock-usage';
 import { expectBooksBalance } from '../support/books';
+import { expectGolden, fixture } from '../support/fixtures';
+import { bundledPriceBook } from '../../functions/pricing/price-book';
 import { testConfig } from '../support/config';
 import { awsRecord } from '../support/records';
 
@@ -160,5 +162,16 @@ describe('Bedrock usage from Cost Explorer', () => {
     expect(line('payments').tokens).toMatchObject({ input: 1296120, output: 239064 }); // 20 %
     expect(line('search').unitCosts.perMillionTokens).toBe('6.5139'); // $30 over 4,605,552 tokens
     expectBooksBalance(cb);
+  });
+
+  it('maps the recorded Bedrock page with the bundled price book: Marketplace tokens derived from cost, the long-context meter not counted', () => {
+    const request = fixture<{ TimePeriod: { Start: string; End: string } }>('cost-explorer/bedrock-usage.request.json');
+    const window = { start: request.TimePeriod.Start, end: request.TimePeriod.End };
+    const mapped = mapBedrockUsage([fixture('cost-explorer/bedrock-usage.page1.json')], window, { ...ctx, rate: priceBookBedrockRate(bundledPriceBook) });
+    expectGolden('cost-explorer/bedrock-usage.records.golden.json', mapped);
+    // Opus 4.7: $10 of global input at $5/M, $13.75 of in-region output at $27.50/M (1.1 x $25).
+    const opus = mapped.days[0]!.records.find((r) => r.model === 'Claude Opus 4.7')!;
+    expect(opus.tokens).toMatchObject({ input: 2_000_000, output: 500_000 });
+    expect(mapped.uncounted).toEqual(['Claude Opus 4.7 USE1-MP:USE1_output_tokens_long_ctx_standard-Units (Units)']);
   });
 });

@@ -531,3 +531,16 @@ describe('a Tags filter on the empty value, whose answer Cost Explorer does not 
     }
   });
 });
+
+describe('the Bedrock usage query', () => {
+  it('is answered as the recorded page: quantities in their own units beside the unblended cost, by service and usage type', async () => {
+    const server = await startCostExplorerServer({ ledger: fixture<Ledger>('bedrock-ledger.json') });
+    try {
+      const pages = await allPages(clientFor(server), fixture<GetCostAndUsageCommandInput>('bedrock-usage.request.json'));
+      expect(pages).toHaveLength(1);
+      expect(comparable(pages[0])).toEqual(comparable(fixture('bedrock-usage.page1.json')));
+    } finally {
+      await server.close();
+    }
+  });
+});
