@@ -83,7 +83,7 @@ describe('Anthropic analytics paging fields', () => {
 });
 
 describe('Anthropic sources', () => {
-  it('reads cost from analytics/cost grouped by workspace, key and model in daily buckets, with no limit, and legacy days from cost_report (limit 31)', async () => {
+  it('reads cost from analytics/cost grouped by workspace, key, model, cost and token type in daily buckets, with no limit, and legacy days from cost_report (limit 31)', async () => {
     const fake = fakeAnthropic(() => empty());
     const pull = await new AnthropicCostsSource(fake.http, { organizationId: 'org' }).pull({ start: '2025-12-30', end: '2026-01-02' }, { now: NOW });
     expect(fake.calls.map((c) => [c.client, c.path])).toEqual([
@@ -98,6 +98,8 @@ describe('Anthropic sources', () => {
       ['group_by[]', 'workspace_id'],
       ['group_by[]', 'api_key_id'],
       ['group_by[]', 'model'],
+      ['group_by[]', 'cost_type'],
+      ['group_by[]', 'token_type'],
     ]);
     expect(pull.days.map((d) => d.day)).toEqual(['2025-12-30', '2025-12-31', '2026-01-01']);
     expect(pull.notes).toEqual(['2025-12-30..2026-01-01 (end exclusive) read from the legacy reports: the analytics API serves only days from 2026-01-01 and within 365 days']);

@@ -41,7 +41,9 @@ export interface AnthropicSourceOptions {
 }
 
 const at = (day: string) => `${day}T00:00:00Z`;
-const COST_GROUPS = ['workspace_id', 'api_key_id', 'model'] as const;
+// cost_type and token_type too: billed dollars by token type keep unit costs per input and output token (and the
+// request count, which is null with them, is not needed: usage has it).
+const COST_GROUPS = ['workspace_id', 'api_key_id', 'model', 'cost_type', 'token_type'] as const;
 const USAGE_GROUPS = ['workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'inference_geo', 'speed'] as const;
 
 /** The top of the hour after `now`: no request asks for time that has not happened yet. */
@@ -122,7 +124,7 @@ async function analyticsPages(http: ProviderHttp, path: string, window: DayWindo
 
 /**
  * Anthropic billed cost. From 2026-01-01: the analytics cost endpoint, daily, grouped by workspace, API
- * key and model (so an `apiKey` rule can place billed dollars). Older days, and every day when the
+ * key and model (so an `apiKey` rule can place billed dollars), and by cost and token type. Older days, and every day when the
  * analytics API refuses the key in `auto` (or with `api: legacy`): the legacy cost report, 1-day buckets
  * grouped by workspace and description, 31 a page (its maximum), without API keys.
  */
