@@ -119,6 +119,10 @@ const sharedPoolSchema = z
   });
 
 /** A model provider read through its admin API. */
+/** Which Anthropic reporting API the sources read (`sources.anthropic.api`). */
+export const ANTHROPIC_APIS = ['auto', 'analytics', 'legacy'] as const;
+export type AnthropicApi = (typeof ANTHROPIC_APIS)[number];
+
 function modelProviderSchema(defaultSecret: string) {
   return z.strictObject(
     {
@@ -208,7 +212,16 @@ const configSchema = z
         billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
       }),
       openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
-      anthropic: modelProviderSchema('costline/anthropic-admin-key').prefault({}),
+      anthropic: modelProviderSchema('costline/anthropic-admin-key')
+        .extend({
+          /**
+           * Which reporting API to read: `auto` the Usage and Cost Analytics API from 2026-01-01 (the legacy
+           * reports for older days, and for every day when the analytics API refuses the key), `analytics`
+           * the same without the fallback (a refusal fails the source), `legacy` never the analytics API.
+           */
+          api: z.enum(ANTHROPIC_APIS, { error: `expected one of ${ANTHROPIC_APIS.map((a) => `"${a}"`).join(', ')} (which Anthropic reporting API to read)` }).default('auto'),
+        })
+        .prefault({}),
     }),
   })
   .superRefine((config, ctx) => {

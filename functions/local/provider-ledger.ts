@@ -88,29 +88,43 @@ export interface AnthropicUsageRow {
   serviceTier: 'standard' | 'batch' | 'priority';
   contextWindow: '0-200k' | '200k-1M';
   inferenceGeo: 'global' | 'us' | 'not_available';
+  /** Fast mode (`fast`) or not; absent is `standard`. */
+  speed?: 'standard' | 'fast';
   uncachedInputTokens: number;
   cacheCreation5mTokens: number;
   cacheCreation1hTokens: number;
   cacheReadInputTokens: number;
   outputTokens: number;
   webSearchRequests: number;
+  /** Model requests (the analytics usage endpoint counts them; the legacy report does not); absent is 0. */
+  requests?: number;
 }
 
 /** One day of one Anthropic billed line, as `cost_report` grouped by workspace and description. */
 export interface AnthropicCostRow {
   day: string;
   workspaceId: string | null;
+  /** The API key the cost was run up with (the analytics cost endpoint groups by it; `cost_report` cannot); absent is null. */
+  apiKeyId?: string | null;
   description: string;
   costType: 'tokens' | 'web_search' | 'code_execution';
   /** null for costs with no model (web search, code execution). */
   model: string | null;
   /** `uncached_input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_creation.ephemeral_5m_input_tokens`, `cache_creation.ephemeral_1h_input_tokens`, or null. */
   tokenType: string | null;
-  serviceTier: 'standard' | 'batch' | null;
+  /**
+   * `priority` rows stand for Priority Tier's own bill (a different billing model): neither cost endpoint ever
+   * serves them; Priority Tier usage is seen only in the usage endpoints.
+   */
+  serviceTier: 'standard' | 'batch' | 'priority' | null;
   contextWindow: '0-200k' | '200k-1M' | null;
   inferenceGeo: string | null;
   /** Cents, decimal string: `"123.45"` is $1.2345. */
   amountCents: string;
+  /** List price (pre-discount) in cents, for the analytics cost endpoint's `list_amount`; absent: not served. */
+  listAmountCents?: string;
+  /** Requests of the slice, counted on one of its lines (the analytics cost endpoint's request count); absent is 0. */
+  requests?: number;
 }
 
 /** A fictional organisation's model-provider books. */

@@ -13,7 +13,8 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUsageRow
  *   `o3-deep-research-2025-06-26`, a model missing from the price book), `proj_support` (support-bot),
  *   `proj_growth` (growth; keys `key_growth_web` and `key_growth_batch`) and `proj_experiments`, which no rule maps.
  * - Anthropic workspaces `wrkspc_support` (support-bot; cache reads, 5m and 1h cache writes, web search),
- *   `wrkspc_data` (data-platform), the default workspace (`null`, growth; partly Console Workbench usage with a null
+ *   `wrkspc_data` (data-platform; plus search's reranker on key `apikey_search_rerank`, which an `apiKey` rule sends
+ *   to search: billed cost rows carry their key), the default workspace (`null`, growth; partly Console Workbench usage with a null
  *   API key) and `wrkspc_sandbox`, which no rule maps.
  * - A spend spike: on 2026-10-21 from 14:00 UTC to the end of the day, proj_search's gpt-4o usage runs at 60× its
  *   usual level for the hour (a runaway retry loop, say): about $20 more an hour, which the hourly job's anomaly
@@ -105,6 +106,8 @@ interface AnthropicSlice {
   webSearchesPerMonth?: number;
   /** From this day on, the same input volume with another cache mix and output ratio (a prompt change). */
   promptChange?: { from: string; mix: AnthropicSlice['mix']; outputRatio: number };
+  /** The first day the workload runs (a launch); before it, no usage and no bill. */
+  launched?: string;
 }
 
 const NO_CACHE = { uncached: 1, cacheRead: 0, cache5m: 0, cache1h: 0 };
@@ -130,6 +133,16 @@ const ANTHROPIC_SLICES: AnthropicSlice[] = [
   { workspaceId: 'wrkspc_sandbox', apiKeyId: 'apikey_sandbox', model: 'claude-sonnet-4-5-20250929', monthlyUsd: 90, mix: NO_CACHE, outputRatio: 0.25 },
 ];
 
+/**
+ * Slices added later, drawn from their own seeded PRNG so the slices above keep their figures. The search team's
+ * reranker, launched on 2026-10-01 (so September's figures stay as they were), runs on a key of its own in
+ * data-platform's workspace: an `apiKey` rule (costline.config.json) sends its billed dollars to search on the days
+ * the analytics cost endpoint reports keys.
+ */
+const LATER_ANTHROPIC_SLICES: AnthropicSlice[] = [
+  { workspaceId: 'wrkspc_data', apiKeyId: 'apikey_search_rerank', model: 'claude-haiku-4-5-20251001', monthlyUsd: 40, mix: NO_CACHE, outputRatio: 0.05, launched: '2026-10-01' },
+];
+
 /** The spike: proj_search's gpt-4o at SPIKE_FACTOR× from SPIKE_FROM_HOUR (UTC) to the end of SPIKE_DAY. */
 export const SPIKE_DAY = '2026-10-21';
 export const SPIKE_FROM_HOUR = 14;
@@ -142,6 +155,9 @@ const SPIKE_FACTOR = 60;
 export function sampleProviderLedger(): ProviderLedger {
   const random = mulberry32(SEED);
   const noise = (spread: number) => 1 - spread + random() * 2 * spread;
+  const laterRandom = mulberry32(SEED + 1);
+  const laterNoise = (spread: number) => 1 - spread + laterRandom() * 2 * spread;
+  const anthropicSlices = [...ANTHROPIC_SLICES, ...LATER_ANTHROPIC_SLICES];
 
   const days = Array.from({ length: DAYS }, (_, d) => new Date(FIRST_HOUR_MS + d * 86_400_000).toISOString().slice(0, 10));
   const weekday = days.map((day) => {
@@ -156,7 +172,7 @@ export function sampleProviderLedger(): ProviderLedger {
     const perInputToken = ((1 - s.cachedShare) * Number(p.input) + s.cachedShare * Number(p.cached ?? 0) + s.outputRatio * Number(p.output ?? 0)) / 1e6;
     return s.monthlyUsd / (30 * 24 * WEEK_AVERAGE) / perInputToken;
   });
-  const anthropicBase = ANTHROPIC_SLICES.map((s) => {
+  const anthropicBase = anthropicSlices.map((s) => {
     const p = ANTHROPIC_PRICES[s.model]!;
     const m = s.mix;
     const perInputToken =
@@ -167,7 +183,7 @@ export function sampleProviderLedger(): ProviderLedger {
   // Daily token totals per slice, for the bill: [day][slice] = [uncached input, cached input, output] (OpenAI) or
   // [uncached, cache read, 5m write, 1h write, output, web searches] (Anthropic).
   const openAiDaily = days.map(() => OPENAI_SLICES.map(() => [0, 0, 0]));
-  const anthropicDaily = days.map(() => ANTHROPIC_SLICES.map(() => [0, 0, 0, 0, 0, 0]));
+  const anthropicDaily = days.map(() => anthropicSlices.map(() => [0, 0, 0, 0, 0, 0]));
 
   const openAiUsage: OpenAiUsageRow[] = [];
   const anthropicUsage: AnthropicUsageRow[] = [];
@@ -201,16 +217,19 @@ export function sampleProviderLedger(): ProviderLedger {
         totals[2]! += outputTokens;
       });
 
-      ANTHROPIC_SLICES.forEach((s, i) => {
-        const input = anthropicBase[i]! * level * noise(0.15);
+      anthropicSlices.forEach((s, i) => {
+        if (s.launched && day < s.launched) return;
+        const later = i >= ANTHROPIC_SLICES.length;
+        const draw = later ? laterNoise : noise;
+        const input = anthropicBase[i]! * level * draw(0.15);
         const changed = s.promptChange && day >= s.promptChange.from ? s.promptChange : undefined;
         const mix = changed?.mix ?? s.mix;
         const cacheReadInputTokens = Math.round(input * mix.cacheRead);
         const cacheCreation5mTokens = Math.round(input * mix.cache5m);
         const cacheCreation1hTokens = Math.round(input * mix.cache1h);
         const uncachedInputTokens = Math.max(1, Math.round(input * mix.uncached));
-        const outputTokens = Math.round(input * (changed?.outputRatio ?? s.outputRatio) * noise(0.1));
-        const webSearchRequests = s.webSearchesPerMonth ? Math.round((s.webSearchesPerMonth / (30 * 24 * WEEK_AVERAGE)) * level * noise(0.3)) : 0;
+        const outputTokens = Math.round(input * (changed?.outputRatio ?? s.outputRatio) * draw(0.1));
+        const webSearchRequests = s.webSearchesPerMonth ? Math.round((s.webSearchesPerMonth / (30 * 24 * WEEK_AVERAGE)) * level * draw(0.3)) : 0;
         anthropicUsage.push({
           hour,
           workspaceId: s.workspaceId,
@@ -264,8 +283,8 @@ export function sampleProviderLedger(): ProviderLedger {
     });
 
     const anthropicFactor = new Big(10_000 + adjustment.anthropic[d]!).div(10_000);
-    const webSearches = new Map<string | null, number>();
-    ANTHROPIC_SLICES.forEach((s, i) => {
+    const webSearches = new Map<string, { workspaceId: string | null; apiKeyId: string | null; searches: number }>();
+    anthropicSlices.forEach((s, i) => {
       const p = ANTHROPIC_PRICES[s.model]!;
       const [uncached, cacheRead, cache5m, cache1h, output, searches] = anthropicDaily[d]![i]!;
       const line = (label: string, tokenType: string, tokens: number, price: string) => {
@@ -273,6 +292,7 @@ export function sampleProviderLedger(): ProviderLedger {
         anthropicCosts.push({
           day,
           workspaceId: s.workspaceId,
+          apiKeyId: s.apiKeyId,
           description: `${p.name} Usage - ${label}`,
           costType: 'tokens',
           model: s.model,
@@ -289,14 +309,17 @@ export function sampleProviderLedger(): ProviderLedger {
       line('Cache Read Input Tokens', 'cache_read_input_tokens', cacheRead!, p.cacheRead);
       line('5m Cache Write Input Tokens', 'cache_creation.ephemeral_5m_input_tokens', cache5m!, p.cache5m);
       line('1h Cache Write Input Tokens', 'cache_creation.ephemeral_1h_input_tokens', cache1h!, p.cache1h);
-      webSearches.set(s.workspaceId, (webSearches.get(s.workspaceId) ?? 0) + searches!);
+      const key = JSON.stringify([s.workspaceId, s.apiKeyId]);
+      const prior = webSearches.get(key);
+      webSearches.set(key, { workspaceId: s.workspaceId, apiKeyId: s.apiKeyId, searches: (prior?.searches ?? 0) + searches! });
     });
-    // Web search is billed per workspace, with no model.
-    for (const [workspaceId, searches] of webSearches) {
+    // Web search is billed per workspace and key, with no model (cost_report sums it per workspace).
+    for (const { workspaceId, apiKeyId, searches } of webSearches.values()) {
       if (searches === 0) continue;
       anthropicCosts.push({
         day,
         workspaceId,
+        apiKeyId,
         description: 'Web Search Usage',
         costType: 'web_search',
         model: null,

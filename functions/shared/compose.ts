@@ -11,7 +11,8 @@ import type { CostlineConfig } from '../config/config-schema';
 import type { PriceBook } from '../domain/price-book';
 import { bundledPriceBook } from '../pricing/price-book';
 import type { Clock, Log, MessagePublisher, SecretReader, Source } from '../ports/ports';
-import { AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
+import { AnalyticsAccess } from '../sources/anthropic/anthropic-api-plan';
+import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
 import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
 import { createProviderHttp } from './http/provider-http';
@@ -95,12 +96,15 @@ export function buildSources(config: CostlineConfig, clients: AwsClients, access
   const anthropic = config.sources.anthropic;
   if (anthropic.enabled) {
     const key = access.secret('anthropic');
-    const http = createProviderHttp({
-      provider: 'Anthropic',
-      baseUrl: access.baseUrls?.anthropic ?? DEFAULT_BASE_URLS.anthropic,
-      headers: async () => ({ 'x-api-key': await key(), 'anthropic-version': '2023-06-01', 'user-agent': 'costline' }),
-    });
-    const options = { organizationId: anthropic.organizationId ?? 'anthropic' };
+    const http = anthropicClients((betas) =>
+      createProviderHttp({
+        provider: 'Anthropic',
+        baseUrl: access.baseUrls?.anthropic ?? DEFAULT_BASE_URLS.anthropic,
+        headers: async () => ({ 'x-api-key': await key(), 'anthropic-version': '2023-06-01', ...(betas.length > 0 ? { 'anthropic-beta': betas.join(',') } : {}), 'user-agent': 'costline' }),
+      }),
+    );
+    // One per job: what the cost source learns about the analytics API, the usage source reuses in the same run.
+    const options = { organizationId: anthropic.organizationId ?? 'anthropic', api: anthropic.api, access: new AnalyticsAccess() };
     sources.push(new AnthropicCostsSource(http, options), new AnthropicUsageSource(http, { ...options, bucketWidth: access.usageBucketWidth }));
   }
   return sources;

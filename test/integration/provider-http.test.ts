@@ -48,6 +48,12 @@ describe('provider HTTP client', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('retries a 529 overloaded_error (Anthropic) like any 5xx, then succeeds', async () => {
+    script = [{ status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }];
+    expect(await http({ provider: 'Anthropic' }).getJson('/x', [])).toEqual({ ok: true });
+    expect(seen).toHaveLength(2);
+  });
+
   it('names the provider and says the key lacks admin rights on 401/403, without retrying or showing the key', async () => {
     script = [{ status: 401, body: '{"error":{"message":"Incorrect API key provided"}}' }];
     const error = await http().getJson('/x', []).catch((e: unknown) => e);

@@ -48,4 +48,29 @@ describe('Anthropic mapper', () => {
       /^Anthropic cost_report, page 2: data\[0\]\.results\[1\]\.amount: expected a decimal string \(cents\)$/,
     );
   });
+
+  it('adds two results of one bucket with the same identity together, with a note, instead of failing the run', () => {
+    const [p1, p2] = costPages() as [any, any];
+    p2.data[0].results.push(structuredClone(p2.data[0].results[0]));
+    const notes: string[] = [];
+    const days = mapAnthropicCosts([p1, p2], { ...ctx('2026-10-01', '2026-10-03', 'anthropic-costs'), notes });
+    const once = mapAnthropicCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'anthropic-costs'));
+    const first = (d: typeof days) => d[1]!.records.find((r) => r.id === once[1]!.records[0]!.id)!.billedCost;
+    expect(first(days)).toBe(String(Number(first(once)) * 2));
+    expect(days[1]!.records).toHaveLength(once[1]!.records.length);
+    expect(notes).toEqual([expect.stringMatching(/^Anthropic cost_report, page 2: data\[0\]\.results\[\d\] repeats page 2: data\[0\]\.results\[0\] \(".*" of workspace .* on 2026-10-02\): the two amounts are added together$/)]);
+  });
+
+  it('maps a legacy day before 2026-01-01 with context window, geography and speed on usage, and no API key on cost', () => {
+    const legacyCtx = ctx('2025-12-31', '2026-01-01', 'anthropic-usage');
+    const usage = mapAnthropicUsage([fixture('anthropic/legacy-usage-2025-12-31.page1.json')], legacyCtx).flatMap((d) => d.records);
+    expect(usage.map((r) => [r.subAccountId, r.serviceTier, r.contextWindow, r.inferenceGeo, r.speed, r.tokens.input])).toEqual([
+      ['wrkspc_data', 'priority', '0-200k', 'global', 'standard', 3000],
+      ['wrkspc_data', 'standard', '200k-1M', 'us', 'fast', 5000],
+      ['wrkspc_support', 'standard', '0-200k', 'global', 'standard', 1000],
+    ]);
+    const costs = mapAnthropicCosts([fixture('anthropic/legacy-cost-2025-12-31.page1.json')], { ...legacyCtx, source: 'anthropic-costs' }).flatMap((d) => d.records);
+    expect(costs.every((r) => r.apiKeyId === null)).toBe(true);
+    expect(costs.map((r) => r.billedCost).reduce((a, b) => a + Number(b), 0)).toBeCloseTo(0.04755, 10);
+  });
 });

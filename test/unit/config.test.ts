@@ -36,6 +36,15 @@ describe('config validation', () => {
     expect(config.operations.emails).toEqual([]);
   });
 
+  it('reads sources.anthropic.api, auto by default, and rejects anything but auto, analytics or legacy with a clear error', () => {
+    expect(parseConfig(valid()).sources.anthropic.api).toBe('auto');
+    expect(parseConfig({ ...valid(), sources: { anthropic: { enabled: true, api: 'legacy' } } }).sources.anthropic.api).toBe('legacy');
+    expect(problemsOf({ ...valid(), sources: { anthropic: { enabled: true, api: 'v2' } } })).toEqual([
+      'sources.anthropic.api: expected one of "auto", "analytics", "legacy" (which Anthropic reporting API to read)',
+    ]);
+    expect(problemsOf({ ...valid(), sources: { openai: { api: 'legacy' } } })).toEqual(['sources.openai: unknown field(s) "api"']);
+  });
+
   it('names the field and the problem for a non-positive budget', () => {
     const raw = valid();
     raw.teams[2]!.monthlyBudget = -5;

@@ -6,9 +6,22 @@ import { header, jsonSender, sha256, startJsonApiServer, type InjectedFault, typ
 const send = jsonSender('request-id');
 
 /**
- * A loopback Anthropic Admin API for tests and `npm run local`: `GET /v1/organizations/usage_report/messages` and
- * `GET /v1/organizations/cost_report`, answered by summing the rows of a {@link ProviderLedger}'s `anthropic` half
- * with exact decimals.
+ * A loopback Anthropic Admin API for tests and `npm run local`: the legacy `GET /v1/organizations/usage_report/messages`
+ * and `GET /v1/organizations/cost_report`, and the Usage and Cost Analytics API's `GET /v1/organizations/analytics/usage`
+ * and `/analytics/cost`, answered by summing the rows of a {@link ProviderLedger}'s `anthropic` half with exact
+ * decimals.
+ *
+ * The analytics endpoints follow `shared/reference/billing-apis-2026.md` §A1: `anthropic-beta:
+ * analytics-usage-cost-2026-08-24` is required (without it a 400 `invalid_request_error` naming the header: assumed,
+ * the docs only say the header is needed); `starting_at` no earlier than 2026-01-01 and, with a clock, within the last
+ * 365 days (else 400); flat rows `{ starting_at, ending_at, group: {…every dimension, null unless grouped}, usage | cost }`
+ * with no rows for empty groups; `time_bucket_width` `1d`/`1h`/`1m` or omitted (one row per group over the range);
+ * cost `amount`/`list_amount` in fractional cents with six decimals (`list_amount` only when every ledger row of the
+ * group has a list price), `requests` null when grouped by `cost_type`/`token_type`; Priority Tier rows are in
+ * neither cost endpoint; rows by time bucket, then by spend or total tokens, largest first. Assumed where the docs
+ * are silent: `has_more` + `next_page` paging, `limit` 1–1000 rows (default 20), at most 31 days a request.
+ * `analyticsAccess` refuses the key on them (403 or 404) to test a fallback. Grouping the legacy usage report by
+ * `speed` needs `anthropic-beta: fast-mode-2026-02-01`, as documented.
  *
  * Wire behaviour follows `shared/reference/billing-apis.md` §3: `x-api-key` (an `sk-ant-admin…` key) plus
  * `anthropic-version: 2023-06-01`; RFC 3339 times; buckets start at or after `starting_at` (snapped to the start of
@@ -65,7 +78,18 @@ export interface AnthropicServerOptions {
    * and rows from `now` on, costs of `now`'s UTC day and later). Default: no clock, the whole ledger is served.
    */
   now?: () => Date;
+  /**
+   * How the analytics endpoints treat the admin key: `allowed` (default) answers them; `forbidden` refuses with 403
+   * `permission_error` and `not_found` with 404 `not_found_error`, as for an organization or key without access
+   * to the beta, so a client's fallback to the legacy reports can be tested. The legacy endpoints are unaffected.
+   */
+  analyticsAccess?: 'allowed' | 'forbidden' | 'not_found';
 }
+
+/** The beta header the analytics endpoints require on every request. */
+export const ANALYTICS_BETA = 'analytics-usage-cost-2026-08-24';
+/** The beta header `usage_report/messages` requires to group by `speed`. */
+export const FAST_MODE_BETA = 'fast-mode-2026-02-01';
 
 /** The only `anthropic-version` the Admin API documents. */
 const ANTHROPIC_VERSION = '2023-06-01';
@@ -91,7 +115,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions): Pro
 // Errors, auth, routing
 // ---------------------------------------------------------------------------------------------------------------
 
-type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'rate_limit_error' | 'api_error';
+type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'not_found_error' | 'rate_limit_error' | 'api_error' | 'overloaded_error';
 
 class AnthropicApiError extends Error {
   constructor(
@@ -122,15 +146,35 @@ function authenticate(req: IncomingMessage, adminKey: string): void {
   if (version !== ANTHROPIC_VERSION) throw invalid(`anthropic-version: ${JSON.stringify(version)} is not a valid version`);
 }
 
-function handle(req: IncomingMessage, options: AnthropicServerOptions): Page {
+/** The `anthropic-beta` values of a request (comma-separated, as the API takes several). */
+function betasOf(req: IncomingMessage): Set<string> {
+  return new Set(
+    (header(req, 'anthropic-beta') ?? '')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  );
+}
+
+function handle(req: IncomingMessage, options: AnthropicServerOptions): unknown {
   authenticate(req, options.adminKey);
   const url = new URL(req.url ?? '/', 'http://loopback');
-  const endpoint = ENDPOINTS[url.pathname.replace(/\/+$/, '')];
-  if (!endpoint) throw new AnthropicApiError(404, 'not_found_error', `Not found: ${url.pathname}`);
+  const path = url.pathname.replace(/\/+$/, '');
+  const analytics = ANALYTICS_ENDPOINTS[path];
+  const endpoint = ENDPOINTS[path];
+  if (!endpoint && !analytics) throw new AnthropicApiError(404, 'not_found_error', `Not found: ${url.pathname}`);
   if (req.method !== 'GET') throw new AnthropicApiError(405, 'invalid_request_error', `Method ${req.method ?? ''} not allowed on ${url.pathname}`);
-  const query = parseQuery(url.searchParams, endpoint);
   const now = options.now?.().getTime();
-  return endpoint.kind === 'cost' ? costPage(options.ledger.costs, query, now) : usagePage(options.ledger.usage, query, now);
+  if (analytics) {
+    if (options.analyticsAccess === 'forbidden') throw new AnthropicApiError(403, 'permission_error', 'This API key does not have access to the Usage and Cost Analytics API.');
+    if (options.analyticsAccess === 'not_found') throw new AnthropicApiError(404, 'not_found_error', `Not found: ${url.pathname}`);
+    if (!betasOf(req).has(ANALYTICS_BETA)) throw invalid(`anthropic-beta: this endpoint is in beta; send the header anthropic-beta: ${ANALYTICS_BETA}`);
+    const query = parseAnalyticsQuery(url.searchParams, analytics, options.ledger, now);
+    return analytics.kind === 'cost' ? analyticsCostPage(options.ledger.costs, query, now) : analyticsUsagePage(options.ledger.usage, query, now);
+  }
+  const query = parseQuery(url.searchParams, endpoint!);
+  if (query.groupBy.has('speed') && !betasOf(req).has(FAST_MODE_BETA)) throw invalid(`group_by: grouping by speed requires the anthropic-beta: ${FAST_MODE_BETA} header`);
+  return endpoint!.kind === 'cost' ? costPage(options.ledger.costs, query, now) : usagePage(options.ledger.usage, query, now);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -161,16 +205,14 @@ const ENDPOINTS: Record<string, Endpoint> = {
     kind: 'usage',
     widths: ['1m', '1h', '1d'],
     limits: (width) => USAGE_LIMITS[width],
-    groupFields: ['workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'inference_geo'],
+    groupFields: ['workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'inference_geo', 'speed'],
     unsupported: {
-      speed: 'the local ledger records no speed',
       account_id: 'the local ledger records no accounts',
       service_account_id: 'the local ledger records no service accounts',
       account_ids: 'the local ledger records no accounts',
       service_account_ids: 'the local ledger records no service accounts',
-      speeds: 'the local ledger records no speed',
     },
-    arrayFilters: ['workspace_ids', 'api_key_ids', 'models', 'service_tiers', 'context_window', 'inference_geos'],
+    arrayFilters: ['workspace_ids', 'api_key_ids', 'models', 'service_tiers', 'context_window', 'inference_geos', 'speeds'],
   },
   '/v1/organizations/cost_report': {
     kind: 'cost',
@@ -409,7 +451,8 @@ function usagePage(rows: AnthropicUsageRow[], query: Query, now: number | undefi
       within('models', row.model) &&
       within('service_tiers', row.serviceTier) &&
       within('context_window', row.contextWindow) &&
-      within('inference_geos', row.inferenceGeo),
+      within('inference_geos', row.inferenceGeo) &&
+      within('speeds', row.speed ?? 'standard'),
     (row) => [
       g.has('workspace_id') ? row.workspaceId : null,
       g.has('api_key_id') ? row.apiKeyId : null,
@@ -417,6 +460,7 @@ function usagePage(rows: AnthropicUsageRow[], query: Query, now: number | undefi
       g.has('service_tier') ? row.serviceTier : null,
       g.has('context_window') ? row.contextWindow : null,
       g.has('inference_geo') ? row.inferenceGeo : null,
+      g.has('speed') ? (row.speed ?? 'standard') : null,
     ],
     () => ({ uncached: 0, cache5m: 0, cache1h: 0, cacheRead: 0, output: 0, webSearch: 0 }),
     (acc, row) => {
@@ -430,7 +474,7 @@ function usagePage(rows: AnthropicUsageRow[], query: Query, now: number | undefi
   );
 
   return buildPage(window, query.width, groups, ({ values, acc }: Grouped<UsageAcc>) => {
-    const [workspaceId, apiKeyId, model, serviceTier, contextWindow, inferenceGeo] = values;
+    const [workspaceId, apiKeyId, model, serviceTier, contextWindow, inferenceGeo, speed] = values;
     return {
       uncached_input_tokens: acc.uncached,
       cache_creation: { ephemeral_5m_input_tokens: acc.cache5m, ephemeral_1h_input_tokens: acc.cache1h },
@@ -443,6 +487,7 @@ function usagePage(rows: AnthropicUsageRow[], query: Query, now: number | undefi
       service_tier: serviceTier,
       context_window: contextWindow,
       inference_geo: inferenceGeo,
+      speed,
     };
   });
 }
@@ -464,7 +509,8 @@ function costPage(rows: AnthropicCostRow[], query: Query, now: number | undefine
     window,
     query.width,
     dayStart,
-    (row) => dayStart(row) < billedBefore,
+    // Priority Tier is billed apart: never in the cost report.
+    (row) => dayStart(row) < billedBefore && row.serviceTier !== 'priority',
     // Everything derived from the description rides with it; without it those fields are null.
     (row) => [
       byWorkspace ? row.workspaceId : null,
@@ -498,6 +544,255 @@ function formatCents(amount: Big): string {
   const exact = amount.toFixed();
   const dot = exact.indexOf('.');
   return dot < 0 || exact.length - dot - 1 < 2 ? amount.toFixed(2) : exact;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Usage and Cost Analytics API (beta): /v1/organizations/analytics/usage and /analytics/cost
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Documented facts (billing-apis-2026 §A1): no data before 2026-01-01, `starting_at` within 365 days. */
+const ANALYTICS_FLOOR = Date.parse('2026-01-01T00:00:00Z');
+const ANALYTICS_DAYS_BACK = 365;
+/** Assumed, from the default window and the Enterprise predecessors: at most 31 days a request. */
+const ANALYTICS_MAX_RANGE_MS = 31 * 86_400_000;
+/** Assumed, from the Enterprise predecessors (1–1000, default 20): rows per page. */
+const ANALYTICS_LIMIT = { default: 20, max: 1000 };
+
+/** Every `group` key a row carries (each null unless grouped): the 19 usage dimensions, plus cost's `cost_type` and `token_type`. */
+const USAGE_GROUP_KEYS = [
+  'product',
+  'model',
+  'context_window',
+  'inference_geo',
+  'speed',
+  'slack_channel_id',
+  'actor',
+  'actor_type',
+  'agent_id',
+  'api_key_id',
+  'claude_tag_category',
+  'claude_tag_user_id',
+  'deployment_id',
+  'environment_id',
+  'rbac_group_id',
+  'service_tier',
+  'session_id',
+  'user_profile_id',
+  'workspace_id',
+] as const;
+const COST_GROUP_KEYS = [...USAGE_GROUP_KEYS, 'cost_type', 'token_type'] as const;
+
+interface AnalyticsEndpoint {
+  kind: 'usage' | 'cost';
+  groupKeys: readonly string[];
+  /** The `group_by[]` values the ledger can answer, with the ledger field each reads. */
+  groupable: Record<string, string>;
+  /** Array filters the ledger can answer, with the ledger field each reads. */
+  filters: Record<string, string>;
+}
+
+const USAGE_FIELDS = { workspace_id: 'workspaceId', api_key_id: 'apiKeyId', model: 'model', service_tier: 'serviceTier', context_window: 'contextWindow', inference_geo: 'inferenceGeo', speed: 'speed' };
+const COST_FIELDS = { workspace_id: 'workspaceId', api_key_id: 'apiKeyId', model: 'model', service_tier: 'serviceTier', context_window: 'contextWindow', inference_geo: 'inferenceGeo', cost_type: 'costType', token_type: 'tokenType' };
+const filtersOf = (fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'cost_type' && k !== 'token_type').map(([k, v]) => [k === 'context_window' ? 'context_windows' : `${k}s`, v]));
+
+const ANALYTICS_ENDPOINTS: Record<string, AnalyticsEndpoint> = {
+  '/v1/organizations/analytics/usage': { kind: 'usage', groupKeys: USAGE_GROUP_KEYS, groupable: USAGE_FIELDS, filters: filtersOf(USAGE_FIELDS) },
+  '/v1/organizations/analytics/cost': { kind: 'cost', groupKeys: COST_GROUP_KEYS, groupable: COST_FIELDS, filters: filtersOf(COST_FIELDS) },
+};
+
+interface AnalyticsQuery {
+  endpoint: AnalyticsEndpoint;
+  start: number;
+  end: number;
+  /** Bucket width in ms, or undefined for one row per group over the whole range. */
+  width: number | undefined;
+  groupBy: string[];
+  filters: Map<string, Set<string>>;
+  limit: number;
+  offset: number;
+  fingerprint: string;
+}
+
+function parseAnalyticsQuery(params: URLSearchParams, endpoint: AnalyticsEndpoint, ledger: ProviderLedger['anthropic'], now: number | undefined): AnalyticsQuery {
+  const scalarNames = new Set(['starting_at', 'ending_at', 'time_bucket_width', 'limit', 'page']);
+  const scalars = new Map<string, string>();
+  const arrays = new Map<string, string[]>();
+  for (const [key, value] of params) {
+    const bare = key.endsWith('[]') ? key.slice(0, -2) : key;
+    if (key.endsWith('[]') && (bare === 'group_by' || bare in endpoint.filters)) arrays.set(bare, [...(arrays.get(bare) ?? []), value]);
+    else if (!key.endsWith('[]') && scalarNames.has(key)) {
+      if (scalars.has(key)) throw invalid(`${key}: given more than once`);
+      scalars.set(key, value);
+    } else if (['order_by', 'order', 'exclude_deleted_users'].includes(key) || key.endsWith('_ids[]') || key.endsWith('_types[]') || key.endsWith('s[]')) {
+      throw invalid(`${bare}: not supported by the local Anthropic (the local ledger cannot answer it)`);
+    } else throw invalid(`${key}: unknown parameter`);
+  }
+
+  const widthName = scalars.get('time_bucket_width');
+  if (widthName !== undefined && !(widthName in WIDTH_MS)) throw invalid(`time_bucket_width: Input should be '1d', '1h' or '1m'; got ${JSON.stringify(widthName)}`);
+  const width = widthName === undefined ? undefined : WIDTH_MS[widthName as Width];
+
+  const startText = scalars.get('starting_at');
+  if (startText === undefined) throw invalid('starting_at: Field required');
+  const requestedStart = rfc3339(startText, 'starting_at');
+  if (requestedStart < ANALYTICS_FLOOR) throw invalid('starting_at: must be no earlier than 2026-01-01T00:00:00Z (no analytics data before it)');
+  if (now !== undefined && requestedStart < now - ANALYTICS_DAYS_BACK * 86_400_000) throw invalid(`starting_at: must be within the last ${ANALYTICS_DAYS_BACK} days`);
+  const start = Math.floor(requestedStart / (width ?? 3_600_000)) * (width ?? 3_600_000);
+
+  const endText = scalars.get('ending_at');
+  let end: number;
+  if (endText !== undefined) {
+    end = rfc3339(endText, 'ending_at');
+    if (end <= requestedStart) throw invalid('ending_at: must be after starting_at');
+  } else {
+    // "The earlier of now and starting_at plus 31 days, rounded down to the hour"; without a clock, where the data ends.
+    let dataEnd = 0;
+    for (const r of ledger.usage) dataEnd = Math.max(dataEnd, instant(r.hour) + 3_600_000);
+    for (const r of ledger.costs) dataEnd = Math.max(dataEnd, instant(`${r.day}T00:00:00Z`) + 86_400_000);
+    end = Math.floor(Math.min(now ?? dataEnd, start + ANALYTICS_MAX_RANGE_MS) / 3_600_000) * 3_600_000;
+  }
+  if (end - start > ANALYTICS_MAX_RANGE_MS) throw invalid('ending_at: the range may cover at most 31 days');
+
+  const limitText = scalars.get('limit');
+  const limit = limitText === undefined ? ANALYTICS_LIMIT.default : Number(limitText);
+  if (limitText !== undefined && (!/^\d+$/.test(limitText) || limit < 1 || limit > ANALYTICS_LIMIT.max)) throw invalid(`limit: must be an integer between 1 and ${ANALYTICS_LIMIT.max}, got ${JSON.stringify(limitText)}`);
+
+  const groupBy: string[] = [];
+  for (const field of arrays.get('group_by') ?? []) {
+    if (!endpoint.groupKeys.includes(field)) throw invalid(`group_by: ${JSON.stringify(field)} is not a ${endpoint.kind} dimension`);
+    if (!(field in endpoint.groupable)) throw invalid(`group_by: ${field} is not supported by the local Anthropic (the local ledger records no ${field})`);
+    if (!groupBy.includes(field)) groupBy.push(field);
+  }
+  const filters = new Map<string, Set<string>>();
+  for (const [name, values] of arrays) if (name !== 'group_by') filters.set(name, new Set(values));
+
+  const fingerprint = sha256(JSON.stringify([endpoint.kind, width ?? null, start, end, [...groupBy].sort(), [...filters.entries()].map(([k, v]) => [k, [...v].sort()]).sort()]));
+  const page = scalars.get('page');
+  return { endpoint, start, end, width, groupBy, filters, limit, offset: page === undefined ? 0 : decodeOffset(page, fingerprint), fingerprint };
+}
+
+interface FlatRow<A> {
+  bucket: number;
+  values: Value[];
+  acc: A;
+}
+
+/** Groups ledger rows into flat rows: one per bucket and combination of the grouped values, only where there is data. */
+function flatRows<Row, A>(rows: readonly Row[], query: AnalyticsQuery, time: (row: Row) => number, keep: (row: Row) => boolean, fresh: () => A, add: (acc: A, row: Row) => void): FlatRow<A>[] {
+  const fields = query.endpoint.groupable;
+  const filterFields = query.endpoint.filters;
+  const read = (row: Row, field: string): Value => {
+    const v = (row as Record<string, unknown>)[field];
+    return field === 'speed' ? ((v as Value | undefined) ?? 'standard') : ((v as Value | undefined) ?? null);
+  };
+  const out = new Map<string, FlatRow<A>>();
+  for (const row of rows) {
+    const t = time(row);
+    if (t < query.start || t >= query.end || !keep(row)) continue;
+    if ([...query.filters].some(([name, allowed]) => !allowed.has(read(row, filterFields[name]!) ?? ''))) continue;
+    const bucket = query.width === undefined ? 0 : Math.floor((t - query.start) / query.width);
+    const values = query.groupBy.map((g) => read(row, fields[g]!));
+    const key = JSON.stringify([bucket, values]);
+    let flat = out.get(key);
+    if (!flat) {
+      flat = { bucket, values, acc: fresh() };
+      out.set(key, flat);
+    }
+    add(flat.acc, row);
+  }
+  return [...out.values()];
+}
+
+/** Rows by time bucket, then ranked by their metric (largest first), then by their group values; cut to the page. */
+function analyticsPage<A>(query: AnalyticsQuery, rows: FlatRow<A>[], metric: (acc: A) => Big, metricsKey: string, metrics: (acc: A) => unknown) {
+  rows.sort((a, b) => a.bucket - b.bucket || metric(b.acc).cmp(metric(a.acc)) || compareValues(a.values, b.values));
+  if (query.offset > rows.length) throw invalid('page: invalid page token for this query');
+  const slice = rows.slice(query.offset, query.offset + query.limit);
+  const hasMore = query.offset + slice.length < rows.length;
+  const data = slice.map((r) => {
+    const starting = query.width === undefined ? query.start : query.start + r.bucket * query.width;
+    const ending = query.width === undefined ? query.end : Math.min(starting + query.width, query.end);
+    const group = Object.fromEntries(query.endpoint.groupKeys.map((k) => [k, null as Value]));
+    query.groupBy.forEach((g, i) => (group[g] = r.values[i] ?? null));
+    return { starting_at: isoSeconds(starting), ending_at: isoSeconds(ending), group, [metricsKey]: metrics(r.acc) };
+  });
+  return { data, has_more: hasMore, next_page: hasMore ? encodeOffset(query.offset + slice.length, query.fingerprint) : null };
+}
+
+function analyticsUsagePage(rows: AnthropicUsageRow[], query: AnalyticsQuery, now: number | undefined) {
+  const happenedBefore = now ?? Infinity;
+  const flat = flatRows(
+    rows,
+    query,
+    (row) => instant(row.hour),
+    (row) => instant(row.hour) < happenedBefore,
+    () => ({ uncached: 0, cache5m: 0, cache1h: 0, cacheRead: 0, output: 0, webSearch: 0, requests: 0 }),
+    (acc, row) => {
+      acc.uncached += row.uncachedInputTokens;
+      acc.cache5m += row.cacheCreation5mTokens;
+      acc.cache1h += row.cacheCreation1hTokens;
+      acc.cacheRead += row.cacheReadInputTokens;
+      acc.output += row.outputTokens;
+      acc.webSearch += row.webSearchRequests;
+      acc.requests += row.requests ?? 0;
+    },
+  );
+  const total = (a: (typeof flat)[number]['acc']) => a.uncached + a.cache5m + a.cache1h + a.cacheRead + a.output;
+  return analyticsPage(query, flat, (a) => new Big(total(a)), 'usage', (a) => ({
+    uncached_input_tokens: a.uncached,
+    cache_creation: { ephemeral_5m_input_tokens: a.cache5m, ephemeral_1h_input_tokens: a.cache1h },
+    cache_read_input_tokens: a.cacheRead,
+    output_tokens: a.output,
+    total_tokens: total(a),
+    server_tool_use: { web_search_requests: a.webSearch },
+    requests: a.requests,
+  }));
+}
+
+function analyticsCostPage(rows: AnthropicCostRow[], query: AnalyticsQuery, now: number | undefined) {
+  const billedBefore = now === undefined ? Infinity : Math.floor(now / 86_400_000) * 86_400_000;
+  const dayStart = (row: AnthropicCostRow) => instant(`${row.day}T00:00:00Z`);
+  const flat = flatRows(
+    rows,
+    query,
+    dayStart,
+    // A day's bill arrives after the day; Priority Tier is billed apart and is in neither cost endpoint.
+    (row) => dayStart(row) < billedBefore && row.serviceTier !== 'priority',
+    () => ({ amount: new Big(0), list: new Big(0) as Big | null, requests: 0 }),
+    (acc, row) => {
+      acc.amount = acc.amount.plus(row.amountCents);
+      acc.list = acc.list && row.listAmountCents !== undefined ? acc.list.plus(row.listAmountCents) : null;
+      acc.requests += row.requests ?? 0;
+    },
+  );
+  // "Null when group_by includes cost_type or token_type" (a request is not split by token type).
+  const byType = query.groupBy.includes('cost_type') || query.groupBy.includes('token_type');
+  return analyticsPage(query, flat, (a) => a.amount, 'cost', (a) => ({
+    amount: a.amount.toFixed(6),
+    ...(a.list ? { list_amount: a.list.toFixed(6) } : {}),
+    currency: 'USD',
+    requests: byType ? null : a.requests,
+  }));
+}
+
+/** Analytics cursors: the offset of the next row and a hash of the query, so a cursor replayed on another query is refused. */
+function encodeOffset(offset: number, fingerprint: string): string {
+  return `page_${Buffer.from(JSON.stringify({ o: offset, h: fingerprint.slice(0, 16) })).toString('base64url')}`;
+}
+
+function decodeOffset(token: string, fingerprint: string): number {
+  const bad = () => invalid('page: invalid page token; pass the next_page value of the previous response with the same query parameters');
+  if (!token.startsWith('page_')) throw bad();
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(token.slice(5), 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const { o, h } = (typeof body === 'object' && body !== null ? body : {}) as { o?: unknown; h?: unknown };
+  if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || h !== fingerprint.slice(0, 16)) throw bad();
+  return o;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

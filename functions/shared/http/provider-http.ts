@@ -6,6 +6,14 @@ export type ProviderName = 'OpenAI' | 'Anthropic';
 /** The provider rejected the admin key (401/403). Says which provider and what to do; never the key. */
 export class ProviderAuthError extends Error {
   override readonly name = 'ProviderAuthError';
+  constructor(
+    message: string,
+    /** 401 (the key is not valid) or 403 (valid, but not allowed here): a caller may fall back on 403. */
+    readonly status: 401 | 403,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** A request failed for good: a 4xx other than auth, retries exhausted, a timeout, or the deadline. */
@@ -56,7 +64,8 @@ export interface ProviderHttp {
   getJson(path: string, query: Query, context?: CallContext): Promise<unknown>;
 }
 
-const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
+// 529 is Anthropic's `overloaded_error` (API-wide overload, not the caller's fault): retried like any 5xx.
+const RETRY_STATUSES = [408, 429, 500, 502, 503, 504, 529];
 
 async function errorMessageOf(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
@@ -113,6 +122,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
             throw new ProviderAuthError(
               `${options.provider} rejected the admin key (HTTP ${status}: ${message}). The key is missing, revoked, or lacks admin rights: ` +
                 `costline needs an organization admin key (${options.provider === 'OpenAI' ? 'sk-admin-…' : 'sk-ant-admin…'}).`,
+              status,
               { cause: error },
             );
           }
