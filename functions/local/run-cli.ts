@@ -136,8 +136,12 @@ async function main(argv: string[]): Promise<number> {
   // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
   // keys and base URLs their own SDKs read from the environment.
   const books = values.live ? undefined : sampleProviderLedger();
-  const openai = books && config.sources.openai.enabled ? await startOpenAiServer({ ledger: books.openai, adminKey: LOCAL_KEYS.openai }) : undefined;
-  const anthropic = books && config.sources.anthropic.enabled ? await startAnthropicServer({ ledger: books.anthropic, adminKey: LOCAL_KEYS.anthropic }) : undefined;
+  // The local providers answer as the real APIs would at the simulated instant (what has happened, what is
+  // billed, how far back each endpoint reaches), on the same clock as the jobs.
+  let now = new Date(0); // set below, once the run day is known
+  const servedAt = () => now;
+  const openai = books && config.sources.openai.enabled ? await startOpenAiServer({ ledger: books.openai, adminKey: LOCAL_KEYS.openai, now: servedAt }) : undefined;
+  const anthropic = books && config.sources.anthropic.enabled ? await startAnthropicServer({ ledger: books.anthropic, adminKey: LOCAL_KEYS.anthropic, now: servedAt }) : undefined;
   const access: ProviderAccess = values.live
     ? { secret: (provider) => environmentReader(provider === 'openai' ? 'OPENAI_ADMIN_KEY' : 'ANTHROPIC_ADMIN_KEY'), baseUrls: baseUrlsFromEnv(), usageBucketWidth: '1d' }
     : {
@@ -161,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
     // after the latest month, whose run also re-pulls closed months and finds what changed since.
     const replay = ledger !== undefined && values.month === undefined && values.from === undefined;
     const runDay = !ledger ? toDay(systemNow()) : replay ? mondayOnOrAfter(monthWindow(month).end) : monthWindow(month).end;
-    let now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
+    now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
     const clock: Clock = ledger ? { now: () => now } : { now: systemNow };
     const today = toDay(clock.now());
     if (ledger && servedLedger) servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
