@@ -7,7 +7,10 @@
 
 /** One hour of one OpenAI (project, API key, model, endpoint) slice of usage. */
 export interface OpenAiUsageRow {
-  /** Start of the hour, ISO 8601 UTC, e.g. `2026-10-05T13:00:00Z`. */
+  /**
+   * Start of the hour, ISO 8601 UTC, e.g. `2026-10-05T13:00:00Z`. The local OpenAI counts a row at this instant, so a
+   * row may carry a longer span starting there (the sample's history: a whole day at 00:00, for 1-day reads).
+   */
   hour: string;
   endpoint: 'completions' | 'embeddings';
   projectId: string;

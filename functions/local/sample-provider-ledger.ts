@@ -1,17 +1,28 @@
 import Big from 'big.js';
 import { mulberry32 } from './seeded-random';
-import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUsageRow, ProviderLedger } from './provider-ledger';
+import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUnitUsageRow, OpenAiUsageRow, ProviderLedger } from './provider-ledger';
 
 /**
  * The bundled sample model-provider books that `npm run local` serves from the local OpenAI and Anthropic admin
  * APIs: hourly usage from 2026-09-01T00:00Z to 2026-10-31T23:00Z and daily billed cost through 2026-10-30 only.
  * Billed cost arrives late: on the morning of 1 November the bill for 31 October is not in yet, so costline has to
- * estimate that day from usage and a price book.
+ * estimate that day from usage and a price book. OpenAI also has a history, 2025-11-01 to 2026-08-31, for backfills
+ * (`--from 2025-11 --to 2026-10`): every OpenAI workload below, a little smaller each month back (×0.96) and
+ * steadier (±8 % a day), one usage row a day per workload (stamped 00:00 UTC, carrying the whole day: read it
+ * with 1-day buckets, as the ingest job does), every day billed; its days before 2025-12-06 are read without the
+ * API-key grouping (the API refuses it there).
  *
  * The organisation matches `costline.config.json`:
  * - OpenAI projects `proj_payments` (payments), `proj_search` (search; gpt-4o, gpt-4o-mini, embeddings, and
  *   `o3-deep-research-2025-06-26`, a model missing from the price book), `proj_support` (support-bot),
  *   `proj_growth` (growth; keys `key_growth_web` and `key_growth_batch`) and `proj_experiments`, which no rule maps.
+ * - OpenAI beyond plain text tokens (`OPENAI_EXTRA_SLICES`, `OPENAI_TOOL_SLICES`): proj_support's fine-tuned model
+ *   (usage `ft:gpt-4o-2024-08-06:…`, billed `"ft-gpt-4o-2024-08-06, input"` / `", output"` at fine-tuned gpt-4o rates,
+ *   which the price book lacks, so its unbilled day is unpriced); proj_search's nightly evals on gpt-4o-mini
+ *   (billed `"evals | gpt-4o-mini-2024-07-18, input"` / `", output"`); proj_payments' checkout on the `priority`
+ *   tier and proj_growth's overnight o4-mini batch on `flex`, each billed at its tier's price under the usual line
+ *   items; proj_support's file search (`file_search_calls`, billed `"assistants api | file search"`, no quantity)
+ *   and proj_growth's web search (`web_search_calls` under gpt-4o-mini, billed `"web search tool calls"`).
  * - Anthropic workspaces `wrkspc_support` (support-bot; cache reads, 5m and 1h cache writes, web search),
  *   `wrkspc_data` (data-platform; plus search's reranker on key `apikey_search_rerank`, which an `apiKey` rule sends
  *   to search: billed cost rows carry their key), the default workspace (`null`, growth; partly Console Workbench usage with a null
@@ -29,7 +40,8 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUsageRow
  * between −2 % and +3 % (integer basis points), so an estimate from usage never matches the bill exactly.
  *
  * Model spend per team is about $250–$450 a month, proj_experiments about $290, wrkspc_sandbox about $90, and the
- * o3-deep-research model about $170.
+ * o3-deep-research model about $170; the OpenAI additions about $200 more (fine-tune $60, flex o4-mini $40, web
+ * search $30, priority gpt-4o-mini $30, evals $25, file search $15).
  */
 
 const FIRST_HOUR_MS = Date.UTC(2026, 8, 1); // 2026-09-01T00:00:00Z
@@ -150,7 +162,8 @@ const SPIKE_FACTOR = 60;
 
 /**
  * Builds the sample provider books. Pure and deterministic: every call returns an equal ledger (a seeded PRNG, no
- * `Math.random`, no clock). About 29,000 hourly usage rows and 2,600 daily cost rows.
+ * `Math.random`, no clock). OpenAI: about 29,000 usage rows (hourly, and daily in the history) and 16,000 daily cost
+ * rows; Anthropic: about 11,700 hourly usage rows and 1,300 daily cost rows.
  */
 export function sampleProviderLedger(): ProviderLedger {
   const random = mulberry32(SEED);
@@ -332,5 +345,323 @@ export function sampleProviderLedger(): ProviderLedger {
     }
   }
 
-  return { openai: { usage: openAiUsage, costs: openAiCosts }, anthropic: { usage: anthropicUsage, costs: anthropicCosts } };
+  const openai = withOpenAiAdditions({ usage: openAiUsage, costs: openAiCosts }, days, adjustment.openai);
+  return { openai, anthropic: { usage: anthropicUsage, costs: anthropicCosts } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// OpenAI additions: a fine-tune, evals, file and web search, service tiers, and the history from 2025-11-01.
+// Each draws from its own seeded stream, so the rows above (one shared stream) stay byte for byte as they were.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Seed of the additions' September–October rows. */
+const OPENAI_EXTRA_SEED = 20261103;
+/** Seed of the OpenAI history before September (rows and bill adjustments). */
+const OPENAI_HISTORY_SEED = 20251102;
+const OPENAI_HISTORY_FIRST_DAY = '2025-11-01';
+/** Spend shrinks going back in time: each month before September is this fraction of the month after. */
+const OPENAI_MONTHLY_GROWTH_BACK = 0.96;
+/** Day-to-day spread of the history (steadier than the detailed months' ±15 % an hour). */
+const OPENAI_HISTORY_NOISE = 0.08;
+
+/**
+ * One more OpenAI workload, billed under its own line items: `"<billedAs>, input"` and so on, with `"<surface> | "`
+ * before them for a product surface (evals), at its own prices (a fine-tune's, or a service tier's).
+ */
+interface OpenAiExtraSlice {
+  projectId: string;
+  apiKeyId: string;
+  /** The model as the usage API reports it: a fine-tune as `ft:<base>:<org>:<name>:<id>` (assumed). */
+  model: string;
+  /** The model as `/costs` line items name it: a fine-tune as `ft-<base>`. */
+  billedAs: string;
+  /** Product surface of the line items (`evals | gpt-4o-mini-2024-07-18, input`). */
+  surface?: string;
+  /** Absent: completions. */
+  endpoint?: 'completions' | 'embeddings';
+  /** Completions `service_tier` (absent: `default`); the bill carries the tier's prices under the usual line items. */
+  serviceTier?: 'priority' | 'flex';
+  /** USD per 1M tokens, as billed: the fine-tune's or the tier's rate. */
+  prices: { input: string; cached?: string | undefined; output?: string | undefined };
+  monthlyUsd: number;
+  cachedShare: number;
+  outputRatio: number;
+  tokensPerRequest: number;
+  /** UTC hours `[from, to)` a batch-like workload runs in, at an even rate; absent: all day, on the daily curve. */
+  hours?: [number, number];
+}
+
+const OPENAI_EXTRA_SLICES: OpenAiExtraSlice[] = [
+  // support-bot's fine-tuned triage model: fine-tuned gpt-4o inference at $3.75 / $15 per 1M (not in the price book).
+  {
+    projectId: 'proj_support',
+    apiKeyId: 'key_support_ft',
+    model: 'ft:gpt-4o-2024-08-06:org-costline-sample:support-triage:B7xk2Qd9',
+    billedAs: 'ft-gpt-4o-2024-08-06',
+    prices: { input: '3.75', output: '15.00' },
+    monthlyUsd: 60,
+    cachedShare: 0,
+    outputRatio: 0.12,
+    tokensPerRequest: 1800,
+  },
+  // search's nightly eval run on gpt-4o-mini: billed as "evals | gpt-4o-mini-2024-07-18, …", used as gpt-4o-mini.
+  {
+    projectId: 'proj_search',
+    apiKeyId: 'key_search_evals',
+    model: 'gpt-4o-mini-2024-07-18',
+    billedAs: 'gpt-4o-mini-2024-07-18',
+    surface: 'evals',
+    prices: { input: '0.15', output: '0.60' },
+    monthlyUsd: 25,
+    cachedShare: 0,
+    outputRatio: 0.1,
+    tokensPerRequest: 2500,
+    hours: [1, 4],
+  },
+  // payments' checkout path on priority processing: gpt-4o-mini at the Priority table's $0.25 / $0.125 / $1.
+  {
+    projectId: 'proj_payments',
+    apiKeyId: 'key_payments_checkout',
+    model: 'gpt-4o-mini-2024-07-18',
+    billedAs: 'gpt-4o-mini-2024-07-18',
+    serviceTier: 'priority',
+    prices: { input: '0.25', cached: '0.125', output: '1.00' },
+    monthlyUsd: 30,
+    cachedShare: 0.3,
+    outputRatio: 0.2,
+    tokensPerRequest: 900,
+  },
+  // growth's overnight enrichment batch on flex processing: o4-mini at half its standard $1.10 / $0.275 / $4.40.
+  {
+    projectId: 'proj_growth',
+    apiKeyId: 'key_growth_batch',
+    model: 'o4-mini-2025-04-16',
+    billedAs: 'o4-mini-2025-04-16',
+    serviceTier: 'flex',
+    prices: { input: '0.55', cached: '0.1375', output: '2.20' },
+    monthlyUsd: 40,
+    cachedShare: 0.1,
+    outputRatio: 0.6,
+    tokensPerRequest: 4000,
+    hours: [0, 6],
+  },
+];
+
+/** One OpenAI workload of a non-token usage endpoint, billed per call under one line item. */
+interface OpenAiToolSlice {
+  endpoint: 'file_search_calls' | 'web_search_calls';
+  projectId: string;
+  apiKeyId: string;
+  /** null for file search (the endpoint reports no model). */
+  model: string | null;
+  lineItem: string;
+  /** USD per 1,000 calls. */
+  perThousand: string;
+  callsPerMonth: number;
+  /** `num_model_requests` per call (web search reports it; file search does not). */
+  modelRequestsPerCall: number;
+}
+
+const OPENAI_TOOL_SLICES: OpenAiToolSlice[] = [
+  // support-bot's assistant searches its help-centre files: $2.50 per 1,000 calls.
+  { endpoint: 'file_search_calls', projectId: 'proj_support', apiKeyId: 'key_support_bot', model: null, lineItem: 'assistants api | file search', perThousand: '2.5', callsPerMonth: 6000, modelRequestsPerCall: 0 },
+  // growth's web app searches the web from gpt-4o-mini: $25 per 1,000 calls (web search preview, non-reasoning models).
+  { endpoint: 'web_search_calls', projectId: 'proj_growth', apiKeyId: 'key_growth_web', model: 'gpt-4o-mini-2024-07-18', lineItem: 'web search tool calls', perThousand: '25', callsPerMonth: 1200, modelRequestsPerCall: 1 },
+];
+
+/** Per-million-token price of a slice's average input token (uncached, cached and the output it brings). */
+function perInputToken(prices: { input: string; cached?: string | undefined; output?: string | undefined }, cachedShare: number, outputRatio: number): number {
+  return ((1 - cachedShare) * Number(prices.input) + cachedShare * Number(prices.cached ?? 0) + outputRatio * Number(prices.output ?? 0)) / 1e6;
+}
+
+/** Input tokens of a typical weekday hour (on the daily curve's average) for a 30-day spend at list price. */
+function hourlyInputLevel(monthlyUsd: number, usdPerInputToken: number): number {
+  return monthlyUsd / (30 * 24 * WEEK_AVERAGE) / usdPerInputToken;
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const weekdayFactor = (day: string) => ([0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay()) ? WEEKEND : 1);
+
+/** Collects a slice's billed token counts per day and turns them into `/costs` rows. */
+class OpenAiBill {
+  private readonly tokens = new Map<string, number>();
+  readonly rows: OpenAiCostRow[] = [];
+
+  add(day: string, s: OpenAiExtraSlice, uncached: number, cached: number, output: number): void {
+    for (const [kind, n] of [
+      ['input', uncached],
+      ['cached input', cached],
+      ['output', output],
+    ] as const) {
+      const key = JSON.stringify([day, s.projectId, s.apiKeyId, s.surface ?? null, s.billedAs, kind]);
+      this.tokens.set(key, (this.tokens.get(key) ?? 0) + n);
+    }
+  }
+
+  /** The rows of every day accepted by `billed`, each line × its price × the day's adjustment factor. */
+  close(billed: (day: string) => boolean, factorOf: (day: string) => Big, priceOf: (key: { projectId: string; apiKeyId: string; billedAs: string; surface: string | null }, kind: string) => string | undefined): void {
+    for (const [key, tokens] of this.tokens) {
+      const [day, projectId, apiKeyId, surface, billedAs, kind] = JSON.parse(key) as [string, string, string, string | null, string, string];
+      const price = priceOf({ projectId, apiKeyId, billedAs, surface }, kind);
+      if (!billed(day) || tokens === 0 || price === undefined) continue;
+      this.rows.push({
+        day,
+        projectId,
+        apiKeyId,
+        lineItem: `${surface ? `${surface} | ` : ''}${billedAs}, ${kind}`,
+        amountUsd: new Big(tokens).times(price).div(1_000_000).times(factorOf(day)).round(10).toFixed(),
+        quantity: tokens,
+        quantityUnit: 'tokens',
+      });
+    }
+  }
+}
+
+/** An extra slice's price of one line kind (`input`, `cached input`, `output`). */
+function extraPrice(s: OpenAiExtraSlice, kind: string): string | undefined {
+  return kind === 'input' ? s.prices.input : kind === 'cached input' ? s.prices.cached : s.prices.output;
+}
+
+/**
+ * September–October rows of the additions: hourly usage of {@link OPENAI_EXTRA_SLICES} and {@link OPENAI_TOOL_SLICES},
+ * billed through `lastBilledDay` with the day's OpenAI adjustment (`adjustmentBp[d]`, basis points) of the rows above.
+ */
+function openAiExtras(days: readonly string[], adjustmentBp: readonly number[], lastBilledDay: string): Required<ProviderLedger['openai']> {
+  const random = mulberry32(OPENAI_EXTRA_SEED);
+  const noise = (spread: number) => 1 - spread + random() * 2 * spread;
+  const usage: OpenAiUsageRow[] = [];
+  const unitUsage: OpenAiUnitUsageRow[] = [];
+  const bill = new OpenAiBill();
+  const calls = new Map<string, number>();
+  const base = OPENAI_EXTRA_SLICES.map((s) => hourlyInputLevel(s.monthlyUsd, perInputToken(s.prices, s.cachedShare, s.outputRatio)));
+
+  days.forEach((day) => {
+    for (let h = 0; h < 24; h += 1) {
+      const hour = `${day}T${String(h).padStart(2, '0')}:00:00Z`;
+      OPENAI_EXTRA_SLICES.forEach((s, i) => {
+        const shape = s.hours ? (h >= s.hours[0] && h < s.hours[1] ? 24 / (s.hours[1] - s.hours[0]) : 0) : DIURNAL[h]!;
+        if (shape === 0) return;
+        const row = extraUsageRow(s, hour, base[i]! * weekdayFactor(day) * shape * noise(0.15), noise);
+        usage.push(row);
+        bill.add(day, s, row.inputTokens - row.inputCachedTokens, row.inputCachedTokens, row.outputTokens);
+      });
+      for (const t of OPENAI_TOOL_SLICES) {
+        const quantity = Math.round((t.callsPerMonth / (30 * 24 * WEEK_AVERAGE)) * weekdayFactor(day) * DIURNAL[h]! * noise(0.3));
+        if (quantity === 0) continue;
+        unitUsage.push(toolUsageRow(t, hour, quantity));
+        calls.set(`${day}|${t.lineItem}`, (calls.get(`${day}|${t.lineItem}`) ?? 0) + quantity);
+      }
+    }
+  });
+
+  const factorOf = (day: string) => new Big(10_000 + adjustmentBp[days.indexOf(day)]!).div(10_000);
+  const billed = (day: string) => day <= lastBilledDay;
+  bill.close(billed, factorOf, (key, kind) => extraPrice(OPENAI_EXTRA_SLICES.find((s) => s.projectId === key.projectId && s.apiKeyId === key.apiKeyId && s.billedAs === key.billedAs)!, kind));
+  const costs = [...bill.rows, ...toolBill(days.filter(billed), calls, factorOf)];
+  return { usage, costs, unitUsage };
+}
+
+/** One usage row of an extra slice carrying `input` input tokens. */
+function extraUsageRow(s: OpenAiExtraSlice, hour: string, input: number, noise: (spread: number) => number): OpenAiUsageRow {
+  const inputTokens = Math.max(1, Math.round(input));
+  const inputCachedTokens = Math.min(inputTokens, Math.round(inputTokens * s.cachedShare * noise(0.1)));
+  return {
+    hour,
+    endpoint: s.endpoint ?? 'completions',
+    projectId: s.projectId,
+    apiKeyId: s.apiKeyId,
+    userId: null,
+    model: s.model,
+    batch: false,
+    ...(s.serviceTier ? { serviceTier: s.serviceTier } : {}),
+    inputTokens,
+    inputCachedTokens,
+    outputTokens: Math.round(inputTokens * s.outputRatio * noise(0.1)),
+    numModelRequests: Math.max(1, Math.round(inputTokens / s.tokensPerRequest)),
+  };
+}
+
+function toolUsageRow(t: OpenAiToolSlice, hour: string, quantity: number): OpenAiUnitUsageRow {
+  return { hour, endpoint: t.endpoint, projectId: t.projectId, apiKeyId: t.apiKeyId, userId: null, model: t.model, quantity, numModelRequests: Math.round(quantity * t.modelRequestsPerCall) };
+}
+
+/** The tool lines of the bill: one row a day per project and line item, quantity not reported (as in the fixtures). */
+function toolBill(days: readonly string[], calls: Map<string, number>, factorOf: (day: string) => Big): OpenAiCostRow[] {
+  const rows: OpenAiCostRow[] = [];
+  for (const day of days) {
+    for (const t of OPENAI_TOOL_SLICES) {
+      const n = calls.get(`${day}|${t.lineItem}`) ?? 0;
+      if (n === 0) continue;
+      rows.push({
+        day,
+        projectId: t.projectId,
+        apiKeyId: t.apiKeyId,
+        lineItem: t.lineItem,
+        amountUsd: new Big(n).times(t.perThousand).div(1000).times(factorOf(day)).round(10).toFixed(),
+        quantity: null,
+        quantityUnit: null,
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * 2025-11-01 through 2026-08-31: every OpenAI workload (the slices above and the additions) at its usual level, a
+ * little lower each month back, ±8 % a day, no spike. To keep a year cheap, each slice has **one usage row a day**,
+ * stamped at 00:00 UTC and carrying the whole day (read with 1-day buckets, as the ingest job and a backfill do; an
+ * hourly read would see the day in its first hour). Every day is billed.
+ */
+function openAiHistory(firstDetailedDay: string): Required<ProviderLedger['openai']> {
+  const random = mulberry32(OPENAI_HISTORY_SEED);
+  const noise = (spread: number) => 1 - spread + random() * 2 * spread;
+  const usage: OpenAiUsageRow[] = [];
+  const unitUsage: OpenAiUnitUsageRow[] = [];
+  const costs: OpenAiCostRow[] = [];
+  const calls = new Map<string, number>();
+  const days: string[] = [];
+  for (let ms = Date.parse(`${OPENAI_HISTORY_FIRST_DAY}T00:00:00Z`); isoDay(ms) < firstDetailedDay; ms += 86_400_000) days.push(isoDay(ms));
+  const factors = new Map(days.map((day) => [day, new Big(10_000 - 200 + Math.floor(random() * 501)).div(10_000)]));
+  // The slices above, as extra slices billed at their list prices under their own line items.
+  const slices: OpenAiExtraSlice[] = [
+    ...OPENAI_SLICES.map((s): OpenAiExtraSlice => ({ ...s, billedAs: s.model, prices: OPENAI_PRICES[s.model]! })),
+    ...OPENAI_EXTRA_SLICES,
+  ];
+  const bill = new OpenAiBill();
+
+  for (const day of days) {
+    const monthsBefore = (2026 - Number(day.slice(0, 4))) * 12 + (9 - Number(day.slice(5, 7)));
+    const level = OPENAI_MONTHLY_GROWTH_BACK ** monthsBefore * weekdayFactor(day) * 24;
+    const hour = `${day}T00:00:00Z`;
+    for (const s of slices) {
+      const row = extraUsageRow(s, hour, hourlyInputLevel(s.monthlyUsd, perInputToken(s.prices, s.cachedShare, s.outputRatio)) * level * noise(OPENAI_HISTORY_NOISE), noise);
+      usage.push(row);
+      bill.add(day, s, row.inputTokens - row.inputCachedTokens, row.inputCachedTokens, row.outputTokens);
+    }
+    for (const t of OPENAI_TOOL_SLICES) {
+      const quantity = Math.round((t.callsPerMonth / (30 * WEEK_AVERAGE)) * OPENAI_MONTHLY_GROWTH_BACK ** monthsBefore * weekdayFactor(day) * noise(OPENAI_HISTORY_NOISE));
+      if (quantity === 0) continue;
+      unitUsage.push(toolUsageRow(t, hour, quantity));
+      calls.set(`${day}|${t.lineItem}`, quantity);
+    }
+  }
+  const factorOf = (day: string) => factors.get(day)!;
+  bill.close(
+    () => true,
+    factorOf,
+    (key, kind) => extraPrice(slices.find((s) => s.projectId === key.projectId && s.apiKeyId === key.apiKeyId && s.billedAs === key.billedAs && (s.surface ?? null) === key.surface)!, kind),
+  );
+  costs.push(...bill.rows, ...toolBill(days, calls, factorOf));
+  return { usage, costs, unitUsage };
+}
+
+/** The OpenAI books: the history, the detailed months' rows, and the additions' rows. */
+function withOpenAiAdditions(detailed: { usage: OpenAiUsageRow[]; costs: OpenAiCostRow[] }, days: readonly string[], adjustmentBp: readonly number[]): Required<ProviderLedger['openai']> {
+  const history = openAiHistory(days[0]!);
+  const extras = openAiExtras(days, adjustmentBp, LAST_BILLED_DAY);
+  return {
+    usage: [...history.usage, ...detailed.usage, ...extras.usage],
+    costs: [...history.costs, ...detailed.costs, ...extras.costs],
+    unitUsage: [...history.unitUsage, ...extras.unitUsage],
+  };
 }

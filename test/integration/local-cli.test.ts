@@ -58,7 +58,11 @@ describe('npm run local', () => {
     // Model spend: every provider in the totals, the unmapped project and workspace listed, the unpriced model reported.
     expect(Object.keys(chargeback.providers).sort()).toEqual(['anthropic', 'aws', 'openai']);
     expect(chargeback.unmappedModelSpend.map((u) => `${u.provider}:${u.id}`)).toEqual(['openai:proj_experiments', 'anthropic:wrkspc_sandbox']);
-    expect(chargeback.unpriced.map((u) => u.model)).toEqual(['o3-deep-research-2025-06-26']);
+    expect(chargeback.unpriced.map((u) => u.model)).toEqual(['ft-gpt-4o-2024-08-06', 'o3-deep-research-2025-06-26']);
+    // OpenAI beyond plain tokens: the fine-tune, evals inside search's gpt-4o-mini line, file search as a model line.
+    expect(files['statement.txt']).toMatch(/openai {4}ft-gpt-4o-2024-08-06 {2}\(in /);
+    expect(files['statement.txt']).toMatch(/openai {4}file-search\n/);
+    expect(files['statement.txt']).toMatch(/openai {4}o4-mini-2025-04-16 {2}\(in /);
     expect(files['statement.txt']).toContain('Model spend no rule maps');
 
     // Month close: September was closed on its close day, before a late SLA credit was posted; the Monday
@@ -71,7 +75,7 @@ describe('npm run local', () => {
     const october = chargeback as AdjustedChargeback;
     expect(october.adjustments.every((a) => a.forMonth === '2026-09')).toBe(true);
     expect(october.adjustmentsTotal).toBe('-120.00');
-    expect(october.adjustments.find((a) => a.team === 'search')?.amount).toBe('-121.25');
+    expect(october.adjustments.find((a) => a.team === 'search')?.amount).toBe('-121.24');
     expect(new Big(october.total).plus(october.adjustmentsTotal).toFixed(2)).toBe(october.totalDue);
     expect(files['statement.txt']).toContain('Prior-period adjustments');
     expect(files['focus.csv']).toContain('Correction');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, OPENAI_UNIT_ENDPOINTS, parseLineItem, usageModel, type OpenAiMapperContext, type OpenAiUnitEndpoint } from '../../functions/sources/openai/openai-mapper';
+import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, lineItemModel, OPENAI_UNIT_ENDPOINTS, parseLineItem, usageModel, type OpenAiMapperContext, type OpenAiUnitEndpoint } from '../../functions/sources/openai/openai-mapper';
 import { expectGolden, fixture } from '../support/fixtures';
 
 const ctx = (start: string, end: string, source: string): OpenAiMapperContext => ({ window: { start, end }, organizationId: 'org-test', source, today: '2026-11-23' });
@@ -49,6 +49,17 @@ describe('OpenAI mapper', () => {
     expect(parseLineItem(text)).toEqual(parts);
   });
 
+  it.each([
+    ['assistants api | file search', 'file-search'],
+    ['file search storage', 'vector-store'],
+    ['code interpreter sessions', 'code-interpreter'],
+    ['web search tool calls', null],
+    ['Text tokens', null],
+    ['evals | gpt-4o-mini-2024-07-18, input', 'gpt-4o-mini-2024-07-18'],
+  ])('gives line item %j the model %j, a modelless tool the model its usage records get', (text, model) => {
+    expect(lineItemModel(text)).toBe(model);
+  });
+
   it('reads a fine-tuned usage model id as the ft- model its cost lines name, and leaves other models alone', () => {
     expect(usageModel('ft:gpt-4o-2024-08-06:acme:support-tone:B7xk2Qd9')).toBe('ft-gpt-4o-2024-08-06');
     expect(usageModel('gpt-4o-2024-08-06')).toBe('gpt-4o-2024-08-06');
@@ -81,7 +92,7 @@ describe('OpenAI mapper', () => {
     const records = days.flatMap((d) => d.records);
     expect(records.find((r) => r.usageType === 'evals | gpt-4o-mini-2024-07-18, input')).toMatchObject({ model: 'gpt-4o-mini-2024-07-18', tokenType: 'input', billedCost: '0.0321' });
     expect(records.find((r) => r.usageType === 'ft-gpt-4o-2024-08-06, input')).toMatchObject({ model: 'ft-gpt-4o-2024-08-06', tokenType: 'input', billedCost: '1.96875' });
-    expect(records.find((r) => r.usageType === 'assistants api | file search')).toMatchObject({ model: null, tokenType: null, consumedQuantity: null });
+    expect(records.find((r) => r.usageType === 'assistants api | file search')).toMatchObject({ model: 'file-search', tokenType: null, consumedQuantity: null });
   });
 
   it('reads amount.value the same whether it is a JSON number or a numeric string, exactly', () => {

@@ -123,6 +123,24 @@ export function parseLineItem(lineItem: string | null): LineItemParts {
 }
 
 /**
+ * The model costline keeps for a `/costs` line item: the one {@link parseLineItem} finds, else, for a line of a
+ * tool whose usage endpoint reports no model, the fixed model that endpoint's usage records get
+ * (`assistants api | file search` → `file-search`), so the tool's dollars and calls meet on one model line. Web
+ * search usage carries its model, so `web search tool calls` keeps none.
+ */
+export function lineItemModel(lineItem: string | null): string | null {
+  const parsed = parseLineItem(lineItem).model;
+  if (parsed !== null || !lineItem) return parsed;
+  const tools: Array<[RegExp, OpenAiUnitEndpoint]> = [
+    [/\bvector stor(e|es|age)\b|\bfile search storage\b/i, 'vector_stores'],
+    [/\bfile search\b/i, 'file_search_calls'],
+    [/\bcode interpreter\b/i, 'code_interpreter_sessions'],
+  ];
+  const tool = tools.find(([pattern]) => pattern.test(lineItem));
+  return tool ? OPENAI_UNIT_ENDPOINTS[tool[1]].modelless : null;
+}
+
+/**
  * The model value costline keeps for a usage `model`: as reported, except a fine-tuned model id
  * (`ft:gpt-4o-2024-08-06:acme::B7xk2Qd9`, the usage API's form [assumed]) becomes `ft-gpt-4o-2024-08-06`, the
  * form `/costs` line items use, so the fine-tune's tokens and dollars land on one model line.
@@ -176,7 +194,8 @@ export function mapOpenAiCosts(pages: readonly unknown[], ctx: OpenAiMapperConte
         if (r.amount.currency.toLowerCase() !== 'usd') throw new MalformedProviderPageError(`${at}.amount.currency: expected "usd", got "${r.amount.currency}"`);
         const amount = exactDecimal(r.amount.value, `${at}.amount.value`);
         const quantity = r.quantity == null ? null : canonical(exactDecimal(r.quantity, `${at}.quantity`));
-        const { model, tokenType } = parseLineItem(r.line_item ?? null);
+        const { tokenType } = parseLineItem(r.line_item ?? null);
+        const model = lineItemModel(r.line_item ?? null);
         const identity = {
           source: ctx.source,
           provider: 'openai' as const,

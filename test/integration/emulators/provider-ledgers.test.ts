@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import type { ProviderLedger } from '../../../functions/local/provider-ledger';
 import { sampleProviderLedger } from '../../../functions/local/sample-provider-ledger';
+import { lineItemModel, OPENAI_UNIT_ENDPOINTS, usageModel } from '../../../functions/sources/openai/openai-mapper';
 import { syntheticProviderLedger } from '../../../functions/local/synthetic-provider-ledger';
 
 /**
@@ -19,6 +21,15 @@ const OPENAI_PRICE: Record<string, Record<string, string>> = {
   'text-embedding-3-small': { input: '0.02' },
   'o3-deep-research-2025-06-26': { input: '10', cached: '2.5', output: '40' },
 };
+/** The fine-tune (fine-tuned gpt-4o inference) and the tiered slices: `model` or `model@tier`, as the usage rows say. */
+const OPENAI_FINE_TUNE = 'ft:gpt-4o-2024-08-06:org-costline-sample:support-triage:B7xk2Qd9';
+const OPENAI_OTHER_PRICE: Record<string, Record<string, string>> = {
+  [OPENAI_FINE_TUNE]: { input: '3.75', output: '15.00' },
+  'gpt-4o-mini-2024-07-18@priority': { input: '0.25', cached: '0.125', output: '1.00' },
+  'o4-mini-2025-04-16@flex': { input: '0.55', cached: '0.1375', output: '2.20' },
+};
+/** Tool calls, USD per 1,000. */
+const OPENAI_CALL_PRICE: Record<string, string> = { file_search_calls: '2.5', web_search_calls: '25' };
 const ANTHROPIC_PRICE: Record<string, Record<string, string>> = {
   'claude-sonnet-4-5-20250929': { input: '3', read: '0.30', w5m: '3.75', w1h: '6', output: '15' },
   'claude-haiku-4-5-20251001': { input: '1', read: '0.10', w5m: '1.25', w1h: '2', output: '5' },
@@ -46,11 +57,14 @@ function listPriceOfDay(ledger: ProviderLedger, day: string): { openai: Big; ant
   let openai = new Big(0);
   for (const u of ledger.openai.usage) {
     if (!u.hour.startsWith(day)) continue;
-    const p = OPENAI_PRICE[u.model]!;
+    const p = (u.serviceTier ? OPENAI_OTHER_PRICE[`${u.model}@${u.serviceTier}`] : (OPENAI_PRICE[u.model] ?? OPENAI_OTHER_PRICE[u.model]))!;
     openai = openai
       .plus(new Big(u.inputTokens - u.inputCachedTokens).times(p.input!))
       .plus(new Big(u.inputCachedTokens).times(p.cached ?? 0))
       .plus(new Big(u.outputTokens).times(p.output ?? 0));
+  }
+  for (const u of ledger.openai.unitUsage ?? []) {
+    if (u.hour.startsWith(day)) openai = openai.plus(new Big(u.quantity).times(OPENAI_CALL_PRICE[u.endpoint]!).times(1000)); // per 1,000 → per 1M scale
   }
   let anthropic = new Big(0);
   for (const u of ledger.anthropic.usage) {
@@ -84,7 +98,8 @@ describe('sample provider books', () => {
     const expected = hoursBetween('2026-09-01T00:00:00Z', '2026-10-31T23:00:00Z');
 
     expect(expected).toHaveLength(61 * 24);
-    expect([...new Set(ledger.openai.usage.map((u) => u.hour))].sort()).toEqual(expected);
+    // OpenAI's history before September is one row a day (see 'OpenAI history' below).
+    expect([...new Set(ledger.openai.usage.filter((u) => u.hour >= '2026-09-01').map((u) => u.hour))].sort()).toEqual(expected);
     expect([...new Set(ledger.anthropic.usage.map((u) => u.hour))].sort()).toEqual(expected);
   });
 
@@ -92,7 +107,7 @@ describe('sample provider books', () => {
     const days = (rows: { day: string }[]) => [...new Set(rows.map((r) => r.day))].sort();
     const expected = hoursBetween('2026-09-01T00:00:00Z', '2026-10-30T00:00:00Z').filter((h) => h.endsWith('T00:00:00Z')).map((h) => h.slice(0, 10));
 
-    expect(days(ledger.openai.costs)).toEqual(expected);
+    expect(days(ledger.openai.costs.filter((c) => c.day >= '2026-09-01'))).toEqual(expected);
     expect(days(ledger.anthropic.costs)).toEqual(expected);
     expect(ledger.openai.usage.some((u) => u.hour.startsWith('2026-10-31'))).toBe(true);
   });
@@ -102,8 +117,14 @@ describe('sample provider books', () => {
     for (const row of ledger.openai.costs) {
       expect(row.amountUsd).toMatch(decimal);
       expect(new Big(String(Number(row.amountUsd))).eq(row.amountUsd), row.amountUsd).toBe(true);
-      expect(row.lineItem).toMatch(/^[\w.-]+, (input|cached input|output)$/);
-      expect(row.quantityUnit).toBe('tokens');
+      // Token lines, with the evals surface before some; the tool lines report no quantity, as in the fixtures.
+      if (row.quantity === null) {
+        expect(['assistants api | file search', 'web search tool calls']).toContain(row.lineItem);
+        expect(row.quantityUnit).toBeNull();
+      } else {
+        expect(row.lineItem).toMatch(/^(evals \| )?[\w.-]+, (input|cached input|output)$/);
+        expect(row.quantityUnit).toBe('tokens');
+      }
     }
     for (const row of ledger.anthropic.costs) expect(row.amountCents).toMatch(decimal);
     for (const u of ledger.openai.usage) {
@@ -118,7 +139,7 @@ describe('sample provider books', () => {
     expect([...projects].sort()).toEqual(['proj_experiments', 'proj_growth', 'proj_payments', 'proj_search', 'proj_support']);
     expect([...workspaces].sort((a, b) => String(a).localeCompare(String(b)))).toEqual([null, 'wrkspc_data', 'wrkspc_sandbox', 'wrkspc_support']);
     expect(new Set(ledger.openai.usage.filter((u) => u.projectId === 'proj_growth').map((u) => u.apiKeyId))).toEqual(new Set(['key_growth_web', 'key_growth_batch']));
-    expect(new Set(ledger.openai.usage.map((u) => u.model))).toEqual(new Set(Object.keys(OPENAI_PRICE)));
+    expect(new Set(ledger.openai.usage.map((u) => u.model))).toEqual(new Set([...Object.keys(OPENAI_PRICE), ...Object.keys(OPENAI_OTHER_PRICE).map((k) => k.split('@')[0])]));
     expect(ledger.openai.usage.filter((u) => u.endpoint === 'embeddings').every((u) => u.model === 'text-embedding-3-small')).toBe(true);
     expect(new Set(ledger.anthropic.usage.map((u) => u.model))).toEqual(new Set(Object.keys(ANTHROPIC_PRICE)));
     // Console Workbench usage: default workspace, no API key.
@@ -187,7 +208,7 @@ describe('sample provider books', () => {
 
   it('bills each day at its usage × list price within −2 % … +3 %, and not exactly at list price', () => {
     const ratios: number[] = [];
-    for (const day of ['2026-09-01', '2026-09-13', '2026-10-05', '2026-10-21', '2026-10-30']) {
+    for (const day of ['2025-11-01', '2025-12-06', '2026-03-15', '2026-08-31', '2026-09-01', '2026-09-13', '2026-10-05', '2026-10-21', '2026-10-30']) {
       const list = listPriceOfDay(ledger, day);
       const openai = sum(ledger.openai.costs.filter((c) => c.day === day).map((c) => c.amountUsd));
       const anthropic = sum(ledger.anthropic.costs.filter((c) => c.day === day).map((c) => c.amountCents)).div(100);
@@ -195,6 +216,8 @@ describe('sample provider books', () => {
         [openai, list.openai],
         [anthropic, list.anthropic],
       ] as const) {
+        // A provider with no books that day (Anthropic's start in September) has nothing to compare.
+        if (billed.eq(0) && atList.eq(0)) continue;
         const ratio = billed.div(atList).toNumber();
         expect(ratio, day).toBeGreaterThanOrEqual(0.98 - 1e-9);
         expect(ratio, day).toBeLessThanOrEqual(1.03 + 1e-9);
@@ -220,6 +243,126 @@ describe('sample provider books', () => {
       expect([...totals.keys()].sort()).toEqual([...TEAMS, 'o3-deep-research', 'proj_experiments', 'wrkspc_sandbox'].sort());
     },
   );
+});
+
+describe('sample provider books: the OpenAI additions and history', () => {
+  const ledger = sampleProviderLedger();
+  const { usage, costs } = ledger.openai;
+  const unitUsage = ledger.openai.unitUsage ?? [];
+  const octoberCosts = costs.filter((c) => c.day.startsWith('2026-10'));
+  const lineItems = (rows: typeof costs) => new Set(rows.map((c) => c.lineItem));
+  const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+  const ADDED_KEYS = new Set(['key_support_ft', 'key_search_evals', 'key_payments_checkout']);
+
+  it("leaves the September–October rows of the original OpenAI workloads byte for byte as they were (the additions draw from their own streams)", () => {
+    const original = <T extends { apiKeyId: string | null }>(rows: T[], time: (r: T) => string, name: (r: T) => string) =>
+      rows.filter((r) => time(r) >= '2026-09-01' && !ADDED_KEYS.has(r.apiKeyId ?? '') && !/^o4-mini|^web search|^assistants api/.test(name(r)));
+    const detailedUsage = original(usage, (u) => u.hour, (u) => u.model);
+    const detailedCosts = original(costs, (c) => c.day, (c) => c.lineItem);
+
+    expect([detailedUsage.length, detailedCosts.length]).toEqual([61 * 24 * 12, 1920]);
+    // The hashes of these rows before the additions (commit 852f5eb).
+    expect(sha256(detailedUsage)).toBe('fd86f7f389223ad50b6acd6a43b4a31756bb628605a323efc2dcea0161032915');
+    expect(sha256(detailedCosts)).toBe('dcfcbddffd2477f51ff63ffba7fa69919b30ec5a6d15dca0f63fcace95de2061');
+  });
+
+  it("bills proj_support's fine-tune as ft-gpt-4o-2024-08-06 input and output, and reports its usage under an ft: id the mapper reads as the same model", () => {
+    const ftUsage = usage.filter((u) => u.model.startsWith('ft:'));
+    const ftCosts = octoberCosts.filter((c) => c.lineItem.startsWith('ft-'));
+
+    expect(new Set(ftUsage.map((u) => `${u.projectId} ${u.apiKeyId} ${usageModel(u.model)}`))).toEqual(new Set(['proj_support key_support_ft ft-gpt-4o-2024-08-06']));
+    expect(lineItems(ftCosts)).toEqual(new Set(['ft-gpt-4o-2024-08-06, input', 'ft-gpt-4o-2024-08-06, output']));
+    expect(new Set(ftCosts.map((c) => lineItemModel(c.lineItem)))).toEqual(new Set(['ft-gpt-4o-2024-08-06']));
+    expect(sum(ftCosts.map((c) => c.amountUsd)).gt(40)).toBe(true);
+  });
+
+  it("bills proj_search's nightly evals as 'evals | gpt-4o-mini-2024-07-18' lines that model rules see as gpt-4o-mini-2024-07-18, its usage in the same model", () => {
+    const evalCosts = octoberCosts.filter((c) => c.lineItem.startsWith('evals | '));
+    const evalUsage = usage.filter((u) => u.apiKeyId === 'key_search_evals' && u.hour >= '2026-09-01');
+
+    expect(lineItems(evalCosts)).toEqual(new Set(['evals | gpt-4o-mini-2024-07-18, input', 'evals | gpt-4o-mini-2024-07-18, output']));
+    expect(new Set(evalCosts.map((c) => `${c.projectId} ${c.apiKeyId} ${lineItemModel(c.lineItem)}`))).toEqual(new Set(['proj_search key_search_evals gpt-4o-mini-2024-07-18']));
+    expect(new Set(evalUsage.map((u) => `${u.projectId} ${u.model}`))).toEqual(new Set(['proj_search gpt-4o-mini-2024-07-18']));
+    // A nightly run: 01:00 to 03:59 UTC only.
+    expect(new Set(evalUsage.map((u) => u.hour.slice(11, 13)))).toEqual(new Set(['01', '02', '03']));
+  });
+
+  it("reports proj_support's file search on file_search_calls with no model, billed as 'assistants api | file search', which costline reads as the file-search model", () => {
+    const calls = unitUsage.filter((u) => u.endpoint === 'file_search_calls');
+    const billed = octoberCosts.filter((c) => c.lineItem === 'assistants api | file search');
+
+    expect(calls.length).toBeGreaterThan(0);
+    expect(new Set(calls.map((u) => `${u.projectId} ${u.apiKeyId} ${u.model}`))).toEqual(new Set(['proj_support key_support_bot null']));
+    expect(billed.length).toBe(30);
+    expect(billed.every((c) => c.projectId === 'proj_support' && c.quantity === null && c.quantityUnit === null)).toBe(true);
+    expect(lineItemModel('assistants api | file search')).toBe(OPENAI_UNIT_ENDPOINTS.file_search_calls.modelless);
+    // $2.50 per 1,000 calls, within the day's adjustment.
+    const octoberCalls = sum(calls.filter((u) => u.hour >= '2026-10-01' && u.hour < '2026-10-31').map((u) => u.quantity));
+    const ratio = sum(billed.map((c) => c.amountUsd)).div(octoberCalls.times('0.0025')).toNumber();
+    expect(ratio).toBeGreaterThan(0.98);
+    expect(ratio).toBeLessThan(1.03);
+  });
+
+  it("reports proj_growth's web searches on web_search_calls under gpt-4o-mini, billed as 'web search tool calls'", () => {
+    const calls = unitUsage.filter((u) => u.endpoint === 'web_search_calls');
+
+    expect(new Set(calls.map((u) => `${u.projectId} ${u.model}`))).toEqual(new Set(['proj_growth gpt-4o-mini-2024-07-18']));
+    expect(calls.every((u) => u.numModelRequests === u.quantity)).toBe(true);
+    expect(octoberCosts.filter((c) => c.lineItem === 'web search tool calls').every((c) => c.projectId === 'proj_growth')).toBe(true);
+    expect(octoberCosts.some((c) => c.lineItem === 'web search tool calls')).toBe(true);
+  });
+
+  it('has priority gpt-4o-mini in proj_payments and flex o4-mini in proj_growth, each billed at its tier price', () => {
+    const tiered = usage.filter((u) => u.serviceTier !== undefined && u.hour >= '2026-09-01');
+    const perMillion = (lineItem: string, apiKeyId: string) => {
+      const rows = octoberCosts.filter((c) => c.lineItem === lineItem && c.apiKeyId === apiKeyId);
+      return sum(rows.map((c) => c.amountUsd)).div(sum(rows.map((c) => c.quantity!))).times(1e6).toNumber();
+    };
+
+    expect(new Set(tiered.map((u) => `${u.projectId} ${u.apiKeyId} ${u.model} ${u.serviceTier}`))).toEqual(
+      new Set(['proj_payments key_payments_checkout gpt-4o-mini-2024-07-18 priority', 'proj_growth key_growth_batch o4-mini-2025-04-16 flex']),
+    );
+    // Priority $0.25/M input against the default tier's $0.15 under the same line item; flex o4-mini at $0.55 (half of $1.10).
+    expect(perMillion('gpt-4o-mini-2024-07-18, input', 'key_payments_checkout')).toBeCloseTo(0.25, 2);
+    expect(perMillion('gpt-4o-mini-2024-07-18, input', 'key_payments_prod')).toBeCloseTo(0.15, 2);
+    expect(perMillion('o4-mini-2025-04-16, input', 'key_growth_batch')).toBeCloseTo(0.55, 2);
+  });
+
+  it('has OpenAI history from 2025-11-01 to 2026-08-31: one usage row a day per workload at 00:00 UTC, every day billed', () => {
+    const historyUsage = usage.filter((u) => u.hour < '2026-09-01');
+    const days = [...new Set(historyUsage.map((u) => u.hour))].sort();
+    const workloads = new Set(historyUsage.map((u) => `${u.endpoint} ${u.projectId} ${u.apiKeyId} ${u.model} ${u.serviceTier ?? ''}`));
+    const billedDays = [...new Set(costs.filter((c) => c.day < '2026-09-01').map((c) => c.day))].sort();
+
+    expect([days[0], days.at(-1), days.length]).toEqual(['2025-11-01T00:00:00Z', '2026-08-31T00:00:00Z', 304]);
+    expect(days.every((h) => h.endsWith('T00:00:00Z'))).toBe(true);
+    expect(workloads.size).toBe(16);
+    expect(historyUsage).toHaveLength(304 * 16);
+    expect([billedDays[0], billedDays.at(-1), billedDays.length]).toEqual(['2025-11-01', '2026-08-31', 304]);
+    // Days before the API-key floor (2025-12-06) are there, so a backfill reads them without the key grouping.
+    expect(costs.some((c) => c.day < '2025-12-06')).toBe(true);
+    expect(new Set(unitUsage.filter((u) => u.hour < '2026-09-01').map((u) => u.endpoint))).toEqual(new Set(['file_search_calls', 'web_search_calls']));
+  });
+
+  it('makes the history smaller and steadier: each month from 2025-11 to 2026-08 bills 55–100 % of September 2026, growing into it', () => {
+    const billedIn = (month: string) => sum(costs.filter((c) => c.day.startsWith(month)).map((c) => c.amountUsd));
+    const september = billedIn('2026-09');
+    const months = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08'];
+    // Per day, so February's 28 days do not read as a dip.
+    const perDay = (month: string) => billedIn(month).div(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate());
+
+    for (const month of months) {
+      const share = billedIn(month).div(september).toNumber();
+      expect(share, month).toBeGreaterThan(0.55);
+      expect(share, month).toBeLessThan(1);
+    }
+    expect(perDay('2025-11').lt(perDay('2026-04')) && perDay('2026-04').lt(perDay('2026-08'))).toBe(true);
+  });
+
+  it('stays cheap to serve: under 32,000 OpenAI usage rows and 20,000 cost rows for the year', () => {
+    expect(usage.length + unitUsage.length).toBeLessThan(32_000);
+    expect(costs.length).toBeLessThan(20_000);
+  });
 });
 
 describe('synthetic provider books', () => {
