@@ -1,4 +1,6 @@
+import Big from 'big.js';
 import { z } from 'zod';
+import { isDay } from '../domain/dates';
 import { describeIssues } from '../shared/zod-issues';
 
 /**
@@ -15,6 +17,11 @@ const nonEmpty = z.string({ error: 'expected a string' }).trim().min(1, { error:
 const email = z.email({ error: 'expected an email address' });
 const positive = z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
 const flag = z.boolean({ error: 'expected true or false' });
+/** A real calendar day, `YYYY-MM-DD`: `2026-02-30` has the shape but is refused. */
+const day = z
+  .string({ error: 'expected a YYYY-MM-DD day' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a YYYY-MM-DD day', abort: true })
+  .refine(isDay, { error: (issue) => `${JSON.stringify(issue.input)} is not a calendar day` });
 
 /**
  * A section of the config: an object with no unknown fields; absent, it is `{}` and every field takes its
@@ -92,7 +99,7 @@ export const SCOPE_PATTERN = /^(team:[a-z0-9][a-z0-9-_]*(\/provider:(aws|openai|
 const silenceSchema = z.strictObject({
   scope: z.string({ error: 'expected a scope string' }).regex(SCOPE_PATTERN, { error: 'expected a scope: "team:<id>", "team:<id>/provider:<p>", "team:<id>/model:<pattern>", "organization:ai" or "shadow-ai"' }),
   kind: z.enum(ALERT_KINDS, { error: `expected one of ${ALERT_KINDS.join(', ')}` }).optional(),
-  until: z.string({ error: 'expected a YYYY-MM-DD day' }).regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a YYYY-MM-DD day' }),
+  until: day,
   reason: z.string({ error: 'expected a string' }).optional(),
 });
 
@@ -249,9 +256,14 @@ const configSchema = z
         for (const team of Object.keys(pool.weights)) {
           if (!ids.has(team)) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'weights', team], message: `unknown team "${team}"` });
         }
-        // Weights are decimals people type (0.3, 0.2): compare their sum in thousandths of a percent.
-        const total = Object.values(pool.weights).reduce((a, w) => a + Math.round(w * 1e6), 0);
-        if (total !== 1e6) ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'weights'], message: `expected weights that sum to 1, got ${total / 1e6}` });
+        // Weights are decimals people type (0.3333333333): sum them as the decimals written, exactly,
+        // with no tolerance; a float sum or a rounding would refuse thirds that do add up to 1.
+        const total = Object.values(pool.weights).reduce((a, w) => a.plus(w), new Big(0));
+        if (!total.eq(1)) {
+          const gap = new Big(1).minus(total);
+          const fix = gap.gt(0) ? `add ${gap.toFixed()} to one of them` : `take ${gap.abs().toFixed()} off one of them`;
+          ctx.addIssue({ code: 'custom', path: ['allocation', 'sharedPools', i, 'weights'], message: `expected weights that sum to exactly 1 (as written, with no rounding), got ${total.toFixed()}: ${fix}` });
+        }
       }
     });
     config.allocation.rules.forEach((rule, i) => {
@@ -272,7 +284,6 @@ const configSchema = z
     config.alerts.silences.forEach((silence, i) => {
       const team = /^team:([^/]+)/.exec(silence.scope)?.[1];
       if (team !== undefined && !ids.has(team)) ctx.addIssue({ code: 'custom', path: ['alerts', 'silences', i, 'scope'], message: `unknown team "${team}" (known: ${[...ids].join(', ')})` });
-      if (Number.isNaN(Date.parse(`${silence.until}T00:00:00Z`))) ctx.addIssue({ code: 'custom', path: ['alerts', 'silences', i, 'until'], message: `"${silence.until}" is not a calendar day` });
     });
     const t = config.alerts.thresholds;
     if (t.some((v, i) => i > 0 && v <= t[i - 1]!)) {

@@ -203,6 +203,26 @@ describe('config validation', () => {
     expect(findDuplicateKeys('[{"k": 1}, [], {"k": 1, "k": 2}]')).toEqual([{ path: [2, 'k'], firstLine: 1, line: 1 }]);
   });
 
+  it('refuses an impossible silence date, naming the field', () => {
+    const raw = { ...valid(), alerts: { silences: [{ scope: 'team:search', until: '2026-02-30' }, { scope: 'team:search', until: '2026-04-31' }, { scope: 'team:search', until: '2028-02-29' }] } };
+    expect(problemsOf(raw)).toEqual(['alerts.silences[0].until: "2026-02-30" is not a calendar day', 'alerts.silences[1].until: "2026-04-31" is not a calendar day']);
+    expect(problemsOf({ ...valid(), alerts: { silences: [{ scope: 'team:search', until: '30/02/2026' }] } })).toEqual(['alerts.silences[0].until: expected a YYYY-MM-DD day']);
+  });
+
+  it('accepts fixed weights whose decimals sum to exactly 1, such as thirds written to ten places', () => {
+    const raw = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333334 } }] } };
+    expect(parseConfig(raw).allocation.sharedPools[0]!.weights).toEqual({ payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333334 });
+    const tenths = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.1, search: 0.2, growth: 0.7 } }] } };
+    expect(parseConfig(tenths).allocation.sharedPools[0]!.weights).toBeDefined();
+  });
+
+  it('refuses fixed weights that do not sum to exactly 1, saying by how much', () => {
+    const short = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333333 } }] } };
+    expect(problemsOf(short)).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to exactly 1 (as written, with no rounding), got 0.9999999999: add 0.0000000001 to one of them']);
+    const over = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.5, search: 0.5000001 } }] } };
+    expect(problemsOf(over)).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to exactly 1 (as written, with no rounding), got 1.0000001: take 0.0000001 off one of them']);
+  });
+
   it('exits 2 on a malformed config before touching the state, even with --fresh', async () => {
     const state = mkdtempSync(join(tmpdir(), 'costline-state-'));
     mkdirSync(join(state, 'db'));

@@ -107,7 +107,7 @@ describe('shared-cost pools', () => {
       }
       return [];
     };
-    expect(problems({ id: 'g', method: 'fixed', weights: { payments: 0.5, search: 0.3 } })).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to 1, got 0.8']);
+    expect(problems({ id: 'g', method: 'fixed', weights: { payments: 0.5, search: 0.3 } })).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to exactly 1 (as written, with no rounding), got 0.8: add 0.2 to one of them']);
     expect(problems({ id: 'g', method: 'fixed', weights: { payments: 0.5, nobody: 0.5 } })).toEqual(['allocation.sharedPools[0].weights.nobody: unknown team "nobody"']);
     expect(problems({ id: 'g', method: 'fixed' })).toEqual(['allocation.sharedPools[0].weights: a fixed pool needs weights']);
     expect(problems({ id: 'g', method: 'even' }, [{ match: { service: 'X' }, pool: 'h' }])).toEqual(['allocation.rules[0].pool: unknown pool "h" (known: g)']);
