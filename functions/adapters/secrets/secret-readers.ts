@@ -1,5 +1,8 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretReader } from '../../ports/ports';
+import { checkedAdminKey } from './admin-key';
+
+export { InvalidSecretError } from './admin-key';
 
 /** Thrown when an admin key cannot be had; names where it was looked for, never a value. */
 export class MissingSecretError extends Error {
@@ -8,7 +11,8 @@ export class MissingSecretError extends Error {
 
 /**
  * Reads an admin key from Secrets Manager (name or ARN), cached for five minutes across warm invocations
- * by Powertools Parameters. The secret's value is the key itself, as plain text.
+ * by Powertools Parameters. The secret's value is the key itself, as plain text; surrounding whitespace
+ * is trimmed and any other control character refused (see {@link checkedAdminKey}).
  */
 export function secretsManagerReader(secretId: string): SecretReader {
   return async () => {
@@ -19,15 +23,18 @@ export function secretsManagerReader(secretId: string): SecretReader {
       throw new MissingSecretError(`cannot read secret "${secretId}" from Secrets Manager: ${(cause as Error).message}`, { cause });
     }
     if (typeof value !== 'string' || value.trim() === '') throw new MissingSecretError(`secret "${secretId}" is empty or not text: store the admin key itself as the secret string`);
-    return value.trim();
+    return checkedAdminKey(value, `secret "${secretId}"`);
   };
 }
 
-/** Reads an admin key from an environment variable (local runs and `--live`). */
+/**
+ * Reads an admin key from an environment variable (local runs and `--live`), trimmed and checked as
+ * {@link secretsManagerReader} does.
+ */
 export function environmentReader(variable: string, env: NodeJS.ProcessEnv = process.env): SecretReader {
   return async () => {
-    const value = env[variable]?.trim();
-    if (!value) throw new MissingSecretError(`environment variable ${variable} is not set: export the organization admin key there`);
-    return value;
+    const value = env[variable];
+    if (!value?.trim()) throw new MissingSecretError(`environment variable ${variable} is not set: export the organization admin key there`);
+    return checkedAdminKey(value, `environment variable ${variable}`);
   };
 }
