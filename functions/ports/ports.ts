@@ -47,6 +47,11 @@ export interface BillingSource {
   readonly provider: Provider;
   /** Pulls every day of `window`; throws without side effects on bad input. */
   pull(window: DayWindow, context: PullContext): Promise<SourcePull<CostRecord>>;
+  /**
+   * The source's own billed total of each day of `window`, where it has one (Cost Explorer's unfiltered
+   * daily total), to confirm or refute a suspected shrink. Asked only when a shrink is suspected.
+   */
+  dailyTotals?(window: DayWindow, context: PullContext): Promise<{ totals: Map<string, string>; requests: number }>;
 }
 
 /** A source of model usage (tokens, requests): the OpenAI usage API, the Anthropic usage report, Bedrock usage types. */
@@ -94,10 +99,44 @@ export interface SourceMonthState {
   lastPulledAt: string;
 }
 
-/** Ingestion bookkeeping: which months are settled, when each source last succeeded. */
+/**
+ * A day whose new answer is much smaller than what is stored (a shrink), held until it is confirmed:
+ * the stored records stay until a later run pulls the same answer again.
+ */
+export interface PendingShrink {
+  source: string;
+  day: string;
+  /** The absolute billed total stored for the day, and the one the source answered (exact decimals). */
+  storedTotal: string;
+  answeredTotal: string;
+  /** How many records the answer had. */
+  answeredRecords: number;
+  /** When this answer was first seen (the run's instant): a confirmation must come from a later run. */
+  firstSeenAt: string;
+}
+
+/** How a source's last ingestion of a month went: a month is closed only on complete ingestion. */
+export interface SourceMonthHealth {
+  source: string;
+  month: string;
+  /** `complete`: every day stored as pulled; `failed`: the pull or the store failed; `shrink-held`: a shrink kept stored days back. */
+  status: 'complete' | 'failed' | 'shrink-held';
+  at: string;
+  /** The error, or the days held. */
+  detail?: string;
+}
+
+/** Ingestion bookkeeping: which months are settled, when each source last succeeded, shrinks held back. */
 export interface IngestionStateStore {
   getMonthState(source: string, month: string): Promise<SourceMonthState | undefined>;
   putMonthState(state: SourceMonthState): Promise<void>;
+  /** The source's held shrinks, by day. */
+  listPendingShrinks(source: string): Promise<PendingShrink[]>;
+  putPendingShrink(shrink: PendingShrink): Promise<void>;
+  clearPendingShrink(source: string, day: string): Promise<void>;
+  putMonthHealth(health: SourceMonthHealth): Promise<void>;
+  /** Every source's last ingestion of the month. */
+  listMonthHealth(month: string): Promise<SourceMonthHealth[]>;
 }
 
 /** Month-to-date chargebacks, stored after each evaluation so a team's month reads with one key. */

@@ -7,7 +7,7 @@ import { renderStatementText, renderTeamStatementText } from '../domain/statemen
 import { effectiveRecords } from '../domain/chargeback';
 import { monthChargeback } from './month-chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
-import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
+import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */
 export interface StatementDeps {
@@ -21,6 +21,13 @@ export interface StatementDeps {
   archive?: StatementArchive;
   clock: Clock;
   config: CostlineConfig;
+  /** Each source's last ingestion of a month: a scheduled run does not close a month whose last ingestion was not complete. */
+  state?: Pick<IngestionStateStore, 'listMonthHealth'>;
+}
+
+/** Thrown instead of closing a month whose last ingestion failed or held a shrink back: it would close with a wrong bill. */
+export class MonthIngestionIncompleteError extends Error {
+  override readonly name = 'MonthIngestionIncompleteError';
 }
 
 /** SNS accepts 256 KB; leave room for the subject and attributes. */
@@ -88,6 +95,10 @@ const ADJUSTMENT_LOOKBACK_MONTHS = 12;
  * the statements topic as the mode says.
  */
 export async function publishStatement(deps: StatementDeps, month: string, mode: StatementMode = 'on-demand'): Promise<PublishedStatement> {
+  const incomplete = mode === 'scheduled' && deps.state ? (await deps.state.listMonthHealth(month)).filter((h) => h.status !== 'complete') : [];
+  if (incomplete.length > 0 && !(await deps.closed.list()).some((c) => c.month === month)) {
+    throw new MonthIngestionIncompleteError(`${month} is not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status} at ${h.at}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`);
+  }
   const now = deps.clock.now();
   const asOf = toDay(now);
   const closed = await deps.closed.list();

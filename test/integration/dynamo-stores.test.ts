@@ -1,3 +1,4 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostRecordStore } from '../../functions/adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
@@ -56,6 +57,114 @@ describe('DynamoCostRecordStore against dynalite', () => {
     );
     await store.replaceDays('aws-cost-explorer', [{ day: '2026-08-10', records, estimated: false }]);
     expect(await store.listMonth('2026-08')).toHaveLength(2500);
+  });
+});
+
+/** A client that holds every day-pointer switch until `release` is called: a replacement paused mid-way. */
+function pausingPointerSwitches(client: DynamoDBDocumentClient) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const paused = new Promise<void>((resolve) => (reached = resolve));
+  const wrapped = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: { input: { Item?: { sk?: string } } }) => {
+        if (command instanceof PutCommand && String(command.input.Item?.sk).startsWith('#')) {
+          reached();
+          await gate;
+        }
+        return target.send(command as never);
+      };
+    },
+  });
+  return { client: wrapped, paused, release };
+}
+
+const rawSortKeys = async (pk: string) =>
+  ((await aws.clients.dynamo.send(new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map((i) => i.sk as string);
+
+describe('DynamoCostRecordStore day versions against dynalite', () => {
+  it('shows a reader the old day whole while a replacement has written its new version but not switched the pointer, and the new day whole after', async () => {
+    // Prepare: day 2026-07-03 holds two lines, $28.42 among them.
+    const store = new DynamoCostRecordStore(aws.clients.dynamo, aws.tableName);
+    const kept = awsRecord({ serviceName: 'Kept', cost: '10.00', chargePeriodStart: '2026-07-03' });
+    const dropped = awsRecord({ serviceName: 'Dropped', cost: '28.42', chargePeriodStart: '2026-07-03' });
+    await store.replaceDays('aws-cost-explorer', [{ day: '2026-07-03', records: [kept, dropped], estimated: false }]);
+    const before = await store.listMonth('2026-07');
+    const pausing = pausingPointerSwitches(aws.clients.dynamo);
+    const writer = new DynamoCostRecordStore(pausing.client, aws.tableName);
+
+    // Act: the restatement drops one line and changes the other; a statement reads in between.
+    const restated = { ...kept, billedCost: '12.00', effectiveCost: '12.00' };
+    const replacing = writer.replaceDays('aws-cost-explorer', [{ day: '2026-07-03', records: [restated], estimated: false }]);
+    await pausing.paused;
+    const during = await store.listMonth('2026-07');
+    pausing.release();
+    const stats = await replacing;
+    const after = await store.listMonth('2026-07');
+
+    // Assess
+    expect(during).toEqual(before);
+    expect(during.map((r) => r.billedCost).sort()).toEqual(['10.00', '28.42']);
+    expect(after).toEqual([restated]);
+    expect(stats).toEqual({ written: 1, deleted: 1, unchanged: 0 });
+  });
+
+  it('keeps the superseded version until the day is replaced again, then deletes it; an unchanged day writes and deletes nothing', async () => {
+    const store = new DynamoCostRecordStore(aws.clients.dynamo, aws.tableName);
+    const day = (cost: string) => [{ day: '2026-06-10', records: [awsRecord({ serviceName: 'S', cost, chargePeriodStart: '2026-06-10' })], estimated: false }];
+    await store.replaceDays('aws-cost-explorer', day('1.00'));
+    await store.replaceDays('aws-cost-explorer', day('2.00'));
+    const afterSecond = (await rawSortKeys('REC#2026-06')).filter((sk) => sk.startsWith('2026-06-10#'));
+    expect(afterSecond.map((sk) => sk.split('#')[2])).toEqual(['v1', 'v2']);
+    expect(await store.replaceDays('aws-cost-explorer', day('2.00'))).toEqual({ written: 0, deleted: 0, unchanged: 1 });
+    await store.replaceDays('aws-cost-explorer', day('3.00'));
+    const afterThird = (await rawSortKeys('REC#2026-06')).filter((sk) => sk.startsWith('2026-06-10#'));
+    expect(afterThird.map((sk) => sk.split('#')[2])).toEqual(['v2', 'v3']);
+    expect((await store.listMonth('2026-06')).map((r) => r.billedCost)).toEqual(['3.00']);
+  });
+
+  it('reads and replaces records written before day versions (no version, no pointer) as version 0', async () => {
+    // Prepare: two records as the store wrote them before versions: `<day>#<source>#<id>`, no pointer.
+    const legacyA = awsRecord({ serviceName: 'Legacy A', cost: '5.00', chargePeriodStart: '2026-05-02' });
+    const legacyB = awsRecord({ serviceName: 'Legacy B', cost: '7.00', chargePeriodStart: '2026-05-02' });
+    for (const r of [legacyA, legacyB]) {
+      await aws.clients.dynamo.send(new PutCommand({ TableName: aws.tableName, Item: { pk: 'REC#2026-05', sk: `2026-05-02#aws-cost-explorer#${r.id}`, ...r, contentHash: 'legacy-hash' } }));
+    }
+    const store = new DynamoCostRecordStore(aws.clients.dynamo, aws.tableName);
+    expect((await store.listMonth('2026-05')).map((r) => r.serviceName).sort()).toEqual(['Legacy A', 'Legacy B']);
+
+    // Act: the day restated without B.
+    const stats = await store.replaceDays('aws-cost-explorer', [{ day: '2026-05-02', records: [legacyA], estimated: false }]);
+
+    // Assess: A is rewritten as version 1 (its legacy hash is not this store's), B is gone for readers.
+    expect(stats).toEqual({ written: 1, deleted: 1, unchanged: 0 });
+    expect(await store.listMonth('2026-05')).toEqual([legacyA]);
+    expect(await store.replaceDays('aws-cost-explorer', [{ day: '2026-05-02', records: [legacyA], estimated: false }])).toEqual({ written: 0, deleted: 0, unchanged: 1 });
+  });
+
+  it('treats legacy records whose hashes match as unchanged: a migrated table writes nothing for unchanged days', async () => {
+    const store = new DynamoCostRecordStore(aws.clients.dynamo, aws.tableName);
+    const r = awsRecord({ serviceName: 'Same', cost: '4.00', chargePeriodStart: '2026-04-02' });
+    // The hash the store computes, as the store before versions stored it.
+    await store.replaceDays('scratch', [{ day: '2026-04-02', records: [r], estimated: false }]);
+    const hash = (await aws.clients.dynamo.send(new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'REC#2026-04' } }))).Items!.find((i) => i.id === r.id)!.contentHash;
+    await aws.clients.dynamo.send(new PutCommand({ TableName: aws.tableName, Item: { pk: 'REC#2026-04', sk: `2026-04-02#aws-cost-explorer#${r.id}`, ...r, contentHash: hash } }));
+    expect(await store.replaceDays('aws-cost-explorer', [{ day: '2026-04-02', records: [r], estimated: false }])).toEqual({ written: 0, deleted: 0, unchanged: 1 });
+  });
+
+  it('refuses to switch a day another replacement switched since it read the pointer, leaving that version standing', async () => {
+    const store = new DynamoCostRecordStore(aws.clients.dynamo, aws.tableName);
+    const day = (cost: string) => [{ day: '2026-03-04', records: [awsRecord({ serviceName: 'S', cost, chargePeriodStart: '2026-03-04' })], estimated: false }];
+    await store.replaceDays('aws-cost-explorer', day('1.00'));
+    const pausing = pausingPointerSwitches(aws.clients.dynamo);
+    const slow = new DynamoCostRecordStore(pausing.client, aws.tableName).replaceDays('aws-cost-explorer', day('2.00'));
+    await pausing.paused;
+    await store.replaceDays('aws-cost-explorer', day('3.00'));
+    pausing.release();
+    await expect(slow).rejects.toThrow('aws-cost-explorer 2026-03-04: another run replaced this day at the same time');
+    expect((await store.listMonth('2026-03')).map((r) => r.billedCost)).toEqual(['3.00']);
   });
 });
 

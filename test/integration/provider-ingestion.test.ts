@@ -156,14 +156,19 @@ describe('model-provider ingestion (local OpenAI and Anthropic servers, shared H
     expect((error as Error).message).not.toContain('sk-admin-revoked');
   });
 
-  it('replaces a restated provider day instead of adding to it', async () => {
+  it('replaces a restated provider day instead of adding to it, once a later run confirms the smaller day', async () => {
     await runDailyIngestion(deps(), { window });
     const day3 = books.openai.costs.filter((c) => c.day === '2026-10-03');
     const [kept, ...dropped] = day3;
     kept!.amountUsd = '7.5';
     books.openai.costs = books.openai.costs.filter((c) => !dropped.includes(c));
+    // The day shrinks below half: held on the first run that sees it, applied on the next one.
+    now = new Date('2026-10-09T06:00:00Z');
+    const held = await runDailyIngestion(deps(), { window });
+    expect(held.ingestion.outcomes[0]).toMatchObject({ source: 'openai-costs', shrinks: { held: ['2026-10-03'], applied: [] } });
+    now = new Date('2026-10-10T06:00:00Z');
     const { ingestion, evaluations } = await runDailyIngestion(deps(), { window });
-    expect(ingestion.outcomes[0]).toMatchObject({ source: 'openai-costs', stats: { written: 1, deleted: dropped.length } });
+    expect(ingestion.outcomes[0]).toMatchObject({ source: 'openai-costs', shrinks: { held: [], applied: ['2026-10-03'] }, stats: { written: 1, deleted: dropped.length } });
     const stored = (await deps().records.listMonth('2026-10')).filter((r) => r.source === 'openai-costs' && r.chargePeriodStart === '2026-10-03');
     expect(stored.map((r) => r.billedCost)).toEqual(['7.5']);
     expectBooksBalance(evaluations[0]!.chargeback);

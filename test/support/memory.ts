@@ -2,7 +2,7 @@ import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback';
 import type { CostRecord } from '../../functions/domain/cost-record';
 import { monthOf } from '../../functions/domain/dates';
 import type { UsageRecord } from '../../functions/domain/usage-record';
-import type { AlertLedger, ChargebackStore, CostRecordStore, MessagePublisher, OutboundMessage, ReplaceStats, SentAlert, SourceDay, UsageRecordStore } from '../../functions/ports/ports';
+import type { AlertLedger, ChargebackStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */
 export class MemoryRecords implements CostRecordStore, UsageRecordStore {
@@ -62,5 +62,33 @@ export class MemoryPublisher implements MessagePublisher {
     if (this.failing) throw new Error('topic unavailable');
     this.sent.push({ ...message, at: this.clock.now().toISOString() });
     return `m-${this.sent.length}`;
+  }
+}
+
+/** Ingestion bookkeeping in memory: month states, pending shrinks, month health. */
+export class MemoryIngestionState implements IngestionStateStore {
+  readonly months = new Map<string, SourceMonthState>();
+  readonly shrinks = new Map<string, PendingShrink>();
+  readonly health = new Map<string, SourceMonthHealth>();
+  async getMonthState(source: string, month: string): Promise<SourceMonthState | undefined> {
+    return this.months.get(`${source}#${month}`);
+  }
+  async putMonthState(state: SourceMonthState): Promise<void> {
+    this.months.set(`${state.source}#${state.month}`, state);
+  }
+  async listPendingShrinks(source: string): Promise<PendingShrink[]> {
+    return [...this.shrinks.values()].filter((s) => s.source === source).sort((a, b) => (a.day < b.day ? -1 : 1));
+  }
+  async putPendingShrink(shrink: PendingShrink): Promise<void> {
+    this.shrinks.set(`${shrink.source}#${shrink.day}`, shrink);
+  }
+  async clearPendingShrink(source: string, day: string): Promise<void> {
+    this.shrinks.delete(`${source}#${day}`);
+  }
+  async putMonthHealth(health: SourceMonthHealth): Promise<void> {
+    this.health.set(`${health.month}#${health.source}`, health);
+  }
+  async listMonthHealth(month: string): Promise<SourceMonthHealth[]> {
+    return [...this.health.values()].filter((h) => h.month === month).sort((a, b) => (a.source < b.source ? -1 : 1));
   }
 }

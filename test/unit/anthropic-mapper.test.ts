@@ -49,6 +49,12 @@ describe('Anthropic mapper', () => {
     );
   });
 
+  it('rejects a cost bucket without its results list, naming page and field: a missing list is not an empty day', () => {
+    const [p1, p2] = costPages() as [any, any];
+    delete p2.data[0].results;
+    expect(() => mapAnthropicCosts([p1, p2], ctx('2026-10-01', '2026-10-03', 'anthropic-costs'))).toThrow(/^Anthropic cost_report, page 2: data\[0\]\.results: /);
+  });
+
   it('adds two results of one bucket with the same identity together, with a note, instead of failing the run', () => {
     const [p1, p2] = costPages() as [any, any];
     p2.data[0].results.push(structuredClone(p2.data[0].results[0]));

@@ -81,6 +81,25 @@ describe('OpenAI mapper', () => {
     expect(() => mapOpenAiCosts([q1, costPages()[1]], ctx('2026-10-01', '2026-10-03', 'openai-costs'))).toThrow(/amount\.currency: expected "usd", got "eur"/);
   });
 
+  it('rejects a cost bucket without its results list, naming page and field: a missing list is not an empty day', () => {
+    const [p1, p2] = costPages() as [any, any];
+    delete p2.data[0].results;
+    expect(() => mapOpenAiCosts([p1, p2], ctx('2026-10-01', '2026-10-03', 'openai-costs'))).toThrow(/^OpenAI costs, page 2: data\[0\]\.results: missing: a bucket lists its results/);
+  });
+
+  it('still reads the list under its older name `result`', () => {
+    const [p1, p2] = costPages() as [any, any];
+    p2.data[0].result = p2.data[0].results;
+    delete p2.data[0].results;
+    expect(mapOpenAiCosts([p1, p2], ctx('2026-10-01', '2026-10-03', 'openai-costs'))).toEqual(mapOpenAiCosts(costPages(), ctx('2026-10-01', '2026-10-03', 'openai-costs')));
+  });
+
+  it('rejects a usage bucket without its results list, naming page and field', () => {
+    const page = fixture<any>('openai/usage-embeddings-daily.page1.json');
+    delete page.data[0].results;
+    expect(() => mapOpenAiUsage([page], 'embeddings', ctx('2026-10-01', '2026-10-03', 'openai-usage'))).toThrow(/page 1: data\[0\]\.results: missing: a bucket lists its results/);
+  });
+
   it('rejects an answer missing a past day, so no day is replaced by a partial answer', () => {
     expect(() => mapOpenAiCosts([costPages()[0]], ctx('2026-10-01', '2026-10-03', 'openai-costs'))).toThrow(/returned no bucket for 2026-10-02/);
   });

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Chargeback, TeamCharge } from '../../domain/chargeback';
-import type { AlertLedger, ChargebackStore, IngestionStateStore, SentAlert, SourceMonthState } from '../../ports/ports';
+import type { AlertLedger, ChargebackStore, IngestionStateStore, PendingShrink, SentAlert, SourceMonthHealth, SourceMonthState } from '../../ports/ports';
 import { batchWrite } from './batch-write';
 import { keys } from './keys';
 import { queryAll } from './query-all';
@@ -22,6 +22,33 @@ export class DynamoIngestionStateStore implements IngestionStateStore {
 
   async putMonthState(state: SourceMonthState): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.sourceMonth(state.source, state.month), ...state } }));
+  }
+
+  async listPendingShrinks(source: string): Promise<PendingShrink[]> {
+    const prefix = keys.pendingShrinkPrefix(source);
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: { ':pk': prefix.pk, ':sk': prefix.sk },
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...shrink }) => shrink as unknown as PendingShrink);
+  }
+
+  async putPendingShrink(shrink: PendingShrink): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.pendingShrink(shrink.source, shrink.day), ...shrink } }));
+  }
+
+  async clearPendingShrink(source: string, day: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.pendingShrink(source, day) }));
+  }
+
+  async putMonthHealth(health: SourceMonthHealth): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.monthHealth(health.month, health.source), ...health } }));
+  }
+
+  async listMonthHealth(month: string): Promise<SourceMonthHealth[]> {
+    const items = await queryAll(this.client, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.monthHealthOf(month) } });
+    return items.map(({ pk: _pk, sk: _sk, ...health }) => health as unknown as SourceMonthHealth);
   }
 }
 

@@ -3,8 +3,12 @@
  *
  * | item | pk | sk | read as |
  * |---|---|---|---|
- * | cost record | `REC#<month>` | `<day>#<source>#<id>` | a month: Query pk; a source's day: Query pk + begins_with sk |
- * | usage record | `USE#<month>` | `<day>#<source>#<id>` | as cost records |
+ * | day pointer | `REC#<month>` | `#<day>#<source>` | read with the month's records (one Query); says which version of the day is current |
+ * | cost record | `REC#<month>` | `<day>#<source>#v<version>#<id>` | a month: Query pk; readers keep each day's current version |
+ * | cost record, before versions | `REC#<month>` | `<day>#<source>#<id>` | version 0 (no pointer): read and replaced like any other |
+ * | usage record, usage day pointer | `USE#<month>` | as cost records | as cost records |
+ * | pending shrink | `SOURCE#<source>` | `SHRINK#<day>` | Query pk + begins_with sk |
+ * | month ingestion health | `HEALTH#<month>` | `<source>` | Query pk (every source's last ingestion of the month) |
  * | source month state | `SOURCE#<source>` | `MONTH#<month>` | GetItem |
  * | team month-to-date | `CHARGEBACK#<month>` | `TEAM#<team>` | GetItem (a team's month to date) |
  * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
@@ -12,7 +16,9 @@
  * | closed statement | `CLOSED` | `<month>` | conditional Put (once); Query pk |
  *
  * Records are partitioned by month because every job reads whole months; a month of a large
- * organisation is tens of thousands of small items, well within one partition's limits.
+ * organisation is tens of thousands of small items, well within one partition's limits. A day pointer's
+ * sort key starts with `#`, which sorts before every day (`2…`): a month's Query reads the pointers
+ * first, so a reader knows each day's version before it meets the day's records.
  */
 import { monthOf } from '../../domain/dates';
 
@@ -25,9 +31,26 @@ export interface Key {
 export type RecordKind = 'REC' | 'USE';
 
 export const keys = {
-  record: (kind: RecordKind, source: string, day: string, id: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `${day}#${source}#${id}` }),
+  /** A record of one version of a source's day; version 0 is the unversioned key written before versions existed. */
+  record: (kind: RecordKind, source: string, day: string, id: string, version = 0): Key => ({
+    pk: `${kind}#${monthOf(day)}`,
+    sk: version === 0 ? `${day}#${source}#${id}` : `${day}#${source}#v${version}#${id}`,
+  }),
   recordMonth: (kind: RecordKind, month: string): string => `${kind}#${month}`,
-  recordDayPrefix: (kind: RecordKind, source: string, day: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `${day}#${source}#` }),
+  /** The item naming the current version of a source's day, in the day's month partition. */
+  dayPointer: (kind: RecordKind, source: string, day: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `#${day}#${source}` }),
+  /** The day and source of a record or day pointer sort key. */
+  dayOfSortKey: (sk: string): { day: string; source: string; pointer: boolean } => {
+    const pointer = sk.startsWith('#');
+    const rest = pointer ? sk.slice(1) : sk;
+    const afterDay = rest.slice(11);
+    const end = afterDay.indexOf('#');
+    return { day: rest.slice(0, 10), source: end < 0 ? afterDay : afterDay.slice(0, end), pointer };
+  },
+  pendingShrink: (source: string, day: string): Key => ({ pk: `SOURCE#${source}`, sk: `SHRINK#${day}` }),
+  pendingShrinkPrefix: (source: string): Key => ({ pk: `SOURCE#${source}`, sk: 'SHRINK#' }),
+  monthHealth: (month: string, source: string): Key => ({ pk: `HEALTH#${month}`, sk: source }),
+  monthHealthOf: (month: string): string => `HEALTH#${month}`,
   sourceMonth: (source: string, month: string): Key => ({ pk: `SOURCE#${source}`, sk: `MONTH#${month}` }),
   teamCharge: (month: string, team: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: `TEAM#${team}` }),
   chargebackSummary: (month: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: 'SUMMARY' }),

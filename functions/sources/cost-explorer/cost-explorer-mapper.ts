@@ -219,3 +219,32 @@ export function mergeQueries(window: DayWindow, tagged: MappedQuery, untagged: M
     return { day: d, records, estimated };
   });
 }
+
+const totalsPageSchema = z.object({
+  ResultsByTime: z.array(z.object({ TimePeriod: z.object({ Start: day, End: day }), Total: z.record(z.string(), metricValue) }), { error: 'expected an array' }),
+  NextPageToken: z.string().optional(),
+});
+
+/**
+ * The billed total per day from the pages of a GetCostAndUsage request without GroupBy (the figures are
+ * in `Total`, every requested metric listed, zero or not). Throws {@link MalformedCostExplorerPageError}
+ * naming page and field when a day's total for `metric` is missing or not a decimal.
+ */
+export function mapDailyTotals(pages: readonly unknown[], metric: MetricPair['billed']): Map<string, string> {
+  const totals = new Map<string, string>();
+  pages.forEach((raw, pageIndex) => {
+    const where = `Cost Explorer daily total query, page ${pageIndex + 1}`;
+    const parsed = totalsPageSchema.safeParse(raw);
+    if (!parsed.success) throw new MalformedCostExplorerPageError(`${where}: ${describeIssues(parsed.error.issues).join('; ')}`);
+    parsed.data.ResultsByTime.forEach((result, r) => {
+      const value = result.Total[metric];
+      if (!value) throw new MalformedCostExplorerPageError(`${where}: ResultsByTime[${r}].Total.${metric}: missing`);
+      try {
+        totals.set(result.TimePeriod.Start, canonical(parseAmount(value.Amount, `${where}: ResultsByTime[${r}].Total.${metric}.Amount`)));
+      } catch (error) {
+        throw new MalformedCostExplorerPageError((error as Error).message, { cause: error });
+      }
+    });
+  });
+  return totals;
+}

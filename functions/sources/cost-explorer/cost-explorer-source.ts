@@ -3,7 +3,7 @@ import type { CostMetric } from '../../config/config-schema';
 import { daysOf, type DayWindow } from '../../domain/dates';
 import type { BillingSource, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
-import { mapCostExplorerPages, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
+import { mapCostExplorerPages, mapDailyTotals, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
 import type { PriceBook } from '../../domain/price-book';
 import { bedrockUsageQuery, isBedrockService, mapBedrockUsage, priceBookBedrockRate } from './bedrock-usage';
 import { buildQuery, metricPairOf, type CostAndUsageRequest, type QueryKind } from './cost-explorer-queries';
@@ -66,6 +66,19 @@ export class CostExplorerSource implements BillingSource {
     const usage = mapBedrockUsage(pages, window, { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId, rate: priceBookBedrockRate(this.options.priceBook) });
     if (usage.uncounted.length > 0) notes.push(`Bedrock tokens not counted (the usage unit is not documented and the price book has no rate to derive them from cost): ${usage.uncounted.join('; ')}`);
     return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage.days }, notes };
+  }
+
+  /**
+   * Cost Explorer's own billed total per day: one GetCostAndUsage with no GroupBy and no Filter over the
+   * window ($0.01, plus a page per extra page). Asked only when a pull looks like a shrink, to tell a real
+   * credit or restatement (the total agrees with the grouped answer) from an incomplete answer.
+   */
+  async dailyTotals(window: DayWindow): Promise<{ totals: Map<string, string>; requests: number }> {
+    const metrics = metricPairOf(this.options.costMetric);
+    const counter = { requests: 0 };
+    const request = { TimePeriod: { Start: window.start, End: window.end }, Granularity: 'DAILY' as const, Metrics: [metrics.billed, metrics.effective] };
+    const pages = await this.fetchPages(request as unknown as CostAndUsageRequest, 'daily total query', counter);
+    return { totals: mapDailyTotals(pages, metrics.billed), requests: counter.requests };
   }
 
   /** Every page of one GetCostAndUsage request, following NextPageToken; each page is a billed request. */

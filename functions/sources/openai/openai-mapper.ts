@@ -18,12 +18,17 @@ const optionalCount = count.nullable().optional();
 
 /**
  * A bucket: `[start_time, end_time)` of one documented width. Spec versions before 2026-05 named the array
- * `result`; the examples and the current spec say `results`.
+ * `result`; the examples and the current spec say `results`. One of the two must be there.
  */
 const bucket = <T extends z.ZodType>(result: T, widths: readonly number[]) =>
   z
     .object({ start_time: z.number().int(), end_time: z.number().int(), results: z.array(result).optional(), result: z.array(result).optional() })
     .superRefine((b, ctx) => {
+      // A bucket without its list is not an empty bucket: an empty one says `results: []`. Read as empty,
+      // it would replace a day's stored spend with nothing.
+      if (b.results === undefined && b.result === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['results'], message: 'missing: a bucket lists its results (`results`, or `result` in spec versions before 2026-05), `[]` when empty' });
+      }
       if (!widths.includes(b.end_time - b.start_time)) {
         ctx.addIssue({ code: 'custom', path: ['end_time'], message: `bucket of ${b.end_time - b.start_time} s is not a width this query asks for (${widths.join(' or ')} s)` });
       }
