@@ -328,6 +328,7 @@ async function statement(config: CostlineConfig, state: string, out: string, mon
     const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
     console.log(result.text);
     const sent = sns.messages.length;
+    for (const late of result.late.filter((l) => l.month !== month)) console.log(`${late.month}: closed earlier; its statement had not been sent in full: sent now (${late.parts.join(', ')}).`);
     console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
     return 0;
   } finally {
@@ -342,6 +343,8 @@ const OUTCOMES = {
   'published-preliminary': 'not final yet: a preliminary statement sent',
   'resent-final': 'the closed statement resent exactly as it was stored',
   'already-final': 'already closed and sent; not sent again (use --resend to send it deliberately)',
+  'sent-final-late': 'closed earlier; its statement had not been sent: sent now',
+  'closed-by-another-run': 'closed a moment ago by another run, which sends it',
   'not-final-yet': 'not final yet',
 } as const;
 

@@ -176,10 +176,42 @@ export interface StatementArchive {
   put(month: string, files: readonly StatementFile[]): Promise<{ location: string }>;
 }
 
-/** Closed (final) statements: written once, never rewritten. */
+/** Where one sent part of a closed statement stands: `pending` until SNS accepts it, then `accepted`. */
+export type PartDelivery = { state: 'pending' } | { state: 'accepted'; messageId: string; acceptedAt: string };
+
+/**
+ * The delivery state of a closed month's statement (its outbox): finance's statement and the statement
+ * of each team that had opted in (`statementToLeads`) when the month closed.
+ */
+export interface StatementDelivery {
+  finance: PartDelivery;
+  /** By team id. */
+  teams: Record<string, PartDelivery>;
+}
+
+/** One sent part of a closed statement: finance's, or one team's. */
+export type StatementPart = { kind: 'finance' } | { kind: 'team'; team: string };
+
+/** A closed statement as stored: its content (immutable, hash-checked) and where its delivery stands. */
+export interface StoredClosedStatement extends ClosedStatement {
+  delivery: StatementDelivery;
+}
+
+/**
+ * Closed (final) statements: the content is written once and never rewritten; only the delivery state
+ * beside it changes, from `pending` to `accepted`, part by part.
+ */
 export interface ClosedStatementStore {
-  /** Stores a month's final statement if it is not closed yet (a conditional write); false if it was. */
-  close(statement: ClosedStatement): Promise<boolean>;
-  /** Every closed statement, oldest first; each checked against its content hash. */
-  list(): Promise<ClosedStatement[]>;
+  /**
+   * Stores a month's final statement with its delivery state (every part `pending`) if the month is not
+   * closed yet (a conditional write); false if it was.
+   */
+  close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean>;
+  /** Every closed statement with its delivery state, oldest first; each checked against its content hash. */
+  list(): Promise<StoredClosedStatement[]>;
+  /**
+   * Records that SNS accepted one part of a closed month's statement (a conditional write of the
+   * delivery state alone; the content is never touched). A part already accepted keeps its first answer.
+   */
+  markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void>;
 }

@@ -316,6 +316,57 @@ describe('statement job', () => {
     expect(statementsSent()[1]!.message).toBe(statementsSent()[0]!.message);
   });
 
+  it('sends a final statement whose run died between the close and the send on the next run, once, and reports it sent late', async () => {
+    // Prepare: October is final; the run closes it in DynamoDB and dies before publishing.
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+    const dying = statementDeps();
+    const store = dying.closed;
+    dying.closed = Object.assign(Object.create(store) as typeof store, {
+      close: async (...args: Parameters<typeof store.close>) => {
+        await store.close(...args);
+        throw new Error('killed after the close');
+      },
+    });
+    await expect(publishStatement(dying, '2026-10', 'scheduled')).rejects.toThrow('killed after the close');
+    expect(statementsSent()).toEqual([]);
+
+    // Act: the scheduler's retry, then the next day's run.
+    now = new Date('2026-11-07T08:01:00Z');
+    const recovery = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+    now = new Date('2026-11-08T08:00:00Z');
+    const next = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+
+    // Assess
+    expect([recovery.outcome, next.outcome]).toEqual(['sent-final-late', 'already-final']);
+    expect(statementsSent().map((m) => m.subject)).toEqual(['costline chargeback statement 2026-10 (final)']);
+    expect(recovery.messageId).toBe(sns.messages.at(-1)!.messageId);
+    expect((await deps().closed.list())[0]!.delivery.finance).toEqual({ state: 'accepted', messageId: recovery.messageId, acceptedAt: '2026-11-07T08:01:00.000Z' });
+  });
+
+  it('keeps a final statement SNS refused pending and sends it on the next run, the stored statement unchanged', async () => {
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+    sns.failNext(5, { status: 500, code: 'InternalError', message: 'boom' });
+    await expect(publishStatement(statementDeps(), '2026-10', 'scheduled')).rejects.toThrow();
+    const [before] = await deps().closed.list();
+    expect(before!.delivery.finance.state).toBe('pending');
+
+    const recovery = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+
+    expect(recovery.outcome).toBe('sent-final-late');
+    expect(statementsSent()).toHaveLength(1);
+    const [after] = await deps().closed.list();
+    expect({ hash: after!.contentHash, chargeback: after!.chargeback, closedAt: after!.closedAt }).toEqual({ hash: before!.contentHash, chargeback: before!.chargeback, closedAt: before!.closedAt });
+    expect(after!.delivery.finance.state).toBe('accepted');
+    expect((await publishStatement(statementDeps(), '2026-10', 'scheduled')).outcome).toBe('already-final');
+    expect(statementsSent()).toHaveLength(1);
+  });
+
   it('waits quietly on schedule while a month is not final, and sends a preliminary statement on demand', async () => {
     await runDailyIngestion(deps()); // October is still estimated
     now = new Date('2026-11-07T08:00:00Z');

@@ -2,7 +2,8 @@ import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback';
 import type { CostRecord } from '../../functions/domain/cost-record';
 import { monthOf } from '../../functions/domain/dates';
 import type { UsageRecord } from '../../functions/domain/usage-record';
-import type { AlertLedger, ChargebackStore, CostRecordStore, MessagePublisher, OutboundMessage, ReplaceStats, SentAlert, SourceDay, UsageRecordStore } from '../../functions/ports/ports';
+import { statementHash, type ClosedStatement } from '../../functions/domain/month-close';
+import type { AlertLedger, ChargebackStore, ClosedStatementStore, CostRecordStore, MessagePublisher, OutboundMessage, ReplaceStats, SentAlert, SourceDay, StatementDelivery, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */
 export class MemoryRecords implements CostRecordStore, UsageRecordStore {
@@ -53,12 +54,47 @@ export class MemoryChargebacks implements ChargebackStore {
   }
 }
 
-/** Records what was published, with the instant; can be told to fail. */
+/**
+ * Closed statements as the DynamoDB store keeps them: the content written once (JSON, hash-checked on every
+ * read), the delivery state beside it, changed one part at a time.
+ */
+export class MemoryClosedStatements implements ClosedStatementStore {
+  readonly stored = new Map<string, { json: string; delivery: StatementDelivery }>();
+  async close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean> {
+    if (this.stored.has(statement.month)) return false;
+    this.stored.set(statement.month, { json: JSON.stringify(statement), delivery: structuredClone(delivery) });
+    return true;
+  }
+  async list(): Promise<StoredClosedStatement[]> {
+    return [...this.stored.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([month, { json, delivery }]) => {
+        const statement = JSON.parse(json) as ClosedStatement;
+        if (statementHash(statement.chargeback, statement.adjustments) !== statement.contentHash) throw new Error(`the closed statement for ${month} does not match its content hash`);
+        return { ...statement, delivery: structuredClone(delivery) };
+      });
+  }
+  async markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void> {
+    const entry = this.stored.get(month);
+    if (!entry) throw new Error(`${month} is not closed`);
+    const done = { state: 'accepted' as const, ...accepted };
+    if (part.kind === 'finance') {
+      if (entry.delivery.finance.state === 'pending') entry.delivery.finance = done;
+    } else if (entry.delivery.teams[part.team]?.state !== 'accepted') entry.delivery.teams[part.team] = done;
+  }
+}
+
+/** Records what was published, with the instant; can be told to fail (always, or the next `failNext` calls). */
 export class MemoryPublisher implements MessagePublisher {
   readonly sent: Array<OutboundMessage & { at: string }> = [];
   failing = false;
+  failNext = 0;
   constructor(private readonly clock: { now: () => Date } = { now: () => new Date() }) {}
   async publish(message: OutboundMessage): Promise<string> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('topic unavailable');
+    }
     if (this.failing) throw new Error('topic unavailable');
     this.sent.push({ ...message, at: this.clock.now().toISOString() });
     return `m-${this.sent.length}`;

@@ -10,6 +10,7 @@
  * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
  * | alert fired | `ALERT#<month>` | `<alert key>` | conditional Put (once); Query pk |
  * | closed statement | `CLOSED` | `<month>` | conditional Put (once); Query pk |
+ * | closed statement's delivery | `CLOSED` | `<month>#delivery` | conditional Put on its version; Query pk (with the statements) |
  *
  * Records are partitioned by month because every job reads whole months; a month of a large
  * organisation is tens of thousands of small items, well within one partition's limits.
@@ -35,4 +36,6 @@ export const keys = {
   alertMonth: (month: string): string => `ALERT#${month}`,
   closedStatement: (month: string): Key => ({ pk: 'CLOSED', sk: month }),
   closedStatements: 'CLOSED',
+  /** Beside the month's closed statement (same partition, read by the same Query), never inside it. */
+  closedDelivery: (month: string): Key => ({ pk: 'CLOSED', sk: `${month}#delivery` }),
 };
