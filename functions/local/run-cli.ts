@@ -174,7 +174,9 @@ async function main(argv: string[]): Promise<number> {
     const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
     const window: DayWindow | undefined = values.live && values.month ? upToToday(monthWindow(month)) : undefined;
 
-    const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
+    // A local state is used by one run at a time (dynalite holds its folder), so an alert claim another run left
+    // pending is a dead run's: sent at once, even at the same simulated instant (no lease to wait out).
+    const deps = { ...dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access }), claimLeaseMs: 0 };
     const statementDeps: StatementDeps = { ...deps, statements: publisher(clients, STATEMENTS_TOPIC) };
     const runs: DailyRunResult[] = [];
     const replayed: string[] = [];

@@ -3,7 +3,7 @@ import type { CostRecord } from '../../functions/domain/cost-record';
 import { monthOf } from '../../functions/domain/dates';
 import type { UsageRecord } from '../../functions/domain/usage-record';
 import { statementHash, type ClosedStatement } from '../../functions/domain/month-close';
-import type { AlertLedger, ChargebackStore, ClosedStatementStore, CostRecordStore, MessagePublisher, OutboundMessage, ReplaceStats, SentAlert, SourceDay, StatementDelivery, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
+import type { AlertLedger, AlertScope, ChargebackStore, ClosedStatementStore, CostRecordStore, MessagePublisher, OutboundMessage, ReplaceStats, SentAlert, SourceDay, StatementDelivery, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */
 export class MemoryRecords implements CostRecordStore, UsageRecordStore {
@@ -25,22 +25,25 @@ export class MemoryRecords implements CostRecordStore, UsageRecordStore {
   }
 }
 
+/** The alert ledger's contract: one entry per month and scope, written only on the version before and never to a lower rank. */
 export class MemoryAlertLedger implements AlertLedger {
-  readonly alerts = new Map<string, SentAlert>();
-  async claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean> {
-    const existing = this.alerts.get(`${alert.month}#${alert.key}`);
-    if (existing && !(existing.delivery === 'pending' && existing.firedAt < stalePendingBefore)) return false;
-    this.alerts.set(`${alert.month}#${alert.key}`, alert);
+  readonly scopes = new Map<string, AlertScope>();
+  async write(next: AlertScope): Promise<boolean> {
+    const current = this.scopes.get(`${next.month}#${next.id}`);
+    if ((current?.version ?? 0) !== next.version - 1 || (current && current.rank > next.rank)) return false;
+    this.scopes.set(`${next.month}#${next.id}`, structuredClone(next));
     return true;
   }
-  async markPublished(alert: SentAlert): Promise<void> {
-    this.alerts.set(`${alert.month}#${alert.key}`, { ...alert, delivery: 'published' });
-  }
-  async release(month: string, key: string): Promise<void> {
-    this.alerts.delete(`${month}#${key}`);
+  async listScopes(month: string): Promise<AlertScope[]> {
+    return [...this.scopes.values()].filter((s) => s.month === month).map((s) => structuredClone(s));
   }
   async listMonth(month: string): Promise<SentAlert[]> {
-    return [...this.alerts.values()].filter((a) => a.month === month).sort((a, b) => (a.key < b.key ? -1 : 1));
+    return [...this.alerts.values()].filter((a) => a.month === month);
+  }
+  /** Every alert recorded, every level of every scope, by `<month>#<key>` in key order. */
+  get alerts(): Map<string, SentAlert> {
+    const all = [...this.scopes.values()].flatMap((s) => [...s.earlier, s.alert]).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return new Map(all.map((a) => [`${a.month}#${a.key}`, structuredClone(a)]));
   }
 }
 
