@@ -57,18 +57,29 @@ function head<T>(items: readonly T[], limit: number, amount: (item: T) => string
   return { shown: items.filter((i) => ranked.has(i)), hidden: items.filter((i) => !ranked.has(i)) };
 }
 
+/** How a statement is shortened for an email too large for SNS: `teamRows` caps the team table. */
+export interface StatementTextOptions {
+  /**
+   * At most this many team rows, the largest by total (in their usual order), then one line summing the
+   * rest. Unset: every team, as the statement files carry it. The team table is the one section that grows
+   * with the organisation (about 70 bytes a team: 4,000 teams pass SNS's 256 KB).
+   */
+  teamRows?: number;
+}
+
 /**
  * Renders a chargeback as the plain-text statement emailed to finance: a fixed-width table with one line
  * per team, then unallocated and the grand total. Plain text, because SNS email is plain text.
  */
-export function renderStatementText(chargeback: Chargeback): string {
+export function renderStatementText(chargeback: Chargeback, options: StatementTextOptions = {}): string {
   const mom = chargeback.monthOverMonth;
   const versus = (team: string) => {
     const m = mom?.teams[team];
     if (!m) return [];
     return [m.changePercent === null ? (Number(m.change) === 0 ? '-' : 'new') : `${m.changePercent > 0 ? '+' : ''}${m.changePercent.toFixed(1)}%`];
   };
-  const rows = chargeback.teams.map((t) => [
+  const table = options.teamRows === undefined ? { shown: chargeback.teams, hidden: [] } : head(chargeback.teams, options.teamRows, (t) => t.total);
+  const rows = table.shown.map((t) => [
     t.name,
     formatAmount(t.direct),
     formatAmount(t.shared),
@@ -94,6 +105,7 @@ export function renderStatementText(chargeback: Chargeback): string {
     line(header),
     rule,
     ...rows.map(line),
+    ...(table.hidden.length ? [rest(table.hidden.length, table.hidden.map((t) => t.total), '', 'teams')] : []),
     rule,
     ...footer.map(line),
     '',

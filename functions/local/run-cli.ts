@@ -174,7 +174,9 @@ async function main(argv: string[]): Promise<number> {
     const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
     const window: DayWindow | undefined = values.live && values.month ? upToToday(monthWindow(month)) : undefined;
 
-    const deps = dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access });
+    // A local state is used by one run at a time (dynalite holds its folder), so an alert claim another run left
+    // pending is a dead run's: sent at once, even at the same simulated instant (no lease to wait out).
+    const deps = { ...dailyDeps({ config, clients, tableName: TABLE, alertsTopicArn: ALERTS_TOPIC, clock, log, access }), claimLeaseMs: 0 };
     const statementDeps: StatementDeps = { ...deps, statements: publisher(clients, STATEMENTS_TOPIC) };
     const runs: DailyRunResult[] = [];
     const replayed: string[] = [];
@@ -328,6 +330,7 @@ async function statement(config: CostlineConfig, state: string, out: string, mon
     const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
     console.log(result.text);
     const sent = sns.messages.length;
+    for (const late of result.late.filter((l) => l.month !== month)) console.log(`${late.month}: closed earlier; its statement had not been sent in full: sent now (${late.parts.join(', ')}).`);
     console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
     return 0;
   } finally {
@@ -342,6 +345,8 @@ const OUTCOMES = {
   'published-preliminary': 'not final yet: a preliminary statement sent',
   'resent-final': 'the closed statement resent exactly as it was stored',
   'already-final': 'already closed and sent; not sent again (use --resend to send it deliberately)',
+  'sent-final-late': 'closed earlier; its statement had not been sent: sent now',
+  'closed-by-another-run': 'closed a moment ago by another run, which sends it',
   'not-final-yet': 'not final yet',
 } as const;
 

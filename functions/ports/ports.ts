@@ -147,30 +147,57 @@ export interface ChargebackStore {
 
 /** An alert as recorded once in the ledger. */
 export interface SentAlert extends AlertMessage {
+  /** When the level was claimed (the day it counts against the recipient's daily cap and digest). */
   firedAt: string;
   /**
    * `pending`: claimed, being published (a run that died here leaves it for the next run to send);
-   * `published`: accepted by the topic; `superseded`: reached in the same run as a higher threshold and
-   * recorded without a message of its own; `held`: past the recipient team's daily cap, sent in the next
-   * day's digest instead.
+   * `published`: accepted by the topic; `superseded`: reached with or before a higher level of the same kind
+   * and scope, recorded without a message of its own; `held`: past the recipient team's daily cap, sent in
+   * the next day's digest instead.
    */
   delivery: 'pending' | 'published' | 'superseded' | 'held';
   /** The machine-readable form sent beside the text (SNS message structure), when there is one. */
   json?: unknown;
+  /** The topic's message id, once published. */
+  messageId?: string;
+}
+
+/**
+ * One kind and scope's alerts for one month, kept as ONE ledger item, so a claim of its levels is one write:
+ * the highest level claimed, with its delivery state, and the lower levels recorded before it. Levels that
+ * escalate (budget thresholds 50/80/100, forecast over/certain) share an item per kind and scope; a one-level
+ * alert (an anomaly's day, a unit-cost change, a shadow-AI id, a digest) has its own.
+ */
+export interface AlertScope {
+  month: string;
+  /** `<kind>#<scope>` for escalating levels, `<kind>#<scope>#<level>` for one-level alerts. */
+  id: string;
+  kind: string;
+  /** `team:search`, `organization:ai`, `shadow-ai`, ... */
+  scope: string;
+  /** The rank of the highest level claimed; it never goes down. */
+  rank: number;
+  /** That level's alert: `pending`, `published` or `held`. */
+  alert: SentAlert;
+  /** The run holding a `pending` claim, and since when; absent when released (any run may send it at once). */
+  claimedBy?: string;
+  claimedAt?: string;
+  /** The lower levels recorded before `alert`, lowest first: each `published`, `superseded` or `held`. */
+  earlier: SentAlert[];
+  /** 1 for the first write, one more for each write after it. */
+  version: number;
 }
 
 /** Records which alerts fired, so each fires once however often evaluation runs. */
 export interface AlertLedger {
+  /** Every scope recorded for a month. */
+  listScopes(month: string): Promise<AlertScope[]>;
   /**
-   * Records the alert if it has not fired yet, or takes over a claim left `pending` since before
-   * `stalePendingBefore` by a run that died (a conditional write); false otherwise.
+   * Stores a scope's next state in one conditional write: only if the stored one is `version - 1` (none, for
+   * version 1) and the rank does not go down. False if another run wrote the scope first.
    */
-  claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean>;
-  /** Marks a claimed alert as accepted by the topic. */
-  markPublished(alert: SentAlert): Promise<void>;
-  /** Forgets a claim whose message could not be published, so the next run tries again. */
-  release(month: string, key: string): Promise<void>;
-  /** Every alert recorded for a month, in key order. */
+  write(next: AlertScope): Promise<boolean>;
+  /** Every alert recorded for a month, every level of every scope, in key order. */
   listMonth(month: string): Promise<SentAlert[]>;
 }
 
@@ -215,10 +242,42 @@ export interface StatementArchive {
   put(month: string, files: readonly StatementFile[]): Promise<{ location: string }>;
 }
 
-/** Closed (final) statements: written once, never rewritten. */
+/** Where one sent part of a closed statement stands: `pending` until SNS accepts it, then `accepted`. */
+export type PartDelivery = { state: 'pending' } | { state: 'accepted'; messageId: string; acceptedAt: string };
+
+/**
+ * The delivery state of a closed month's statement (its outbox): finance's statement and the statement
+ * of each team that had opted in (`statementToLeads`) when the month closed.
+ */
+export interface StatementDelivery {
+  finance: PartDelivery;
+  /** By team id. */
+  teams: Record<string, PartDelivery>;
+}
+
+/** One sent part of a closed statement: finance's, or one team's. */
+export type StatementPart = { kind: 'finance' } | { kind: 'team'; team: string };
+
+/** A closed statement as stored: its content (immutable, hash-checked) and where its delivery stands. */
+export interface StoredClosedStatement extends ClosedStatement {
+  delivery: StatementDelivery;
+}
+
+/**
+ * Closed (final) statements: the content is written once and never rewritten; only the delivery state
+ * beside it changes, from `pending` to `accepted`, part by part.
+ */
 export interface ClosedStatementStore {
-  /** Stores a month's final statement if it is not closed yet (a conditional write); false if it was. */
-  close(statement: ClosedStatement): Promise<boolean>;
-  /** Every closed statement, oldest first; each checked against its content hash. */
-  list(): Promise<ClosedStatement[]>;
+  /**
+   * Stores a month's final statement with its delivery state (every part `pending`) if the month is not
+   * closed yet (a conditional write); false if it was.
+   */
+  close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean>;
+  /** Every closed statement with its delivery state, oldest first; each checked against its content hash. */
+  list(): Promise<StoredClosedStatement[]>;
+  /**
+   * Records that SNS accepted one part of a closed month's statement (a conditional write of the
+   * delivery state alone; the content is never touched). A part already accepted keeps its first answer.
+   */
+  markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void>;
 }

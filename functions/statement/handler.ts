@@ -38,8 +38,9 @@ export function createStatementHandler(clock: Clock = systemClock) {
       const parsed = eventSchema.parse(event ?? {});
       month = parsed.month ?? addMonths(monthOf(toDay(clock.now())), -1);
       const mode = parsed.resend ? 'resend' : parsed.month ? 'on-demand' : 'scheduled';
-      const { outcome, chargeback, messageId } = await publishStatement({ ...stores, statements, archive, clock, config }, month, mode);
-      logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId });
+      const { outcome, chargeback, messageId, late } = await publishStatement({ ...stores, statements, archive, clock, config }, month, mode);
+      // `late`: closed months whose statement an earlier run had not got SNS to accept, sent by this run first.
+      logger.info('statement done', { month, mode, outcome, status: chargeback.status, total: chargeback.total, adjustments: chargeback.adjustmentsTotal, messageId, late });
       return { outcome };
     } catch (error) {
       logger.error('statement failed', { month, error });

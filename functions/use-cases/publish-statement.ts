@@ -7,7 +7,7 @@ import { renderStatementText, renderTeamStatementText } from '../domain/statemen
 import { effectiveRecords } from '../domain/chargeback';
 import { monthChargeback } from './month-chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
-import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, StatementArchive, StatementFile, UsageRecordStore } from '../ports/ports';
+import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, StatementArchive, StatementDelivery, StatementFile, StoredClosedStatement, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */
 export interface StatementDeps {
@@ -30,15 +30,53 @@ export class MonthIngestionIncompleteError extends Error {
   override readonly name = 'MonthIngestionIncompleteError';
 }
 
-/** SNS accepts 256 KB; leave room for the subject and attributes. */
-const EMAIL_LIMIT_BYTES = 240_000;
+/**
+ * SNS takes 256 KiB (262,144 bytes) per message: the body plus every attribute's name, type and value, in
+ * UTF-8. An email is built to stay under this much, subject and attributes counted, a margin kept.
+ */
+export const EMAIL_LIMIT_BYTES = 240_000;
 
-/** The email: the text statement and where the files are; cut at the table if it would not fit. */
-export function emailBody(text: string, location?: string): string {
+/** A message's size as SNS counts it (the subject too, to be safe), in UTF-8 bytes. */
+export function messageBytes(message: Pick<OutboundMessage, 'subject' | 'body' | 'attributes'>): number {
+  const attributes = Object.entries(message.attributes).reduce((n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value), 0);
+  return Buffer.byteLength(message.subject) + Buffer.byteLength(message.body) + attributes;
+}
+
+/** The largest team tables tried, in turn, when the whole statement does not fit an email. */
+const EMAIL_TEAM_ROWS = [1000, 500, 200, 100, 50, 20] as const;
+
+/**
+ * Cuts `text` at a line boundary so that it, with `tail`, fits `budget` bytes of UTF-8 (never inside a
+ * character): the last resort when even the shortest table leaves the email too long.
+ */
+function cutToBytes(text: string, tail: string, budget: number): string {
+  const room = budget - Buffer.byteLength(tail);
+  if (Buffer.byteLength(text) <= room) return text + tail;
+  const bytes = Buffer.from(text, 'utf8').subarray(0, Math.max(0, room));
+  const kept = bytes.toString('utf8').replace(/\uFFFD$/, '');
+  return `${kept.slice(0, kept.lastIndexOf('\n') + 1)}${tail}`;
+}
+
+/**
+ * The email of a statement: the whole text statement and where its files are when that fits SNS's limit
+ * (subject and attributes counted). Otherwise the team table shows the largest teams only, with one line
+ * summing the others, and says so; the files in S3 carry every team and line.
+ * @param render the text statement with at most `teamRows` team rows (every row when undefined)
+ */
+export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes'>, render: (teamRows?: number) => string, location?: string): string {
   const pointer = location ? `\nThe statement as CSV, HTML and FOCUS CSV: ${location}\n` : '';
-  if (Buffer.byteLength(text + pointer) <= EMAIL_LIMIT_BYTES) return text + pointer;
-  const table = text.slice(0, text.indexOf('\n\n', text.indexOf('TOTAL')) + 1);
-  return `${table}\nThe full statement is too long for an email${location ? `: see ${location}` : '; it is in the statement files'}.\n${pointer}`;
+  const fits = (body: string) => messageBytes({ ...message, body }) <= EMAIL_LIMIT_BYTES;
+  const whole = render() + pointer;
+  if (fits(whole)) return whole;
+  const where = location ? `the statement files at ${location}` : 'the statement files';
+  const note = (shown: string) => `\nThis email is shortened to fit the 256 KB message limit: ${shown}. Every team and every line is in ${where}.\n`;
+  for (const rows of EMAIL_TEAM_ROWS) {
+    const body = render(rows) + note(`it shows the ${rows} largest teams`) + pointer;
+    if (fits(body)) return body;
+  }
+  // Other sections too long as well (thousands of capacity lines, say): cut at a line, the pointer kept.
+  const budget = EMAIL_LIMIT_BYTES - messageBytes({ ...message, body: '' });
+  return cutToBytes(render(EMAIL_TEAM_ROWS.at(-1)), `...\n${note('it is cut here')}${pointer}`, budget);
 }
 
 /**
@@ -65,8 +103,21 @@ export async function statementFiles(deps: StatementDeps, month: string, chargeb
  */
 export type StatementMode = 'scheduled' | 'on-demand' | 'resend';
 
-/** What the job did. */
-export type StatementOutcome = 'published-final' | 'published-preliminary' | 'resent-final' | 'already-final' | 'not-final-yet';
+/**
+ * What the job did with the month asked for. `sent-final-late`: the month had closed earlier but its statement
+ * (or part of it) had not been accepted by SNS; this run sent what was missing. `closed-by-another-run`: a run
+ * running at the same time closed it first, and sends it.
+ */
+export type StatementOutcome = 'published-final' | 'published-preliminary' | 'resent-final' | 'already-final' | 'sent-final-late' | 'closed-by-another-run' | 'not-final-yet';
+
+/** A closed month whose statement this run found unsent (a run died, or SNS failed, after the close), and sent. */
+export interface LateStatement {
+  month: string;
+  /** The parts sent now: `finance`, and a team id per team statement. */
+  parts: string[];
+  /** The finance statement's message id, when it was one of them. */
+  messageId?: string;
+}
 
 /** The month's statement, and what happened to it. */
 export interface PublishedStatement {
@@ -74,6 +125,8 @@ export interface PublishedStatement {
   chargeback: AdjustedChargeback;
   text: string;
   messageId?: string;
+  /** Closed months (this one or earlier) whose unsent statements this run sent before anything else, oldest first. */
+  late: LateStatement[];
 }
 
 /** Thrown instead of sending finance a $0.00 statement for a month nothing was ingested for. */
@@ -89,50 +142,114 @@ export class NotClosedError extends Error {
 /** How far back closed months are checked for late changes. */
 const ADJUSTMENT_LOOKBACK_MONTHS = 12;
 
+/** The parts a statement is sent as: finance's, then one per team whose leads asked for their own. */
+type Part = { kind: 'finance' } | { kind: 'team'; team: string };
+
+/** Every part `pending`: the delivery state a month closes with. */
+function pendingDelivery(teams: readonly string[]): StatementDelivery {
+  return { finance: { state: 'pending' }, teams: Object.fromEntries(teams.map((t) => [t, { state: 'pending' as const }])) };
+}
+
+/** The parts of a stored statement SNS has not accepted yet. */
+function unsentParts(delivery: StatementDelivery): Part[] {
+  return [
+    ...(delivery.finance.state === 'pending' ? [{ kind: 'finance' as const }] : []),
+    ...Object.entries(delivery.teams)
+      .filter(([, d]) => d.state === 'pending')
+      .map(([team]) => ({ kind: 'team' as const, team })),
+  ];
+}
+
+/**
+ * Publishes the parts of a month's statement in order (finance's first, with the files put in the archive
+ * first so its email can point to them), calling `accepted` after SNS answers each. Returns finance's
+ * message id. A failure stops here and is thrown: the parts not accepted stay for the next run.
+ */
+async function sendParts(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string, parts: readonly Part[], accepted: (part: Part, messageId: string) => Promise<void>): Promise<string | undefined> {
+  let financeId: string | undefined;
+  for (const part of parts) {
+    if (part.kind === 'finance') {
+      const location = deps.archive ? (await deps.archive.put(month, await statementFiles(deps, month, chargeback, text))).location : undefined;
+      const message = { subject: `costline chargeback statement ${month} (${chargeback.status})`, attributes: { kind: 'statement', month, status: chargeback.status } };
+      financeId = await deps.statements.publish({ ...message, body: emailBody(message, (teamRows) => (teamRows === undefined ? text : renderStatementText(chargeback, { teamRows })), location) });
+      await accepted(part, financeId);
+    } else {
+      // Teams that opted in get their own statement; their leads' subscriptions filter on kind and team.
+      const name = chargeback.teams.find((t) => t.team === part.team)?.name ?? part.team;
+      const message = { subject: `costline statement ${month} for ${name} (${chargeback.status})`.slice(0, 99), attributes: { kind: 'team-statement', team: part.team, month, status: chargeback.status } };
+      await accepted(part, await deps.statements.publish({ ...message, body: emailBody(message, () => renderTeamStatementText(chargeback, part.team)) }));
+    }
+  }
+  return financeId;
+}
+
+/** The closed statement as it was sent: its stored chargeback with the adjustments it carried, and its text. */
+function asClosed(statement: ClosedStatement): { chargeback: AdjustedChargeback; text: string } {
+  const chargeback = withAdjustments(statement.chargeback, statement.adjustments);
+  return { chargeback, text: renderStatementText(chargeback) };
+}
+
+/** Sends a closed statement's parts not accepted yet, recording each as accepted once SNS answers. */
+async function deliver(deps: StatementDeps, statement: StoredClosedStatement): Promise<LateStatement | undefined> {
+  const parts = unsentParts(statement.delivery);
+  if (parts.length === 0) return undefined;
+  const { chargeback, text } = asClosed(statement);
+  const messageId = await sendParts(deps, statement.month, chargeback, text, parts, (part, id) =>
+    deps.closed.markAccepted(statement.month, part, { messageId: id, acceptedAt: deps.clock.now().toISOString() }),
+  );
+  return { month: statement.month, parts: parts.map((p) => (p.kind === 'finance' ? 'finance' : p.team)), ...(messageId !== undefined ? { messageId } : {}) };
+}
+
+/**
+ * The statement outbox: every closed month whose statement SNS has not accepted in full (a run died or SNS
+ * failed between the close and the send) is sent now, oldest first, before anything else the run does.
+ */
+async function sendLate(deps: StatementDeps, closed: readonly StoredClosedStatement[]): Promise<LateStatement[]> {
+  const late: LateStatement[] = [];
+  for (const statement of [...closed].sort((a, b) => (a.month < b.month ? -1 : 1))) {
+    const sent = await deliver(deps, statement);
+    if (sent) late.push(sent);
+  }
+  return late;
+}
+
 /**
  * Builds the month's statement with the prior-period adjustments it carries, closes the month when it is
- * final (stored once, with its content hash, never rewritten), and publishes the plain-text statement to
- * the statements topic as the mode says.
+ * final, and publishes the plain-text statement to the statements topic as the mode says. A month closes
+ * through an outbox: its statement is stored once (with its content hash, never rewritten) together with its
+ * delivery state, every part pending; then each part is sent and recorded as accepted once SNS answers. Every
+ * run first sends what is closed and not accepted yet, so a statement is never lost to a crash or an SNS
+ * failure after the close; at worst one part is sent twice (a run that died after SNS accepted it and before
+ * the store recorded it).
  */
 export async function publishStatement(deps: StatementDeps, month: string, mode: StatementMode = 'on-demand'): Promise<PublishedStatement> {
-  const incomplete = mode === 'scheduled' && deps.state ? (await deps.state.listMonthHealth(month)).filter((h) => h.status !== 'complete') : [];
-  if (incomplete.length > 0 && !(await deps.closed.list()).some((c) => c.month === month)) {
-    throw new MonthIngestionIncompleteError(`${month} is not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status} at ${h.at}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`);
-  }
   const now = deps.clock.now();
   const asOf = toDay(now);
   const closed = await deps.closed.list();
+  const late = await sendLate(deps, closed);
   const existing = closed.find((c) => c.month === month);
-  const publish = async (chargeback: AdjustedChargeback, text: string) => {
-    const location = deps.archive ? (await deps.archive.put(month, await statementFiles(deps, month, chargeback, text))).location : undefined;
-    const messageId = await deps.statements.publish({
-      subject: `costline chargeback statement ${month} (${chargeback.status})`,
-      body: emailBody(text, location),
-      attributes: { kind: 'statement', month, status: chargeback.status },
-    });
-    // Teams that opted in get their own statement; their leads' subscriptions filter on kind and team.
-    for (const team of deps.config.teams.filter((t) => t.statementToLeads)) {
-      await deps.statements.publish({
-        subject: `costline statement ${month} for ${team.name} (${chargeback.status})`.slice(0, 99),
-        body: renderTeamStatementText(chargeback, team.id),
-        attributes: { kind: 'team-statement', team: team.id, month, status: chargeback.status },
-      });
-    }
-    return messageId;
-  };
 
   if (existing) {
-    const chargeback = withAdjustments(existing.chargeback, existing.adjustments);
-    const text = renderStatementText(chargeback);
-    if (mode !== 'resend') return { outcome: 'already-final', chargeback, text };
-    return { outcome: 'resent-final', chargeback, text, messageId: await publish(chargeback, text) };
+    const { chargeback, text } = asClosed(existing);
+    const sentNow = late.find((l) => l.month === month);
+    // A resend of a month that had not been sent is the send it was missing, not one more.
+    if (sentNow) return { outcome: 'sent-final-late', chargeback, text, ...(sentNow.messageId !== undefined ? { messageId: sentNow.messageId } : {}), late };
+    if (mode !== 'resend') return { outcome: 'already-final', chargeback, text, late };
+    const parts: Part[] = [{ kind: 'finance' }, ...Object.keys(existing.delivery.teams).map((team) => ({ kind: 'team' as const, team }))];
+    const messageId = await sendParts(deps, month, chargeback, text, parts, async () => undefined);
+    return { outcome: 'resent-final', chargeback, text, ...(messageId !== undefined ? { messageId } : {}), late };
   }
   if (mode === 'resend') throw new NotClosedError(`${month} has no final statement to resend yet; ask for a preliminary one instead`);
+  // Never close a month on an ingestion that failed or held a shrink (what is closed and unsent was sent above).
+  const incomplete = mode === 'scheduled' && deps.state ? (await deps.state.listMonthHealth(month)).filter((h) => h.status !== 'complete') : [];
+  if (incomplete.length > 0) {
+    throw new MonthIngestionIncompleteError(`${month} is not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status} at ${h.at}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`);
+  }
 
   const { chargeback: ownMonth, empty } = await monthChargeback(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
-  if (ownMonth.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(ownMonth, []), text: renderStatementText(ownMonth) };
+  if (ownMonth.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(ownMonth, []), text: renderStatementText(ownMonth), late };
   // Month over month: against the previous month as finance received it (closed), or as it stands.
   const previousMonth = addMonths(month, -1);
   const previousClosed = closed.find((c) => c.month === previousMonth)?.chargeback;
@@ -145,12 +262,17 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const chargeback = withAdjustments(own, adjustments);
   const text = renderStatementText(chargeback);
   await deps.chargebacks.putChargeback(own, now.toISOString());
+  const teamStatements = deps.config.teams.filter((t) => t.statementToLeads).map((t) => t.id);
 
   if (own.status === 'final') {
     const statement: ClosedStatement = { month, chargeback: own, adjustments, contentHash: statementHash(own, adjustments), closedAt: now.toISOString() };
-    // Another run may have closed it a moment ago: only the run that closes it sends it.
-    if (!(await deps.closed.close(statement))) return { outcome: 'already-final', chargeback, text };
-    return { outcome: 'published-final', chargeback, text, messageId: await publish(chargeback, text) };
+    const delivery = pendingDelivery(teamStatements);
+    // Another run may have closed it a moment ago: that run sends it (or, if it dies, the next run does).
+    if (!(await deps.closed.close(statement, delivery))) return { outcome: 'closed-by-another-run', chargeback, text, late };
+    const sent = await deliver(deps, { ...statement, delivery });
+    return { outcome: 'published-final', chargeback, text, ...(sent?.messageId !== undefined ? { messageId: sent.messageId } : {}), late };
   }
-  return { outcome: 'published-preliminary', chargeback, text, messageId: await publish(chargeback, text) };
+  const parts: Part[] = [{ kind: 'finance' }, ...teamStatements.map((team) => ({ kind: 'team' as const, team }))];
+  const messageId = await sendParts(deps, month, chargeback, text, parts, async () => undefined);
+  return { outcome: 'published-preliminary', chargeback, text, ...(messageId !== undefined ? { messageId } : {}), late };
 }

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CostlineConfig } from '../../functions/config/config-schema';
-import type { Log } from '../../functions/ports/ports';
+import type { AlertScope, Log } from '../../functions/ports/ports';
 import { dailyDeps, publisher } from '../../functions/shared/compose';
 import { IngestionFailedError } from '../../functions/use-cases/ingest-billing';
 import { runDailyIngestion } from '../../functions/use-cases/run-daily';
@@ -17,6 +17,9 @@ import { startLocalAws, type LocalAws } from '../support/local-aws';
 
 const ALERTS = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
 const STATEMENTS = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
+/** A run killed at an injected point. */
+class Crash extends Error {}
+
 const silent: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function item(date: string, tags: Record<string, string>, cost: string, extra: Partial<LedgerLineItem> = {}): LedgerLineItem {
@@ -206,24 +209,63 @@ describe('daily ingestion job (dynalite, loopback Cost Explorer and SNS, real SD
     expect(await deps().records.listMonth('2026-10')).toEqual(before);
   });
 
-  it('sends an alert a dead run left pending, once the claim is stale', async () => {
-    // Prepare: a run claimed payments' 80% alert and died before publishing.
+  /** Daily deps whose run "dies" (throws Crash) right after the first alert claim is written, or right after the topic accepts the first alert. */
+  function dying(at: 'after-claim' | 'after-publish') {
     const d = deps();
-    await d.ledger.claim({ key: 'threshold#team:payments#80', month: '2026-10', subject: 's', body: 'b', attributes: { team: 'payments', kind: 'threshold', severity: 'warning' }, firedAt: now.toISOString(), delivery: 'pending' }, '2000-01-01');
-    await d.ledger.claim({ key: 'threshold#team:payments#50', month: '2026-10', subject: 's', body: 'b', attributes: { team: 'payments', kind: 'threshold', severity: 'info' }, firedAt: now.toISOString(), delivery: 'superseded' }, '2000-01-01');
-    // Act: a run five minutes later leaves it alone (the first run may still be publishing) ...
-    now = new Date(now.getTime() + 5 * 60_000);
+    const ledger = d.ledger;
+    const alerts = d.alerts;
+    let armed = true;
+    const crash = () => {
+      armed = false;
+      throw new Crash(`killed ${at}`);
+    };
+    d.ledger = Object.assign(Object.create(ledger) as typeof ledger, {
+      write: async (next: AlertScope) => {
+        const ok = await ledger.write(next);
+        if (at === 'after-claim' && armed && ok && next.alert.delivery === 'pending' && next.claimedBy) crash();
+        return ok;
+      },
+    });
+    d.alerts = { publish: async (m) => { const id = await alerts.publish(m); if (at === 'after-publish' && armed) crash(); return id; } };
+    return d;
+  }
+  const alertsSent = () => sns.messages.filter((m) => m.topicArn === ALERTS).map((m) => `${m.attributes.team?.value}:${m.attributes.threshold?.value}`);
+
+  it('sends the highest level a run claimed before it died, at once on the next run a minute later, and never a lower one', async () => {
+    // Prepare: payments is past 100% on its first run of the month; the run claims 100 (50 and 80 with it) and dies.
+    book.lineItems.push(item('2026-10-04', { team: 'payments' }, '20'));
+    await expect(runDailyIngestion(dying('after-claim'))).rejects.toMatchObject({ cause: expect.any(Crash) });
+    expect(alertsSent()).toEqual([]);
+
+    // Act: a run 30 s later leaves the claim alone (its run might still be publishing); the retry a minute later sends it.
+    now = new Date(now.getTime() + 30_000);
     await runDailyIngestion(deps());
-    expect(sns.messages.map((m) => m.attributes.team?.value)).toEqual(['search']);
-    // ... one twenty minutes later sends it.
-    now = new Date(now.getTime() + 15 * 60_000);
+    expect(alertsSent()).toEqual(['search:50']);
+    now = new Date(now.getTime() + 31_000);
     await runDailyIngestion(deps());
-    expect(sns.messages.map((m) => `${m.attributes.team?.value}:${m.attributes.threshold?.value}`)).toEqual(['search:50', 'payments:80']);
-    expect((await deps().ledger.listMonth('2026-10')).map((a) => `${a.key}:${a.delivery}`)).toEqual([
+    now = new Date(now.getTime() + 60 * 60_000);
+    await runDailyIngestion(deps());
+
+    // Assess
+    expect(alertsSent()).toEqual(['search:50', 'payments:100']);
+    expect((await deps().ledger.listMonth('2026-10')).filter((a) => a.attributes.team === 'payments').map((a) => `${a.key}:${a.delivery}`)).toEqual([
+      'threshold#team:payments#100:published',
       'threshold#team:payments#50:superseded',
-      'threshold#team:payments#80:published',
-      'threshold#team:search#50:published',
+      'threshold#team:payments#80:superseded',
     ]);
+  });
+
+  it('sends a level again, once, when the run died after the topic accepted it and before the ledger recorded it: the one duplicate', async () => {
+    book.lineItems.push(item('2026-10-04', { team: 'payments' }, '20'));
+    await expect(runDailyIngestion(dying('after-publish'))).rejects.toMatchObject({ cause: expect.any(Crash) });
+    expect(alertsSent()).toEqual(['payments:100']);
+
+    now = new Date(now.getTime() + 61_000);
+    await runDailyIngestion(deps());
+    now = new Date(now.getTime() + 60 * 60_000);
+    await runDailyIngestion(deps());
+
+    expect(alertsSent()).toEqual(['payments:100', 'payments:100', 'search:50']);
   });
 
   it('releases the alert claim when publishing fails, so the next run sends it', async () => {
@@ -314,6 +356,57 @@ describe('statement job', () => {
     expect([first.outcome, again.outcome, resent.outcome]).toEqual(['published-final', 'already-final', 'resent-final']);
     expect(statementsSent().map((m) => m.subject)).toEqual(['costline chargeback statement 2026-10 (final)', 'costline chargeback statement 2026-10 (final)']);
     expect(statementsSent()[1]!.message).toBe(statementsSent()[0]!.message);
+  });
+
+  it('sends a final statement whose run died between the close and the send on the next run, once, and reports it sent late', async () => {
+    // Prepare: October is final; the run closes it in DynamoDB and dies before publishing.
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+    const dying = statementDeps();
+    const store = dying.closed;
+    dying.closed = Object.assign(Object.create(store) as typeof store, {
+      close: async (...args: Parameters<typeof store.close>) => {
+        await store.close(...args);
+        throw new Error('killed after the close');
+      },
+    });
+    await expect(publishStatement(dying, '2026-10', 'scheduled')).rejects.toThrow('killed after the close');
+    expect(statementsSent()).toEqual([]);
+
+    // Act: the scheduler's retry, then the next day's run.
+    now = new Date('2026-11-07T08:01:00Z');
+    const recovery = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+    now = new Date('2026-11-08T08:00:00Z');
+    const next = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+
+    // Assess
+    expect([recovery.outcome, next.outcome]).toEqual(['sent-final-late', 'already-final']);
+    expect(statementsSent().map((m) => m.subject)).toEqual(['costline chargeback statement 2026-10 (final)']);
+    expect(recovery.messageId).toBe(sns.messages.at(-1)!.messageId);
+    expect((await deps().closed.list())[0]!.delivery.finance).toEqual({ state: 'accepted', messageId: recovery.messageId, acceptedAt: '2026-11-07T08:01:00.000Z' });
+  });
+
+  it('keeps a final statement SNS refused pending and sends it on the next run, the stored statement unchanged', async () => {
+    book.finalizedThrough = '2026-10-31';
+    now = new Date('2026-11-03T06:00:00Z');
+    await runDailyIngestion(deps());
+    now = new Date('2026-11-07T08:00:00Z');
+    sns.failNext(5, { status: 500, code: 'InternalError', message: 'boom' });
+    await expect(publishStatement(statementDeps(), '2026-10', 'scheduled')).rejects.toThrow();
+    const [before] = await deps().closed.list();
+    expect(before!.delivery.finance.state).toBe('pending');
+
+    const recovery = await publishStatement(statementDeps(), '2026-10', 'scheduled');
+
+    expect(recovery.outcome).toBe('sent-final-late');
+    expect(statementsSent()).toHaveLength(1);
+    const [after] = await deps().closed.list();
+    expect({ hash: after!.contentHash, chargeback: after!.chargeback, closedAt: after!.closedAt }).toEqual({ hash: before!.contentHash, chargeback: before!.chargeback, closedAt: before!.closedAt });
+    expect(after!.delivery.finance.state).toBe('accepted');
+    expect((await publishStatement(statementDeps(), '2026-10', 'scheduled')).outcome).toBe('already-final');
+    expect(statementsSent()).toHaveLength(1);
   });
 
   it('waits quietly on schedule while a month is not final, and sends a preliminary statement on demand', async () => {

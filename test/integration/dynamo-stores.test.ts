@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostRecordStore } from '../../functions/adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
 import { buildChargeback } from '../../functions/domain/chargeback';
+import type { AlertScope, SentAlert } from '../../functions/ports/ports';
 import { testConfig } from '../support/config';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 import { awsRecord } from '../support/records';
@@ -184,27 +185,38 @@ describe('state, chargeback and alert stores against dynalite', () => {
     expect(await chargebacks.getTeamCharge('2026-10', 'nobody')).toBeUndefined();
   });
 
-  it('claims an alert once, and again only after a release or once a pending claim is stale', async () => {
+  it('writes a scope’s levels in one item, on the version before only, never to a lower rank, and lists every level', async () => {
     const ledger = new DynamoAlertLedger(aws.clients.dynamo, aws.tableName);
-    const alert = {
-      key: 'threshold#team:search#80',
+    const level = (threshold: number, delivery: SentAlert['delivery']): SentAlert => ({
+      key: `threshold#team:search#${threshold}`,
       month: '2026-10',
-      subject: 's',
+      subject: `s${threshold}`,
       body: 'b',
-      attributes: { team: 'search', kind: 'threshold', severity: 'warning' as const },
+      attributes: { team: 'search', kind: 'threshold', severity: 'warning' },
       firedAt: '2026-10-20T06:00:00.000Z',
-      delivery: 'pending' as const,
-    };
-    const notStale = '2026-10-20T05:00:00.000Z';
-    expect(await ledger.claim(alert, notStale)).toBe(true);
-    expect(await ledger.claim({ ...alert, firedAt: '2026-10-20T06:01:00.000Z' }, notStale)).toBe(false);
-    expect(await ledger.listMonth('2026-10')).toEqual([alert]);
-    await ledger.release('2026-10', alert.key);
-    expect(await ledger.claim(alert, notStale)).toBe(true);
-    // A run that died left it pending: a later run takes it over once it is stale, not before.
-    expect(await ledger.claim({ ...alert, firedAt: '2026-10-20T06:20:00.000Z' }, '2026-10-20T06:05:00.000Z')).toBe(true);
-    await ledger.markPublished(alert);
-    expect(await ledger.claim({ ...alert, firedAt: '2026-10-21T06:00:00.000Z' }, '2026-10-21T05:45:00.000Z')).toBe(false);
-    expect((await ledger.listMonth('2026-10'))[0]!.delivery).toBe('published');
+      delivery,
+    });
+    const first: AlertScope = { month: '2026-10', id: 'threshold#team:search', kind: 'threshold', scope: 'team:search', rank: 80, alert: level(80, 'pending'), claimedBy: 'run-1', claimedAt: '2026-10-20T06:00:00.000Z', earlier: [level(50, 'superseded')], version: 1 };
+
+    expect(await ledger.write(first)).toBe(true);
+    // A second run claiming the same scope from nothing loses: one claim per scope.
+    expect(await ledger.write({ ...first, claimedBy: 'run-2' })).toBe(false);
+    // Never a lower rank, even on the right version.
+    expect(await ledger.write({ ...first, rank: 50, alert: level(50, 'pending'), earlier: [], version: 2 })).toBe(false);
+    // A stale version loses: another run wrote in between.
+    expect(await ledger.write({ ...first, rank: 100, alert: level(100, 'pending'), version: 3 })).toBe(false);
+    expect(await ledger.write({ ...first, alert: level(80, 'published'), version: 2 })).toBe(true);
+    expect(await ledger.write({ ...first, rank: 100, alert: level(100, 'pending'), earlier: [level(50, 'superseded'), level(80, 'published')], version: 3 })).toBe(true);
+
+    expect((await ledger.listScopes('2026-10')).map((s) => [s.id, s.rank, s.version, s.alert.delivery])).toEqual([['threshold#team:search', 100, 3, 'pending']]);
+    expect((await ledger.listMonth('2026-10')).map((a) => `${a.key}:${a.delivery}`)).toEqual(['threshold#team:search#100:pending', 'threshold#team:search#50:superseded', 'threshold#team:search#80:published']);
+  });
+
+  it('reads an alert of the per-level ledger before scopes as already recorded', async () => {
+    const ledger = new DynamoAlertLedger(aws.clients.dynamo, aws.tableName);
+    const legacy = { key: 'threshold#team:growth#50', month: '2026-09', subject: 's', body: 'b', attributes: { team: 'growth', kind: 'threshold', severity: 'info' }, firedAt: '2026-09-20T06:00:00.000Z', delivery: 'published' };
+    await aws.clients.dynamo.send(new PutCommand({ TableName: aws.tableName, Item: { pk: 'ALERT#2026-09', sk: legacy.key, ...legacy } }));
+    expect(await ledger.listMonth('2026-09')).toEqual([legacy]);
+    expect(await ledger.listScopes('2026-09')).toEqual([]);
   });
 });

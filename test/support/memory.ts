@@ -2,7 +2,8 @@ import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback';
 import type { CostRecord } from '../../functions/domain/cost-record';
 import { monthOf } from '../../functions/domain/dates';
 import type { UsageRecord } from '../../functions/domain/usage-record';
-import type { AlertLedger, ChargebackStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, UsageRecordStore } from '../../functions/ports/ports';
+import { statementHash, type ClosedStatement } from '../../functions/domain/month-close';
+import type { AlertLedger, AlertScope, ChargebackStore, ClosedStatementStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, StatementDelivery, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */
 export class MemoryRecords implements CostRecordStore, UsageRecordStore {
@@ -24,22 +25,25 @@ export class MemoryRecords implements CostRecordStore, UsageRecordStore {
   }
 }
 
+/** The alert ledger's contract: one entry per month and scope, written only on the version before and never to a lower rank. */
 export class MemoryAlertLedger implements AlertLedger {
-  readonly alerts = new Map<string, SentAlert>();
-  async claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean> {
-    const existing = this.alerts.get(`${alert.month}#${alert.key}`);
-    if (existing && !(existing.delivery === 'pending' && existing.firedAt < stalePendingBefore)) return false;
-    this.alerts.set(`${alert.month}#${alert.key}`, alert);
+  readonly scopes = new Map<string, AlertScope>();
+  async write(next: AlertScope): Promise<boolean> {
+    const current = this.scopes.get(`${next.month}#${next.id}`);
+    if ((current?.version ?? 0) !== next.version - 1 || (current && current.rank > next.rank)) return false;
+    this.scopes.set(`${next.month}#${next.id}`, structuredClone(next));
     return true;
   }
-  async markPublished(alert: SentAlert): Promise<void> {
-    this.alerts.set(`${alert.month}#${alert.key}`, { ...alert, delivery: 'published' });
-  }
-  async release(month: string, key: string): Promise<void> {
-    this.alerts.delete(`${month}#${key}`);
+  async listScopes(month: string): Promise<AlertScope[]> {
+    return [...this.scopes.values()].filter((s) => s.month === month).map((s) => structuredClone(s));
   }
   async listMonth(month: string): Promise<SentAlert[]> {
-    return [...this.alerts.values()].filter((a) => a.month === month).sort((a, b) => (a.key < b.key ? -1 : 1));
+    return [...this.alerts.values()].filter((a) => a.month === month);
+  }
+  /** Every alert recorded, every level of every scope, by `<month>#<key>` in key order. */
+  get alerts(): Map<string, SentAlert> {
+    const all = [...this.scopes.values()].flatMap((s) => [...s.earlier, s.alert]).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return new Map(all.map((a) => [`${a.month}#${a.key}`, structuredClone(a)]));
   }
 }
 
@@ -53,12 +57,47 @@ export class MemoryChargebacks implements ChargebackStore {
   }
 }
 
-/** Records what was published, with the instant; can be told to fail. */
+/**
+ * Closed statements as the DynamoDB store keeps them: the content written once (JSON, hash-checked on every
+ * read), the delivery state beside it, changed one part at a time.
+ */
+export class MemoryClosedStatements implements ClosedStatementStore {
+  readonly stored = new Map<string, { json: string; delivery: StatementDelivery }>();
+  async close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean> {
+    if (this.stored.has(statement.month)) return false;
+    this.stored.set(statement.month, { json: JSON.stringify(statement), delivery: structuredClone(delivery) });
+    return true;
+  }
+  async list(): Promise<StoredClosedStatement[]> {
+    return [...this.stored.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([month, { json, delivery }]) => {
+        const statement = JSON.parse(json) as ClosedStatement;
+        if (statementHash(statement.chargeback, statement.adjustments) !== statement.contentHash) throw new Error(`the closed statement for ${month} does not match its content hash`);
+        return { ...statement, delivery: structuredClone(delivery) };
+      });
+  }
+  async markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void> {
+    const entry = this.stored.get(month);
+    if (!entry) throw new Error(`${month} is not closed`);
+    const done = { state: 'accepted' as const, ...accepted };
+    if (part.kind === 'finance') {
+      if (entry.delivery.finance.state === 'pending') entry.delivery.finance = done;
+    } else if (entry.delivery.teams[part.team]?.state !== 'accepted') entry.delivery.teams[part.team] = done;
+  }
+}
+
+/** Records what was published, with the instant; can be told to fail (always, or the next `failNext` calls). */
 export class MemoryPublisher implements MessagePublisher {
   readonly sent: Array<OutboundMessage & { at: string }> = [];
   failing = false;
+  failNext = 0;
   constructor(private readonly clock: { now: () => Date } = { now: () => new Date() }) {}
   async publish(message: OutboundMessage): Promise<string> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('topic unavailable');
+    }
     if (this.failing) throw new Error('topic unavailable');
     this.sent.push({ ...message, at: this.clock.now().toISOString() });
     return `m-${this.sent.length}`;

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { statementHash, type ClosedStatement } from '../../domain/month-close';
-import type { ClosedStatementStore } from '../../ports/ports';
+import type { ClosedStatementStore, StatementDelivery, StatementPart, StoredClosedStatement } from '../../ports/ports';
 import { keys } from './keys';
 import { queryAll } from './query-all';
 
@@ -11,10 +11,29 @@ export class ClosedStatementIntegrityError extends Error {
   override readonly name = 'ClosedStatementIntegrityError';
 }
 
+/** Thrown when the delivery state kept changing under a write (another run recording the same month). */
+export class DeliveryConflictError extends Error {
+  override readonly name = 'DeliveryConflictError';
+}
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+
+/** Sets one part's delivery, keeping a part already accepted as it was (its first message id). */
+export function withAccepted(delivery: StatementDelivery, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): StatementDelivery {
+  const done = { state: 'accepted' as const, ...accepted };
+  if (part.kind === 'finance') return delivery.finance.state === 'accepted' ? delivery : { ...delivery, finance: done };
+  if (delivery.teams[part.team]?.state === 'accepted') return delivery;
+  return { ...delivery, teams: { ...delivery.teams, [part.team]: done } };
+}
+
 /**
- * Closed statements in DynamoDB, one item per month, written once (a conditional Put). The statement is
- * gzipped JSON: a large organisation's chargeback would not fit DynamoDB's 400 KB item limit as text.
- * Every read checks the content hash, so a statement changed behind costline's back is refused.
+ * Closed statements in DynamoDB. The statement is one item per month, written once (a conditional Put) and
+ * never rewritten: gzipped JSON (a large organisation's chargeback would not fit DynamoDB's 400 KB item limit
+ * as text) with its content hash, checked on every read, so a statement changed behind costline's back is
+ * refused. The item also holds the delivery state as closed (every part pending). What SNS accepted since is a
+ * second, small item beside it (`<month>#delivery`, same partition, read by the same Query), rewritten with a
+ * condition on its version: the delivery state changes, the statement never does. A conditional Put rather
+ * than an UpdateItem keeps the statement job's permissions to Query, PutItem and BatchWriteItem.
  */
 export class DynamoClosedStatementStore implements ClosedStatementStore {
   constructor(
@@ -22,32 +41,66 @@ export class DynamoClosedStatementStore implements ClosedStatementStore {
     private readonly table: string,
   ) {}
 
-  async close(statement: ClosedStatement): Promise<boolean> {
+  async close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean> {
     const body = gzipSync(JSON.stringify({ chargeback: statement.chargeback, adjustments: statement.adjustments }));
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.closedStatement(statement.month), body, contentHash: statement.contentHash, closedAt: statement.closedAt },
+          Item: { ...keys.closedStatement(statement.month), body, contentHash: statement.contentHash, closedAt: statement.closedAt, delivery },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
 
-  async list(): Promise<ClosedStatement[]> {
+  async list(): Promise<StoredClosedStatement[]> {
     const items = await queryAll(this.client, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.closedStatements } });
-    return items.map((item) => {
-      const { chargeback, adjustments } = JSON.parse(gunzipSync(item.body as Uint8Array).toString('utf8')) as Pick<ClosedStatement, 'chargeback' | 'adjustments'>;
-      const month = item.sk as string;
-      if (statementHash(chargeback, adjustments) !== item.contentHash) {
-        throw new ClosedStatementIntegrityError(`the closed statement for ${month} does not match its content hash: it was changed after closing`);
+    const deliveries = new Map(items.filter((i) => (i.sk as string).endsWith('#delivery')).map((i) => [(i.sk as string).slice(0, -'#delivery'.length), i.delivery as StatementDelivery]));
+    return items
+      .filter((item) => !(item.sk as string).endsWith('#delivery'))
+      .map((item) => {
+        const { chargeback, adjustments } = JSON.parse(gunzipSync(item.body as Uint8Array).toString('utf8')) as Pick<ClosedStatement, 'chargeback' | 'adjustments'>;
+        const month = item.sk as string;
+        if (statementHash(chargeback, adjustments) !== item.contentHash) {
+          throw new ClosedStatementIntegrityError(`the closed statement for ${month} does not match its content hash: it was changed after closing`);
+        }
+        // A month closed before the outbox existed was sent by the run that closed it.
+        const delivery = deliveries.get(month) ?? (item.delivery as StatementDelivery | undefined) ?? { finance: { state: 'accepted', messageId: '', acceptedAt: item.closedAt as string }, teams: {} };
+        return { month, chargeback, adjustments, contentHash: item.contentHash as string, closedAt: item.closedAt as string, delivery };
+      });
+  }
+
+  async markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void> {
+    // Read, merge, write on the version read; another run writing the same month in between makes it read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const items = await queryAll(this.client, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
+        ExpressionAttributeValues: { ':pk': keys.closedStatements, ':month': month },
+      });
+      const closed = items.find((i) => i.sk === month);
+      if (!closed) throw new Error(`${month} is not closed: there is no statement delivery to record`);
+      const current = items.find((i) => i.sk === keys.closedDelivery(month).sk);
+      const version = (current?.version as number | undefined) ?? 0;
+      const delivery = withAccepted((current?.delivery ?? closed.delivery) as StatementDelivery, part, accepted);
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.closedDelivery(month), month, delivery, version: version + 1 },
+            ...(current ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': version } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
-      return { month, chargeback, adjustments, contentHash: item.contentHash as string, closedAt: item.closedAt as string };
-    });
+    }
+    throw new DeliveryConflictError(`the delivery state of ${month}'s statement kept changing under this run; it will be recorded by the next run`);
   }
 }

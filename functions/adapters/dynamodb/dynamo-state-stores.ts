@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Chargeback, TeamCharge } from '../../domain/chargeback';
-import type { AlertLedger, ChargebackStore, IngestionStateStore, PendingShrink, SentAlert, SourceMonthHealth, SourceMonthState } from '../../ports/ports';
+import type { AlertLedger, AlertScope, ChargebackStore, IngestionStateStore, PendingShrink, SentAlert, SourceMonthHealth, SourceMonthState } from '../../ports/ports';
 import { batchWrite } from './batch-write';
 import { keys } from './keys';
 import { queryAll } from './query-all';
@@ -76,21 +76,27 @@ export class DynamoChargebackStore implements ChargebackStore {
   }
 }
 
-/** The fired-alert ledger in DynamoDB: a conditional Put makes each alert key fire once. */
+/**
+ * The alert ledger in DynamoDB: one item per month, kind and scope holding every level of it, rewritten with a
+ * condition on its version (and that its rank does not go down), so claiming a scope's levels is one write and
+ * two runs never both claim the same level. Items of the per-level ledger before it (sk = the alert key) are
+ * still read, as alerts already sent, so an upgrade sends nothing twice.
+ */
 export class DynamoAlertLedger implements AlertLedger {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async claim(alert: SentAlert, stalePendingBefore: string): Promise<boolean> {
+  async write(next: AlertScope): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.alert(alert.month, alert.key), ...alert },
-          ConditionExpression: 'attribute_not_exists(pk) OR (delivery = :pending AND firedAt < :stale)',
-          ExpressionAttributeValues: { ':pending': 'pending', ':stale': stalePendingBefore },
+          Item: { ...keys.alertScope(next.month, next.id), ...next },
+          ...(next.version === 1
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :previous AND #rank <= :rank', ExpressionAttributeNames: { '#rank': 'rank' }, ExpressionAttributeValues: { ':previous': next.version - 1, ':rank': next.rank } }),
         }),
       );
       return true;
@@ -100,20 +106,18 @@ export class DynamoAlertLedger implements AlertLedger {
     }
   }
 
-  async markPublished(alert: SentAlert): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.alert(alert.month, alert.key), ...alert, delivery: 'published' } }));
-  }
-
-  async release(month: string, key: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.alert(month, key) }));
+  async listScopes(month: string): Promise<AlertScope[]> {
+    return (await this.items(month)).filter((i) => (i.sk as string).startsWith(keys.alertScopePrefix())).map(({ pk: _pk, sk: _sk, ...scope }) => scope as unknown as AlertScope);
   }
 
   async listMonth(month: string): Promise<SentAlert[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.alertMonth(month) },
-    });
-    return items.map(({ pk: _pk, sk: _sk, ...alert }) => alert as unknown as SentAlert);
+    const alerts = (await this.items(month)).flatMap(({ pk: _pk, sk, ...item }) =>
+      (sk as string).startsWith(keys.alertScopePrefix()) ? [...(item as unknown as AlertScope).earlier, (item as unknown as AlertScope).alert] : [item as unknown as SentAlert],
+    );
+    return alerts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private items(month: string) {
+    return queryAll(this.client, { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.alertMonth(month) } });
   }
 }

@@ -12,8 +12,10 @@
  * | source month state | `SOURCE#<source>` | `MONTH#<month>` | GetItem |
  * | team month-to-date | `CHARGEBACK#<month>` | `TEAM#<team>` | GetItem (a team's month to date) |
  * | chargeback summary | `CHARGEBACK#<month>` | `SUMMARY` | GetItem |
- * | alert fired | `ALERT#<month>` | `<alert key>` | conditional Put (once); Query pk |
+ * | alert scope (its levels, one item) | `ALERT#<month>` | `SCOPE#<kind>#<scope>[#<level>]` | conditional Put on its version; Query pk |
+ * | alert fired (before scopes; read only) | `ALERT#<month>` | `<alert key>` | Query pk |
  * | closed statement | `CLOSED` | `<month>` | conditional Put (once); Query pk |
+ * | closed statement's delivery | `CLOSED` | `<month>#delivery` | conditional Put on its version; Query pk (with the statements) |
  *
  * Records are partitioned by month because every job reads whole months; a month of a large
  * organisation is tens of thousands of small items, well within one partition's limits. A day pointer's
@@ -21,6 +23,8 @@
  * first, so a reader knows each day's version before it meets the day's records.
  */
 import { monthOf } from '../../domain/dates';
+
+const ALERT_SCOPE_PREFIX = 'SCOPE#';
 
 export interface Key {
   pk: string;
@@ -56,6 +60,10 @@ export const keys = {
   chargebackSummary: (month: string): Key => ({ pk: `CHARGEBACK#${month}`, sk: 'SUMMARY' }),
   alert: (month: string, key: string): Key => ({ pk: `ALERT#${month}`, sk: key }),
   alertMonth: (month: string): string => `ALERT#${month}`,
+  alertScope: (month: string, id: string): Key => ({ pk: `ALERT#${month}`, sk: `${ALERT_SCOPE_PREFIX}${id}` }),
+  alertScopePrefix: (): string => ALERT_SCOPE_PREFIX,
   closedStatement: (month: string): Key => ({ pk: 'CLOSED', sk: month }),
   closedStatements: 'CLOSED',
+  /** Beside the month's closed statement (same partition, read by the same Query), never inside it. */
+  closedDelivery: (month: string): Key => ({ pk: 'CLOSED', sk: `${month}#delivery` }),
 };
