@@ -5,7 +5,7 @@
  * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
  * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
@@ -31,6 +31,7 @@ import { startCostExplorerServer } from './emulators/cost-explorer-server';
 import { startOpenAiServer } from './emulators/openai-server';
 import { startSnsServer } from './emulators/sns-server';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
+import { acquireStateLock, StateInUseError } from './state-lock';
 import { ledgerAsOf, type Ledger } from './ledger';
 import { sampleLedger } from './sample-ledger';
 import { sampleProviderLedger } from './sample-provider-ledger';
@@ -52,7 +53,9 @@ October morning's alert evaluation is replayed too, so alerts.jsonl shows every 
   --config FILE     configuration file (default: costline.config.json)
   --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
-  --fresh           empty the local database first
+  --fresh           empty the local database first (refused while another run holds it)
+  --deadline TIME   stop waiting on any source after this long, as a Lambda's timeout does (default: 15m);
+                    seconds or a duration: 900, 90s, 15m, 1h
   --now INSTANT     with --live or statement: run as if it were this UTC instant (e.g. 2026-11-03T06:00:00Z)
                     instead of now; the sample run keeps its own calendar
   --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply) and,
@@ -61,6 +64,8 @@ October morning's alert evaluation is replayed too, so alerts.jsonl shows every 
   --help            this text`;
 
 const TABLE = 'costline';
+/** A Lambda's longest timeout: what a deployed run could wait, at most. */
+const DEFAULT_DEADLINE = '15m';
 /** Keys the local provider servers accept; never real keys. */
 const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-local-sample' } as const;
 const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
@@ -84,25 +89,7 @@ function latestMonth(days: string[]): string {
 async function main(argv: string[]): Promise<number> {
   // The SDK warns on every client that Node 20 support ends in 2027; the README states the Node versions.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      team: { type: 'string' },
-      month: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      config: { type: 'string', default: 'costline.config.json' },
-      out: { type: 'string', default: 'out' },
-      state: { type: 'string', default: join('.costline', 'state') },
-      fresh: { type: 'boolean', default: false },
-      live: { type: 'boolean', default: false },
-      resend: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values, positionals } = parseCliArgs(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -121,12 +108,58 @@ async function main(argv: string[]): Promise<number> {
   const systemNow = values.now === undefined ? () => new Date() : fixedInstant(values.now);
   if (values.from !== undefined && values.month !== undefined) throw new UsageError('--month cannot be combined with --from/--to (the backfill writes every month of its range)');
   if (values.from !== undefined && values.to !== undefined && values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
+  const deadlineMs = durationMs(values.deadline);
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
 
-  if (command === 'explain') return explain(config, values.state, values.team!, values.month);
-  if (command === 'statement') return statement(config, values.state, values.out, values.month!, values.resend, { now: systemNow });
-  if (values.fresh) rmSync(values.state, { recursive: true, force: true });
+  // One run at a time on a state folder: dynalite cannot share it, and --fresh must not empty it under another run.
+  let lock;
+  try {
+    lock = acquireStateLock(values.state, { command, warn: (message) => console.warn(`warning: ${message}`) });
+  } catch (error) {
+    if (error instanceof StateInUseError && values.fresh) throw new StateInUseError(error.state, error.holder, '--fresh refused, nothing deleted: ');
+    throw error;
+  }
+  try {
+    if (command === 'explain') return await explain(config, values.state, values.team!, values.month);
+    if (command === 'statement') return await statement(config, values.state, values.out, values.month!, values.resend, { now: systemNow });
+    if (values.fresh) lock.clearState();
+    return await runPipeline(values, config, systemNow, Date.now() + deadlineMs);
+  } finally {
+    lock.release();
+  }
+}
+
+type CliValues = ReturnType<typeof parseCliArgs>['values'];
+
+function parseCliArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      team: { type: 'string' },
+      month: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      config: { type: 'string', default: 'costline.config.json' },
+      out: { type: 'string', default: 'out' },
+      state: { type: 'string', default: join('.costline', 'state') },
+      fresh: { type: 'boolean', default: false },
+      live: { type: 'boolean', default: false },
+      resend: { type: 'boolean', default: false },
+      now: { type: 'string' },
+      deadline: { type: 'string', default: DEFAULT_DEADLINE },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+}
+
+/**
+ * The default command: ingest (the replayed history, a backfill, or one daily run), then charge back and
+ * write each month's files. Every request of every source ends by `deadline` (epoch ms).
+ */
+async function runPipeline(values: CliValues, config: CostlineConfig, systemNow: () => Date, deadline: number): Promise<number> {
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
   const sns = await startSnsServer();
   const ledger = values.live ? undefined : sampleLedger();
@@ -190,7 +223,7 @@ async function main(argv: string[]): Promise<number> {
           const closeDay = closeDayOf(earlier, config);
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
-          await ingestEverySource(deps, { window: monthWindow(earlier) });
+          await ingestEverySource(deps, { window: monthWindow(earlier), deadline });
           const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
           replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
         }
@@ -198,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
         //    by then (so each alert fires on the day it would have), then the run day's own evaluation.
         now = new Date(`${runDay}T06:00:00Z`);
         servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
-        const ingestion = await ingestEverySource(deps, {});
+        const ingestion = await ingestEverySource(deps, { deadline });
         const history = { ...deps, ...asOfStores(deps.records, deps.usage, () => toDay(now)) };
         const first = addDays(monthStart(month), 1);
         for (let day = first; day < runDay; day = addDays(day, 1)) {
@@ -211,7 +244,8 @@ async function main(argv: string[]): Promise<number> {
       } else if (backfillWindow) {
         const months = monthsOf(backfillWindow);
         console.log(`Backfilling ${months.length} month(s), ${backfillWindow.start}..${backfillWindow.end} (end exclusive); safe to interrupt and re-run.`);
-        await backfill(deps, backfillWindow, {
+        const result = await backfill(deps, backfillWindow, {
+          deadline,
           onMonth: (m, r, i, n) => {
             runs.push(r);
             const records = r.ingestion.outcomes.reduce((a, o) => a + (o.ok ? o.records : 0), 0);
@@ -220,8 +254,13 @@ async function main(argv: string[]): Promise<number> {
           },
           onFailure: (m, error, i, n) => console.error(`  [${i + 1}/${n}] ${m}: FAILED ${error.message}`),
         });
+        if (result.remaining) {
+          const [from, to] = [monthOf(result.remaining.start), monthOf(addDays(result.remaining.end, -1))];
+          console.error(`Stopped before the deadline (--deadline ${values.deadline}) with ${from}..${to} still to load; what was loaded is kept.\nNo files written. Continue with --from ${from} --to ${to}, or give a longer --deadline.`);
+          return 1;
+        }
       } else {
-        runs.push(await runDailyIngestion(deps, window ? { window } : {}));
+        runs.push(await runDailyIngestion(deps, { ...(window ? { window } : {}), deadline }));
       }
     } catch (error) {
       if (error instanceof BackfillFailedError) {
@@ -405,6 +444,14 @@ function fixedInstant(text: string): () => Date {
   return () => new Date(at);
 }
 
+/** `--deadline`: seconds (`900`), or a number with s, m or h (`90s`, `15m`, `1h`); at most a day. */
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : Number.NaN;
+  if (!(ms > 0) || ms > 86_400_000) throw new UsageError(`--deadline: expected a duration from 1s to 24h, such as 900, 90s, 15m or 1h; got "${text}"`);
+  return ms;
+}
+
 /** The day itself if it is a Monday, else the next Monday. */
 function mondayOnOrAfter(day: string): string {
   let d = day;
@@ -442,7 +489,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof StateInUseError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       console.error((error as Error).message);
       if (error instanceof UsageError || error instanceof BackfillRangeError) console.error(`\n${USAGE}`);
       return 2;

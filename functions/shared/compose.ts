@@ -16,6 +16,9 @@ import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '..
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
 import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
 import { createProviderHttp } from './http/provider-http';
+import { sdkRequestHandler, type SdkTimeouts } from './sdk-timeouts';
+
+export { SDK_TIMEOUTS, sdkRequestHandler, type SdkTimeouts } from './sdk-timeouts';
 
 /**
  * Wiring shared by the two composition roots (the Lambda handlers and the local CLI), so what runs on a
@@ -35,11 +38,14 @@ export interface ClientOptions {
   /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
   loopbackCredentials?: { accessKeyId: string; secretAccessKey: string };
   region?: string;
+  /** How long the SDK clients wait; default `SDK_TIMEOUTS`. */
+  timeouts?: SdkTimeouts;
 }
 
 /** Creates the SDK clients once (module scope in a Lambda; reused across warm invocations). */
 export function createClients(options: ClientOptions = {}): AwsClients {
   const settings = (endpoint: string | undefined) => ({
+    requestHandler: sdkRequestHandler(options.timeouts),
     ...(options.region ? { region: options.region } : {}),
     ...(endpoint ? { endpoint, ...(options.loopbackCredentials ? { credentials: options.loopbackCredentials } : {}) } : {}),
   });

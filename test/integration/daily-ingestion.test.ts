@@ -309,9 +309,10 @@ describe('backfill', () => {
 
   it('stops before the deadline and says where to resume; resuming completes it with nothing counted twice', async () => {
     now = new Date('2026-12-15T06:00:00Z');
-    // A month "takes" 1,000 ms on this fake time source; with a 600 ms budget, the second does not start.
-    let t = 0;
-    const first = await backfill(deps(), { start: '2026-09-01', end: '2026-12-01' }, { deadline: 1500, monthBudgetMs: 600, now: () => t, onMonth: () => void (t += 1000) });
+    // A month "takes" 1,000 ms on this fake time source; 60 s before the deadline with a 59.6 s budget, the
+    // second does not start. The fake time starts at the real now: the sources honour the same deadline.
+    let t = Date.now();
+    const first = await backfill(deps(), { start: '2026-09-01', end: '2026-12-01' }, { deadline: t + 60_000, monthBudgetMs: 59_600, now: () => t, onMonth: () => void (t += 1000) });
     expect(first.done.map((d) => d.month)).toEqual(['2026-09']);
     expect(first.remaining).toEqual({ start: '2026-10-01', end: '2026-12-01' });
     const second = await backfill(deps(), first.remaining!);

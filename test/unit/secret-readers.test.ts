@@ -1,7 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
+// Secrets Manager as Powertools' SecretsProvider reads it: `get` is what each test answers.
 const getSecret = vi.hoisted(() => vi.fn<(id: string, options: unknown) => Promise<unknown>>());
-vi.mock('@aws-lambda-powertools/parameters/secrets', () => ({ getSecret }));
+vi.mock('@aws-lambda-powertools/parameters/secrets', () => ({
+  SecretsProvider: class {
+    get(id: string, options: unknown) {
+      return getSecret(id, options);
+    }
+  },
+}));
 
 const { environmentReader, InvalidSecretError, MissingSecretError, secretsManagerReader } = await import('../../functions/adapters/secrets/secret-readers');
 

@@ -1,8 +1,12 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretReader } from '../../ports/ports';
+import { sdkRequestHandler } from '../../shared/sdk-timeouts';
 import { checkedAdminKey } from './admin-key';
 
 export { InvalidSecretError } from './admin-key';
+
+// Created once, on first use, like getSecret's own default provider, but with the SDK timeouts every client gets.
+let secrets: SecretsProvider | undefined;
 
 /** Thrown when an admin key cannot be had; names where it was looked for, never a value. */
 export class MissingSecretError extends Error {
@@ -18,7 +22,8 @@ export function secretsManagerReader(secretId: string): SecretReader {
   return async () => {
     let value: unknown;
     try {
-      value = await getSecret(secretId, { maxAge: 300 });
+      secrets ??= new SecretsProvider({ clientConfig: { requestHandler: sdkRequestHandler(), maxAttempts: 3 } });
+      value = await secrets.get(secretId, { maxAge: 300 });
     } catch (cause) {
       throw new MissingSecretError(`cannot read secret "${secretId}" from Secrets Manager: ${(cause as Error).message}`, { cause });
     }

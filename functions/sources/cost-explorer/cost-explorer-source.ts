@@ -1,7 +1,7 @@
-import { GetCostAndUsageCommand, type CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { GetCostAndUsageCommand, type CostExplorerClient, type GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import type { CostMetric } from '../../config/config-schema';
 import { daysOf, type DayWindow } from '../../domain/dates';
-import type { BillingSource, SourcePull } from '../../ports/ports';
+import type { BillingSource, PullContext, SourcePull } from '../../ports/ports';
 import { SOURCE_IDS } from '../../shared/telemetry';
 import { mapCostExplorerPages, mapDailyTotals, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
 import type { PriceBook } from '../../domain/price-book';
@@ -21,6 +21,11 @@ export interface CostExplorerSourceOptions {
 /** Where Bedrock token counts are stored (as usage). */
 export const BEDROCK_USAGE_SOURCE = 'aws-bedrock-usage';
 
+/** The run's deadline came before Cost Explorer answered: nothing of the pull is stored. */
+export class CostExplorerDeadlineError extends Error {
+  override readonly name = 'CostExplorerDeadlineError';
+}
+
 /** A runaway NextPageToken loop would cost $0.01 a page; no real month needs this many. */
 const MAX_PAGES = 500;
 
@@ -28,7 +33,9 @@ const MAX_PAGES = 500;
  * AWS Cost Explorer as a {@link BillingSource}: two GetCostAndUsage queries per pull (see
  * `cost-explorer-queries.ts`), each paged on NextPageToken, plus one for Bedrock token counts when the
  * window has Bedrock spend (`bedrock-usage.ts`). Retries (including `LimitExceededException`,
- * which the SDK classes as throttling) are the SDK client's, configured where the client is built.
+ * which the SDK classes as throttling) are the SDK client's, configured where the client is built
+ * (with its connect, headers and idle timeouts). The run's deadline bounds the whole pull: no request
+ * starts after it, and one in flight (its retries and their backoff included) is aborted at it.
  * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
  */
 export class CostExplorerSource implements BillingSource {
@@ -41,9 +48,9 @@ export class CostExplorerSource implements BillingSource {
     private readonly options: CostExplorerSourceOptions,
   ) {}
 
-  async pull(window: DayWindow): Promise<SourcePull> {
+  async pull(window: DayWindow, context?: PullContext): Promise<SourcePull> {
     const metrics = metricPairOf(this.options.costMetric);
-    const counter = { requests: 0 };
+    const counter = { requests: 0, deadline: context?.deadline };
     const run = async (kind: QueryKind) => {
       const pages = await this.fetchPages(buildQuery(kind, window, this.options.tagKey, metrics), `${kind} query`, counter);
       return mapCostExplorerPages(pages, { kind, window, tagKey: this.options.tagKey, metrics, source: this.id, billingAccountId: this.options.billingAccountId });
@@ -82,17 +89,41 @@ export class CostExplorerSource implements BillingSource {
   }
 
   /** Every page of one GetCostAndUsage request, following NextPageToken; each page is a billed request. */
-  private async fetchPages(request: CostAndUsageRequest, what: string, counter: { requests: number }): Promise<unknown[]> {
+  private async fetchPages(request: CostAndUsageRequest, what: string, counter: { requests: number; deadline?: number | undefined }): Promise<unknown[]> {
     const pages: unknown[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new GetCostAndUsageCommand({ ...request, ...(token ? { NextPageToken: token } : {}) } as never));
+      const command = new GetCostAndUsageCommand({ ...request, ...(token ? { NextPageToken: token } : {}) } as never);
+      const page = await this.sendBefore(counter.deadline, command, `Cost Explorer ${what}, page ${pages.length + 1}`);
       counter.requests += 1;
       pages.push(page);
       token = page.NextPageToken;
       if (pages.length >= MAX_PAGES && token) throw new MalformedCostExplorerPageError(`Cost Explorer ${what} returned more than ${MAX_PAGES} pages; stopping to bound cost`);
     } while (token);
     return pages;
+  }
+
+  /**
+   * Sends one request, ending by the deadline whatever happens inside the SDK: the abort signal stops
+   * the attempt in flight, and the race also ends a retry backoff, which the signal does not reach.
+   */
+  private async sendBefore(deadline: number | undefined, command: GetCostAndUsageCommand, where: string): Promise<GetCostAndUsageCommandOutput> {
+    if (deadline === undefined) return this.client.send(command);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new CostExplorerDeadlineError(`${where}: not sent, no time left before the run's deadline`);
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new CostExplorerDeadlineError(`${where}: stopped at the run's deadline, waiting for an answer`));
+      }, left);
+    });
+    try {
+      return await Promise.race([this.client.send(command, { abortSignal: controller.signal }), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
