@@ -6,11 +6,12 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUnitUsag
  * The bundled sample model-provider books that `npm run local` serves from the local OpenAI and Anthropic admin
  * APIs: hourly usage from 2026-09-01T00:00Z to 2026-10-31T23:00Z and daily billed cost through 2026-10-30 only.
  * Billed cost arrives late: on the morning of 1 November the bill for 31 October is not in yet, so costline has to
- * estimate that day from usage and a price book. OpenAI also has a history, 2025-11-01 to 2026-08-31, for backfills
- * (`--from 2025-11 --to 2026-10`): every OpenAI workload below, a little smaller each month back (×0.96) and
- * steadier (±8 % a day), one usage row a day per workload (stamped 00:00 UTC, carrying the whole day: read it
- * with 1-day buckets, as the ingest job does), every day billed; its days before 2025-12-06 are read without the
- * API-key grouping (the API refuses it there).
+ * estimate that day from usage and a price book. Both providers also have a history, 2025-11-01 to 2026-08-31, for
+ * backfills (`--from 2025-11 --to 2026-10`): every workload below that had started, a little smaller each month
+ * back (×0.96) and steadier (±8 % a day), one usage row a day per workload (stamped 00:00 UTC, carrying the whole
+ * day: read it with 1-day buckets, as the ingest job does), every day billed. OpenAI's days before 2025-12-06 are
+ * read without the API-key grouping (the API refuses it there); Anthropic's days before 2026-01-01 are served by
+ * the legacy `cost_report` and `usage_report/messages` only (the analytics API has nothing before it).
  *
  * The organisation matches `costline.config.json`:
  * - OpenAI projects `proj_payments` (payments), `proj_search` (search; gpt-4o, gpt-4o-mini, embeddings, and
@@ -27,6 +28,14 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUnitUsag
  *   `wrkspc_data` (data-platform; plus search's reranker on key `apikey_search_rerank`, which an `apiKey` rule sends
  *   to search: billed cost rows carry their key), the default workspace (`null`, growth; partly Console Workbench usage with a null
  *   API key) and `wrkspc_sandbox`, which no rule maps.
+ * - Anthropic beyond the standard tier and price (`ANTHROPIC_EXTRA_SLICES`): `wrkspc_support_priority` (support-bot's
+ *   latency-critical Haiku 4.5 on **Priority Tier**: usage rows with `serviceTier: 'priority'` and requests, never a
+ *   cost row, since Priority Tier is billed apart and in neither cost endpoint; about 130M tokens a month); in
+ *   `wrkspc_data`, contract review on Sonnet 4.5's **1M context window** (`contextWindow: '200k-1M'`, billed at the
+ *   long-context $6 input / $22.50 output per 1M), US customer records on Sonnet 4.6 with **US-only inference**
+ *   (`inferenceGeo: 'us'`, 1.1× every token price) and an on-call assistant on Opus 4.6 **fast mode**
+ *   (`speed: 'fast'`, 6×), the last two from 2026-03-02. Their cost rows use the model's usual descriptions and tell
+ *   the variant by `context_window` / `inference_geo` (fast mode has no cost field of its own).
  * - A spend spike: on 2026-10-21 from 14:00 UTC to the end of the day, proj_search's gpt-4o usage runs at 60× its
  *   usual level for the hour (a runaway retry loop, say): about $20 more an hour, which the hourly job's anomaly
  *   alert catches once the excess passes the $50 minimum impact.
@@ -34,14 +43,16 @@ import type { AnthropicCostRow, AnthropicUsageRow, OpenAiCostRow, OpenAiUnitUsag
  *   output, at the same input volume: its cost per million tokens rises by about 80 %, the unit-cost alert's case.
  * - Weekends run at about 40 % of weekdays, with a daily curve peaking in the UTC afternoon.
  *
- * Billed cost of a day = that day's usage × the list prices below (`OPENAI_PRICES`, `ANTHROPIC_PRICES`), per line item
+ * Billed cost of a day = that day's usage × the list prices below (`OPENAI_PRICES`, `ANTHROPIC_PRICES`; the additions
+ * at their own variant's or tier's rates), per line item
  * (`"<model>, input"` for uncached input, `"<model>, cached input"`, `"<model>, output"`) or per description
  * (`"Claude Sonnet 4.5 Usage - Input Tokens"`, …, `"Web Search Usage"`), times a per-provider, per-day adjustment
  * between −2 % and +3 % (integer basis points), so an estimate from usage never matches the bill exactly.
  *
  * Model spend per team is about $250–$450 a month, proj_experiments about $290, wrkspc_sandbox about $90, and the
  * o3-deep-research model about $170; the OpenAI additions about $200 more (fine-tune $60, flex o4-mini $40, web
- * search $30, priority gpt-4o-mini $30, evals $25, file search $15).
+ * search $30, priority gpt-4o-mini $30, evals $25, file search $15); the Anthropic additions about $90 more, all
+ * data-platform's (long context $40, US-only $30, fast mode $20), and Priority Tier's tokens, which have no price here.
  */
 
 const FIRST_HOUR_MS = Date.UTC(2026, 8, 1); // 2026-09-01T00:00:00Z
@@ -163,7 +174,7 @@ const SPIKE_FACTOR = 60;
 /**
  * Builds the sample provider books. Pure and deterministic: every call returns an equal ledger (a seeded PRNG, no
  * `Math.random`, no clock). OpenAI: about 29,000 usage rows (hourly, and daily in the history) and 16,000 daily cost
- * rows; Anthropic: about 11,700 hourly usage rows and 1,300 daily cost rows.
+ * rows; Anthropic: about 21,700 usage rows (likewise) and 11,200 daily cost rows.
  */
 export function sampleProviderLedger(): ProviderLedger {
   const random = mulberry32(SEED);
@@ -346,7 +357,8 @@ export function sampleProviderLedger(): ProviderLedger {
   }
 
   const openai = withOpenAiAdditions({ usage: openAiUsage, costs: openAiCosts }, days, adjustment.openai);
-  return { openai, anthropic: { usage: anthropicUsage, costs: anthropicCosts } };
+  const anthropic = withAnthropicAdditions({ usage: anthropicUsage, costs: anthropicCosts }, days, adjustment.anthropic);
+  return { openai, anthropic };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -664,4 +676,287 @@ function withOpenAiAdditions(detailed: { usage: OpenAiUsageRow[]; costs: OpenAiC
     costs: [...history.costs, ...detailed.costs, ...extras.costs],
     unitUsage: [...history.unitUsage, ...extras.unitUsage],
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Anthropic additions: Priority Tier, long context, US-only inference, fast mode, and the history from 2025-11-01.
+// Each draws from its own seeded stream, so the Anthropic rows above stay byte for byte as they were.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Seed of the Anthropic additions' September–October rows. */
+const ANTHROPIC_EXTRA_SEED = 20261104;
+/** Seed of the Anthropic history before September (rows and bill adjustments). */
+const ANTHROPIC_HISTORY_SEED = 20251103;
+const ANTHROPIC_HISTORY_FIRST_DAY = '2025-11-01';
+/** Spend shrinks going back in time: each month before September is this fraction of the month after. */
+const ANTHROPIC_MONTHLY_GROWTH_BACK = 0.96;
+/** Day-to-day spread of the history (steadier than the detailed months' ±15 % an hour). */
+const ANTHROPIC_HISTORY_NOISE = 0.08;
+
+/** USD per 1M tokens of one way of running a model, and the model's name in cost descriptions. */
+type AnthropicRates = (typeof ANTHROPIC_PRICES)[string];
+
+/**
+ * One more Anthropic workload, set apart by how it runs: its tier, context window, inference geography or speed,
+ * billed at that variant's own prices under the model's usual descriptions (the row's `context_window` and
+ * `inference_geo` tell the variants apart; the descriptions of these lines are not documented).
+ */
+interface AnthropicExtraSlice extends AnthropicSlice {
+  /** `priority`: Priority Tier, capacity billed by commitment, so usage rows only and never a cost row. */
+  serviceTier: 'standard' | 'priority';
+  contextWindow: '0-200k' | '200k-1M';
+  inferenceGeo: 'global' | 'us';
+  /** Fast mode; absent: standard speed (the usage rows then carry no `speed`, as the rows above). */
+  speed?: 'fast';
+  /** USD per 1M tokens as billed (the variant's rate); for Priority Tier, the list rate its volume is sized by. */
+  prices: AnthropicRates;
+  /** Input tokens (all kinds) per request, for the analytics usage endpoint's request count. */
+  tokensPerRequest?: number;
+}
+
+const ANTHROPIC_EXTRA_SLICES: AnthropicExtraSlice[] = [
+  // support-bot's latency-critical chat on Priority Tier: Haiku 4.5, about $150 a month if it were billed per token.
+  {
+    workspaceId: 'wrkspc_support_priority',
+    apiKeyId: 'apikey_support_priority',
+    model: 'claude-haiku-4-5-20251001',
+    serviceTier: 'priority',
+    contextWindow: '0-200k',
+    inferenceGeo: 'global',
+    prices: ANTHROPIC_PRICES['claude-haiku-4-5-20251001']!,
+    monthlyUsd: 150,
+    mix: { uncached: 0.5, cacheRead: 0.45, cache5m: 0.05, cache1h: 0 },
+    outputRatio: 0.15,
+    tokensPerRequest: 3000,
+  },
+  // data-platform's contract review, whole documents in Sonnet 4.5's 1M window: the long-context rates of $6 input
+  // and $22.50 output per 1M (2× and 1.5×; cache prices scale with input), as the price book has them.
+  {
+    workspaceId: 'wrkspc_data',
+    apiKeyId: 'apikey_data_longdocs',
+    model: 'claude-sonnet-4-5-20250929',
+    serviceTier: 'standard',
+    contextWindow: '200k-1M',
+    inferenceGeo: 'global',
+    prices: { name: 'Claude Sonnet 4.5', input: '6', cacheRead: '0.6', cache5m: '7.5', cache1h: '12', output: '22.5' },
+    monthlyUsd: 40,
+    mix: { uncached: 0.35, cacheRead: 0.6, cache5m: 0.05, cache1h: 0 },
+    outputRatio: 0.02,
+    // No request count: its tokens share data-platform's Sonnet 4.5 line with a workload that reports none.
+  },
+  // data-platform's US customer records, kept in the US: Sonnet 4.6 with inference_geo us, 1.1× every token price.
+  {
+    workspaceId: 'wrkspc_data',
+    apiKeyId: 'apikey_data_us',
+    model: 'claude-sonnet-4-6',
+    serviceTier: 'standard',
+    contextWindow: '0-200k',
+    inferenceGeo: 'us',
+    prices: { name: 'Claude Sonnet 4.6', input: '3.3', cacheRead: '0.33', cache5m: '4.125', cache1h: '6.6', output: '16.5' },
+    monthlyUsd: 30,
+    mix: NO_CACHE,
+    outputRatio: 0.2,
+    tokensPerRequest: 4000,
+    launched: '2026-03-02',
+  },
+  // data-platform's on-call assistant on Opus 4.6 fast mode: 6× the standard $5 / $25, a few tens of dollars a month.
+  {
+    workspaceId: 'wrkspc_data',
+    apiKeyId: 'apikey_data_fast',
+    model: 'claude-opus-4-6',
+    serviceTier: 'standard',
+    contextWindow: '0-200k',
+    inferenceGeo: 'global',
+    speed: 'fast',
+    prices: { name: 'Claude Opus 4.6', input: '30', cacheRead: '3', cache5m: '37.5', cache1h: '60', output: '150' },
+    monthlyUsd: 20,
+    mix: NO_CACHE,
+    outputRatio: 0.25,
+    tokensPerRequest: 6000,
+    launched: '2026-03-02',
+  },
+];
+
+/** The workloads above as extra slices: standard tier, the 0–200k window, global inference, list prices. */
+const ANTHROPIC_SLICES_AS_EXTRA: AnthropicExtraSlice[] = [...ANTHROPIC_SLICES, ...LATER_ANTHROPIC_SLICES].map((s) => ({
+  ...s,
+  serviceTier: 'standard',
+  contextWindow: '0-200k',
+  inferenceGeo: 'global',
+  prices: ANTHROPIC_PRICES[s.model]!,
+}));
+
+/** Per-1M-token price of an Anthropic slice's average input token (its cache mix and the output it brings). */
+function anthropicPerInputToken(s: AnthropicExtraSlice): number {
+  const p = s.prices;
+  const m = s.mix;
+  return (m.uncached * Number(p.input) + m.cacheRead * Number(p.cacheRead) + m.cache5m * Number(p.cache5m) + m.cache1h * Number(p.cache1h) + s.outputRatio * Number(p.output)) / 1e6;
+}
+
+/** One usage row of an extra slice carrying `input` input tokens of all kinds and `webSearchRequests` searches. */
+function anthropicUsageRow(s: AnthropicExtraSlice, hour: string, input: number, webSearchRequests: number, noise: (spread: number) => number): AnthropicUsageRow {
+  const uncachedInputTokens = Math.max(1, Math.round(input * s.mix.uncached));
+  const cacheReadInputTokens = Math.round(input * s.mix.cacheRead);
+  const cacheCreation5mTokens = Math.round(input * s.mix.cache5m);
+  const cacheCreation1hTokens = Math.round(input * s.mix.cache1h);
+  const allInput = uncachedInputTokens + cacheReadInputTokens + cacheCreation5mTokens + cacheCreation1hTokens;
+  return {
+    hour,
+    workspaceId: s.workspaceId,
+    apiKeyId: s.apiKeyId,
+    model: s.model,
+    serviceTier: s.serviceTier,
+    contextWindow: s.contextWindow,
+    inferenceGeo: s.inferenceGeo,
+    ...(s.speed ? { speed: s.speed } : {}),
+    uncachedInputTokens,
+    cacheCreation5mTokens,
+    cacheCreation1hTokens,
+    cacheReadInputTokens,
+    outputTokens: Math.round(input * s.outputRatio * noise(0.1)),
+    webSearchRequests,
+    ...(s.tokensPerRequest ? { requests: Math.max(1, Math.round(allInput / s.tokensPerRequest)) } : {}),
+  };
+}
+
+/** Collects extra slices' usage per day and turns it into cost rows as the two cost endpoints read them. */
+class AnthropicBill {
+  /** `day|slice index` → [uncached, cache read, 5m write, 1h write, output, web searches]. */
+  private readonly totals = new Map<string, { day: string; slice: AnthropicExtraSlice; n: number[] }>();
+
+  constructor(private readonly slices: readonly AnthropicExtraSlice[]) {}
+
+  add(day: string, sliceIndex: number, row: AnthropicUsageRow): void {
+    const key = `${day}|${sliceIndex}`;
+    const entry = this.totals.get(key) ?? { day, slice: this.slices[sliceIndex]!, n: [0, 0, 0, 0, 0, 0] };
+    const n = entry.n;
+    n[0]! += row.uncachedInputTokens;
+    n[1]! += row.cacheReadInputTokens;
+    n[2]! += row.cacheCreation5mTokens;
+    n[3]! += row.cacheCreation1hTokens;
+    n[4]! += row.outputTokens;
+    n[5]! += row.webSearchRequests;
+    this.totals.set(key, entry);
+  }
+
+  /**
+   * The cost rows of every day accepted by `billed`, each line × its price × the day's adjustment factor, in cents.
+   * Priority Tier gets none: it is billed apart and appears in neither cost endpoint.
+   */
+  close(billed: (day: string) => boolean, factorOf: (day: string) => Big): AnthropicCostRow[] {
+    const rows: AnthropicCostRow[] = [];
+    const searches = new Map<string, { day: string; workspaceId: string | null; apiKeyId: string | null; n: number }>();
+    for (const { day, slice: s, n } of this.totals.values()) {
+      if (!billed(day) || s.serviceTier === 'priority') continue;
+      const factor = factorOf(day);
+      const line = (label: string, tokenType: string, tokens: number, price: string) => {
+        if (tokens === 0) return;
+        rows.push({
+          day,
+          workspaceId: s.workspaceId,
+          apiKeyId: s.apiKeyId,
+          description: `${s.prices.name} Usage - ${label}`,
+          costType: 'tokens',
+          model: s.model,
+          tokenType,
+          serviceTier: s.serviceTier,
+          contextWindow: s.contextWindow,
+          inferenceGeo: s.inferenceGeo,
+          amountCents: new Big(tokens).times(price).div(10_000).times(factor).round(6).toFixed(),
+        });
+      };
+      line('Input Tokens', 'uncached_input_tokens', n[0]!, s.prices.input);
+      line('Output Tokens', 'output_tokens', n[4]!, s.prices.output);
+      line('Cache Read Input Tokens', 'cache_read_input_tokens', n[1]!, s.prices.cacheRead);
+      line('5m Cache Write Input Tokens', 'cache_creation.ephemeral_5m_input_tokens', n[2]!, s.prices.cache5m);
+      line('1h Cache Write Input Tokens', 'cache_creation.ephemeral_1h_input_tokens', n[3]!, s.prices.cache1h);
+      const key = JSON.stringify([day, s.workspaceId, s.apiKeyId]);
+      const prior = searches.get(key) ?? { day, workspaceId: s.workspaceId, apiKeyId: s.apiKeyId, n: 0 };
+      prior.n += n[5]!;
+      searches.set(key, prior);
+    }
+    for (const { day, workspaceId, apiKeyId, n } of searches.values()) {
+      if (n === 0) continue;
+      rows.push({
+        day,
+        workspaceId,
+        apiKeyId,
+        description: 'Web Search Usage',
+        costType: 'web_search',
+        model: null,
+        tokenType: null,
+        serviceTier: null,
+        contextWindow: null,
+        inferenceGeo: null,
+        amountCents: new Big(n).times(WEB_SEARCH_CENTS_PER_REQUEST).times(factorOf(day)).round(6).toFixed(),
+      });
+    }
+    return rows.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  }
+}
+
+/**
+ * September–October rows of {@link ANTHROPIC_EXTRA_SLICES}: hourly usage on the daily curve, billed through
+ * `lastBilledDay` with the day's Anthropic adjustment (`adjustmentBp[d]`, basis points) of the rows above.
+ */
+function anthropicExtras(days: readonly string[], adjustmentBp: readonly number[], lastBilledDay: string): ProviderLedger['anthropic'] {
+  const random = mulberry32(ANTHROPIC_EXTRA_SEED);
+  const noise = (spread: number) => 1 - spread + random() * 2 * spread;
+  const usage: AnthropicUsageRow[] = [];
+  const bill = new AnthropicBill(ANTHROPIC_EXTRA_SLICES);
+  const base = ANTHROPIC_EXTRA_SLICES.map((s) => hourlyInputLevel(s.monthlyUsd, anthropicPerInputToken(s)));
+  days.forEach((day) => {
+    for (let h = 0; h < 24; h += 1) {
+      const hour = `${day}T${String(h).padStart(2, '0')}:00:00Z`;
+      ANTHROPIC_EXTRA_SLICES.forEach((s, i) => {
+        if (s.launched && day < s.launched) return;
+        const row = anthropicUsageRow(s, hour, base[i]! * weekdayFactor(day) * DIURNAL[h]! * noise(0.15), 0, noise);
+        usage.push(row);
+        bill.add(day, i, row);
+      });
+    }
+  });
+  const costs = bill.close(
+    (day) => day <= lastBilledDay,
+    (day) => new Big(10_000 + adjustmentBp[days.indexOf(day)]!).div(10_000),
+  );
+  return { usage, costs };
+}
+
+/**
+ * 2025-11-01 through 2026-08-31: every Anthropic workload running by then (the slices above and the additions; the
+ * reranker, US-only Sonnet 4.6 and fast Opus 4.6 start later) at its usual level, a little lower each month back,
+ * ±8 % a day, no prompt change. One usage row a day per slice, stamped 00:00 UTC and carrying the whole day (read
+ * with 1-day buckets, as the ingest job and a backfill do). Every day is billed but Priority Tier's. The days before
+ * 2026-01-01 are served by the legacy reports only (the analytics API has nothing before it).
+ */
+function anthropicHistory(firstDetailedDay: string): ProviderLedger['anthropic'] {
+  const random = mulberry32(ANTHROPIC_HISTORY_SEED);
+  const noise = (spread: number) => 1 - spread + random() * 2 * spread;
+  const days: string[] = [];
+  for (let ms = Date.parse(`${ANTHROPIC_HISTORY_FIRST_DAY}T00:00:00Z`); isoDay(ms) < firstDetailedDay; ms += 86_400_000) days.push(isoDay(ms));
+  const factors = new Map(days.map((day) => [day, new Big(10_000 - 200 + Math.floor(random() * 501)).div(10_000)]));
+  const slices = [...ANTHROPIC_SLICES_AS_EXTRA, ...ANTHROPIC_EXTRA_SLICES];
+  const base = slices.map((s) => hourlyInputLevel(s.monthlyUsd, anthropicPerInputToken(s)));
+  const usage: AnthropicUsageRow[] = [];
+  const bill = new AnthropicBill(slices);
+  for (const day of days) {
+    const monthsBefore = (2026 - Number(day.slice(0, 4))) * 12 + (9 - Number(day.slice(5, 7)));
+    const level = ANTHROPIC_MONTHLY_GROWTH_BACK ** monthsBefore * weekdayFactor(day);
+    slices.forEach((s, i) => {
+      if (s.launched && day < s.launched) return;
+      const searches = s.webSearchesPerMonth ? Math.round((s.webSearchesPerMonth / (30 * WEEK_AVERAGE)) * level * noise(ANTHROPIC_HISTORY_NOISE)) : 0;
+      const row = anthropicUsageRow(s, `${day}T00:00:00Z`, base[i]! * 24 * level * noise(ANTHROPIC_HISTORY_NOISE), searches, noise);
+      usage.push(row);
+      bill.add(day, i, row);
+    });
+  }
+  return { usage, costs: bill.close(() => true, (day) => factors.get(day)!) };
+}
+
+/** The Anthropic books: the history, the detailed months' rows, and the additions' rows. */
+function withAnthropicAdditions(detailed: ProviderLedger['anthropic'], days: readonly string[], adjustmentBp: readonly number[]): ProviderLedger['anthropic'] {
+  const history = anthropicHistory(days[0]!);
+  const extras = anthropicExtras(days, adjustmentBp, LAST_BILLED_DAY);
+  return { usage: [...history.usage, ...detailed.usage, ...extras.usage], costs: [...history.costs, ...detailed.costs, ...extras.costs] };
 }

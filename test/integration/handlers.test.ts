@@ -107,10 +107,11 @@ describe('Lambda handlers', () => {
     expect(search!.byProvider).toMatchObject({ aws: expect.any(String), openai: expect.any(String) });
     const alerts = sns.messages.filter((m) => m.topicArn.endsWith(':alerts'));
     const teamThresholds = alerts.filter((m) => m.attributes.kind?.value === 'threshold' && !m.attributes.provider && !m.attributes.model);
-    expect(teamThresholds.map((m) => m.attributes.team?.value).sort()).toEqual(['growth', 'organization', 'payments', 'search', 'support-bot']);
+    expect(teamThresholds.map((m) => m.attributes.team?.value).sort()).toEqual(['data-platform', 'growth', 'organization', 'payments', 'search', 'support-bot']);
     // The unmapped OpenAI project and Anthropic workspace, to the platform audience (team "unallocated").
-    // The watched model (o3-deep-research) goes to the team that used it and the platform audience.
+    // The watched models (o3-deep-research, data-platform's fast-mode claude-opus-4-6) go to the team that used them and the platform audience.
     expect(alerts.filter((m) => m.attributes.kind?.value === 'shadow-ai').map((m) => [m.attributes.team?.value, m.attributes.provider?.value]).sort()).toEqual([
+      ['data-platform', 'anthropic'],
       ['search', 'openai'],
       ['unallocated', 'anthropic'],
       ['unallocated', 'openai'],

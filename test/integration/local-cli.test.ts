@@ -51,9 +51,18 @@ describe('npm run local', () => {
       '2026-10-02 search shadow-ai#model:openai:o3-deep-research-2025-06-26',
       '2026-10-02 unallocated shadow-ai#anthropic:workspace:wrkspc_sandbox',
       '2026-10-02 unallocated shadow-ai#openai:project:proj_experiments',
+      // data-platform's fast-mode Opus 4.6: a watched model (claude-opus-*).
+      '2026-10-03 data-platform shadow-ai#model:anthropic:claude-opus-4-6',
     ]);
     expect(of('forecast').some((f) => f.includes('forecast#team:search#'))).toBe(true);
-    expect(of('threshold')).toEqual(expect.arrayContaining([expect.stringMatching(/ search threshold#team:search#100$/), expect.stringMatching(/ organization threshold#organization:ai#80$/)]));
+    expect(of('threshold')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/ search threshold#team:search#100$/),
+        expect.stringMatching(/ organization threshold#organization:ai#80$/),
+        // data-platform crosses half its budget on the last morning, with the Anthropic additions' spend.
+        '2026-11-01 data-platform threshold#team:data-platform#50',
+      ]),
+    );
     expect(first.stdout).toContain(`Alerts fired by this run: ${alerts.length}`);
     // Model spend: every provider in the totals, the unmapped project and workspace listed, the unpriced model reported.
     expect(Object.keys(chargeback.providers).sort()).toEqual(['anthropic', 'aws', 'openai']);
@@ -64,6 +73,15 @@ describe('npm run local', () => {
     expect(files['statement.txt']).toMatch(/openai {4}file-search\n/);
     expect(files['statement.txt']).toMatch(/openai {4}o4-mini-2025-04-16 {2}\(in /);
     expect(files['statement.txt']).toContain('Model spend no rule maps');
+    // Anthropic Priority Tier: capacity billed separately, with its tokens, never estimated, in no total.
+    expect(chargeback.capacity.map((c) => `${c.team} ${c.workspace} ${c.model} ${c.serviceTier}`)).toEqual(['support-bot wrkspc_support_priority claude-haiku-4-5-20251001 priority']);
+    expect(chargeback.capacity[0]!.tokens.input).toBeGreaterThan(0);
+    expect(files['statement.txt']).toMatch(/Capacity billed separately \(Anthropic Priority Tier[^\n]*\n {2}Support Bot: anthropic workspace wrkspc_support_priority claude-haiku-4-5-20251001 {2}\(in [\d.]+M, /);
+    expect(files['focus.csv']).not.toContain('wrkspc_support_priority');
+    // Long context, US-only inference and fast mode, priced from usage for 31 October (not billed yet) at their own rates.
+    for (const variant of ['200k-1M', 'us', 'fast']) {
+      expect(files['focus.csv']).toMatch(new RegExp(`,2026-10-31T00:00:00Z,2026-11-01T00:00:00Z,[^\n]*,wrkspc_data,[^\n]*"messages \\(standard, ${variant}\\): input",usage-estimate,true`));
+    }
 
     // Month close: September was closed on its close day, before a late SLA credit was posted; the Monday
     // run re-pulls it and October carries the change as prior-period adjustments, which tie to the credit.
@@ -75,7 +93,7 @@ describe('npm run local', () => {
     const october = chargeback as AdjustedChargeback;
     expect(october.adjustments.every((a) => a.forMonth === '2026-09')).toBe(true);
     expect(october.adjustmentsTotal).toBe('-120.00');
-    expect(october.adjustments.find((a) => a.team === 'search')?.amount).toBe('-121.24');
+    expect(october.adjustments.find((a) => a.team === 'search')?.amount).toBe('-121.23');
     expect(new Big(october.total).plus(october.adjustmentsTotal).toFixed(2)).toBe(october.totalDue);
     expect(files['statement.txt']).toContain('Prior-period adjustments');
     expect(files['focus.csv']).toContain('Correction');

@@ -405,7 +405,8 @@ describe('local Anthropic serving the sample books', () => {
 
     expect(pages).toHaveLength(1);
     expect(pages[0].data).toHaveLength(24);
-    expect(pages[0].data.every((b: any) => b.results.length === 4)).toBe(true);
+    // wrkspc_support, wrkspc_support_priority, wrkspc_data, wrkspc_sandbox and the default workspace.
+    expect(pages[0].data.every((b: any) => b.results.length === 5)).toBe(true);
   });
 });
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Big from 'big.js';
-import { describe, expect, it } from 'vitest';
-import type { ProviderLedger } from '../../../functions/local/provider-ledger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANALYTICS_BETA, FAST_MODE_BETA, startAnthropicServer, type AnthropicServer } from '../../../functions/local/emulators/anthropic-server';
+import type { AnthropicUsageRow, ProviderLedger } from '../../../functions/local/provider-ledger';
 import { sampleProviderLedger } from '../../../functions/local/sample-provider-ledger';
 import { lineItemModel, OPENAI_UNIT_ENDPOINTS, usageModel } from '../../../functions/sources/openai/openai-mapper';
 import { syntheticProviderLedger } from '../../../functions/local/synthetic-provider-ledger';
@@ -11,7 +13,7 @@ import { syntheticProviderLedger } from '../../../functions/local/synthetic-prov
  * proj_experiments and wrkspc_sandbox are deliberately left out. The default workspace (null) goes to growth.
  */
 const PROJECT_TEAM: Record<string, string> = { proj_payments: 'payments', proj_search: 'search', proj_support: 'support-bot', proj_growth: 'growth' };
-const WORKSPACE_TEAM: Record<string, string> = { wrkspc_support: 'support-bot', wrkspc_data: 'data-platform', null: 'growth' };
+const WORKSPACE_TEAM: Record<string, string> = { wrkspc_support: 'support-bot', wrkspc_support_priority: 'support-bot', wrkspc_data: 'data-platform', null: 'growth' };
 const TEAMS = ['payments', 'search', 'support-bot', 'growth', 'data-platform'];
 
 /** List prices the sample bills with, USD per 1M tokens, written out independently of the generator. */
@@ -33,7 +35,23 @@ const OPENAI_CALL_PRICE: Record<string, string> = { file_search_calls: '2.5', we
 const ANTHROPIC_PRICE: Record<string, Record<string, string>> = {
   'claude-sonnet-4-5-20250929': { input: '3', read: '0.30', w5m: '3.75', w1h: '6', output: '15' },
   'claude-haiku-4-5-20251001': { input: '1', read: '0.10', w5m: '1.25', w1h: '2', output: '5' },
+  'claude-sonnet-4-6': { input: '3', read: '0.30', w5m: '3.75', w1h: '6', output: '15' },
+  'claude-opus-4-6': { input: '5', read: '0.50', w5m: '6.25', w1h: '10', output: '25' },
 };
+/** Sonnet 4.5 above 200K input tokens: 2× input (and cache), 1.5× output. */
+const ANTHROPIC_LONG_CONTEXT_PRICE: Record<string, Record<string, string>> = {
+  'claude-sonnet-4-5-20250929': { input: '6', read: '0.60', w5m: '7.5', w1h: '12', output: '22.5' },
+};
+/** US-only inference and fast mode multiply every token price. */
+const ANTHROPIC_US_GEO = '1.1';
+const ANTHROPIC_FAST: Record<string, string> = { 'claude-opus-4-6': '6' };
+
+/** USD per 1M tokens of a usage row's way of running (long context, geography, speed); Priority Tier has none. */
+function anthropicRates(u: AnthropicUsageRow): Record<string, Big> {
+  const table = (u.contextWindow === '200k-1M' ? ANTHROPIC_LONG_CONTEXT_PRICE : ANTHROPIC_PRICE)[u.model]!;
+  const factor = new Big(u.inferenceGeo === 'us' ? ANTHROPIC_US_GEO : 1).times(u.speed === 'fast' ? ANTHROPIC_FAST[u.model]! : 1);
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, new Big(v).times(factor)]));
+}
 
 const sum = (values: Iterable<Big | string | number>) => [...values].reduce<Big>((a, v) => a.plus(v), new Big(0));
 
@@ -68,8 +86,9 @@ function listPriceOfDay(ledger: ProviderLedger, day: string): { openai: Big; ant
   }
   let anthropic = new Big(0);
   for (const u of ledger.anthropic.usage) {
-    if (!u.hour.startsWith(day)) continue;
-    const p = ANTHROPIC_PRICE[u.model]!;
+    // Priority Tier is billed apart, in neither cost endpoint.
+    if (!u.hour.startsWith(day) || u.serviceTier === 'priority') continue;
+    const p = anthropicRates(u);
     anthropic = anthropic
       .plus(new Big(u.uncachedInputTokens).times(p.input!))
       .plus(new Big(u.cacheReadInputTokens).times(p.read!))
@@ -98,9 +117,9 @@ describe('sample provider books', () => {
     const expected = hoursBetween('2026-09-01T00:00:00Z', '2026-10-31T23:00:00Z');
 
     expect(expected).toHaveLength(61 * 24);
-    // OpenAI's history before September is one row a day (see 'OpenAI history' below).
+    // The histories before September are one row a day (see 'OpenAI history' and 'Anthropic history' below).
     expect([...new Set(ledger.openai.usage.filter((u) => u.hour >= '2026-09-01').map((u) => u.hour))].sort()).toEqual(expected);
-    expect([...new Set(ledger.anthropic.usage.map((u) => u.hour))].sort()).toEqual(expected);
+    expect([...new Set(ledger.anthropic.usage.filter((u) => u.hour >= '2026-09-01').map((u) => u.hour))].sort()).toEqual(expected);
   });
 
   it('bills every day from 2026-09-01 through 2026-10-30 and not 2026-10-31 (the bill arrives late)', () => {
@@ -108,7 +127,7 @@ describe('sample provider books', () => {
     const expected = hoursBetween('2026-09-01T00:00:00Z', '2026-10-30T00:00:00Z').filter((h) => h.endsWith('T00:00:00Z')).map((h) => h.slice(0, 10));
 
     expect(days(ledger.openai.costs.filter((c) => c.day >= '2026-09-01'))).toEqual(expected);
-    expect(days(ledger.anthropic.costs)).toEqual(expected);
+    expect(days(ledger.anthropic.costs.filter((c) => c.day >= '2026-09-01'))).toEqual(expected);
     expect(ledger.openai.usage.some((u) => u.hour.startsWith('2026-10-31'))).toBe(true);
   });
 
@@ -133,11 +152,15 @@ describe('sample provider books', () => {
   });
 
   it('has the organisation of costline.config.json plus unmapped proj_experiments and wrkspc_sandbox', () => {
+    const rules = (JSON.parse(readFileSync('costline.config.json', 'utf8')) as { allocation: { rules: Array<{ match: Record<string, string>; team?: string }> } }).allocation.rules;
+    const anthropicWorkspaceRules = Object.fromEntries(rules.filter((r) => r.match.provider === 'anthropic' && r.match.workspace).map((r) => [r.match.workspace === 'default' ? 'null' : r.match.workspace, r.team]));
     const projects = new Set(ledger.openai.usage.map((u) => u.projectId));
     const workspaces = new Set(ledger.anthropic.usage.map((u) => u.workspaceId));
 
     expect([...projects].sort()).toEqual(['proj_experiments', 'proj_growth', 'proj_payments', 'proj_search', 'proj_support']);
-    expect([...workspaces].sort((a, b) => String(a).localeCompare(String(b)))).toEqual([null, 'wrkspc_data', 'wrkspc_sandbox', 'wrkspc_support']);
+    expect([...workspaces].sort((a, b) => String(a).localeCompare(String(b)))).toEqual([null, 'wrkspc_data', 'wrkspc_sandbox', 'wrkspc_support', 'wrkspc_support_priority']);
+    // The config maps every workspace but the sandbox, as this test's attribution does.
+    expect(anthropicWorkspaceRules).toEqual(WORKSPACE_TEAM);
     expect(new Set(ledger.openai.usage.filter((u) => u.projectId === 'proj_growth').map((u) => u.apiKeyId))).toEqual(new Set(['key_growth_web', 'key_growth_batch']));
     expect(new Set(ledger.openai.usage.map((u) => u.model))).toEqual(new Set([...Object.keys(OPENAI_PRICE), ...Object.keys(OPENAI_OTHER_PRICE).map((k) => k.split('@')[0])]));
     expect(ledger.openai.usage.filter((u) => u.endpoint === 'embeddings').every((u) => u.model === 'text-embedding-3-small')).toBe(true);
@@ -362,6 +385,181 @@ describe('sample provider books: the OpenAI additions and history', () => {
   it('stays cheap to serve: under 32,000 OpenAI usage rows and 20,000 cost rows for the year', () => {
     expect(usage.length + unitUsage.length).toBeLessThan(32_000);
     expect(costs.length).toBeLessThan(20_000);
+  });
+});
+
+describe('sample provider books: the Anthropic additions and history', () => {
+  const ledger = sampleProviderLedger();
+  const { usage, costs } = ledger.anthropic;
+  const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+  const ADDED_KEYS = new Set(['apikey_support_priority', 'apikey_data_longdocs', 'apikey_data_us', 'apikey_data_fast']);
+  const october = (day: string) => day >= '2026-10-01' && day < '2026-10-31';
+  /** Billed USD per 1M tokens of one token type over October's billed days, for the cost rows `keep` accepts. */
+  const billedRate = (keep: (c: (typeof costs)[number]) => boolean, tokenType: string, tokens: (u: AnthropicUsageRow) => number, keepUsage: (u: AnthropicUsageRow) => boolean) => {
+    const dollars = sum(costs.filter((c) => october(c.day) && c.tokenType === tokenType && keep(c)).map((c) => c.amountCents)).div(100);
+    const n = sum(usage.filter((u) => october(u.hour.slice(0, 10)) && keepUsage(u)).map(tokens));
+    return dollars.div(n).times(1e6).toNumber();
+  };
+
+  it('leaves the September–October rows of the original Anthropic workloads byte for byte as they were (the additions draw from their own streams)', () => {
+    const detailedUsage = usage.filter((u) => u.hour >= '2026-09-01' && !ADDED_KEYS.has(u.apiKeyId ?? ''));
+    const detailedCosts = costs.filter((c) => c.day >= '2026-09-01' && !ADDED_KEYS.has(c.apiKeyId ?? ''));
+
+    expect([detailedUsage.length, detailedCosts.length]).toEqual([12456, 1472]);
+    // The hashes of these rows before the additions (commit 171766d).
+    expect(sha256(detailedUsage)).toBe('2ac6764e9ffbcff4fad6b9ff55f094af66c08d4a0a730a98424073a113d1b0d4');
+    expect(sha256(detailedCosts)).toBe('e6fece1ea3f9fc1181913c1be4ed4d3d9ff82bafe527313bbc356bcff23b4418');
+  });
+
+  it("has support-bot's Priority Tier workspace in the usage only: no cost row of it, none with the priority tier", () => {
+    const priority = usage.filter((u) => u.serviceTier === 'priority');
+
+    expect(new Set(priority.map((u) => `${u.workspaceId} ${u.apiKeyId} ${u.model}`))).toEqual(new Set(['wrkspc_support_priority apikey_support_priority claude-haiku-4-5-20251001']));
+    expect(usage.filter((u) => u.workspaceId === 'wrkspc_support_priority').every((u) => u.serviceTier === 'priority')).toBe(true);
+    expect(priority.filter((u) => u.hour.startsWith('2026-10'))).toHaveLength(31 * 24);
+    expect(sum(priority.filter((u) => u.hour.startsWith('2026-10')).map((u) => u.uncachedInputTokens + u.cacheReadInputTokens + u.outputTokens)).gt(50_000_000)).toBe(true);
+    expect(priority.every((u) => (u.requests ?? 0) >= 1)).toBe(true);
+    expect(costs.filter((c) => c.workspaceId === 'wrkspc_support_priority' || c.apiKeyId === 'apikey_support_priority' || c.serviceTier === 'priority')).toEqual([]);
+  });
+
+  it("has long-context (200k-1M) Sonnet 4.5 usage in wrkspc_data, billed under that context window at the long-context $6 / $0.60 / $22.50 per 1M", () => {
+    const long = (u: AnthropicUsageRow) => u.contextWindow === '200k-1M';
+    const billedLong = (c: (typeof costs)[number]) => c.contextWindow === '200k-1M';
+
+    expect(new Set(usage.filter(long).map((u) => `${u.workspaceId} ${u.apiKeyId} ${u.model} ${u.serviceTier}`))).toEqual(new Set(['wrkspc_data apikey_data_longdocs claude-sonnet-4-5-20250929 standard']));
+    expect(new Set(costs.filter(billedLong).map((c) => `${c.workspaceId} ${c.apiKeyId} ${c.model} ${c.description}`))).toEqual(
+      new Set(['Input Tokens', 'Output Tokens', 'Cache Read Input Tokens', '5m Cache Write Input Tokens'].map((t) => `wrkspc_data apikey_data_longdocs claude-sonnet-4-5-20250929 Claude Sonnet 4.5 Usage - ${t}`)),
+    );
+    for (const [tokenType, price, tokens] of [
+      ['uncached_input_tokens', 6, (u: AnthropicUsageRow) => u.uncachedInputTokens],
+      ['cache_read_input_tokens', 0.6, (u: AnthropicUsageRow) => u.cacheReadInputTokens],
+      ['output_tokens', 22.5, (u: AnthropicUsageRow) => u.outputTokens],
+    ] as const) {
+      const rate = billedRate(billedLong, tokenType, tokens, long);
+      expect(rate / price, tokenType).toBeGreaterThan(0.98);
+      expect(rate / price, tokenType).toBeLessThan(1.03);
+    }
+  });
+
+  it('has US-only inference (inference_geo us) on Sonnet 4.6 in wrkspc_data, billed with that geo at 1.1× ($3.30 / $16.50 per 1M)', () => {
+    const us = (u: AnthropicUsageRow) => u.inferenceGeo === 'us';
+    const billedUs = (c: (typeof costs)[number]) => c.inferenceGeo === 'us';
+
+    expect(new Set(usage.filter(us).map((u) => `${u.workspaceId} ${u.apiKeyId} ${u.model} ${u.contextWindow}`))).toEqual(new Set(['wrkspc_data apikey_data_us claude-sonnet-4-6 0-200k']));
+    expect(new Set(costs.filter(billedUs).map((c) => c.model))).toEqual(new Set(['claude-sonnet-4-6']));
+    for (const [tokenType, price, tokens] of [
+      ['uncached_input_tokens', 3.3, (u: AnthropicUsageRow) => u.uncachedInputTokens],
+      ['output_tokens', 16.5, (u: AnthropicUsageRow) => u.outputTokens],
+    ] as const) {
+      const rate = billedRate(billedUs, tokenType, tokens, us);
+      expect(rate / price, tokenType).toBeGreaterThan(0.98);
+      expect(rate / price, tokenType).toBeLessThan(1.03);
+    }
+  });
+
+  it('has fast-mode Opus 4.6 in wrkspc_data, billed at 6× ($30 / $150 per 1M), tens of dollars a month', () => {
+    const fast = (u: AnthropicUsageRow) => u.speed === 'fast';
+    const opus = (c: (typeof costs)[number]) => c.model === 'claude-opus-4-6';
+
+    expect(new Set(usage.filter(fast).map((u) => `${u.workspaceId} ${u.apiKeyId} ${u.model} ${u.serviceTier}`))).toEqual(new Set(['wrkspc_data apikey_data_fast claude-opus-4-6 standard']));
+    expect(usage.filter((u) => u.model === 'claude-opus-4-6').every(fast)).toBe(true);
+    expect(billedRate(opus, 'uncached_input_tokens', (u) => u.uncachedInputTokens, fast) / 30).toBeCloseTo(1, 1);
+    expect(billedRate(opus, 'output_tokens', (u) => u.outputTokens, fast) / 150).toBeCloseTo(1, 1);
+    const octoberBill = sum(costs.filter((c) => opus(c) && c.day.startsWith('2026-10')).map((c) => c.amountCents)).div(100);
+    expect(octoberBill.gt(10) && octoberBill.lt(60), octoberBill.toFixed(2)).toBe(true);
+  });
+
+  it('has Anthropic history from 2025-11-01 to 2026-08-31: one usage row a day per workload at 00:00 UTC, every day billed, launches included', () => {
+    const historyUsage = usage.filter((u) => u.hour < '2026-09-01');
+    const days = [...new Set(historyUsage.map((u) => u.hour))].sort();
+    const workloadsOn = (day: string) => historyUsage.filter((u) => u.hour === `${day}T00:00:00Z`).length;
+    const billedDays = [...new Set(costs.filter((c) => c.day < '2026-09-01').map((c) => c.day))].sort();
+
+    expect([days[0], days.at(-1), days.length]).toEqual(['2025-11-01T00:00:00Z', '2026-08-31T00:00:00Z', 304]);
+    // The eight original workloads, Priority Tier and long context from the start; US-only and fast mode from 2026-03-02; the reranker not yet.
+    expect([workloadsOn('2025-11-01'), workloadsOn('2026-03-01'), workloadsOn('2026-03-02'), workloadsOn('2026-08-31')]).toEqual([10, 10, 12, 12]);
+    expect(historyUsage.some((u) => u.apiKeyId === 'apikey_search_rerank')).toBe(false);
+    expect([billedDays[0], billedDays.at(-1), billedDays.length]).toEqual(['2025-11-01', '2026-08-31', 304]);
+    // November and December 2025 are billed (the legacy reports serve them) and carry what both cost endpoints group by.
+    const grouped = ['workspaceId', 'apiKeyId', 'description', 'costType', 'model', 'tokenType', 'serviceTier', 'contextWindow', 'inferenceGeo'] as const;
+    for (const c of costs.filter((c) => c.day < '2026-09-01')) {
+      expect(grouped.filter((field) => c[field] === undefined), `${c.day} ${c.description}`).toEqual([]);
+      expect(c.costType === 'web_search' ? c.model === null && c.tokenType === null : typeof c.model === 'string' && typeof c.tokenType === 'string').toBe(true);
+    }
+    expect(new Set(costs.filter((c) => c.day.startsWith('2025-11')).map((c) => c.workspaceId))).toEqual(new Set([null, 'wrkspc_data', 'wrkspc_sandbox', 'wrkspc_support']));
+  });
+
+  it('makes the Anthropic history smaller and steadier: each month from 2025-11 to 2026-08 bills 55–100 % of September 2026, growing into it', () => {
+    const billedIn = (month: string) => sum(costs.filter((c) => c.day.startsWith(month)).map((c) => c.amountCents)).div(100);
+    const september = billedIn('2026-09');
+    const perDay = (month: string) => billedIn(month).div(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate());
+
+    for (const month of ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08']) {
+      const share = billedIn(month).div(september).toNumber();
+      expect(share, month).toBeGreaterThan(0.55);
+      expect(share, month).toBeLessThan(1);
+    }
+    expect(perDay('2025-11').lt(perDay('2026-04')) && perDay('2026-04').lt(perDay('2026-08'))).toBe(true);
+  });
+
+  it('stays cheap to serve: under 25,000 Anthropic usage rows and 12,000 cost rows for the year', () => {
+    expect(usage.length).toBeLessThan(25_000);
+    expect(costs.length).toBeLessThan(12_000);
+  });
+
+  describe('as the local Anthropic serves it (clock 2026-11-02T06:00Z)', () => {
+    const ADMIN_KEY = 'sk-ant-admin01-sample';
+    let server: AnthropicServer;
+    beforeAll(async () => {
+      server = await startAnthropicServer({ ledger: ledger.anthropic, adminKey: ADMIN_KEY, now: () => new Date('2026-11-02T06:00:00Z') });
+    });
+    afterAll(async () => server.close());
+    const get = async (path: string, beta?: string) => {
+      const response = await fetch(`${server.url}${path}`, { headers: { 'x-api-key': ADMIN_KEY, 'anthropic-version': '2023-06-01', ...(beta ? { 'anthropic-beta': beta } : {}) } });
+      expect(response.status, path).toBe(200);
+      return (await response.json()) as { data: Array<Record<string, unknown> & { results?: Array<Record<string, unknown>> }> };
+    };
+
+    it('serves November 2025 from the legacy reports: workspace and description cost with the long-context lines, usage with Priority Tier', async () => {
+      const cost = await get('/v1/organizations/cost_report?starting_at=2025-11-01T00:00:00Z&ending_at=2025-11-08T00:00:00Z&group_by[]=workspace_id&group_by[]=description&limit=7');
+      const use = await get(
+        `/v1/organizations/usage_report/messages?starting_at=2025-11-01T00:00:00Z&ending_at=2025-11-08T00:00:00Z&bucket_width=1d&group_by[]=workspace_id&group_by[]=service_tier&group_by[]=context_window&group_by[]=speed`,
+        FAST_MODE_BETA,
+      );
+      const costResults = cost.data.flatMap((b) => b.results!);
+      const usageResults = use.data.flatMap((b) => b.results!);
+
+      expect(cost.data).toHaveLength(7);
+      expect(cost.data.every((b) => b.results!.length > 0)).toBe(true);
+      expect(costResults.some((r) => r.workspace_id === 'wrkspc_data' && r.context_window === '200k-1M' && r.description === 'Claude Sonnet 4.5 Usage - Input Tokens')).toBe(true);
+      expect(costResults.some((r) => r.workspace_id === 'wrkspc_support_priority' || r.service_tier === 'priority')).toBe(false);
+      expect(use.data).toHaveLength(7);
+      expect(usageResults.filter((r) => r.service_tier === 'priority').map((r) => r.workspace_id)).toEqual(Array(7).fill('wrkspc_support_priority'));
+    });
+
+    it('serves October 2026 from the analytics API: Priority Tier, long context, US-only and fast mode in the usage, Priority Tier in no cost row', async () => {
+      const range = 'starting_at=2026-10-01T00:00:00Z&ending_at=2026-11-01T00:00:00Z';
+      const use = await get(
+        `/v1/organizations/analytics/usage?${range}&group_by[]=workspace_id&group_by[]=service_tier&group_by[]=context_window&group_by[]=inference_geo&group_by[]=speed&limit=1000`,
+        ANALYTICS_BETA,
+      );
+      const cost = await get(`/v1/organizations/analytics/cost?${range}&time_bucket_width=1d&group_by[]=workspace_id&group_by[]=api_key_id&limit=1000`, ANALYTICS_BETA);
+      const groups = use.data.map((r) => r.group as Record<string, string | null>);
+
+      expect(groups.map((g) => `${g.workspace_id} ${g.service_tier} ${g.context_window} ${g.inference_geo} ${g.speed}`)).toEqual(
+        expect.arrayContaining([
+          'wrkspc_support_priority priority 0-200k global standard',
+          'wrkspc_data standard 200k-1M global standard',
+          'wrkspc_data standard 0-200k us standard',
+          'wrkspc_data standard 0-200k global fast',
+        ]),
+      );
+      const costGroups = cost.data.map((r) => r.group as Record<string, string | null>);
+      expect(new Set(costGroups.map((g) => g.api_key_id))).toEqual(new Set([...new Set(costs.filter((c) => october(c.day)).map((c) => c.apiKeyId ?? null))]));
+      expect(costGroups.some((g) => g.workspace_id === 'wrkspc_support_priority')).toBe(false);
+      // 30 billed days: the ledger's bill for 31 October is not in yet.
+      expect(new Set(cost.data.map((r) => String(r.starting_at).slice(0, 10))).size).toBe(30);
+    });
   });
 });
 
