@@ -65,6 +65,11 @@ export interface PoolShare {
   /** The team's fraction of the pool, four places. */
   ratio: string;
   amount: string;
+  /**
+   * The share by the provider of the pool's spend (adds up to `amount`), so that a provider's rows in
+   * `statement.csv` include its part of every pool.
+   */
+  byProvider: Record<string, string>;
 }
 
 /** A shared pool and how it was split. Its shares add up to its total, to the cent. */
@@ -149,7 +154,7 @@ export interface Chargeback {
   teams: TeamCharge[];
   /** The shared pools and their split. */
   pools: PoolCharge[];
-  /** Largest first; the last entry sums the tail beyond the top ten as `(other)`. */
+  /** Every unallocated source, largest first (they add up to `unallocated`); nothing summed away. */
   unallocatedSources: UnallocatedSource[];
   /** Model spend no rule maps, by project or workspace (part of `unallocated`). */
   unmappedModelSpend: UnmappedModelSpend[];
@@ -159,6 +164,12 @@ export interface Chargeback {
   estimateGaps: EstimateGap[];
   /** Capacity billed separately (Anthropic Priority Tier): tokens, no dollars, not in any total. */
   capacity: CapacityLine[];
+  /**
+   * Per provider, the cents by which its control total (`providers`) differs from the sum of its rows in
+   * `statement.csv` (each rounded on its own): the explicit rounding row. The rows add up to zero over the
+   * providers; a provider whose rows tie is left out. Absent in statements closed before it existed.
+   */
+  rounding?: Record<string, string>;
   costBasis: CostBasis;
   /** Each team's change from the previous month, when the statement compares them. */
   monthOverMonth?: MonthOverMonth;
@@ -198,8 +209,6 @@ export interface ChargebackExtras {
   /** Prices for estimating days not billed yet; without it, no estimates are made. */
   priceBook?: PriceBook;
 }
-
-const TOP_UNALLOCATED = 10;
 
 /** Sums exact amounts under string keys, keeping first-seen order. */
 class Totals {
@@ -415,11 +424,15 @@ export function chargeMonth(
         unallocatedBySource.map.clear();
       }
     } else if (p.id !== UNALLOCATED) {
-      // Nobody to share it with: explicitly unallocated, never dropped.
+      // Nobody to share it with: explicitly unallocated, never dropped, under each of its real providers.
       unallocated = unallocated.plus(p.exact);
-      const key = JSON.stringify(['pool', null, `shared pool ${p.id} (no team to share it with)`, null]);
-      unallocatedBySource.add(key, p.exact);
-      sourceInfo.set(key, { provider: 'pool', account: null, service: `shared pool ${p.id} (no team to share it with)`, tagValue: null });
+      for (const [source, amount] of p.sources.map) {
+        const [provider, service] = source.split('\u0000') as [string, string];
+        const label = `${service} (shared pool ${p.id}, no team to share it with)`;
+        const key = JSON.stringify([provider, null, label, null]);
+        unallocatedBySource.add(key, amount);
+        sourceInfo.set(key, { provider, account: null, service: label, tagValue: null });
+      }
     }
   }
 
@@ -432,22 +445,35 @@ export function chargeMonth(
   const poolShares = shared.map((p, k) => {
     const weightSum = sum(p.weights);
     const exactShares = p.weights.map((w) => p.exact.times(w).div(weightSum));
-    return { pool: p, ratios: p.weights.map((w) => w.div(weightSum)), amounts: splitToCents(exactShares, poolRounded[k]!) };
+    const amounts = splitToCents(exactShares, poolRounded[k]!);
+    // Each share by the pool's providers, in proportion to what each provider put in the pool.
+    const byProvider = new Totals();
+    for (const [source, amount] of p.sources.map) byProvider.add(source.split('\u0000')[0]!, amount);
+    const providerSplit = amounts.map((a) => (byProvider.map.size === 1 ? new Map([[[...byProvider.map.keys()][0]!, a.toFixed(2)]]) : splitNamed(new Map([...byProvider.map].map(([name, v]) => [name, p.exact.eq(0) ? ZERO : v.div(p.exact).times(a)])), a)));
+    return { pool: p, ratios: p.weights.map((w) => w.div(weightSum)), amounts, providerSplit };
   });
 
   const teams = config.teams.map((team, i): TeamCharge => {
     const direct = roundedDirect[i]!;
     const shares: PoolShare[] = poolShares
       .filter((s) => s.ratios[i]!.gt(0))
-      .map((s) => ({ pool: s.pool.id, method: s.pool.method, basis: s.pool.basis, ratio: s.ratios[i]!.round(4, Big.roundHalfUp).toFixed(4), amount: s.amounts[i]!.toFixed(2) }));
+      .map((s) => ({ pool: s.pool.id, method: s.pool.method, basis: s.pool.basis, ratio: s.ratios[i]!.round(4, Big.roundHalfUp).toFixed(4), amount: s.amounts[i]!.toFixed(2), byProvider: Object.fromEntries(s.providerSplit[i]!) }));
     const sharedTotal = sum(poolShares.map((s) => s.amounts[i]!));
     const teamTotal = direct.plus(sharedTotal);
-    const byProvider = Object.fromEntries(splitNamed(teamProviders.get(team.id)?.map ?? new Map(), direct));
-    const services = teamServices.get(team.id)?.map ?? new Map<string, Decimal>();
-    const byService = [...splitNamed(services, direct)]
-      .map(([key, cost]) => {
+    // By provider and by service: sums of the rounded lines, so that the lines a reader adds up in
+    // statement.csv give these figures exactly (a split of its own could round a cent the other way).
+    const lines = finishLines(teamLines.get(team.id), direct);
+    const providerCents = new Totals();
+    const serviceCents = new Totals();
+    for (const l of lines) {
+      providerCents.add(l.provider, new Big(l.cost));
+      serviceCents.add(`${l.provider}\u0000${l.service}`, new Big(l.cost));
+    }
+    const byProvider = Object.fromEntries([...(teamProviders.get(team.id)?.map.keys() ?? [])].map((p) => [p, providerCents.get(p).toFixed(2)]));
+    const byService = [...(teamServices.get(team.id)?.map.keys() ?? [])]
+      .map((key) => {
         const [provider, service] = key.split('\u0000') as [string, string];
-        return { provider, service, cost };
+        return { provider, service, cost: serviceCents.get(key).toFixed(2) };
       })
       .sort((a, b) => Number(b.cost) - Number(a.cost) || a.service.localeCompare(b.service));
     const budget = team.monthlyBudget === undefined ? null : parseAmount(team.monthlyBudget, `teams.${team.id}.monthlyBudget`);
@@ -461,7 +487,7 @@ export function chargeMonth(
       budgetUsedPercent: budget === null ? null : Number(teamTotal.div(budget).times(100).round(1)),
       byProvider,
       byService,
-      lines: finishLines(teamLines.get(team.id), direct),
+      lines,
       shares,
     };
   });
@@ -480,6 +506,20 @@ export function chargeMonth(
   }));
 
   const unallocatedRounded = roundedDirect[teamIds.length]!;
+  const unallocatedSources = everySource(unallocatedBySource.map, sourceInfo, unallocatedRounded);
+  // The explicit rounding row per provider: its control total less the sum of its rows as statement.csv
+  // carries them (team lines, pool shares by provider, unallocated sources), each rounded on its own.
+  const rowsByProvider = new Totals();
+  for (const t of teams) {
+    for (const l of t.lines) rowsByProvider.add(l.provider, new Big(l.cost));
+    for (const s of t.shares) for (const [p, v] of Object.entries(s.byProvider)) rowsByProvider.add(p, new Big(v));
+  }
+  for (const u of unallocatedSources) rowsByProvider.add(u.provider, new Big(u.cost));
+  const rounding = Object.fromEntries(
+    Object.entries(providers)
+      .map(([p, v]) => [p, new Big(v).minus(rowsByProvider.get(p)).toFixed(2)] as const)
+      .filter(([, v]) => !new Big(v).eq(0)),
+  );
   const chargeback: Chargeback = {
     month,
     currency: config.currency,
@@ -489,7 +529,7 @@ export function chargeMonth(
     providers,
     teams,
     pools: poolCharges,
-    unallocatedSources: topSources(unallocatedBySource.map, sourceInfo, unallocatedRounded),
+    unallocatedSources,
     unmappedModelSpend: [...unmapped.values()]
       .map(({ entry, keys, cost }) => ({ ...entry, apiKeys: [...keys].sort(), cost: formatCents(cost) }))
       .sort((a, b) => Number(b.cost) - Number(a.cost) || a.id.localeCompare(b.id)),
@@ -497,6 +537,7 @@ export function chargeMonth(
     estimateGaps: reconciliation.gaps,
     // Teams first, by id; capacity no rule maps last.
     capacity: [...capacity.values()].sort((a, b) => Number(a.team === null) - Number(b.team === null) || (a.team ?? '').localeCompare(b.team ?? '') || a.workspace.localeCompare(b.workspace) || a.model.localeCompare(b.model)),
+    rounding,
     costBasis: basis,
     estimated,
     recordCount: records.length,
@@ -568,17 +609,12 @@ function getOrCreate(map: Map<string, Totals>, key: string): Totals {
   return totals;
 }
 
-function topSources(
-  bySource: Map<string, Decimal>,
-  info: Map<string, Omit<UnallocatedSource, 'cost'>>,
-  total: Decimal,
-): UnallocatedSource[] {
+/** Every unallocated source, largest first, split from the unallocated total by largest remainder. */
+function everySource(bySource: Map<string, Decimal>, info: Map<string, Omit<UnallocatedSource, 'cost'>>, total: Decimal): UnallocatedSource[] {
   const ranked = [...bySource].sort(([ka, a], [kb, b]) => b.abs().cmp(a.abs()) || (ka < kb ? -1 : 1));
-  const head = ranked.slice(0, TOP_UNALLOCATED);
-  const tail = ranked.slice(TOP_UNALLOCATED);
-  const parts = [...head.map(([, v]) => v), ...(tail.length ? [sum(tail.map(([, v]) => v))] : [])];
-  const cents = splitToCents(parts, total);
-  const sources = head.map(([key], i) => ({ ...info.get(key)!, cost: cents[i]!.toFixed(2) }));
-  if (tail.length) sources.push({ provider: 'mixed', account: null, service: `(other: ${tail.length} sources)`, tagValue: null, cost: cents[head.length]!.toFixed(2) });
-  return sources;
+  const cents = splitToCents(
+    ranked.map(([, v]) => v),
+    total,
+  );
+  return ranked.map(([key], i) => ({ ...info.get(key)!, cost: cents[i]!.toFixed(2) }));
 }

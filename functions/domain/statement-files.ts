@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { stringify } from 'csv-stringify/sync';
 import type { CostlineConfig } from '../config/config-schema';
 import { createAllocator, UNALLOCATED } from './allocation';
@@ -24,6 +25,7 @@ export const STATEMENT_CSV_COLUMNS = [
   'service',
   'model',
   'sub_account',
+  'tag_value',
   'pool',
   'method',
   'ratio',
@@ -39,15 +41,21 @@ export const STATEMENT_CSV_COLUMNS = [
 
 type CsvRow = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string | number>;
 
+/** The team id of `statement.csv`'s rounding rows (and of focus.csv's, in `x_Team`). */
+export const ROUNDING = '__rounding__';
+
 /**
  * `statement.csv`: one row per team per line (`direct` spend by provider, service and model; `shared`
- * pool shares with method and ratio), the `unallocated` sources with their account, project or workspace
- * in `sub_account`, and `adjustment` rows for closed months (`for_month`). The `cost` column adds up to
- * the total due (the month's total plus adjustments), to the cent. UTF-8, with a header row.
+ * pool shares with method and ratio, one row per provider of the pool), every `unallocated` source with
+ * its account, project or workspace in `sub_account` and the team tag value it carried in `tag_value`,
+ * a `rounding` row per provider whose rows, each rounded on its own, miss its control total by a cent or
+ * two, and `adjustment` rows for closed months (`for_month`). Summed by team, by provider, by team and
+ * provider, or in all, the `cost` column gives the statement's figures to the cent (in all: the total
+ * due, the month's total plus adjustments). UTF-8, with a header row.
  */
 export function renderStatementCsv(cb: Chargeback): string {
   const base = { month: cb.month, status: cb.status };
-  const empty = { provider: '', service: '', model: '', sub_account: '', pool: '', method: '', ratio: '', input_tokens: '', cached_input_tokens: '', cache_write_tokens: '', output_tokens: '', requests: '', estimated: '', for_month: '' };
+  const empty = { provider: '', service: '', model: '', sub_account: '', tag_value: '', pool: '', method: '', ratio: '', input_tokens: '', cached_input_tokens: '', cache_write_tokens: '', output_tokens: '', requests: '', estimated: '', for_month: '' };
   const rows: CsvRow[] = [];
   for (const t of cb.teams) {
     for (const l of t.lines) {
@@ -70,11 +78,16 @@ export function renderStatementCsv(cb: Chargeback): string {
       });
     }
     for (const s of t.shares) {
-      rows.push({ ...base, ...empty, team: t.team, team_name: t.name, kind: 'shared', pool: s.pool, method: s.method, ratio: s.ratio, cost: s.amount });
+      // Statements closed before shares carried providers have one row per share, with no provider.
+      const parts = s.byProvider ? Object.entries(s.byProvider) : [['', s.amount] as const];
+      for (const [provider, amount] of parts) rows.push({ ...base, ...empty, team: t.team, team_name: t.name, kind: 'shared', provider, pool: s.pool, method: s.method, ratio: s.ratio, cost: amount });
     }
   }
   for (const u of cb.unallocatedSources) {
-    rows.push({ ...base, ...empty, team: UNALLOCATED, team_name: 'Unallocated', kind: 'unallocated', provider: u.provider, service: u.service, sub_account: u.account ?? '', cost: u.cost });
+    rows.push({ ...base, ...empty, team: UNALLOCATED, team_name: 'Unallocated', kind: 'unallocated', provider: u.provider, service: u.service, sub_account: u.account ?? '', tag_value: u.tagValue ?? '', cost: u.cost });
+  }
+  for (const [provider, amount] of Object.entries(cb.rounding ?? {})) {
+    rows.push({ ...base, ...empty, team: ROUNDING, team_name: 'Rounding', kind: 'rounding', provider, cost: amount });
   }
   // Prior-period adjustments: charged this month, for the closed month they correct.
   for (const a of 'adjustments' in cb ? (cb as AdjustedChargeback).adjustments : []) {
@@ -204,12 +217,35 @@ export const FOCUS_COLUMNS = [
 ] as const;
 
 /**
+ * The statement's cents per part and provider, as `statement.csv` carries them: a team's direct lines
+ * (`team:<id>`), the unallocated sources (`unallocated`), each shared pool's shares (`pool:<id>`), and the
+ * rounding rows (`rounding`). Keyed `<part>\u0000<provider>`.
+ */
+function statementCells(cb: Chargeback): Map<string, Big> {
+  const cells = new Map<string, Big>();
+  const add = (part: string, provider: string, amount: string) => cells.set(`${part}\u0000${provider}`, (cells.get(`${part}\u0000${provider}`) ?? new Big(0)).plus(amount));
+  for (const t of cb.teams) {
+    for (const l of t.lines) add(`team:${t.team}`, l.provider, l.cost);
+    for (const sh of t.shares) for (const [p, v] of Object.entries(sh.byProvider ?? {})) add(`pool:${sh.pool}`, p, v);
+  }
+  for (const u of cb.unallocatedSources) add('unallocated', u.provider, u.cost);
+  for (const [p, v] of Object.entries(cb.rounding ?? {})) add('rounding', p, v);
+  return cells;
+}
+
+/**
  * `focus.csv`: the month's records (billed, and estimates for what is not billed yet) in FOCUS column
  * names, with how each was allocated. costline does not know list or negotiated prices, so `ListCost`
  * and `ContractedCost` repeat `BilledCost` (the FOCUS columns must not be empty); a negative cost is a
  * `Credit`, anything else `Usage`.
+ *
+ * With the month's `statement`, rounding rows follow the records (`ChargeCategory = Adjustment`,
+ * `x_CostOrigin = rounding`, under the team, pool or unallocated bucket and provider they round): each is
+ * the statement's cents for that bucket and provider less the records' exact sum (under a cent per line
+ * of the statement), so that any subtotal of the file (by team, provider, both, or in all) equals the
+ * statement's figure exactly, with no rounding left to the reader.
  */
-export function renderFocusCsv(records: readonly CostRecord[], config: CostlineConfig, month: string, adjustments: readonly Adjustment[] = []): string {
+export function renderFocusCsv(records: readonly CostRecord[], config: CostlineConfig, month: string, adjustments: readonly Adjustment[] = [], statement?: Chargeback): string {
   const allocate = createAllocator(config);
   const periodStart = `${monthStart(month)}T00:00:00Z`;
   const periodEnd = `${monthStart(addMonths(month, 1))}T00:00:00Z`;
@@ -250,6 +286,54 @@ export function renderFocusCsv(records: readonly CostRecord[], config: CostlineC
       x_Estimated: r.estimated ? 'true' : 'false',
     };
   });
+  if (statement) {
+    const basis = statement.costBasis;
+    const shared = new Set(statement.pools.map((p) => p.pool));
+    const exact = new Map<string, Big>();
+    const accountOf = new Map<string, string>();
+    for (const r of records) {
+      const a = allocate(r);
+      const part = a.kind === 'team' ? `team:${a.team}` : a.kind === 'pool' && shared.has(a.pool) ? `pool:${a.pool}` : a.kind === 'unallocated' && shared.has(UNALLOCATED) ? `pool:${UNALLOCATED}` : 'unallocated';
+      const key = `${part}\u0000${r.provider}`;
+      exact.set(key, (exact.get(key) ?? new Big(0)).plus(r[basis]));
+      if (!accountOf.has(r.provider)) accountOf.set(r.provider, r.billingAccountId);
+    }
+    const cells = statementCells(statement);
+    const names = new Map<string, string>(records.map((r) => [r.provider, r.providerName]));
+    for (const key of [...new Set([...cells.keys(), ...exact.keys()])]) {
+      const delta = (cells.get(key) ?? new Big(0)).minus(exact.get(key) ?? new Big(0));
+      if (delta.eq(0)) continue;
+      const [part, provider] = key.split('\u0000') as [string, string];
+      const name = names.get(provider) ?? provider;
+      const blank = Object.fromEntries(FOCUS_COLUMNS.map((c) => [c, ''])) as Record<(typeof FOCUS_COLUMNS)[number], string>;
+      const amount = delta.toFixed();
+      rows.push({
+        ...blank,
+        BillingAccountId: accountOf.get(provider) ?? '',
+        BillingCurrency: config.currency,
+        BillingPeriodStart: periodStart,
+        BillingPeriodEnd: periodEnd,
+        ChargePeriodStart: periodStart,
+        ChargePeriodEnd: periodEnd,
+        ChargeCategory: 'Adjustment',
+        BilledCost: amount,
+        EffectiveCost: amount,
+        ListCost: amount,
+        ContractedCost: amount,
+        InvoiceIssuerName: name,
+        ProviderName: name,
+        PublisherName: name,
+        ServiceName: 'Rounding to the statement cents',
+        ServiceCategory: 'Other',
+        Tags: '{}',
+        x_Team: part.startsWith('team:') ? part.slice(5) : part === 'rounding' ? ROUNDING : '',
+        x_Pool: part.startsWith('pool:') ? part.slice(5) : '',
+        x_AllocationMethod: 'rounding',
+        x_CostOrigin: 'rounding',
+        x_Estimated: 'false',
+      });
+    }
+  }
   // Corrections to closed months, charged in this billing period for the period they belong to.
   for (const a of adjustments) {
     const blank = Object.fromEntries(FOCUS_COLUMNS.map((c) => [c, ''])) as Record<(typeof FOCUS_COLUMNS)[number], string>;

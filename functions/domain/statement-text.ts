@@ -43,7 +43,7 @@ function modelLine(l: ChargebackLine): string {
  * points to the files (every row is in statement.csv): an email should read in a minute, and stay far
  * under SNS's 256 KB message limit for any number of teams.
  */
-export const TEXT_LIMITS = { modelTeams: 20, linesPerTeam: 8, poolShares: 10, adjustments: 20, unmapped: 10 } as const;
+export const TEXT_LIMITS = { modelTeams: 20, linesPerTeam: 8, poolShares: 10, adjustments: 20, unmapped: 10, unallocatedSources: 10 } as const;
 
 /** "... and 12 more, 345.67 in total (every row is in statement.csv)". */
 function rest(count: number, amounts: readonly string[], indent: string, what: string): string {
@@ -135,10 +135,13 @@ export function renderStatementText(chargeback: Chargeback, options: StatementTe
   }
   if (chargeback.unallocatedSources.length > 0) {
     out.push('', 'Largest unallocated sources (tag them or add an allocation rule):');
-    for (const s of chargeback.unallocatedSources) {
+    // The files list every source with its tag value; the email shows the largest only.
+    const { shown, hidden } = head(chargeback.unallocatedSources, TEXT_LIMITS.unallocatedSources, (u) => u.cost);
+    for (const s of shown) {
       const where = [subAccountLabel(s), s.tagValue !== null && `tag "${s.tagValue}"`].filter(Boolean).join(', ');
       out.push(`  ${formatAmount(s.cost).padStart(12)}  ${s.service}${where ? ` (${where})` : ''}`);
     }
+    if (hidden.length) out.push(`  ... and ${hidden.length} more unallocated sources, ${formatAmount(sum(hidden.map((u) => new Big(u.cost))).toFixed(2))} in total (each with its account and tag value in chargeback.json and statement.csv)`);
   }
   const isModelLine = (l: ChargebackLine) => l.model !== null || l.tokens.input + l.tokens.cachedInput + l.tokens.cacheWrite + l.tokens.output > 0;
   const modelTeams = chargeback.teams.map((t) => ({ team: t, lines: t.lines.filter(isModelLine) })).filter((t) => t.lines.length > 0);

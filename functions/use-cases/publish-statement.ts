@@ -87,7 +87,7 @@ export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes
 export async function statementFiles(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> {
   // The records only: the chargeback is the one given (a closed month's, as it was stored).
   const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments);
+  const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments, chargeback);
   return [
     { name: 'statement.txt', body: text, contentType: 'text/plain' },
     { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },

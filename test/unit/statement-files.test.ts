@@ -104,3 +104,93 @@ describe('statement email', () => {
     expect(cut.endsWith('The statement as CSV, HTML and FOCUS CSV: s3://b/statements/2026-10/\n')).toBe(true);
   });
 });
+
+describe('every unallocated dollar is traceable', () => {
+  it('lists every unallocated source in chargeback.json and statement.csv, each with its tag value in its own column, and no summed "other" row', () => {
+    // Prepare: 25 unallocated sources, 12 of them with a tag value that names no team.
+    const loose = Array.from({ length: 25 }, (_, i) => awsRecord({ subAccountId: `9999000000${String(i).padStart(2, '0')}`, cost: `${i + 1}.25`, serviceName: `Service ${i}`, tags: i % 2 ? { team: `ghost-${i}` } : {} }));
+    const many = buildChargeback(loose, config, '2026-10', '2026-10-20');
+
+    // Act
+    const rows = rowsOf(renderStatementCsv(many)).filter((r) => r.kind === 'unallocated');
+
+    // Assess
+    expect(many.unallocatedSources).toHaveLength(25);
+    expect(many.unallocatedSources.some((s) => s.provider === 'mixed' || s.service.startsWith('(other'))).toBe(false);
+    expect(rows).toHaveLength(25);
+    expect(sum(rows.map((r) => new Big(r.cost!))).toFixed(2)).toBe(many.unallocated);
+    expect(rows.find((r) => r.service === 'Service 7')).toMatchObject({ sub_account: '999900000007', tag_value: 'ghost-7', cost: '8.25' });
+    expect(rows.find((r) => r.service === 'Service 8')!.tag_value).toBe('');
+  });
+});
+
+/** A small deterministic generator, so the property runs the same everywhere. */
+function seeded(seed: number) {
+  let x = seed;
+  return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+
+describe('rounding that ties out', () => {
+  const teams = ['payments', 'search', 'growth'];
+  const providers = [
+    { provider: 'aws' as const, providerName: 'AWS', source: 'aws-cost-explorer' as const },
+    { provider: 'openai' as const, providerName: 'OpenAI', source: 'openai-costs' as const },
+    { provider: 'anthropic' as const, providerName: 'Anthropic', source: 'anthropic-cost-report' as const },
+  ];
+  const tiesConfig = testConfig({
+    teams: teams.map((id) => ({ id, name: id.toUpperCase() })),
+    allocation: {
+      awsTagKey: 'team',
+      rules: [{ match: { service: 'Shared gateway' }, pool: 'gateway' }],
+      sharedPools: [{ id: 'gateway', method: 'proportional' }],
+    },
+  });
+  /** Records of thirds and sevenths of a cent, so that nearly every part rounds away from its neighbours. */
+  function randomRecords(seed: number) {
+    const random = seeded(seed);
+    return Array.from({ length: 60 }, (_, i) => {
+      const p = providers[Math.floor(random() * providers.length)]!;
+      const team = random() < 0.15 ? undefined : teams[Math.floor(random() * teams.length)];
+      const service = random() < 0.15 ? 'Shared gateway' : `Service ${Math.floor(random() * 4)}`;
+      const cost = new Big(Math.floor(random() * 100000)).div(random() < 0.5 ? 3 : 7).div(100).toFixed(6);
+      return awsRecord({ ...p, id: `r${i}`, serviceName: service, cost, tags: team ? { team } : {} });
+    });
+  }
+  const total = (rows: Array<Record<string, string>>, column: string) => sum(rows.map((r) => new Big(r[column]!)));
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`every subtotal formed from statement.csv and from focus.csv equals the statement's figure, to the cent (seed ${seed})`, () => {
+      // Prepare
+      const records = randomRecords(seed);
+      const month = withAdjustments(buildChargeback(records, tiesConfig, '2026-10', '2026-10-20'), [{ team: 'search', forMonth: '2026-09', amount: '-1.23' }]);
+
+      // Act
+      const statement = rowsOf(renderStatementCsv(month));
+      const focus = rowsOf(renderFocusCsv(records, tiesConfig, '2026-10', month.adjustments, month)).filter((r) => r.ChargeClass !== 'Correction');
+
+      // Assess: the grand total, by provider, by team, by team and provider; the FOCUS file exactly, no rounding.
+      expect(total(statement, 'cost').toFixed(2)).toBe(month.totalDue);
+      expect(total(focus, 'BilledCost').toFixed()).toBe(new Big(month.total).toFixed());
+      for (const p of providers) {
+        expect(total(statement.filter((r) => r.provider === p.provider), 'cost').toFixed(2), p.provider).toBe(month.providers[p.provider] ?? '0.00');
+        expect(new Big(total(focus.filter((r) => r.ProviderName === p.providerName), 'BilledCost')).eq(month.providers[p.provider] ?? 0), p.provider).toBe(true);
+      }
+      for (const t of month.teams) {
+        expect(total(statement.filter((r) => r.team === t.team && r.kind !== 'adjustment'), 'cost').toFixed(2), t.team).toBe(t.total);
+        expect(total(statement.filter((r) => r.team === t.team), 'cost').toFixed(2), t.team).toBe(t.totalDue);
+        expect(total(statement.filter((r) => r.team === t.team && r.kind === 'direct'), 'cost').toFixed(2), t.team).toBe(t.direct);
+        expect(new Big(total(focus.filter((r) => r.x_Team === t.team), 'BilledCost')).eq(t.direct), t.team).toBe(true);
+        for (const p of providers) {
+          const control = t.byProvider[p.provider] ?? '0.00';
+          expect(total(statement.filter((r) => r.team === t.team && r.kind === 'direct' && r.provider === p.provider), 'cost').toFixed(2), `${t.team} ${p.provider}`).toBe(control);
+          expect(new Big(total(focus.filter((r) => r.x_Team === t.team && r.ProviderName === p.providerName), 'BilledCost')).eq(control), `${t.team} ${p.provider}`).toBe(true);
+        }
+      }
+      // The rounding rows are explicit, small, and add up to nothing.
+      const rounding = statement.filter((r) => r.kind === 'rounding');
+      expect(total(rounding, 'cost').toFixed(2)).toBe('0.00');
+      for (const r of rounding) expect(new Big(r.cost!).abs().lte('0.10')).toBe(true);
+      for (const r of focus.filter((x) => x.x_CostOrigin === 'rounding')) expect(new Big(r.BilledCost!).abs().lt('0.10')).toBe(true);
+    });
+  }
+});

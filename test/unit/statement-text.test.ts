@@ -54,3 +54,21 @@ describe('text statement for a large organisation', () => {
     expect(text).not.toContain('more teams');
   });
 });
+
+describe('unallocated sources in the text statement', () => {
+  it('shows the largest ten and one line summing the rest that points to chargeback.json and statement.csv, which list them all', () => {
+    // Prepare: 14 unallocated sources of 1..14 dollars.
+    const config = testConfig({ allocation: { awsTagKey: 'team', rules: [], sharedPools: [] } });
+    const records = Array.from({ length: 14 }, (_, i) => awsRecord({ subAccountId: `10000000000${String(i).padStart(2, '0')}`, serviceName: `Service ${i}`, cost: `${i + 1}` }));
+    const chargeback = buildChargeback(records, config, '2026-10', '2026-10-20');
+
+    // Act
+    const text = renderStatementText(chargeback);
+
+    // Assess: 14..5 shown, 4+3+2+1 summed.
+    expect(chargeback.unallocatedSources).toHaveLength(14);
+    expect(text).toContain('Service 13 (account 1000000000013)');
+    expect(text).not.toContain('Service 3 (');
+    expect(text).toContain('... and 4 more unallocated sources, 10.00 in total (each with its account and tag value in chargeback.json and statement.csv)');
+  });
+});
