@@ -22,6 +22,16 @@ export interface Adjustment {
   amount: string;
 }
 
+/** One file a month was closed with, as the closed statement records it: its name, type, size and hash. */
+export interface ClosedFile {
+  name: string;
+  contentType: string;
+  /** SHA-256 of the UTF-8 body, hex. */
+  sha256: string;
+  /** Size of the UTF-8 body. */
+  bytes: number;
+}
+
 /** A closed month's statement as stored: immutable. */
 export interface ClosedStatement {
   month: string;
@@ -29,9 +39,24 @@ export interface ClosedStatement {
   chargeback: Chargeback;
   /** Adjustments to earlier closed months that this statement carried. */
   adjustments: Adjustment[];
-  /** SHA-256 of the canonical JSON of `chargeback` and `adjustments`. */
+  /**
+   * The files the month was closed with (statement.txt, .csv, .html, focus.csv), by hash: their bodies
+   * are stored beside the statement and served as stored. Absent for months closed before files were kept.
+   */
+  files?: ClosedFile[];
+  /** SHA-256 of the canonical JSON of `chargeback`, `adjustments` and (when present) `files`. */
   contentHash: string;
   closedAt: string;
+}
+
+/** SHA-256 of a file body as stored (UTF-8), hex. */
+export function fileHash(body: string): string {
+  return createHash('sha256').update(body, 'utf8').digest('hex');
+}
+
+/** What a closed statement records of a file: name, type, size and hash. */
+export function closedFile(file: { name: string; body: string; contentType: string }): ClosedFile {
+  return { name: file.name, contentType: file.contentType, sha256: fileHash(file.body), bytes: Buffer.byteLength(file.body, 'utf8') };
 }
 
 /** Canonical JSON: keys sorted, so the hash depends on content only. */
@@ -41,9 +66,12 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-/** The content hash a closed statement is stored with, and can be checked against. */
-export function statementHash(chargeback: Chargeback, adjustments: readonly Adjustment[]): string {
-  return createHash('sha256').update(canonicalJson({ chargeback, adjustments })).digest('hex');
+/**
+ * The content hash a closed statement is stored with, and can be checked against. The files' hashes are
+ * part of it when the statement has files (a statement closed before files were kept hashes as it did).
+ */
+export function statementHash(chargeback: Chargeback, adjustments: readonly Adjustment[], files?: readonly ClosedFile[]): string {
+  return createHash('sha256').update(canonicalJson(files === undefined ? { chargeback, adjustments } : { chargeback, adjustments, files })).digest('hex');
 }
 
 /** What each team (and unallocated) was charged in a chargeback. */

@@ -290,7 +290,8 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
         continue;
       }
       const { chargeback, text, outcome } = statement ?? { ...emptyStatement((await monthChargeback(deps, m, today)).chargeback), outcome: 'empty' as const };
-      const files = await statementFiles(statementDeps, m, chargeback, text);
+      // A closed month's files are the ones it was closed with, as stored; any other month's are rendered now.
+      const files = statement ? await statement.files() : await statementFiles(statementDeps, m, chargeback, text);
       const alerts = (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published');
       written.push({ month: m, chargeback, text, outcome, alerts, dir: writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
@@ -364,7 +365,7 @@ async function statement(config: CostlineConfig, state: string, out: string, mon
       if (error instanceof EmptyMonthError || error instanceof NotClosedError) throw new RefusedError(`${error.message} (local database ${state})`);
       throw error;
     });
-    const files = await statementFiles(deps, month, result.chargeback, result.text);
+    const files = await result.files();
     const alerts = (await stores.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
     const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
     console.log(result.text);

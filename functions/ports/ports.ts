@@ -270,9 +270,16 @@ export interface StoredClosedStatement extends ClosedStatement {
 export interface ClosedStatementStore {
   /**
    * Stores a month's final statement with its delivery state (every part `pending`) if the month is not
-   * closed yet (a conditional write); false if it was.
+   * closed yet (a conditional write); false if it was. The `files` (whose hashes `statement.files` lists)
+   * are stored first, by content, so that a run that loses the close leaves the winner's files intact.
    */
-  close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean>;
+  close(statement: ClosedStatement, delivery: StatementDelivery, files?: readonly StatementFile[]): Promise<boolean>;
+  /**
+   * The files a month was closed with (its `files`), exactly as stored, each checked against its hash;
+   * undefined for a month closed before files were kept.
+   * @throws when a body is missing or no longer matches its hash
+   */
+  closedFiles(statement: ClosedStatement): Promise<StatementFile[] | undefined>;
   /** Every closed statement with its delivery state, oldest first; each checked against its content hash. */
   list(): Promise<StoredClosedStatement[]>;
   /**

@@ -1,7 +1,7 @@
 import type { CostlineConfig } from '../config/config-schema';
 import { withMonthOverMonth } from '../domain/chargeback';
 import { addMonths, toDay } from '../domain/dates';
-import { priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
+import { closedFile, priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
 import type { PriceBook } from '../domain/price-book';
 import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
 import { effectiveRecords } from '../domain/chargeback';
@@ -124,6 +124,8 @@ export interface PublishedStatement {
   outcome: StatementOutcome;
   chargeback: AdjustedChargeback;
   text: string;
+  /** The month's files: a closed month's exactly as it was closed (stored with it), any other rendered now. */
+  files: () => Promise<StatementFile[]>;
   messageId?: string;
   /** Closed months (this one or earlier) whose unsent statements this run sent before anything else, oldest first. */
   late: LateStatement[];
@@ -165,11 +167,11 @@ function unsentParts(delivery: StatementDelivery): Part[] {
  * first so its email can point to them), calling `accepted` after SNS answers each. Returns finance's
  * message id. A failure stops here and is thrown: the parts not accepted stay for the next run.
  */
-async function sendParts(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string, parts: readonly Part[], accepted: (part: Part, messageId: string) => Promise<void>): Promise<string | undefined> {
+async function sendParts(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string, files: () => Promise<StatementFile[]>, parts: readonly Part[], accepted: (part: Part, messageId: string) => Promise<void>): Promise<string | undefined> {
   let financeId: string | undefined;
   for (const part of parts) {
     if (part.kind === 'finance') {
-      const location = deps.archive ? (await deps.archive.put(month, await statementFiles(deps, month, chargeback, text))).location : undefined;
+      const location = deps.archive ? (await deps.archive.put(month, await files())).location : undefined;
       const message = { subject: `costline chargeback statement ${month} (${chargeback.status})`, attributes: { kind: 'statement', month, status: chargeback.status } };
       financeId = await deps.statements.publish({ ...message, body: emailBody(message, (teamRows) => (teamRows === undefined ? text : renderStatementText(chargeback, { teamRows })), location) });
       await accepted(part, financeId);
@@ -183,18 +185,24 @@ async function sendParts(deps: StatementDeps, month: string, chargeback: Adjuste
   return financeId;
 }
 
-/** The closed statement as it was sent: its stored chargeback with the adjustments it carried, and its text. */
-function asClosed(statement: ClosedStatement): { chargeback: AdjustedChargeback; text: string } {
+/**
+ * The closed statement as it was sent: its stored chargeback with the adjustments it carried, its text and
+ * its files as stored with it (the stored statement.txt is the text). A month closed before files were
+ * kept has them rendered from its stored chargeback (its focus.csv from the records as they stand).
+ */
+async function asClosed(deps: StatementDeps, statement: ClosedStatement): Promise<{ chargeback: AdjustedChargeback; text: string; files: () => Promise<StatementFile[]> }> {
   const chargeback = withAdjustments(statement.chargeback, statement.adjustments);
-  return { chargeback, text: renderStatementText(chargeback) };
+  const stored = await deps.closed.closedFiles(statement);
+  const text = stored?.find((f) => f.name === 'statement.txt')?.body ?? renderStatementText(chargeback);
+  return { chargeback, text, files: async () => stored ?? (await statementFiles(deps, statement.month, chargeback, text)) };
 }
 
 /** Sends a closed statement's parts not accepted yet, recording each as accepted once SNS answers. */
 async function deliver(deps: StatementDeps, statement: StoredClosedStatement): Promise<LateStatement | undefined> {
   const parts = unsentParts(statement.delivery);
   if (parts.length === 0) return undefined;
-  const { chargeback, text } = asClosed(statement);
-  const messageId = await sendParts(deps, statement.month, chargeback, text, parts, (part, id) =>
+  const { chargeback, text, files } = await asClosed(deps, statement);
+  const messageId = await sendParts(deps, statement.month, chargeback, text, files, parts, (part, id) =>
     deps.closed.markAccepted(statement.month, part, { messageId: id, acceptedAt: deps.clock.now().toISOString() }),
   );
   return { month: statement.month, parts: parts.map((p) => (p.kind === 'finance' ? 'finance' : p.team)), ...(messageId !== undefined ? { messageId } : {}) };
@@ -230,14 +238,14 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const existing = closed.find((c) => c.month === month);
 
   if (existing) {
-    const { chargeback, text } = asClosed(existing);
+    const { chargeback, text, files } = await asClosed(deps, existing);
     const sentNow = late.find((l) => l.month === month);
     // A resend of a month that had not been sent is the send it was missing, not one more.
-    if (sentNow) return { outcome: 'sent-final-late', chargeback, text, ...(sentNow.messageId !== undefined ? { messageId: sentNow.messageId } : {}), late };
-    if (mode !== 'resend') return { outcome: 'already-final', chargeback, text, late };
+    if (sentNow) return { outcome: 'sent-final-late', chargeback, text, files, ...(sentNow.messageId !== undefined ? { messageId: sentNow.messageId } : {}), late };
+    if (mode !== 'resend') return { outcome: 'already-final', chargeback, text, files, late };
     const parts: Part[] = [{ kind: 'finance' }, ...Object.keys(existing.delivery.teams).map((team) => ({ kind: 'team' as const, team }))];
-    const messageId = await sendParts(deps, month, chargeback, text, parts, async () => undefined);
-    return { outcome: 'resent-final', chargeback, text, ...(messageId !== undefined ? { messageId } : {}), late };
+    const messageId = await sendParts(deps, month, chargeback, text, files, parts, async () => undefined);
+    return { outcome: 'resent-final', chargeback, text, files, ...(messageId !== undefined ? { messageId } : {}), late };
   }
   if (mode === 'resend') throw new NotClosedError(`${month} has no final statement to resend yet; ask for a preliminary one instead`);
   // Never close a month on an ingestion that failed or held a shrink (what is closed and unsent was sent above).
@@ -249,7 +257,11 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const { chargeback: ownMonth, empty } = await monthChargeback(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
-  if (ownMonth.status !== 'final' && mode === 'scheduled') return { outcome: 'not-final-yet', chargeback: withAdjustments(ownMonth, []), text: renderStatementText(ownMonth), late };
+  if (ownMonth.status !== 'final' && mode === 'scheduled') {
+    const pending = withAdjustments(ownMonth, []);
+    const pendingText = renderStatementText(ownMonth);
+    return { outcome: 'not-final-yet', chargeback: pending, text: pendingText, files: () => statementFiles(deps, month, pending, pendingText), late };
+  }
   // Month over month: against the previous month as finance received it (closed), or as it stands.
   const previousMonth = addMonths(month, -1);
   const previousClosed = closed.find((c) => c.month === previousMonth)?.chargeback;
@@ -265,14 +277,24 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   const teamStatements = deps.config.teams.filter((t) => t.statementToLeads).map((t) => t.id);
 
   if (own.status === 'final') {
-    const statement: ClosedStatement = { month, chargeback: own, adjustments, contentHash: statementHash(own, adjustments), closedAt: now.toISOString() };
+    // The files are rendered once, here, and stored with the statement: a closed month's focus.csv is the
+    // file it was closed with, whatever arrives later (which later months carry as Correction rows).
+    const files = await statementFiles(deps, month, chargeback, text);
+    const refs = files.map(closedFile);
+    const statement: ClosedStatement = { month, chargeback: own, adjustments, files: refs, contentHash: statementHash(own, adjustments, refs), closedAt: now.toISOString() };
     const delivery = pendingDelivery(teamStatements);
     // Another run may have closed it a moment ago: that run sends it (or, if it dies, the next run does).
-    if (!(await deps.closed.close(statement, delivery))) return { outcome: 'closed-by-another-run', chargeback, text, late };
+    if (!(await deps.closed.close(statement, delivery, files))) {
+      const winner = (await deps.closed.list()).find((c) => c.month === month);
+      const theirs = winner ? await asClosed(deps, winner) : { chargeback, text, files: async () => files };
+      return { outcome: 'closed-by-another-run', ...theirs, late };
+    }
     const sent = await deliver(deps, { ...statement, delivery });
-    return { outcome: 'published-final', chargeback, text, ...(sent?.messageId !== undefined ? { messageId: sent.messageId } : {}), late };
+    return { outcome: 'published-final', chargeback, text, files: async () => files, ...(sent?.messageId !== undefined ? { messageId: sent.messageId } : {}), late };
   }
   const parts: Part[] = [{ kind: 'finance' }, ...teamStatements.map((team) => ({ kind: 'team' as const, team }))];
-  const messageId = await sendParts(deps, month, chargeback, text, parts, async () => undefined);
-  return { outcome: 'published-preliminary', chargeback, text, ...(messageId !== undefined ? { messageId } : {}), late };
+  let rendered: Promise<StatementFile[]> | undefined;
+  const files = () => (rendered ??= statementFiles(deps, month, chargeback, text));
+  const messageId = await sendParts(deps, month, chargeback, text, files, parts, async () => undefined);
+  return { outcome: 'published-preliminary', chargeback, text, files, ...(messageId !== undefined ? { messageId } : {}), late };
 }

@@ -220,3 +220,42 @@ describe('state, chargeback and alert stores against dynalite', () => {
     expect(await ledger.listScopes('2026-09')).toEqual([]);
   });
 });
+
+describe('DynamoClosedStatementStore files against dynalite', () => {
+  it('keeps a closed month’s files beside it in gzipped chunks under the 400 KB item limit, serves them byte for byte, and refuses a changed one', async () => {
+    // Prepare: a focus.csv of incompressible rows, several chunks once gzipped, and a small text file.
+    const { DynamoClosedStatementStore, FILE_CHUNK_BYTES, ClosedStatementIntegrityError } = await import('../../functions/adapters/dynamodb/dynamo-closed-statement-store');
+    const { closedFile, statementHash } = await import('../../functions/domain/month-close');
+    const { keys } = await import('../../functions/adapters/dynamodb/keys');
+    const { createHash } = await import('node:crypto');
+    const store = new DynamoClosedStatementStore(aws.clients.dynamo, aws.tableName);
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${createHash('sha256').update(String(i)).digest('hex')}\n`).join('');
+    const files = [
+      { name: 'statement.txt', body: 'TOTAL  52.50 — é\n', contentType: 'text/plain' },
+      { name: 'focus.csv', body: `BilledCost,x\n${rows}`, contentType: 'text/csv' },
+    ];
+    const chargeback = buildChargeback([awsRecord({ cost: '52.50' })], testConfig(), '2026-07', '2026-08-20');
+    const refs = files.map(closedFile);
+    const statement = { month: '2026-07', chargeback, adjustments: [], files: refs, contentHash: statementHash(chargeback, [], refs), closedAt: '2026-08-07T06:00:00Z' };
+
+    // Act
+    const won = await store.close(statement, { finance: { state: 'pending' }, teams: {} }, files);
+    const [listed] = (await store.list()).filter((s) => s.month === '2026-07');
+    const served = await store.closedFiles(listed!);
+
+    // Assess
+    expect(won).toBe(true);
+    expect(listed!.files).toEqual(refs);
+    expect(served).toEqual(files);
+    const chunks = await aws.clients.dynamo.send(new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.closedFilesOf('2026-07') } }));
+    expect(chunks.Items!.length).toBeGreaterThan(2);
+    for (const item of chunks.Items!) expect((item.body as Uint8Array).length).toBeLessThanOrEqual(FILE_CHUNK_BYTES);
+
+    // A chunk rewritten behind costline's back: refused, naming the file.
+    const first = chunks.Items!.find((i) => (i.sk as string).startsWith(refs[0]!.sha256))!;
+    const { gzipSync } = await import('node:zlib');
+    await aws.clients.dynamo.send(new PutCommand({ TableName: aws.tableName, Item: { ...first, body: gzipSync('TOTAL  0.00\n') } }));
+    await expect(store.closedFiles(listed!)).rejects.toThrow(ClosedStatementIntegrityError);
+    await expect(store.closedFiles(listed!)).rejects.toThrow(/2026-07\/statement.txt does not match its hash/);
+  });
+});

@@ -2,8 +2,8 @@ import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback';
 import type { CostRecord } from '../../functions/domain/cost-record';
 import { monthOf } from '../../functions/domain/dates';
 import type { UsageRecord } from '../../functions/domain/usage-record';
-import { statementHash, type ClosedStatement } from '../../functions/domain/month-close';
-import type { AlertLedger, AlertScope, ChargebackStore, ClosedStatementStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, StatementDelivery, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
+import { fileHash, statementHash, type ClosedStatement } from '../../functions/domain/month-close';
+import type { AlertLedger, AlertScope, ChargebackStore, ClosedStatementStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, StatementDelivery, StatementFile, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */
 export class MemoryRecords implements CostRecordStore, UsageRecordStore {
@@ -63,7 +63,10 @@ export class MemoryChargebacks implements ChargebackStore {
  */
 export class MemoryClosedStatements implements ClosedStatementStore {
   readonly stored = new Map<string, { json: string; delivery: StatementDelivery }>();
-  async close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean> {
+  /** File bodies by `<month>#<sha256>`, as the DynamoDB store keeps them by content. */
+  readonly fileBodies = new Map<string, string>();
+  async close(statement: ClosedStatement, delivery: StatementDelivery, files: readonly StatementFile[] = []): Promise<boolean> {
+    for (const file of files) this.fileBodies.set(`${statement.month}#${fileHash(file.body)}`, file.body);
     if (this.stored.has(statement.month)) return false;
     this.stored.set(statement.month, { json: JSON.stringify(statement), delivery: structuredClone(delivery) });
     return true;
@@ -73,9 +76,16 @@ export class MemoryClosedStatements implements ClosedStatementStore {
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([month, { json, delivery }]) => {
         const statement = JSON.parse(json) as ClosedStatement;
-        if (statementHash(statement.chargeback, statement.adjustments) !== statement.contentHash) throw new Error(`the closed statement for ${month} does not match its content hash`);
+        if (statementHash(statement.chargeback, statement.adjustments, statement.files) !== statement.contentHash) throw new Error(`the closed statement for ${month} does not match its content hash`);
         return { ...statement, delivery: structuredClone(delivery) };
       });
+  }
+  async closedFiles(statement: ClosedStatement): Promise<StatementFile[] | undefined> {
+    return statement.files?.map((f) => {
+      const body = this.fileBodies.get(`${statement.month}#${f.sha256}`);
+      if (body === undefined || fileHash(body) !== f.sha256) throw new Error(`${statement.month}/${f.name} is missing or does not match its hash`);
+      return { name: f.name, body, contentType: f.contentType };
+    });
   }
   async markAccepted(month: string, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): Promise<void> {
     const entry = this.stored.get(month);

@@ -13,8 +13,8 @@ class Crash extends Error {}
 /** A closed-statement store whose close is written and then the run "dies". */
 class CrashAfterClose extends MemoryClosedStatements {
   crashes = 1;
-  override async close(statement: ClosedStatement, delivery: StatementDelivery): Promise<boolean> {
-    const closed = await super.close(statement, delivery);
+  override async close(statement: ClosedStatement, delivery: StatementDelivery, files?: readonly StatementFile[]): Promise<boolean> {
+    const closed = await super.close(statement, delivery, files);
     if (this.crashes-- > 0) throw new Crash('killed after the close');
     return closed;
   }
@@ -162,4 +162,41 @@ describe('statement email size', () => {
     expect(files.find((f) => f.name === 'statement.txt')!.body).toContain('Équipe 19999');
     expect(files.find((f) => f.name === 'statement.csv')!.body.split('\n').filter((l) => l.includes('team-')).length).toBeGreaterThanOrEqual(20_000);
   }, 20_000);
+});
+
+describe('a closed month keeps the files it was closed with', () => {
+  it('stores the four files with the statement, their hashes in its content hash, and resends them byte for byte after the records changed', async () => {
+    // Prepare: October closes; then a late credit arrives for it.
+    const { deps, closed, archived } = setup();
+    const first = await publishStatement(deps, '2026-10', 'scheduled');
+    const atClose = await first.files();
+    (deps.records as MemoryRecords).set([...(await deps.records.listMonth('2026-10')), awsRecord({ chargePeriodStart: '2026-10-05', tags: { team: 'search' }, cost: '-5.00', usageType: 'late-credit' })]);
+
+    // Act
+    const resent = await publishStatement(deps, '2026-10', 'resend');
+
+    // Assess
+    expect(first.outcome).toBe('published-final');
+    expect(atClose.map((f) => f.name)).toEqual(['statement.txt', 'statement.csv', 'statement.html', 'focus.csv']);
+    const [stored] = await closed.list();
+    expect(stored!.files!.map((f) => f.name)).toEqual(atClose.map((f) => f.name));
+    expect(resent.outcome).toBe('resent-final');
+    expect(await resent.files()).toEqual(atClose);
+    expect(archived.at(-1)!.files).toEqual(atClose);
+    expect(atClose.find((f) => f.name === 'focus.csv')!.body).not.toContain('late-credit');
+    // Rendered from today's records, it would not be the file finance received.
+    const { statementFiles } = await import('../../functions/use-cases/publish-statement');
+    expect((await statementFiles(deps, '2026-10', resent.chargeback, resent.text)).find((f) => f.name === 'focus.csv')!.body).toContain('late-credit');
+  });
+
+  it('refuses to serve a closed month whose stored file was changed after closing', async () => {
+    // Prepare
+    const { deps, closed } = setup();
+    await publishStatement(deps, '2026-10', 'scheduled');
+    const key = [...closed.fileBodies.keys()].find((k) => k.startsWith('2026-10#'))!;
+    closed.fileBodies.set(key, `${closed.fileBodies.get(key)}tampered`);
+
+    // Act, Assess
+    await expect(publishStatement(deps, '2026-10', 'resend')).rejects.toThrow(/does not match its hash/);
+  });
 });

@@ -16,6 +16,7 @@
  * | alert fired (before scopes; read only) | `ALERT#<month>` | `<alert key>` | Query pk |
  * | closed statement | `CLOSED` | `<month>` | conditional Put (once); Query pk |
  * | closed statement's delivery | `CLOSED` | `<month>#delivery` | conditional Put on its version; Query pk (with the statements) |
+| closed statement's file, a gzipped chunk | `CLOSEDFILE#<month>` | `<sha256>#<chunk>` | Put (by content: idempotent); Query pk |
  *
  * Records are partitioned by month because every job reads whole months; a month of a large
  * organisation is tens of thousands of small items, well within one partition's limits. A day pointer's
@@ -66,4 +67,7 @@ export const keys = {
   closedStatements: 'CLOSED',
   /** Beside the month's closed statement (same partition, read by the same Query), never inside it. */
   closedDelivery: (month: string): Key => ({ pk: 'CLOSED', sk: `${month}#delivery` }),
+  /** One gzipped chunk of a file a month was closed with, by content: its own partition, so listing statements never reads bodies. */
+  closedFileChunk: (month: string, sha256: string, chunk: number): Key => ({ pk: `CLOSEDFILE#${month}`, sk: `${sha256}#${String(chunk).padStart(4, '0')}` }),
+  closedFilesOf: (month: string): string => `CLOSEDFILE#${month}`,
 };
