@@ -97,6 +97,9 @@ export function renderStatementCsv(cb: Chargeback): string {
   return stringify(rows, { header: true, columns: [...STATEMENT_CSV_COLUMNS], record_delimiter: '\n' });
 }
 
+/** Unallocated sources the HTML page lists before one line summing the rest (statement.csv has them all). */
+export const HTML_UNALLOCATED_ROWS = 25;
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
@@ -130,21 +133,79 @@ export function renderStatementHtml(cb: Chargeback): string {
   const adjustmentRows = (adjusted?.adjustments ?? [])
     .map((a) => `<tr><td>${escapeHtml(cb.teams.find((t) => t.team === a.team)?.name ?? 'Unallocated')}</td><td>${escapeHtml(a.forMonth)}</td><td class="n">${formatAmount(a.amount)}</td></tr>`)
     .join('\n');
+  const teamName = (id: string | null) => (id === null || id === UNALLOCATED ? 'Unallocated' : (cb.teams.find((t) => t.team === id)?.name ?? id));
+  const tokensOf = (t: { input: number; cachedInput: number; cacheWrite: number; output: number }) => t.input + t.cachedInput + t.cacheWrite + t.output;
+  // Token columns only for lines that used tokens: a dash of zeros beside an EC2 bill reads as a measurement.
   const lineRows = cb.teams
     .flatMap((t) =>
-      t.lines.map(
-        (l) =>
-          `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(l.provider)}</td><td>${escapeHtml(l.service)}</td><td>${escapeHtml(l.model ?? '')}</td><td class="n">${formatAmount(l.cost)}${l.estimated ? '*' : ''}</td><td class="n">${(l.tokens.input + l.tokens.cachedInput + l.tokens.cacheWrite + l.tokens.output).toLocaleString('en-US')}</td><td class="n">${l.unitCosts.perMillionTokens ?? ''}</td></tr>`,
-      ),
+      t.lines.map((l) => {
+        const tokens = tokensOf(l.tokens);
+        return `<tr><td>${escapeHtml(t.name)}</td><td>${escapeHtml(l.provider)}</td><td>${escapeHtml(l.service)}</td><td>${escapeHtml(l.model ?? '')}</td><td class="n">${formatAmount(l.cost)}${l.estimated ? '*' : ''}</td><td class="n">${tokens > 0 ? tokens.toLocaleString('en-US') : ''}</td><td class="n">${tokens > 0 ? (l.unitCosts.perMillionTokens ?? '') : ''}</td></tr>`;
+      }),
     )
     .join('\n');
   const poolRows = cb.pools
-    .flatMap((p) => p.shares.map((s) => `<tr><td>${escapeHtml(p.pool)}</td><td>${p.method}</td><td>${escapeHtml(s.team)}</td><td class="n">${(Number(s.ratio) * 100).toFixed(2)}%</td><td class="n">${formatAmount(s.amount)}</td></tr>`))
+    .flatMap((p) => p.shares.map((s) => `<tr><td>${escapeHtml(p.pool === UNALLOCATED ? 'unallocated spend (shareUnallocated)' : p.pool)}</td><td>${p.method}</td><td>${escapeHtml(teamName(s.team))}</td><td class="n">${(Number(s.ratio) * 100).toFixed(2)}%</td><td class="n">${formatAmount(s.amount)}</td></tr>`))
     .join('\n');
+  const section = (id: string, title: string, note: string, head: string[], rows: string[], foot = '') =>
+    rows.length === 0 ? '' : `<h2 id="${id}">${title}</h2>\n${note ? `<p class="sub">${note}</p>\n` : ''}<table><thead><tr>${head.map((h) => `<th${h.startsWith('#') ? ' class="n"' : ''}>${escapeHtml(h.replace(/^#/, ''))}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}${foot}\n</tbody></table>`;
+  const shownSources = cb.unallocatedSources.slice(0, HTML_UNALLOCATED_ROWS);
+  const hiddenSources = cb.unallocatedSources.slice(HTML_UNALLOCATED_ROWS);
+  const unallocatedSection = section(
+    'unallocated-sources',
+    'Largest unallocated sources',
+    'Tag them or add an allocation rule. Every source, with its account and tag value, is in statement.csv and chargeback.json.',
+    ['Provider', 'Service', 'Account, project or workspace', 'Tag value', '#Cost'],
+    shownSources.map((u) => `<tr><td>${escapeHtml(u.provider)}</td><td>${escapeHtml(u.service)}</td><td>${escapeHtml(u.account ?? '')}</td><td>${escapeHtml(u.tagValue ?? '')}</td><td class="n">${formatAmount(u.cost)}</td></tr>`),
+    hiddenSources.length ? `\n<tr><td colspan="4">... and ${hiddenSources.length} more sources (in statement.csv)</td><td class="n">${formatAmount(hiddenSources.reduce((a, u) => a.plus(u.cost), new Big(0)).toFixed(2))}</td></tr>` : '',
+  );
+  const unmappedSection = section(
+    'unmapped-model-spend',
+    'Model spend no rule maps',
+    'OpenAI projects and Anthropic workspaces no allocation rule maps (part of Unallocated): add a rule for each.',
+    ['Provider', 'Kind', 'Id', 'API keys', '#Cost'],
+    cb.unmappedModelSpend.map((u) => `<tr><td>${escapeHtml(u.provider)}</td><td>${u.kind}</td><td>${escapeHtml(u.id)}</td><td>${escapeHtml(u.apiKeys.join(', '))}</td><td class="n">${formatAmount(u.cost)}</td></tr>`),
+  );
+  const unpricedSection = section(
+    'unpriced-models',
+    'Models with no price in the price book',
+    'Their usage cannot be estimated: on days the bill does not cover yet, their cost is not in the totals.',
+    ['Provider', 'Model', '#Tokens', 'In the totals?', 'Why'],
+    cb.unpriced.map((u) => {
+      const tokens = u.tokens.input + u.tokens.cachedInput + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.output;
+      return `<tr><td>${escapeHtml(u.provider)}</td><td>${escapeHtml(u.model)}</td><td class="n">${tokens.toLocaleString('en-US')}</td><td>${u.unbilledDays.length ? `no, for ${u.unbilledDays.length} day(s) the bill does not cover yet` : 'yes, billed'}</td><td>${escapeHtml(u.reason)}</td></tr>`;
+    }),
+  );
+  const capacitySection = section(
+    'capacity',
+    'Capacity billed separately',
+    'Anthropic Priority Tier, bought by commitment: tokens and requests, no dollars here, in no total.',
+    ['Team', 'Provider', 'Workspace', 'Model', '#Tokens', '#Requests'],
+    (cb.capacity ?? []).map((c) => `<tr><td>${escapeHtml(teamName(c.team))}</td><td>${escapeHtml(c.provider)}</td><td>${escapeHtml(c.workspace)}</td><td>${escapeHtml(c.model)}</td><td class="n">${tokensOf(c.tokens).toLocaleString('en-US')}</td><td class="n">${c.requests.toLocaleString('en-US')}</td></tr>`),
+  );
+  const gapProviders = [...new Set(cb.estimateGaps.map((g) => g.provider))];
+  const gapSection = section(
+    'estimate-gaps',
+    'Usage estimates against the bill',
+    'On billed days: what costline estimated from usage, against what the provider billed.',
+    ['Provider', '#Days', '#Estimated', '#Billed', '#Gap', 'Unpriced models left out'],
+    gapProviders.map((provider) => {
+      const gaps = cb.estimateGaps.filter((g) => g.provider === provider);
+      const estimated = gaps.reduce((a, g) => a.plus(g.estimated), new Big(0));
+      const billed = gaps.reduce((a, g) => a.plus(g.billed), new Big(0));
+      const pct = billed.eq(0) ? '' : ` (${billed.minus(estimated).div(billed).times(100).toFixed(1)}%)`;
+      return `<tr><td>${escapeHtml(provider)}</td><td class="n">${gaps.length}</td><td class="n">${formatAmount(estimated.toFixed(2))}</td><td class="n">${formatAmount(billed.toFixed(2))}</td><td class="n">${formatAmount(billed.minus(estimated).toFixed(2))}${pct}</td><td>${escapeHtml([...new Set(gaps.flatMap((g) => g.unpricedModels))].join(', '))}</td></tr>`;
+    }),
+  );
+  const roundingEntries = Object.entries(cb.rounding ?? {});
+  const roundingNote = roundingEntries.length
+    ? `<p class="sub" id="rounding">Rounding rows in statement.csv (each line is rounded to the cent on its own; these make each provider's rows add up to its total): ${roundingEntries.map(([p, v]) => `${escapeHtml(p)} ${formatAmount(v)}`).join(', ')}.</p>`
+    : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>costline statement ${cb.month}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>costline statement ${cb.month}</title>
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d2733;max-width:1100px}
+@media (max-width:700px){body{margin:1rem}.bar-row{grid-template-columns:6rem 1fr;}.bar-row .value{grid-column:1/-1}table{display:block;overflow-x:auto}}
 h1{font-size:1.5rem;margin:0 0 .25rem} .sub{color:#5b6775;margin-bottom:1.5rem}
 .totals{display:flex;flex-wrap:wrap;gap:1rem;margin-bottom:1.5rem} .card{background:#f3f6f9;border-radius:8px;padding:.75rem 1rem;min-width:10rem}
 .card b{display:block;font-size:1.3rem}
@@ -172,10 +233,16 @@ ${
     : ''
 }
 ${poolRows ? `<h2>Shared pools</h2>\n<table><thead><tr><th>Pool</th><th>Method</th><th>Team</th><th class="n">Ratio</th><th class="n">Share</th></tr></thead><tbody>\n${poolRows}\n</tbody></table>` : ''}
-<h2>Lines</h2>
+${unallocatedSection}
+${unmappedSection}
+<h2 id="lines">Lines</h2>
 <table><thead><tr><th>Team</th><th>Provider</th><th>Service</th><th>Model</th><th class="n">Cost</th><th class="n">Tokens</th><th class="n">$ / M tokens</th></tr></thead><tbody>
 ${lineRows}
 </tbody></table>
+${roundingNote}
+${unpricedSection}
+${capacitySection}
+${gapSection}
 </body></html>
 `;
 }

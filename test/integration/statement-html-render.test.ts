@@ -9,6 +9,7 @@ import { buildChargeback } from '../../functions/domain/chargeback';
 import { renderStatementHtml } from '../../functions/domain/statement-files';
 import { testConfig } from '../support/config';
 import { awsRecord } from '../support/records';
+import { fullChargeback, HTML_SECTION_IDS } from '../support/full-chargeback';
 
 /**
  * statement.html as a person sees it: rendered by headless Chromium (Debian's `chromium` package, which
@@ -47,5 +48,30 @@ describe('statement.html in a browser', () => {
     expect(png.width).toBe(1000);
     expect(inked / pixels).toBeGreaterThan(0.03); // text, cards and bars, not a blank page
     expect(red).toBeGreaterThan(500); // search is at 150 % of its budget: its bar is drawn in red
+  });
+
+  it.skipIf(!available)('lays out every section of the statement in headless Chromium, each visible, and fits a phone-width window', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'costline-html-'));
+    const page = join(dir, 'statement.html');
+    const probe = `<script>addEventListener('load',()=>{const out=${JSON.stringify([...HTML_SECTION_IDS])}.map(id=>{const e=document.getElementById(id);const r=e&&e.getBoundingClientRect();return id+':'+(r&&r.height>0?'shown':'missing')});document.body.setAttribute('data-sections',out.join(','));document.body.setAttribute('data-overflow',String(document.documentElement.scrollWidth>innerWidth))})</script>`;
+    // The probe is added for the test only: the statement itself has no script.
+    writeFileSync(page, renderStatementHtml(fullChargeback()).replace('</body>', `${probe}</body>`));
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`];
+
+    // Act: the laid-out DOM at a phone's width, and a screenshot there.
+    const { stdout } = await promisify(execFile)(chromium, [...flags, '--window-size=390,844', '--virtual-time-budget=2000', '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 10_000_000 });
+    const shot = join(dir, 'phone.png');
+    await promisify(execFile)(chromium, [...flags, '--window-size=390,844', `--screenshot=${shot}`, `file://${page}`], { timeout: 60_000 });
+
+    // Assess
+    const sections = /data-sections="([^"]*)"/.exec(stdout)?.[1];
+    expect(sections).toBe(HTML_SECTION_IDS.map((id) => `${id}:shown`).join(','));
+    expect(/data-overflow="([^"]*)"/.exec(stdout)?.[1], 'the page scrolls sideways at 390 px').toBe('false');
+    const png = PNG.sync.read(readFileSync(shot));
+    expect(png.width).toBe(390);
+    let inked = 0;
+    for (let i = 0; i < png.data.length; i += 4) if (png.data[i]! < 230 || png.data[i + 1]! < 230 || png.data[i + 2]! < 230) inked += 1;
+    expect(inked / (png.width * png.height)).toBeGreaterThan(0.03);
   });
 });
