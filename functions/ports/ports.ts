@@ -238,8 +238,11 @@ export interface StatementFile {
 
 /** Where statement files are kept: S3 in AWS, `OUT/<month>/` locally. */
 export interface StatementArchive {
-  /** Stores the month's files and returns where they are (an s3:// or file path prefix). */
-  put(month: string, files: readonly StatementFile[]): Promise<{ location: string }>;
+  /**
+   * Stores the month's files and returns where they are (an s3:// or file path prefix) and, where there is
+   * one, a link a person with read access opens in a browser (the S3 console's folder).
+   */
+  put(month: string, files: readonly StatementFile[]): Promise<{ location: string; link?: string }>;
 }
 
 /** Where one sent part of a closed statement stands: `pending` until SNS accepts it, then `accepted`. */

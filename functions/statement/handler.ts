@@ -6,7 +6,7 @@ import { addMonths, isMonth, monthOf, toDay } from '../domain/dates';
 import type { Clock } from '../ports/ports';
 import { buildStores, createClients, publisher, systemClock } from '../shared/compose';
 import { deployedConfigPath, requireEnv } from '../shared/environment';
-import { S3StatementArchive } from '../adapters/s3/s3-statement-archive';
+import { S3StatementArchive, STATEMENTS_PREFIX } from '../adapters/s3/s3-statement-archive';
 import { publishStatement } from '../use-cases/publish-statement';
 
 /**
@@ -30,7 +30,8 @@ export function createStatementHandler(clock: Clock = systemClock) {
   const clients = createClients();
   const stores = buildStores(clients, requireEnv('TABLE_NAME'));
   const statements = publisher(clients, requireEnv('STATEMENTS_TOPIC_ARN'));
-  const archive = new S3StatementArchive(clients.s3, requireEnv('STATEMENTS_BUCKET'));
+  // Lambda sets AWS_REGION; the bucket is in the stack's region, which the console link names.
+  const archive = new S3StatementArchive(clients.s3, requireEnv('STATEMENTS_BUCKET'), STATEMENTS_PREFIX, process.env.AWS_REGION);
 
   return async (event: unknown): Promise<{ outcome: string }> => {
     let month: string | undefined;

@@ -63,8 +63,9 @@ function cutToBytes(text: string, tail: string, budget: number): string {
  * summing the others, and says so; the files in S3 carry every team and line.
  * @param render the text statement with at most `teamRows` team rows (every row when undefined)
  */
-export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes'>, render: (teamRows?: number) => string, location?: string): string {
-  const pointer = location ? `\nThe statement as CSV, HTML and FOCUS CSV: ${location}\n` : '';
+export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes'>, render: (teamRows?: number) => string, location?: string, link?: string): string {
+  const open = link ? `Open them in the S3 console (sign in with the statements read-only role): ${link}\n` : '';
+  const pointer = location ? `\nThe statement as CSV, HTML and FOCUS CSV: ${location}\n${open}` : '';
   const fits = (body: string) => messageBytes({ ...message, body }) <= EMAIL_LIMIT_BYTES;
   const whole = render() + pointer;
   if (fits(whole)) return whole;
@@ -171,9 +172,9 @@ async function sendParts(deps: StatementDeps, month: string, chargeback: Adjuste
   let financeId: string | undefined;
   for (const part of parts) {
     if (part.kind === 'finance') {
-      const location = deps.archive ? (await deps.archive.put(month, await files())).location : undefined;
+      const archived = deps.archive ? await deps.archive.put(month, await files()) : undefined;
       const message = { subject: `costline chargeback statement ${month} (${chargeback.status})`, attributes: { kind: 'statement', month, status: chargeback.status } };
-      financeId = await deps.statements.publish({ ...message, body: emailBody(message, (teamRows) => (teamRows === undefined ? text : renderStatementText(chargeback, { teamRows })), location) });
+      financeId = await deps.statements.publish({ ...message, body: emailBody(message, (teamRows) => (teamRows === undefined ? text : renderStatementText(chargeback, { teamRows })), archived?.location, archived?.link) });
       await accepted(part, financeId);
     } else {
       // Teams that opted in get their own statement; their leads' subscriptions filter on kind and team.

@@ -68,6 +68,21 @@ describe('S3StatementArchive with the real S3Client against the loopback S3', ()
     });
   });
 
+  it('returns the S3 console link of the month’s folder when it knows the bucket’s region, for finance to open with the read-only role', async () => {
+    // Prepare
+    const { client } = await start();
+    const archive = new S3StatementArchive(client, BUCKET, 'statements', 'eu-west-1');
+
+    // Act
+    const result = await archive.put('2026-10', FILES);
+
+    // Assess
+    expect(result).toEqual({
+      location: `s3://${BUCKET}/statements/2026-10/`,
+      link: `https://eu-west-1.console.aws.amazon.com/s3/buckets/${BUCKET}?region=eu-west-1&prefix=statements%2F2026-10%2F&showversions=false`,
+    });
+  });
+
   it('reads back through GetObject byte for byte, with the checksum the client validates', async () => {
     // Prepare
     const { client } = await start();

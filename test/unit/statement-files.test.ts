@@ -92,6 +92,12 @@ describe('statement email', () => {
     expect(emailBody(message, () => 'Team  Total\nTOTAL  1.00\n\nmore\n', 's3://b/statements/2026-10/')).toBe('Team  Total\nTOTAL  1.00\n\nmore\n\nThe statement as CSV, HTML and FOCUS CSV: s3://b/statements/2026-10/\n');
   });
 
+  it('carries the console link under the s3:// location when the archive gives one', async () => {
+    const { emailBody } = await import('../../functions/use-cases/publish-statement');
+    const body = emailBody(message, () => 'TOTAL  1.00\n', 's3://b/statements/2026-10/', 'https://us-east-1.console.aws.amazon.com/s3/buckets/b?region=us-east-1&prefix=statements%2F2026-10%2F');
+    expect(body).toBe('TOTAL  1.00\n\nThe statement as CSV, HTML and FOCUS CSV: s3://b/statements/2026-10/\nOpen them in the S3 console (sign in with the statements read-only role): https://us-east-1.console.aws.amazon.com/s3/buckets/b?region=us-east-1&prefix=statements%2F2026-10%2F\n');
+  });
+
   it('cuts a text no table cap can shorten at a line, under the limit counted in UTF-8 bytes with subject and attributes, keeping the pointer', async () => {
     const { emailBody, messageBytes, EMAIL_LIMIT_BYTES } = await import('../../functions/use-cases/publish-statement');
     // Three-byte characters: counted in characters, this would look a third of its size.

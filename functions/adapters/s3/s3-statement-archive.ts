@@ -25,14 +25,16 @@ export class S3StatementArchive implements StatementArchive {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix: string = STATEMENTS_PREFIX,
+    /** The bucket's region, for the console link (Lambda's AWS_REGION: the bucket is in the stack's region). */
+    private readonly region?: string,
   ) {}
 
   /**
    * Writes every file (in parallel: a statement is a handful of small files) and returns the month's folder,
-   * `s3://<bucket>/<prefix>/<month>/`.
+   * `s3://<bucket>/<prefix>/<month>/`, and its S3 console link (see {@link consoleFolderLink}).
    * @throws StatementArchiveError naming the first object that could not be written.
    */
-  async put(month: string, files: readonly StatementFile[]): Promise<{ location: string }> {
+  async put(month: string, files: readonly StatementFile[]): Promise<{ location: string; link?: string }> {
     const folder = `${this.prefix}/${month}/`;
     await Promise.all(
       files.map(async (file) => {
@@ -47,8 +49,18 @@ export class S3StatementArchive implements StatementArchive {
         }
       }),
     );
-    return { location: `s3://${this.bucket}/${folder}` };
+    return { location: `s3://${this.bucket}/${folder}`, ...(this.region ? { link: consoleFolderLink(this.bucket, folder, this.region) } : {}) };
   }
+}
+
+/**
+ * The S3 console's page for a folder of the bucket: finance signs in with a role allowed to read
+ * `statements/*` (README, "For finance") and downloads the files there. A link rather than presigned URLs:
+ * a URL presigned by the statement Lambda's role dies with that role's temporary credentials (hours), long
+ * before a 7-day link would, and a longer-lived signer would be an IAM user's access key kept in a secret.
+ */
+export function consoleFolderLink(bucket: string, folder: string, region: string): string {
+  return `https://${region}.console.aws.amazon.com/s3/buckets/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(folder)}&showversions=false`;
 }
 
 /**
