@@ -281,6 +281,7 @@ export const FOCUS_COLUMNS = [
   'x_UsageType',
   'x_CostOrigin',
   'x_Estimated',
+  'x_RecordId',
 ] as const;
 
 /**
@@ -351,6 +352,8 @@ export function renderFocusCsv(records: readonly CostRecord[], config: CostlineC
       x_UsageType: r.usageType ?? '',
       x_CostOrigin: r.costOrigin,
       x_Estimated: r.estimated ? 'true' : 'false',
+      // costline's deterministic record id: a dollar is traceable to one record, and never in two months' files.
+      x_RecordId: r.id,
     };
   });
   if (statement) {

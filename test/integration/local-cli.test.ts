@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,35 @@ describe('npm run local', () => {
     expect(filesOf(join(tmp, 'out2', '2026-10'))).toEqual(files);
     expect(second.stdout).toContain('Alerts fired by this run: 0');
     expect(second.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
+  });
+
+  it('writes each month’s focus.csv so that loading both months counts each dollar once: September as it was closed, its late credit only in October as Correction rows', () => {
+    // Prepare
+    const month = (m: string) => filesOf(join(tmp, 'out1', m));
+    const [september, october] = [month('2026-09'), month('2026-10')];
+    const sepCb = JSON.parse(september['chargeback.json']!) as AdjustedChargeback;
+    const octCb = JSON.parse(october['chargeback.json']!) as AdjustedChargeback;
+    const column = sepCb.costBasis === 'effectiveCost' ? 'EffectiveCost' : 'BilledCost';
+    const rows = (csv: string) => parse(csv, { columns: true }) as Array<Record<string, string>>;
+    const [sep, oct] = [rows(september['focus.csv']!), rows(october['focus.csv']!)];
+    const total = (list: Array<Record<string, string>>) => list.reduce((a, r) => a.plus(r[column]!), new Big(0));
+
+    // Assess: each file as finance received it, to the cent, with no rounding left to the reader.
+    expect(total(sep).eq(sepCb.total)).toBe(true);
+    const corrections = oct.filter((r) => r.ChargeClass === 'Correction');
+    expect(total(oct.filter((r) => r.ChargeClass !== 'Correction')).eq(octCb.total)).toBe(true);
+    expect(total(corrections).toFixed(2)).toBe(octCb.adjustmentsTotal);
+    expect(total([...sep, ...oct]).toFixed(2)).toBe(new Big(sepCb.total).plus(octCb.total).plus(octCb.adjustmentsTotal).toFixed(2));
+    // Corrections keep September's charge period, in October's billing period; September has none.
+    expect(corrections.length).toBeGreaterThan(0);
+    for (const r of corrections) expect([r.ChargePeriodStart, r.ChargePeriodEnd, r.BillingPeriodStart]).toEqual(['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z', '2026-10-01T00:00:00Z']);
+    expect(sep.some((r) => r.ChargeClass === 'Correction')).toBe(false);
+    // No record in both files.
+    const ids = (list: Array<Record<string, string>>) => new Set(list.map((r) => r.x_RecordId).filter(Boolean));
+    const both = [...ids(sep)].filter((id) => ids(oct).has(id));
+    expect(both).toEqual([]);
+    // September's file is the one it was closed with: the late credit posted after the close is not in it.
+    expect(sepCb.status).toBe('final');
   });
 
   it('stops with a clear error, naming file and field, on a broken config, and leaves the stored data intact', async () => {
