@@ -34,7 +34,7 @@ describe('explain', () => {
       ['tag team="PAY"', '2.00', 1],
     ]);
     expect(sum(e.reasons.map((r) => new Big(r.cost))).toFixed(2)).toBe(e.direct);
-    expect(e.shares).toEqual([{ pool: 'support', method: 'even', basis: 'cost', ratio: '0.5000', amount: '1.50' }]);
+    expect(e.shares).toEqual([{ pool: 'support', method: 'even', basis: 'cost', ratio: '0.5000', amount: '1.50', byProvider: { aws: '1.50' } }]);
   });
 
   it('names the known teams for an unknown one', () => {
