@@ -132,27 +132,55 @@ async function main(argv: string[]): Promise<number> {
 
 type CliValues = ReturnType<typeof parseCliArgs>['values'];
 
+const OPTIONS = {
+  team: { type: 'string' },
+  month: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  config: { type: 'string', default: 'costline.config.json' },
+  out: { type: 'string', default: 'out' },
+  state: { type: 'string', default: join('.costline', 'state') },
+  fresh: { type: 'boolean', default: false },
+  live: { type: 'boolean', default: false },
+  resend: { type: 'boolean', default: false },
+  now: { type: 'string' },
+  deadline: { type: 'string', default: DEFAULT_DEADLINE },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** The arguments, or a UsageError in our words (Node's parseArgs text talks about positionals and `--`). */
 function parseCliArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      team: { type: 'string' },
-      month: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      config: { type: 'string', default: 'costline.config.json' },
-      out: { type: 'string', default: 'out' },
-      state: { type: 'string', default: join('.costline', 'state') },
-      fresh: { type: 'boolean', default: false },
-      live: { type: 'boolean', default: false },
-      resend: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      deadline: { type: 'string', default: DEFAULT_DEADLINE },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, strict: true });
+  } catch (error) {
+    const code = String((error as { code?: string }).code);
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const suggestion = closestOption(unknown.replace(/^-+/, '').split('=')[0]!);
+      throw new UsageError(`unknown option ${unknown}${suggestion ? `; did you mean --${suggestion}?` : ''}`);
+    }
+    if (code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+/** The known option nearest to a mistyped one by edit distance, if it is near enough to be the likely intent. */
+function closestOption(typed: string): string | undefined {
+  const [best] = Object.keys(OPTIONS)
+    .map((name) => ({ name, distance: editDistance(typed.toLowerCase(), name) }))
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  return best && best.distance <= Math.max(2, Math.floor(typed.length / 2)) ? best.name : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one each. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**
@@ -489,7 +517,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof StateInUseError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof StateInUseError || error instanceof UnknownTeamError || error instanceof BackfillRangeError) {
       console.error((error as Error).message);
       if (error instanceof UsageError || error instanceof BackfillRangeError) console.error(`\n${USAGE}`);
       return 2;
