@@ -5,8 +5,8 @@
  * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
  * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
@@ -111,6 +111,9 @@ async function main(argv: string[]): Promise<number> {
   const deadlineMs = durationMs(values.deadline);
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
+  // Refusals that need no data, before the state is locked or anything is ingested.
+  if (command !== 'explain') checkWritableOut(values.out);
+  if (command === 'run' && values.month !== undefined) checkMonthHasData(values.month, values.live ? undefined : sampleLedger(), systemNow);
 
   // One run at a time on a state folder: dynalite cannot share it, and --fresh must not empty it under another run.
   let lock;
@@ -461,6 +464,60 @@ function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargebac
 function replayedMonths(ledger: Ledger, latest: string): string[] {
   const months = new Set(ledger.lineItems.map((i) => monthOf(i.date)));
   return [addMonths(latest, -1), latest].filter((m) => months.has(m));
+}
+
+/**
+ * `--out` must take files: created if missing and probed with a temporary file, so that a path under a file
+ * or a folder without write permission is refused now, not after the run's work. What the probe created is
+ * removed again: a run that then fails leaves no empty folder behind.
+ */
+function checkWritableOut(out: string): void {
+  const dir = resolve(out);
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.costline-write-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new UsageError(`--out ${out}: cannot write files there: ${writeFailure(dir, error as NodeJS.ErrnoException)}`);
+  } finally {
+    // Only the folders this probe made, deepest first, and only while empty.
+    for (let d = dir; created !== undefined && d.length >= created.length; d = dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
+/** Why a folder cannot take files, in words; the code is kept for a search. */
+function writeFailure(dir: string, error: NodeJS.ErrnoException): string {
+  const blocker = (() => {
+    for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(d)) return statSync(d).isDirectory() ? undefined : d;
+    return undefined;
+  })();
+  if (blocker) return `${blocker} is a file, not a folder (${error.code})`;
+  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied (${error.code}); choose a folder you can write to`;
+  if (error.code === 'EROFS') return `the file system is read-only (${error.code})`;
+  return `${error.message}`;
+}
+
+/**
+ * A run for a month with no data would write a $0.00 statement that reads as a real one. The sample has the
+ * ledger's months; --live has every month up to the current one by the run's clock (--now pins it).
+ */
+function checkMonthHasData(month: string, ledger: Ledger | undefined, now: () => Date): void {
+  if (ledger) {
+    const months = ledger.lineItems.map((i) => monthOf(i.date));
+    const [first, last] = [months.reduce((a, b) => (a < b ? a : b)), months.reduce((a, b) => (a > b ? a : b))];
+    if (month < first || month > last) throw new RefusedError(`--month ${month}: the sample data has no such month; it covers ${first}..${last}`);
+    return;
+  }
+  const today = toDay(now());
+  if (month > monthOf(today)) throw new RefusedError(`--month ${month} is in the future (the run's clock says ${today}); --live has data for months up to ${monthOf(today)}`);
 }
 
 /** `--now`: a clock stopped at that UTC instant. */

@@ -36,6 +36,65 @@ describe('npm run local fails kindly, before any work', () => {
     expect(far.stderr).toMatch(/^unknown option --zzzzzzzz\n\nUsage:/);
   });
 
+  it('refuses an --out under a file, or that is a file, naming the path and why, with nothing ingested', async () => {
+    const tmp = scratch();
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const state = join(tmp, 'state');
+
+    const started = Date.now();
+    const under = await cli(['--out', join(file, 'out'), '--state', state]);
+    const isFile = await cli(['--out', file, '--state', state]);
+    const statement = await cli(['statement', '--month', '2026-10', '--out', join(file, 'out'), '--state', state]);
+
+    expect(under.code).toBe(2);
+    expect(under.stderr).toMatch(new RegExp(`^--out ${escape(join(file, 'out'))}: cannot write files there: ${escape(file)} is a file, not a folder \\(ENOTDIR\\)\n`));
+    expect(under.stderr).not.toMatch(RAW);
+    expect(isFile.code).toBe(2);
+    expect(isFile.stderr).toContain(`--out ${file}: cannot write files there: ${file} is a file, not a folder`);
+    expect(statement.code).toBe(2);
+    expect(statement.stderr).toContain(`--out ${join(file, 'out')}: cannot write files there`);
+    expect(Date.now() - started).toBeLessThan(5_000); // refused up front, not after the run's work
+    expect(existsSync(state)).toBe(false); // not locked, nothing ingested
+  });
+
+  it.skipIf(process.getuid?.() === 0)('refuses a read-only --out folder (skipped as root, who may write anywhere)', async () => {
+    const tmp = scratch();
+    const readOnly = join(tmp, 'read-only');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o555);
+    const result = await cli(['--out', readOnly, '--state', join(tmp, 'state')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--out ${readOnly}: cannot write files there: permission denied (EACCES)`);
+    expect(existsSync(join(tmp, 'state'))).toBe(false);
+  });
+
+  it('leaves no folder behind when --out was created only to check it', async () => {
+    const tmp = scratch();
+    // The month check comes after the --out check, so this run creates --out, probes it, and then refuses.
+    const result = await cli(['--month', '2031-01', '--out', join(tmp, 'new', 'out'), '--state', join(tmp, 'state')]);
+    expect(result.code).toBe(2);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('refuses a month without data, saying which months have it: the sample’s months, or up to this month with --live', async () => {
+    const tmp = scratch();
+    const out = join(tmp, 'out');
+
+    const future = await cli(['--month', '2031-01', '--state', join(tmp, 'state'), '--out', out]);
+    const before = await cli(['--month', '2024-01', '--state', join(tmp, 'state'), '--out', out]);
+    // No servers: the refusal comes before any source is asked.
+    const live = await cli(['--live', '--month', '2026-12', '--now', '2026-11-03T06:00:00Z', '--state', join(tmp, 'state'), '--out', out]);
+
+    expect(future.code).toBe(2);
+    expect(future.stderr).toBe('--month 2031-01: the sample data has no such month; it covers 2025-11..2026-10');
+    expect(before.code).toBe(2);
+    expect(before.stderr).toBe('--month 2024-01: the sample data has no such month; it covers 2025-11..2026-10');
+    expect(live.code).toBe(2);
+    expect(live.stderr).toBe("--month 2026-12 is in the future (the run's clock says 2026-11-03); --live has data for months up to 2026-11");
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(tmp, 'state'))).toBe(false);
+  });
 });
 
 function escape(text: string): string {
