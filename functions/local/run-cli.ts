@@ -71,11 +71,19 @@ const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-l
 const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
 const STATEMENTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
 
+/**
+ * What the ingestion logs when a source fails. The CLI prints each failed source once, from the run's summary,
+ * with a hint; this log line and the summary's error message would say it twice more.
+ */
+const REPORTED_IN_SUMMARY = new Set(['source ingestion failed; its stored data is unchanged']);
+
 /** The CLI's log: quiet unless something is wrong. */
 const log: Log = {
   info: () => undefined,
   warn: (message, ...extra) => console.warn(`warning: ${message}`, ...extra.map((e) => JSON.stringify(e))),
-  error: (message, ...extra) => console.error(`error: ${message}`, ...extra.map((e) => JSON.stringify(e, errorReplacer))),
+  error: (message, ...extra) => {
+    if (!REPORTED_IN_SUMMARY.has(message)) console.error(`error: ${message}`, ...extra.map((e) => JSON.stringify(e, errorReplacer)));
+  },
 };
 
 function errorReplacer(_key: string, value: unknown) {
@@ -295,7 +303,8 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
       }
     } catch (error) {
       if (error instanceof BackfillFailedError) {
-        console.error(`${error.message}\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
+        // Each month's failure was printed as it happened.
+        console.error(`Backfill failed for ${error.failed.map((f) => f.month).join(', ')} (above); the other months were loaded, and re-running the failed ones is safe.\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
         return 1;
       }
       if (!(error instanceof IngestionFailedError)) throw error;
@@ -304,8 +313,13 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
 
     if (failure) {
       // Incomplete data makes a misleading chargeback: say what failed and write nothing.
-      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}${hintFor(o.error)}`);
-      console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
+      // Each failure once (failure.message would repeat every one of them), and sources that failed for the
+      // same reason (OpenAI's costs and usage, without a key) on one line.
+      const bySameError = new Map<string, string[]>();
+      for (const o of failure.summary.outcomes) if (!o.ok) bySameError.set(o.error, [...(bySameError.get(o.error) ?? []), o.source]);
+      for (const [error, sources] of bySameError) console.error(`FAILED ${sources.join(', ')}: ${error}${hintFor(error)}`);
+      if (failure.cause instanceof Error) console.error(`FAILED alert evaluation: ${failure.cause.message}`);
+      console.error('No files written; the local database keeps what it had. Fix the cause and run again.');
       return 1;
     }
     const evaluations = runs.flatMap((r) => r.evaluations);

@@ -97,6 +97,30 @@ describe('npm run local fails kindly, before any work', () => {
   });
 });
 
+describe('npm run local --live, on the first of a month and when a source fails', () => {
+  it('prints a failed source once, with its hint, and writes nothing', async () => {
+    const tmp = scratch();
+    const ce = await startCostExplorerServer({ ledger: sampleLedger() });
+    try {
+      const result = await cli(
+        ['--live', '--month', '2026-10', '--now', '2026-11-03T06:00:00Z', '--config', configWith(tmp, { aws: true, openai: true, anthropic: false }), '--state', join(tmp, 's'), '--out', join(tmp, 'out')],
+        { AWS_ENDPOINT_URL_COST_EXPLORER: ce.url, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', OPENAI_ADMIN_KEY: '' },
+      );
+
+      expect(result.code).toBe(1);
+      const printed = `${result.stdout}\n${result.stderr}`;
+      expect(printed.split('OPENAI_ADMIN_KEY is not set').length - 1).toBe(1);
+      // OpenAI's two sources (costs, usage) fail for the one reason: one line names both.
+      expect(result.stderr).toContain('FAILED openai-costs, openai-usage: environment variable OPENAI_ADMIN_KEY is not set');
+      expect(result.stderr.split('"enabled": false in the config').length - 1).toBe(1);
+      expect(result.stderr).toContain('No files written');
+      expect(existsSync(join(tmp, 'out'))).toBe(false);
+    } finally {
+      await ce.close();
+    }
+  });
+});
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
