@@ -337,9 +337,9 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
       const { chargeback, text, outcome } = statement ?? { ...emptyStatement((await monthChargeback(deps, m, today)).chargeback), outcome: 'empty' as const };
       const files = await statementFiles(statementDeps, m, chargeback, text);
       const alerts = (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published');
-      written.push({ month: m, chargeback, text, outcome, alerts, dir: writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
+      written.push({ month: m, chargeback, text, outcome, alerts, ...writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
-    const { chargeback, text, dir, alerts } = written.at(-1)!;
+    const { chargeback, text, dir, alerts, names } = written.at(-1)!;
     const ingestion = runs.at(-1)!.ingestion;
     for (const line of replayed) console.log(line);
     if (replay) console.log(`Running as the schedule would on ${runDay} 06:00 UTC${isMonday(runDay) ? ' (a Monday: closed months are re-pulled for late changes)' : ''}.\n`);
@@ -354,8 +354,8 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
     const firedNow = [...replayedAlerts, ...evaluations.flatMap((e) => e.fired)];
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  ${a.firedAt.slice(0, 10)} ${a.attributes.kind.padEnd(9)} [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Statements: ${written.map((w) => `${w.month} ${w.chargeback.status}${w.chargeback.adjustments.length ? ` with ${w.chargeback.adjustments.length} prior-period adjustment(s)` : ''}`).join('; ')}.`);
-    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
-    if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
+    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: ${names.join(', ')}`);
+    for (const w of written.slice(0, -1)) console.log(`Also written, in ${w.dir}/: ${w.names.join(', ')}`);
     if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
       const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
       console.log(`Note: no cost records for ${month}${covered}.`);
@@ -411,11 +411,11 @@ async function statement(config: CostlineConfig, state: string, out: string, mon
     });
     const files = await statementFiles(deps, month, result.chargeback, result.text);
     const alerts = (await stores.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
-    const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
+    const { dir, names } = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
     console.log(result.text);
     const sent = sns.messages.length;
     for (const late of result.late.filter((l) => l.month !== month)) console.log(`${late.month}: closed earlier; its statement had not been sent in full: sent now (${late.parts.join(', ')}).`);
-    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
+    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/: ${names.join(', ')}`);
     return 0;
   } finally {
     for (const client of Object.values(clients)) client.destroy();
@@ -437,7 +437,8 @@ const OUTCOMES = {
 /**
  * Writes a month's files: chargeback.json, the four statement files as the statement job archives them
  * (statement.txt, statement.csv, statement.html, focus.csv), each opted-in team's statement, and
- * alerts.jsonl (every alert sent for the month). Returns the folder.
+ * alerts.jsonl (every alert sent for the month, in the order they fired). Returns the folder and the names of
+ * the files written in it, for the run's summary.
  */
 function writeMonth(
   out: string,
@@ -446,16 +447,23 @@ function writeMonth(
   files: readonly StatementFile[],
   alerts: SentAlert[],
   teamsWithStatements: readonly string[],
-): string {
+): { dir: string; names: string[] } {
   const dir = join(out, month);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
-  for (const file of files) writeFileSync(join(dir, file.name), file.body);
+  const names: string[] = [];
+  const write = (name: string, body: string) => {
+    writeFileSync(join(dir, name), body);
+    names.push(name);
+  };
+  write('chargeback.json', `${JSON.stringify(chargeback, null, 2)}\n`);
+  for (const file of files) write(file.name, file.body);
   // Teams that opted in (statementToLeads) also get their own statement, as their leads receive it.
-  for (const team of teamsWithStatements) writeFileSync(join(dir, `statement.${team}.txt`), renderTeamStatementText(chargeback, team));
-  const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
-  writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
-  return dir;
+  for (const team of teamsWithStatements) write(`statement.${team}.txt`, renderTeamStatementText(chargeback, team));
+  // The ledger lists alerts by key; a reader follows the month as it happened.
+  const fired = [...alerts].sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.key.localeCompare(b.key));
+  const lines = fired.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
+  write('alerts.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
+  return { dir, names };
 }
 
 /** The month's statement as the statement job makes it on demand; undefined when nothing was ingested for it. */

@@ -97,6 +97,28 @@ describe('npm run local fails kindly, before any work', () => {
   });
 });
 
+describe('npm run local, its files and its summary', () => {
+  it('lists every file written, per month, and orders alerts.jsonl by time', async () => {
+    const tmp = scratch();
+    const out = join(tmp, 'out');
+
+    const result = await cli(['--fresh', '--state', join(tmp, 'state'), '--out', out]);
+
+    expect(result.code, result.stderr).toBe(0);
+    // Every file written, statement.<team>.txt included, for each month's folder.
+    const listed = (prefix: string, dir: string) => new RegExp(`${prefix} ${escape(dir)}/: ([^\n]+)`).exec(result.stdout)?.[1]?.split(', ').sort();
+    expect(listed('Files in', join(out, '2026-10'))).toEqual(readdirSync(join(out, '2026-10')).sort());
+    expect(listed('Also written, in', join(out, '2026-09'))).toEqual(readdirSync(join(out, '2026-09')).sort());
+    expect(readdirSync(join(out, '2026-10'))).toContain('statement.search.txt');
+    // alerts.jsonl as the month happened: by firedAt, then key.
+    const alerts = readFileSync(join(out, '2026-10', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { firedAt: string; key: string });
+    expect(alerts.length).toBeGreaterThan(5);
+    const byTime = [...alerts].sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.key.localeCompare(b.key));
+    expect(alerts.map((a) => a.key)).toEqual(byTime.map((a) => a.key));
+    expect(alerts[0]!.firedAt < alerts.at(-1)!.firedAt).toBe(true);
+  });
+});
+
 describe('npm run local --live, on the first of a month and when a source fails', () => {
   it('prints a failed source once, with its hint, and writes nothing', async () => {
     const tmp = scratch();
