@@ -47,11 +47,15 @@ closed once and never changes, any other month gets a preliminary statement; --r
 By default the run replays the sample's history: September closes on its close day, then the run on the first
 Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October; each
 October morning's alert evaluation is replayed too, so alerts.jsonl shows every kind of alert on its day.
-  --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
+A --month of the sample is replayed the same way, so --month 2026-10 writes what the default run writes.
+  --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, the month
+                    of yesterday, so a run on the 1st charges back the month just ended); a month without data
+                    (outside the sample's months, or after the current one with --live) is refused
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
   --config FILE     configuration file (default: costline.config.json)
-  --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
+  --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
+                    chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
   --fresh           empty the local database first (refused while another run holds it)
   --deadline TIME   stop waiting on any source after this long, as a Lambda's timeout does (default: 15m);
@@ -231,11 +235,12 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
 
   try {
     await ensureTable(clients.dynamo as never, TABLE);
-    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(systemNow())));
-    // The sample ledger is a closed history. By default the run replays it as the schedule saw it: each
-    // earlier month closed on its close day (its late credits not posted yet), then the first Monday
-    // after the latest month, whose run also re-pulls closed months and finds what changed since.
-    const replay = ledger !== undefined && values.month === undefined && values.from === undefined;
+    // --live on the 1st: the month just ended, not the new one with nothing in it yet.
+    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(addDays(toDay(systemNow()), -1)));
+    // The sample ledger is a closed history. The run replays it as the schedule saw it, for the latest month
+    // or the --month given (so both give the same files): the month before closed on its close day (its late
+    // credits not posted yet), then the first Monday after the month, whose run also re-pulls closed months.
+    const replay = ledger !== undefined && values.from === undefined;
     const runDay = !ledger ? toDay(systemNow()) : replay ? mondayOnOrAfter(monthWindow(month).end) : monthWindow(month).end;
     now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
     const clock: Clock = ledger ? { now: () => now } : { now: systemNow };

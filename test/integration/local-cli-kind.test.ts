@@ -97,14 +97,20 @@ describe('npm run local fails kindly, before any work', () => {
   });
 });
 
-describe('npm run local, its files and its summary', () => {
-  it('lists every file written, per month, and orders alerts.jsonl by time', async () => {
+describe('npm run local --month, its files and its summary', () => {
+  it('writes for an explicit --month 2026-10 what the default run writes, lists every file written, and orders alerts.jsonl by time', async () => {
     const tmp = scratch();
     const out = join(tmp, 'out');
 
-    const result = await cli(['--fresh', '--state', join(tmp, 'state'), '--out', out]);
+    const result = await cli(['--month', '2026-10', '--fresh', '--state', join(tmp, 'state'), '--out', out]);
 
     expect(result.code, result.stderr).toBe(0);
+    // The golden files are the default run's output (local-cli.test.ts): the same history replayed.
+    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html', 'statement.search.txt']) {
+      expectGoldenText(`statements/2026-10/${name}`, readFileSync(join(out, '2026-10', name), 'utf8'));
+    }
+    for (const name of ['statement.txt', 'statement.csv']) expectGoldenText(`statements/2026-09/${name}`, readFileSync(join(out, '2026-09', name), 'utf8'));
+    expect(result.stdout).toContain('Replayed 2026-10-06: 2026-09 closed and its final statement sent');
     // Every file written, statement.<team>.txt included, for each month's folder.
     const listed = (prefix: string, dir: string) => new RegExp(`${prefix} ${escape(dir)}/: ([^\n]+)`).exec(result.stdout)?.[1]?.split(', ').sort();
     expect(listed('Files in', join(out, '2026-10'))).toEqual(readdirSync(join(out, '2026-10')).sort());
@@ -120,6 +126,30 @@ describe('npm run local, its files and its summary', () => {
 });
 
 describe('npm run local --live, on the first of a month and when a source fails', () => {
+  it('charges back the month just ended by default on the 1st, not the new empty month', async () => {
+    const tmp = scratch();
+    // The sample bill, plus one November line, so that the month just ended has spend of its own.
+    const ledger = sampleLedger();
+    const template = ledger.lineItems.find((i) => i.date === '2026-10-15' && i.recordType === 'Usage')!;
+    const ce = await startCostExplorerServer({ ledger: { ...ledger, lineItems: [...ledger.lineItems, { ...template, date: '2026-11-15', unblendedCost: '42.00', amortizedCost: '42.00' }] } });
+    try {
+      const result = await cli(['--live', '--now', '2026-12-01T00:30:00Z', '--config', configWith(tmp, { aws: true, openai: false, anthropic: false }), '--state', join(tmp, 's'), '--out', join(tmp, 'out')], {
+        AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      });
+
+      expect(result.code, result.stderr).toBe(0);
+      expect(readdirSync(join(tmp, 'out'))).toEqual(['2026-11']);
+      const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-11', 'chargeback.json'), 'utf8')) as Chargeback;
+      expect(chargeback.month).toBe('2026-11');
+      expect(chargeback.providers.aws).toBe('42.00');
+      expect(ce.requests.some((r) => (r as { TimePeriod: { Start: string } }).TimePeriod.Start <= '2026-11-01')).toBe(true);
+    } finally {
+      await ce.close();
+    }
+  });
+
   it('prints a failed source once, with its hint, and writes nothing', async () => {
     const tmp = scratch();
     const ce = await startCostExplorerServer({ ledger: sampleLedger() });
