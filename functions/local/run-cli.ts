@@ -5,8 +5,8 @@
  * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
  * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../config/config-schema';
 import { ConfigError, loadConfigFile } from '../config/load-config';
@@ -47,11 +47,15 @@ closed once and never changes, any other month gets a preliminary statement; --r
 By default the run replays the sample's history: September closes on its close day, then the run on the first
 Monday after October re-pulls it, and a credit posted after the close becomes an adjustment on October; each
 October morning's alert evaluation is replayed too, so alerts.jsonl shows every kind of alert on its day.
-  --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, this month)
+A --month of the sample is replayed the same way, so --month 2026-10 writes what the default run writes.
+  --month YYYY-MM   month to charge back (default: the latest month in the sample data; with --live, the month
+                    of yesterday, so a run on the 1st charges back the month just ended); a month without data
+                    (outside the sample's months, or after the current one with --live) is refused
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
   --config FILE     configuration file (default: costline.config.json)
-  --out DIR         output folder (default: out/); writes DIR/<month>/chargeback.json, alerts.jsonl, statement.txt
+  --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
+                    chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
   --fresh           empty the local database first (refused while another run holds it)
   --deadline TIME   stop waiting on any source after this long, as a Lambda's timeout does (default: 15m);
@@ -71,11 +75,19 @@ const LOCAL_KEYS = { openai: 'sk-admin-local-sample', anthropic: 'sk-ant-admin-l
 const ALERTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-alerts';
 const STATEMENTS_TOPIC = 'arn:aws:sns:us-east-1:000000000000:costline-statements';
 
+/**
+ * What the ingestion logs when a source fails. The CLI prints each failed source once, from the run's summary,
+ * with a hint; this log line and the summary's error message would say it twice more.
+ */
+const REPORTED_IN_SUMMARY = new Set(['source ingestion failed; its stored data is unchanged']);
+
 /** The CLI's log: quiet unless something is wrong. */
 const log: Log = {
   info: () => undefined,
   warn: (message, ...extra) => console.warn(`warning: ${message}`, ...extra.map((e) => JSON.stringify(e))),
-  error: (message, ...extra) => console.error(`error: ${message}`, ...extra.map((e) => JSON.stringify(e, errorReplacer))),
+  error: (message, ...extra) => {
+    if (!REPORTED_IN_SUMMARY.has(message)) console.error(`error: ${message}`, ...extra.map((e) => JSON.stringify(e, errorReplacer)));
+  },
 };
 
 function errorReplacer(_key: string, value: unknown) {
@@ -111,6 +123,9 @@ async function main(argv: string[]): Promise<number> {
   const deadlineMs = durationMs(values.deadline);
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
+  // Refusals that need no data, before the state is locked or anything is ingested.
+  if (command !== 'explain') checkWritableOut(values.out);
+  if (command === 'run' && values.month !== undefined) checkMonthHasData(values.month, values.live ? undefined : sampleLedger(), systemNow);
 
   // One run at a time on a state folder: dynalite cannot share it, and --fresh must not empty it under another run.
   let lock;
@@ -132,27 +147,55 @@ async function main(argv: string[]): Promise<number> {
 
 type CliValues = ReturnType<typeof parseCliArgs>['values'];
 
+const OPTIONS = {
+  team: { type: 'string' },
+  month: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  config: { type: 'string', default: 'costline.config.json' },
+  out: { type: 'string', default: 'out' },
+  state: { type: 'string', default: join('.costline', 'state') },
+  fresh: { type: 'boolean', default: false },
+  live: { type: 'boolean', default: false },
+  resend: { type: 'boolean', default: false },
+  now: { type: 'string' },
+  deadline: { type: 'string', default: DEFAULT_DEADLINE },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** The arguments, or a UsageError in our words (Node's parseArgs text talks about positionals and `--`). */
 function parseCliArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      team: { type: 'string' },
-      month: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      config: { type: 'string', default: 'costline.config.json' },
-      out: { type: 'string', default: 'out' },
-      state: { type: 'string', default: join('.costline', 'state') },
-      fresh: { type: 'boolean', default: false },
-      live: { type: 'boolean', default: false },
-      resend: { type: 'boolean', default: false },
-      now: { type: 'string' },
-      deadline: { type: 'string', default: DEFAULT_DEADLINE },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, strict: true });
+  } catch (error) {
+    const code = String((error as { code?: string }).code);
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const suggestion = closestOption(unknown.replace(/^-+/, '').split('=')[0]!);
+      throw new UsageError(`unknown option ${unknown}${suggestion ? `; did you mean --${suggestion}?` : ''}`);
+    }
+    if (code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+/** The known option nearest to a mistyped one by edit distance, if it is near enough to be the likely intent. */
+function closestOption(typed: string): string | undefined {
+  const [best] = Object.keys(OPTIONS)
+    .map((name) => ({ name, distance: editDistance(typed.toLowerCase(), name) }))
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  return best && best.distance <= Math.max(2, Math.floor(typed.length / 2)) ? best.name : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one each. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**
@@ -192,11 +235,12 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
 
   try {
     await ensureTable(clients.dynamo as never, TABLE);
-    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(toDay(systemNow())));
-    // The sample ledger is a closed history. By default the run replays it as the schedule saw it: each
-    // earlier month closed on its close day (its late credits not posted yet), then the first Monday
-    // after the latest month, whose run also re-pulls closed months and finds what changed since.
-    const replay = ledger !== undefined && values.month === undefined && values.from === undefined;
+    // --live on the 1st: the month just ended, not the new one with nothing in it yet.
+    const month = values.to ?? values.month ?? (ledger ? latestMonth(ledger.lineItems.map((i) => i.date)) : monthOf(addDays(toDay(systemNow()), -1)));
+    // The sample ledger is a closed history. The run replays it as the schedule saw it, for the latest month
+    // or the --month given (so both give the same files): the month before closed on its close day (its late
+    // credits not posted yet), then the first Monday after the month, whose run also re-pulls closed months.
+    const replay = ledger !== undefined && values.from === undefined;
     const runDay = !ledger ? toDay(systemNow()) : replay ? mondayOnOrAfter(monthWindow(month).end) : monthWindow(month).end;
     now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
     const clock: Clock = ledger ? { now: () => now } : { now: systemNow };
@@ -264,7 +308,8 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
       }
     } catch (error) {
       if (error instanceof BackfillFailedError) {
-        console.error(`${error.message}\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
+        // Each month's failure was printed as it happened.
+        console.error(`Backfill failed for ${error.failed.map((f) => f.month).join(', ')} (above); the other months were loaded, and re-running the failed ones is safe.\nNo files written. Re-run the failed month(s) once the cause is fixed.`);
         return 1;
       }
       if (!(error instanceof IngestionFailedError)) throw error;
@@ -273,8 +318,13 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
 
     if (failure) {
       // Incomplete data makes a misleading chargeback: say what failed and write nothing.
-      for (const o of failure.summary.outcomes) if (!o.ok) console.error(`FAILED ${o.source}: ${o.error}${hintFor(o.error)}`);
-      console.error(`${failure.message}\nNo files written; the local database keeps what it had. Fix the cause and run again.`);
+      // Each failure once (failure.message would repeat every one of them), and sources that failed for the
+      // same reason (OpenAI's costs and usage, without a key) on one line.
+      const bySameError = new Map<string, string[]>();
+      for (const o of failure.summary.outcomes) if (!o.ok) bySameError.set(o.error, [...(bySameError.get(o.error) ?? []), o.source]);
+      for (const [error, sources] of bySameError) console.error(`FAILED ${sources.join(', ')}: ${error}${hintFor(error)}`);
+      if (failure.cause instanceof Error) console.error(`FAILED alert evaluation: ${failure.cause.message}`);
+      console.error('No files written; the local database keeps what it had. Fix the cause and run again.');
       return 1;
     }
     const evaluations = runs.flatMap((r) => r.evaluations);
@@ -293,9 +343,9 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
       // A closed month's files are the ones it was closed with, as stored; any other month's are rendered now.
       const files = statement ? await statement.files() : await statementFiles(statementDeps, m, chargeback, text);
       const alerts = (await deps.ledger.listMonth(m)).filter((a) => a.delivery === 'published');
-      written.push({ month: m, chargeback, text, outcome, alerts, dir: writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
+      written.push({ month: m, chargeback, text, outcome, alerts, ...writeMonth(values.out, m, chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id)) });
     }
-    const { chargeback, text, dir, alerts } = written.at(-1)!;
+    const { chargeback, text, dir, alerts, names } = written.at(-1)!;
     const ingestion = runs.at(-1)!.ingestion;
     for (const line of replayed) console.log(line);
     if (replay) console.log(`Running as the schedule would on ${runDay} 06:00 UTC${isMonday(runDay) ? ' (a Monday: closed months are re-pulled for late changes)' : ''}.\n`);
@@ -310,8 +360,8 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
     const firedNow = [...replayedAlerts, ...evaluations.flatMap((e) => e.fired)];
     console.log(`Alerts fired by this run: ${firedNow.length}${firedNow.map((a) => `\n  ${a.firedAt.slice(0, 10)} ${a.attributes.kind.padEnd(9)} [${a.attributes.severity}] ${a.subject}`).join('')}`);
     console.log(`Statements: ${written.map((w) => `${w.month} ${w.chargeback.status}${w.chargeback.adjustments.length ? ` with ${w.chargeback.adjustments.length} prior-period adjustment(s)` : ''}`).join('; ')}.`);
-    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: chargeback.json, statement.txt, statement.csv, statement.html, focus.csv, alerts.jsonl`);
-    if (written.length > 1) console.log(`Also written: ${written.slice(0, -1).map((w) => w.dir).join(', ')}`);
+    console.log(`Alerts on record for ${month}: ${alerts.length}. Files in ${dir}/: ${names.join(', ')}`);
+    for (const w of written.slice(0, -1)) console.log(`Also written, in ${w.dir}/: ${w.names.join(', ')}`);
     if (chargeback.recordCount === 0 && chargeback.unpriced.length === 0) {
       const covered = ledger ? ` (the sample data covers ${monthOf(ledger.lineItems.reduce((a, i) => (i.date < a ? i.date : a), '9999'))}..${latestMonth(ledger.lineItems.map((i) => i.date))})` : '';
       console.log(`Note: no cost records for ${month}${covered}.`);
@@ -367,11 +417,11 @@ async function statement(config: CostlineConfig, state: string, out: string, mon
     });
     const files = await result.files();
     const alerts = (await stores.ledger.listMonth(month)).filter((a) => a.delivery === 'published');
-    const dir = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
+    const { dir, names } = writeMonth(out, month, result.chargeback, files, alerts, config.teams.filter((t) => t.statementToLeads).map((t) => t.id));
     console.log(result.text);
     const sent = sns.messages.length;
     for (const late of result.late.filter((l) => l.month !== month)) console.log(`${late.month}: closed earlier; its statement had not been sent in full: sent now (${late.parts.join(', ')}).`);
-    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/.`);
+    console.log(`${month}: ${OUTCOMES[result.outcome]}; ${sent} message(s) published to the local statements topic. Files in ${dir}/: ${names.join(', ')}`);
     return 0;
   } finally {
     for (const client of Object.values(clients)) client.destroy();
@@ -393,7 +443,8 @@ const OUTCOMES = {
 /**
  * Writes a month's files: chargeback.json, the four statement files as the statement job archives them
  * (statement.txt, statement.csv, statement.html, focus.csv), each opted-in team's statement, and
- * alerts.jsonl (every alert sent for the month). Returns the folder.
+ * alerts.jsonl (every alert sent for the month, in the order they fired). Returns the folder and the names of
+ * the files written in it, for the run's summary.
  */
 function writeMonth(
   out: string,
@@ -402,16 +453,23 @@ function writeMonth(
   files: readonly StatementFile[],
   alerts: SentAlert[],
   teamsWithStatements: readonly string[],
-): string {
+): { dir: string; names: string[] } {
   const dir = join(out, month);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'chargeback.json'), `${JSON.stringify(chargeback, null, 2)}\n`);
-  for (const file of files) writeFileSync(join(dir, file.name), file.body);
+  const names: string[] = [];
+  const write = (name: string, body: string) => {
+    writeFileSync(join(dir, name), body);
+    names.push(name);
+  };
+  write('chargeback.json', `${JSON.stringify(chargeback, null, 2)}\n`);
+  for (const file of files) write(file.name, file.body);
   // Teams that opted in (statementToLeads) also get their own statement, as their leads receive it.
-  for (const team of teamsWithStatements) writeFileSync(join(dir, `statement.${team}.txt`), renderTeamStatementText(chargeback, team));
-  const lines = alerts.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
-  writeFileSync(join(dir, 'alerts.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
-  return dir;
+  for (const team of teamsWithStatements) write(`statement.${team}.txt`, renderTeamStatementText(chargeback, team));
+  // The ledger lists alerts by key; a reader follows the month as it happened.
+  const fired = [...alerts].sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.key.localeCompare(b.key));
+  const lines = fired.map((a) => JSON.stringify({ topic: 'alerts', subject: a.subject, message: a.body, attributes: a.attributes, key: a.key, firedAt: a.firedAt }));
+  write('alerts.jsonl', lines.join('\n') + (lines.length ? '\n' : ''));
+  return { dir, names };
 }
 
 /** The month's statement as the statement job makes it on demand; undefined when nothing was ingested for it. */
@@ -434,6 +492,60 @@ function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargebac
 function replayedMonths(ledger: Ledger, latest: string): string[] {
   const months = new Set(ledger.lineItems.map((i) => monthOf(i.date)));
   return [addMonths(latest, -1), latest].filter((m) => months.has(m));
+}
+
+/**
+ * `--out` must take files: created if missing and probed with a temporary file, so that a path under a file
+ * or a folder without write permission is refused now, not after the run's work. What the probe created is
+ * removed again: a run that then fails leaves no empty folder behind.
+ */
+function checkWritableOut(out: string): void {
+  const dir = resolve(out);
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.costline-write-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new UsageError(`--out ${out}: cannot write files there: ${writeFailure(dir, error as NodeJS.ErrnoException)}`);
+  } finally {
+    // Only the folders this probe made, deepest first, and only while empty.
+    for (let d = dir; created !== undefined && d.length >= created.length; d = dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
+/** Why a folder cannot take files, in words; the code is kept for a search. */
+function writeFailure(dir: string, error: NodeJS.ErrnoException): string {
+  const blocker = (() => {
+    for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(d)) return statSync(d).isDirectory() ? undefined : d;
+    return undefined;
+  })();
+  if (blocker) return `${blocker} is a file, not a folder (${error.code})`;
+  if (error.code === 'EACCES' || error.code === 'EPERM') return `permission denied (${error.code}); choose a folder you can write to`;
+  if (error.code === 'EROFS') return `the file system is read-only (${error.code})`;
+  return `${error.message}`;
+}
+
+/**
+ * A run for a month with no data would write a $0.00 statement that reads as a real one. The sample has the
+ * ledger's months; --live has every month up to the current one by the run's clock (--now pins it).
+ */
+function checkMonthHasData(month: string, ledger: Ledger | undefined, now: () => Date): void {
+  if (ledger) {
+    const months = ledger.lineItems.map((i) => monthOf(i.date));
+    const [first, last] = [months.reduce((a, b) => (a < b ? a : b)), months.reduce((a, b) => (a > b ? a : b))];
+    if (month < first || month > last) throw new RefusedError(`--month ${month}: the sample data has no such month; it covers ${first}..${last}`);
+    return;
+  }
+  const today = toDay(now());
+  if (month > monthOf(today)) throw new RefusedError(`--month ${month} is in the future (the run's clock says ${today}); --live has data for months up to ${monthOf(today)}`);
 }
 
 /** `--now`: a clock stopped at that UTC instant. */
@@ -490,7 +602,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof StateInUseError || error instanceof UnknownTeamError || error instanceof BackfillRangeError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof RefusedError || error instanceof StateInUseError || error instanceof UnknownTeamError || error instanceof BackfillRangeError) {
       console.error((error as Error).message);
       if (error instanceof UsageError || error instanceof BackfillRangeError) console.error(`\n${USAGE}`);
       return 2;
