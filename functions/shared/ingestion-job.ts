@@ -9,7 +9,7 @@ import { backfill, BackfillFailedError } from '../use-cases/backfill';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
 import type { DayWindow } from '../domain/dates';
 import type { Clock } from '../ports/ports';
-import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
+import { baseUrlsFromEnv, costExplorerRoleOf, createClients, dailyDeps, systemClock } from './compose';
 import { deployedConfigPath, requireEnv } from './environment';
 import { TELEMETRY } from './telemetry';
 
@@ -29,7 +29,7 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
   for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
   const deps = dailyDeps({
     config,
-    clients: createClients(),
+    clients: createClients({ costExplorerRole: costExplorerRoleOf(config) }),
     tableName: requireEnv('TABLE_NAME'),
     alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
     clock,
