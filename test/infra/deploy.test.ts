@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnResource, type Stack, TagManager } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, CfnResource, type Stack, TagManager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { SOURCE_IDS, TELEMETRY } from '../../functions/shared/telemetry';
 import { buildCostlineApp, STAGE_TAG } from '../../infra/costline-app';
 import { CostlineStack } from '../../infra/costline-stack';
 import { PayerAccessStack } from '../../infra/payer-access-stack';
-import { CONFIG_FILE, testApp, testConfig } from './support';
+import { CONFIG_FILE, REPO_ROOT, testApp, testConfig } from './support';
 
 afterAll(() => CloudAssembly.cleanupTemporaryDirectories());
 
@@ -221,5 +221,19 @@ describe('ingest permissions with sources.aws.roleArn', () => {
     expect((Template.fromStack(payerAccess).toJSON().Parameters as Record<string, { Default?: string }>).ExternalId!.Default).toBeUndefined();
     const withId = new PayerAccessStack(testApp(), 'CostlinePayerAccess', { workloadStackName: 'Costline', defaultExternalId: 'ext-0123456789' });
     expect((Template.fromStack(withId).toJSON().Parameters as Record<string, { Default?: string }>).ExternalId!.Default).toBe('ext-0123456789');
+  });
+});
+
+describe('README Cleanup section', () => {
+  it('names every resource the stack retains on deletion, the log groups included, by construct path', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const cleanup = readme.slice(readme.indexOf('## Cleanup'));
+    const { stack } = build({ stackName: 'CostlineStaging' });
+    const retained = stack.node
+      .findAll()
+      .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnOptions.deletionPolicy === CfnDeletionPolicy.RETAIN)
+      .map((r) => ({ type: r.cfnResourceType, path: r.node.path.replace(/^CostlineStaging\//, '<stack>/').replace(/\/Resource$/, '') }));
+    expect(retained.map((r) => r.type).sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket', 'AWS::S3::Bucket']);
+    for (const { path } of retained) expect(cleanup, path).toContain(`\`${path}\``);
   });
 });
