@@ -23,7 +23,10 @@ export const TELEMETRY = {
    * has never succeeded).
    */
   dataAgeHours: 'DataAgeHours',
-  /** Alerts published by one run of an ingestion job (`service` only), 0 included. */
+  /**
+   * Alerts published by one run of an ingestion job that completed (`service` only), 0 included. A run that
+   * fails reports none: its alerts are in the log (`alert published`).
+   */
   alertsSent: 'AlertsSent',
 } as const;
 
