@@ -7,6 +7,7 @@ import { ConfigError, type CostlineConfig } from '../functions/config/load-confi
 import { SOURCE_IDS } from '../functions/shared/telemetry';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { ScheduledFunction, utcCron } from './constructs/scheduled-function';
 import { importSecret, secretReferenceProblem } from './constructs/secrets';
 import { StatementsBucket } from './constructs/statements-bucket';
@@ -55,6 +56,8 @@ export class CostlineStack extends Stack {
   /** The hourly model-usage job; absent when no model provider is enabled. */
   readonly usage?: ScheduledFunction;
   readonly statement: ScheduledFunction;
+  /** The operations dashboard (`<stack name>-operations`). */
+  readonly dashboard: OperationsDashboard;
   /** The admin key secrets of the enabled model providers (imported: the user creates them). */
   readonly adminKeySecrets: readonly AdminKeySecret[];
 
@@ -91,7 +94,9 @@ export class CostlineStack extends Stack {
     })
       .grantTableReadWrite(this.table.table, { indexNames: this.table.indexNames })
       .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN');
-    if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
+    // Outside the management account, Cost Explorer is read through the payer role (PayerAccessStack).
+    if (config.sources.aws.enabled && config.sources.aws.roleArn) this.ingest.grantAssumeRole(config.sources.aws.roleArn);
+    else if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
     for (const { secret } of this.adminKeySecrets) this.ingest.grantSecretRead(secret);
 
     if (this.adminKeySecrets.length > 0) {
@@ -134,12 +139,19 @@ export class CostlineStack extends Stack {
     // One stale-data alarm per enabled source, on the id the source reports its metric under. Usage is pulled
     // hourly and daily, so its alarm stays quiet while either job succeeds; the Errors alarms report the other.
     const topic = this.topics.operations;
-    if (config.sources.aws.enabled) new StaleDataAlarm(this, 'AwsStaleData', { source: SOURCE_IDS.aws, topic });
+    const stale: StaleDataAlarm[] = [];
+    if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: SOURCE_IDS.aws, topic }));
     for (const { provider } of this.adminKeySecrets) {
       const prefix = MODEL_PROVIDERS[provider].idPrefix;
-      new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic });
-      new StaleDataAlarm(this, `${prefix}UsageStaleData`, { source: SOURCE_IDS[provider].usage, topic, pulledBy: ['Usage', 'Ingest'] });
+      stale.push(new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic }));
+      stale.push(new StaleDataAlarm(this, `${prefix}UsageStaleData`, { source: SOURCE_IDS[provider].usage, topic, pulledBy: ['Usage', 'Ingest'] }));
     }
+    const jobs = [['Ingest', this.ingest], ...(this.usage ? [['Usage', this.usage] as const] : []), ['Statement', this.statement]] as const;
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      sources: stale.map((s) => s.source),
+      jobs,
+      alarms: [...jobs.flatMap(([, job]) => [job.errorsAlarm, job.deadLetterAlarm]), ...stale.map((s) => s.alarm)],
+    });
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table of cost records' });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.topics.alerts.topicArn, description: 'Budget alerts (filtered by team)' });
@@ -154,7 +166,7 @@ export class CostlineStack extends Stack {
     if (this.usage) {
       new CfnOutput(this, 'UsageFunctionName', { value: this.usage.function.functionName, description: 'Hourly model-usage job; invoke with {} to run it now' });
     }
-    const jobs = [['Ingest', this.ingest], ...(this.usage ? [['Usage', this.usage] as const] : []), ['Statement', this.statement]] as const;
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard: runs, records, requests and data age per source, alerts, errors' });
     for (const [name, job] of jobs) {
       new CfnOutput(this, `${name}LogGroupName`, { value: job.logGroup.logGroupName, description: `Log group of the ${name.toLowerCase()} function (for Logs Insights)` });
       new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: job.deadLetterQueue.queueUrl, description: `Failed ${name.toLowerCase()} runs; purge once handled` });

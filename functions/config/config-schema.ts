@@ -36,6 +36,11 @@ export type CostMetric = (typeof COST_METRICS)[number];
 
 export const PROVIDERS = ['aws', 'openai', 'anthropic'] as const;
 
+/** An IAM role ARN, with its path (`role/costline/reader`), in any partition. */
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** STS `ExternalId`: 2 to 1224 characters of `[\w+=,.@:\/-]`. */
+const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
+
 const teamSchema = z.strictObject({
   id,
   name: nonEmpty,
@@ -217,6 +222,13 @@ const configSchema = z
         recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
         /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
         billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+        /**
+         * A role in the management (payer) account that costline assumes to read Cost Explorer, so that costline
+         * itself runs in a member account (the `CostlinePayerAccess` stack creates it). Absent: the function's own role.
+         */
+        roleArn: z.string().regex(IAM_ROLE_ARN, { error: 'expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)' }).optional(),
+        /** The external id the role's trust policy requires (sts:ExternalId); required with roleArn. */
+        externalId: z.string().regex(EXTERNAL_ID, { error: 'expected 2 to 1224 characters of letters, digits and +=,.@:/-' }).optional(),
       }),
       openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
       anthropic: modelProviderSchema('costline/anthropic-admin-key')
@@ -232,6 +244,13 @@ const configSchema = z
     }),
   })
   .superRefine((config, ctx) => {
+    const { roleArn, externalId } = config.sources.aws;
+    if (roleArn !== undefined && externalId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'externalId'], message: 'required with sources.aws.roleArn: the payer role trusts costline only with its external id' });
+    }
+    if (externalId !== undefined && roleArn === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'roleArn'], message: 'required with sources.aws.externalId (the role to assume with it)' });
+    }
     const owner = new Map<string, string>();
     config.teams.forEach((team, i) => {
       for (const [j, name] of [team.id, ...team.aliases].entries()) {

@@ -2,11 +2,13 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
 import { DynamoClosedStatementStore } from '../adapters/dynamodb/dynamo-closed-statement-store';
 import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
+import { assumedRoleCredentials } from '../adapters/sts/assumed-role-credentials';
 import type { CostlineConfig } from '../config/config-schema';
 import type { PriceBook } from '../domain/price-book';
 import { bundledPriceBook } from '../pricing/price-book';
@@ -34,7 +36,12 @@ export interface AwsClients {
 
 export interface ClientOptions {
   /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
-  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string };
+  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string; sts?: string };
+  /**
+   * `sources.aws.roleArn` and `externalId`: Cost Explorer is then read with that role's credentials (assumed
+   * through STS with the default or loopback credentials, renewed before they expire) instead of the caller's.
+   */
+  costExplorerRole?: { roleArn: string; externalId: string };
   /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
   loopbackCredentials?: { accessKeyId: string; secretAccessKey: string };
   region?: string;
@@ -54,11 +61,24 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     dynamo: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     // Cost Explorer is a single-region service (us-east-1). Throttling (LimitExceededException) is
     // retried by the SDK's adaptive mode, which also slows the client down between attempts.
-    costExplorer: new CostExplorerClient({ ...settings(options.endpoints?.costExplorer), region: 'us-east-1', maxAttempts: 6, retryMode: 'adaptive' }),
+    costExplorer: new CostExplorerClient({
+      ...settings(options.endpoints?.costExplorer),
+      region: 'us-east-1',
+      maxAttempts: 6,
+      retryMode: 'adaptive',
+      // Outside the management account: the payer role's session, never the loopback or default credentials.
+      ...(options.costExplorerRole ? { credentials: assumedRoleCredentials(new STSClient(settings(options.endpoints?.sts)), options.costExplorerRole) } : {}),
+    }),
     sns: new SNSClient(settings(options.endpoints?.sns)),
     // Path-style addressing for loopback endpoints; AWS resolves virtual-hosted style by itself.
     s3: new S3Client({ ...settings(options.endpoints?.s3), ...(options.endpoints?.s3 ? { forcePathStyle: true } : {}) }),
   };
+}
+
+/** The Cost Explorer role of a configuration (`sources.aws.roleArn` with its external id), for {@link ClientOptions.costExplorerRole}. */
+export function costExplorerRoleOf(config: CostlineConfig): ClientOptions['costExplorerRole'] {
+  const { enabled, roleArn, externalId } = config.sources.aws;
+  return enabled && roleArn && externalId ? { roleArn, externalId } : undefined;
 }
 
 /** How the model providers are reached: admin keys, base URLs, and the usage bucket width of the job. */

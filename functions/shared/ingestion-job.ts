@@ -7,9 +7,9 @@ import { loadConfigFile } from '../config/load-config';
 import { IngestionFailedError, type IngestOptions, type IngestSummary } from '../use-cases/ingest-billing';
 import { backfill, BackfillFailedError } from '../use-cases/backfill';
 import { runDailyIngestion, type DailyRunResult } from '../use-cases/run-daily';
-import type { DayWindow } from '../domain/dates';
+import { addMonths, monthOf, toDay, type DayWindow } from '../domain/dates';
 import type { Clock } from '../ports/ports';
-import { baseUrlsFromEnv, createClients, dailyDeps, systemClock } from './compose';
+import { baseUrlsFromEnv, costExplorerRoleOf, createClients, dailyDeps, systemClock } from './compose';
 import { deployedConfigPath, requireEnv } from './environment';
 import { TELEMETRY } from './telemetry';
 
@@ -29,7 +29,7 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
   for (const warning of configWarnings(config)) logger.warn(`config: ${warning}`);
   const deps = dailyDeps({
     config,
-    clients: createClients(),
+    clients: createClients({ costExplorerRole: costExplorerRoleOf(config) }),
     tableName: requireEnv('TABLE_NAME'),
     alertsTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
     clock,
@@ -37,13 +37,40 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
     access: { secret: (provider) => secretsManagerReader(config.sources[provider].adminKeySecret), baseUrls: baseUrlsFromEnv(), usageBucketWidth },
   });
 
-  /** One metric per source that succeeded: the stale-data alarm fires when it is missing for 36 hours. */
-  const recordSuccesses = (summary: IngestSummary) => {
-    for (const outcome of summary.outcomes.filter((o) => o.ok)) {
-      const metric = metrics.singleMetric();
-      metric.addDimension('source', outcome.source);
-      metric.addMetric(TELEMETRY.ingestionSucceeded, MetricUnit.Count, 1);
+  /**
+   * Per source of the run: success (1) or failure (0), the records and requests of a success, and the age of the
+   * source's data (the stale-data alarm and the dashboard read these; `functions/shared/telemetry.ts`).
+   */
+  const recordOutcomes = async (summary: IngestSummary) => {
+    for (const outcome of summary.outcomes) {
+      if (outcome.ok) {
+        emit(outcome.source, TELEMETRY.ingestionSucceeded, 1);
+        emit(outcome.source, TELEMETRY.recordsIngested, outcome.records);
+        emit(outcome.source, TELEMETRY.sourceRequests, outcome.requests);
+        emit(outcome.source, TELEMETRY.dataAgeHours, 0);
+      } else {
+        emit(outcome.source, TELEMETRY.ingestionSucceeded, 0);
+        const age = await dataAgeHours(outcome.source).catch(() => undefined);
+        if (age !== undefined) emit(outcome.source, TELEMETRY.dataAgeHours, age);
+      }
     }
+  };
+  /** One EMF line per value: a single metric publishes (and forgets its dimensions) at its first addMetric. */
+  const emit = (source: string, name: string, value: number) => {
+    const metric = metrics.singleMetric();
+    metric.addDimension('source', source);
+    metric.addMetric(name, MetricUnit.Count, value);
+  };
+  /** Hours since the source's last success: its latest `lastPulledAt` this month or last (every pull covers one of them). */
+  const dataAgeHours = async (source: string): Promise<number | undefined> => {
+    const month = monthOf(toDay(clock.now()));
+    const states = await Promise.all([month, addMonths(month, -1)].map((m) => deps.state.getMonthState(source, m)));
+    const last = Math.max(...states.map((s) => (s ? Date.parse(s.lastPulledAt) : Number.NEGATIVE_INFINITY)));
+    return Number.isFinite(last) ? Math.max(0, Math.round((clock.now().getTime() - last) / 360_000) / 10) : undefined;
+  };
+  const recordAlerts = (count: number) => {
+    const metric = metrics.singleMetric();
+    metric.addMetric(TELEMETRY.alertsSent, MetricUnit.Count, count);
   };
 
   /** Runs ingestion and alert evaluation, logs one summary line, records metrics, re-throws on failure. */
@@ -51,11 +78,12 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
     try {
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : undefined;
       const result = await runDailyIngestion(deps, { ...options(), ...(deadline ? { deadline } : {}) });
-      recordSuccesses(result.ingestion);
+      await recordOutcomes(result.ingestion);
+      recordAlerts(result.evaluations.reduce((n, e) => n + e.fired.length, 0));
       logger.info(`${name} done`, { ingestion: result.ingestion, alertsFired: result.evaluations.flatMap((e) => e.fired.map((a) => a.key)) });
       return result;
     } catch (error) {
-      if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+      if (error instanceof IngestionFailedError) await recordOutcomes(error.summary);
       logger.error(`${name} failed`, { error });
       throw error;
     }
@@ -70,7 +98,7 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
       const result = await backfill(deps, window, {
         ...(deadline ? { deadline } : {}),
         onMonth: (month, r, i, n) => {
-          recordSuccesses(r.ingestion);
+          recordOutcomes(r.ingestion).catch((error: unknown) => logger.warn('backfill: metrics not recorded', { error }));
           logger.info(`backfill ${i + 1}/${n}: ${month} done`, { ingestion: r.ingestion });
         },
       });
@@ -80,9 +108,9 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
       logger.warn('backfill stopped before the deadline; invoke again to continue', { done, resumeWith });
       return { done, resumeWith };
     } catch (error) {
-      if (error instanceof IngestionFailedError) recordSuccesses(error.summary);
+      if (error instanceof IngestionFailedError) await recordOutcomes(error.summary);
       // Months that succeeded recorded their metrics as they finished; within failed months, some sources may have.
-      if (error instanceof BackfillFailedError) for (const f of error.failed) recordSuccesses(f.error.summary);
+      if (error instanceof BackfillFailedError) for (const f of error.failed) await recordOutcomes(f.error.summary);
       logger.error(`${name} backfill failed (re-running it is safe)`, { error });
       throw error;
     }

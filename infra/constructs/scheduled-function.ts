@@ -92,6 +92,8 @@ export class ScheduledFunction extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${stackName} ${id}`,
+      // The path the payer-access role's trust policy names: these roles, and no other role of the account.
+      path: functionRolePath(stackName),
     });
     this.logGroup.grantWrite(this.role);
 
@@ -279,6 +281,15 @@ export class ScheduledFunction extends Construct {
     return this.addEnvironment('STATEMENTS_BUCKET', bucket.bucketName);
   }
 
+  /**
+   * `sts:AssumeRole` on the payer-account role of `sources.aws.roleArn` (and on nothing else): Cost Explorer is
+   * then read with that role's permissions, and this role needs no `ce:` action of its own.
+   */
+  grantAssumeRole(roleArn: string): this {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    return this;
+  }
+
   /** `ce:GetCostAndUsage`, in its own policy so that its acknowledged `Resource: *` covers nothing else. */
   grantCostExplorerRead(): this {
     const policy = new Policy(this, 'CostExplorerRead', {
@@ -353,6 +364,14 @@ function nagResource(scope: Construct, value: string): string {
     return JSON.stringify(node);
   };
   return visit(Stack.of(scope).resolve(value));
+}
+
+/**
+ * The IAM path of a costline stack's function roles, `/costline/<stack name>/`: the payer-access role trusts
+ * principals under it, which only this stack creates.
+ */
+export function functionRolePath(stackName: string): string {
+  return `/costline/${stackName}/`;
 }
 
 /** A cron expression evaluated in UTC. */

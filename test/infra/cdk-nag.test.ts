@@ -83,6 +83,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       .flatMap(({ path, data }) => Object.entries(data).map(([id, reason]) => ({ id: id.replace(/^annotation::/i, ''), path, reason })));
     expect(acknowledged.map((a) => `${a.id} ${a.path}`).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*] Costline/Ingest/CostExplorerRead',
+      'AwsSolutions-IAM5[Resource::*] CostlinePayerAccess/CostExplorerRead',
       'AwsSolutions-IAM5[Resource::<StatementsBucket0C080814.Arn>/statements/*] Costline/Statement/StatementsWrite',
       'AwsSolutions-SQS3 Costline/Ingest/DeadLetterQueue',
       'AwsSolutions-SQS3 Costline/Statement/DeadLetterQueue',

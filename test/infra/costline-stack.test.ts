@@ -441,7 +441,7 @@ describe('CostlineStack', () => {
       }
     });
 
-    it('alarm when the aws source has had no successful ingestion for 36 hours, counting silence as breaching', () => {
+    it('alarm when every run of the aws source in 36 hours failed, and on silence once it has reported, but not before its first run', () => {
       const [, alarm] = only(template, 'AWS::CloudWatch::Alarm', { Namespace: 'Costline', MetricName: 'IngestionSucceeded', Dimensions: Match.arrayWith([{ Name: 'source', Value: SOURCE_IDS.aws }]) });
       expect(alarm.Properties).toMatchObject({
         // The handler's dimensions: the source id, and `service`, which Powertools Metrics adds to every metric.
@@ -449,16 +449,19 @@ describe('CostlineStack', () => {
           { Name: 'service', Value: 'costline' },
           { Name: 'source', Value: SOURCE_IDS.aws },
         ],
-        Statistic: 'Sum',
+        // Each run reports 1 or 0: the window's maximum is below 1 only when no run in it succeeded.
+        Statistic: 'Maximum',
         ComparisonOperator: 'LessThanThreshold',
         Threshold: 1,
-        TreatMissingData: 'breaching',
-        EvaluationPeriods: 12,
-        DatapointsToAlarm: 12,
+        Period: 36 * 3600,
+        EvaluationPeriods: 1,
+        // Not breaching: a new alarm has no data, starts in INSUFFICIENT_DATA, and stays there (no notification)
+        // until the first run reports; silence after that is a transition to INSUFFICIENT_DATA, which notifies.
+        TreatMissingData: 'missing',
         AlarmActions: operations(),
+        InsufficientDataActions: operations(),
       });
-      expect(alarm.Properties.Period * alarm.Properties.EvaluationPeriods).toBe(36 * 3600);
-      expect(alarm.Properties.AlarmDescription).toMatch(/36 hours.*What to do/s);
+      expect(alarm.Properties.AlarmDescription).toMatch(/36 hours.*INSUFFICIENT_DATA.*What to do/s);
     });
 
     it('watches exactly the dimension set Powertools emits for the ingest handler\'s metric', () => {

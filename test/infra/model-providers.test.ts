@@ -159,7 +159,7 @@ describe('stale-data alarms', () => {
     expect(staleDataSources(synth(withProviders({ openai: false, anthropic: false })).template)).toEqual([SOURCE_IDS.aws]);
   });
 
-  it('alarm after 36 hours without success, on the dimensions service=costline and source=<id>', () => {
+  it('alarm after 36 hours of runs without success, on the dimensions service=costline and source=<id>, quiet before the first run', () => {
     const { stack, template } = synth(withProviders({ openai: true, anthropic: true }));
     for (const source of Object.values(SOURCE_IDS).flatMap((ids) => (typeof ids === 'string' ? [ids] : Object.values(ids)))) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -169,15 +169,15 @@ describe('stale-data alarms', () => {
           { Name: 'service', Value: 'costline' },
           { Name: 'source', Value: source },
         ],
-        Statistic: 'Sum',
-        Period: 3 * 3600,
-        EvaluationPeriods: 12,
-        DatapointsToAlarm: 12,
+        Statistic: 'Maximum',
+        Period: 36 * 3600,
+        EvaluationPeriods: 1,
         ComparisonOperator: 'LessThanThreshold',
         Threshold: 1,
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'missing',
         AlarmName: `Costline-${source}-stale-data`,
         AlarmActions: [{ Ref: idOf(stack, stack.topics.operations) }],
+        InsufficientDataActions: [{ Ref: idOf(stack, stack.topics.operations) }],
       });
     }
   });

@@ -117,13 +117,20 @@ describe('Lambda handlers', () => {
       ['unallocated', 'openai'],
     ]);
     expect(secrets.requests).toEqual(expect.arrayContaining(['costline/openai-admin-key', 'costline/anthropic-admin-key']));
-    // The stale-data alarms (infra/constructs/stale-data-alarm.ts) watch exactly this metric and dimension set.
+    // The stale-data alarms (infra/constructs/stale-data-alarm.ts) and the dashboard watch exactly these metrics and dimension sets.
     const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, any>);
-    expect(emf.map((m) => m.source).sort()).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer', 'openai-costs', 'openai-usage']);
-    for (const metric of emf) {
-      expect(metric._aws.CloudWatchMetrics).toEqual([{ Namespace: TELEMETRY.namespace, Dimensions: [['service', 'source']], Metrics: [{ Name: TELEMETRY.ingestionSucceeded, Unit: 'Count' }] }]);
-      expect(metric).toMatchObject({ service: TELEMETRY.serviceName, [TELEMETRY.ingestionSucceeded]: 1 });
+    const named = (name: string) => emf.filter((m) => m._aws.CloudWatchMetrics[0].Metrics[0].Name === name);
+    const sources = ['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer', 'openai-costs', 'openai-usage'];
+    for (const name of [TELEMETRY.ingestionSucceeded, TELEMETRY.recordsIngested, TELEMETRY.sourceRequests, TELEMETRY.dataAgeHours]) {
+      expect(named(name).map((m) => m.source).sort(), name).toEqual(sources);
+      for (const metric of named(name)) {
+        expect(metric._aws.CloudWatchMetrics).toEqual([{ Namespace: TELEMETRY.namespace, Dimensions: [['service', 'source']], Metrics: [{ Name: name, Unit: 'Count' }] }]);
+        expect(metric.service).toBe(TELEMETRY.serviceName);
+      }
     }
+    expect(named(TELEMETRY.ingestionSucceeded).every((m) => m[TELEMETRY.ingestionSucceeded] === 1)).toBe(true);
+    expect(named(TELEMETRY.dataAgeHours).every((m) => m[TELEMETRY.dataAgeHours] === 0)).toBe(true);
+    expect(named(TELEMETRY.recordsIngested).find((m) => m.source === 'aws-cost-explorer')![TELEMETRY.recordsIngested]).toBeGreaterThan(0);
     // Never a key in the logs, even at DEBUG.
     expect(lines.join('\n')).not.toContain(OPENAI_KEY);
     expect(lines.join('\n')).not.toContain(ANTHROPIC_KEY);
@@ -137,11 +144,32 @@ describe('Lambda handlers', () => {
     const before = sns.messages.length;
     const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
     expect((error as Error).message).toMatch(/openai-costs \(OpenAI rejected the admin key \(HTTP 401: Incorrect API key provided\)\. The key is missing, revoked, or lacks admin rights/);
-    const succeeded = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l).source).sort();
-    expect(succeeded).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer']);
+    const outcomes = lines.filter((l) => l.includes(`"${TELEMETRY.ingestionSucceeded}"`)).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(outcomes.filter((m) => m[TELEMETRY.ingestionSucceeded] === 1).map((m) => m.source).sort()).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer']);
+    // The failed sources report their failure (0), which the stale-data alarm counts as a run without success.
+    expect(outcomes.filter((m) => m[TELEMETRY.ingestionSucceeded] === 0).map((m) => m.source).sort()).toEqual(['openai-costs', 'openai-usage']);
     expect(sns.messages.length).toBe(before); // nothing new to alert about; nothing sent twice
     expect(lines.join('\n')).not.toContain(OPENAI_KEY);
     expect(lines.join('\n')).not.toContain(ANTHROPIC_KEY);
+  });
+
+  it('ingest: a failing source reports the hours since its last success as its data age, the others 0', async () => {
+    vi.resetModules();
+    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    // 30 hours after the runs above, which ingested every source.
+    const later = new Date(NOVEMBER_MORNING.now().getTime() + 30 * 3600_000);
+    const handler = createIngestHandler({ now: () => later });
+    openai.failNext(2, { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
+    expect(error).toBeDefined();
+    const ages = lines.filter((l) => l.includes(`"${TELEMETRY.dataAgeHours}"`)).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(Object.fromEntries(ages.map((m) => [m.source, m[TELEMETRY.dataAgeHours]]))).toEqual({
+      'anthropic-costs': 0,
+      'anthropic-usage': 0,
+      'aws-cost-explorer': 0,
+      'openai-costs': 30,
+      'openai-usage': 30,
+    });
   });
 
   it('ingest: rejects a malformed event, naming the field', async () => {

@@ -71,6 +71,17 @@ describe('config validation', () => {
     expect(problemsOf({ ...valid(), sources: { openai: { api: 'legacy' } } })).toEqual(['sources.openai: unknown field(s) "api"']);
   });
 
+  it('reads sources.aws.roleArn with its externalId, and refuses either without the other or a malformed ARN', () => {
+    const aws = (extra: Record<string, unknown>) => ({ ...valid(), sources: { aws: { enabled: true, ...extra } } });
+    const arn = 'arn:aws:iam::111111111111:role/Costline-cost-read';
+    expect(parseConfig(aws({ roleArn: arn, externalId: 'ext-1234' })).sources.aws).toMatchObject({ roleArn: arn, externalId: 'ext-1234' });
+    expect(problemsOf(aws({ roleArn: arn }))).toEqual(['sources.aws.externalId: required with sources.aws.roleArn: the payer role trusts costline only with its external id']);
+    expect(problemsOf(aws({ externalId: 'ext-1234' }))).toEqual(['sources.aws.roleArn: required with sources.aws.externalId (the role to assume with it)']);
+    expect(problemsOf(aws({ roleArn: 'arn:aws:iam::1111:user/me', externalId: 'ext-1234' }))).toEqual([
+      'sources.aws.roleArn: expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)',
+    ]);
+  });
+
   it('names the field and the problem for a non-positive budget', () => {
     const raw = valid();
     raw.teams[2]!.monthlyBudget = -5;

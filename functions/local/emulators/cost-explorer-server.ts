@@ -11,7 +11,7 @@ import type { Ledger, LedgerLineItem } from '../ledger';
  * `endpoint` option or `AWS_ENDPOINT_URL_COST_EXPLORER`. Only `GetCostAndUsage` is implemented, answered by
  * summing the line items of a {@link Ledger} with exact decimals.
  *
- * Requests are not signature-checked: any credentials work.
+ * Requests are not signature-checked: any credentials work, unless `authorize` says which access keys are valid.
  */
 
 /** A running local Cost Explorer. */
@@ -47,6 +47,12 @@ export interface CostExplorerServerOptions {
    * that no answer moves a dollar.
    */
   emptyTagValues?: EmptyTagValueAnswer;
+  /**
+   * Which signed requests are accepted, from the access key id in their SigV4 `Authorization` header and their
+   * `x-amz-security-token`; the others are refused as Cost Explorer refuses unknown credentials (HTTP 400
+   * `UnrecognizedClientException`). Default: any credentials.
+   */
+  authorize?: (caller: { accessKeyId?: string; sessionToken?: string }) => boolean;
 }
 
 /** The plausible answers to a Tags filter on the empty value; see {@link CostExplorerServerOptions.emptyTagValues}. */
@@ -107,6 +113,12 @@ export async function startCostExplorerServer(options: CostExplorerServerOptions
           // Keep the raw text: a test may want to see what a broken client sent.
         }
         requests.push(body);
+        const accessKeyId = /Credential=([^/,\s]+)\//.exec(header(req, 'authorization') ?? '')?.[1];
+        const sessionToken = header(req, 'x-amz-security-token');
+        if (options.authorize && !options.authorize({ ...(accessKeyId ? { accessKeyId } : {}), ...(sessionToken ? { sessionToken } : {}) })) {
+          sendError(res, new CostExplorerApiError('UnrecognizedClientException', 'The security token included in the request is invalid.'), requestId);
+          return;
+        }
 
         const fault = faults.shift() ?? standing.find((f) => f.matches(body))?.fault;
         if (fault) {
