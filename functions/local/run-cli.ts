@@ -161,7 +161,7 @@ function parseCliArgs(argv: string[]) {
  */
 async function runPipeline(values: CliValues, config: CostlineConfig, systemNow: () => Date, deadline: number): Promise<number> {
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
-  const sns = await startSnsServer();
+  const sns = await localSns();
   const ledger = values.live ? undefined : sampleLedger();
   // What the local Cost Explorer shows: the ledger as of the simulated day (late lines appear when posted).
   const servedLedger = ledger ? { ...ledger, lineItems: [...ledger.lineItems] } : undefined;
@@ -433,6 +433,20 @@ function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargebac
 function replayedMonths(ledger: Ledger, latest: string): string[] {
   const months = new Set(ledger.lineItems.map((i) => monthOf(i.date)));
   return [addMonths(latest, -1), latest].filter((m) => months.has(m));
+}
+
+/**
+ * The SNS the run publishes to: its own in-process one, or, when `COSTLINE_LOCAL_SNS_URL` names a loopback
+ * server (test equipment: the crash and chaos runs count what every run sent, killed runs included), that one.
+ */
+async function localSns(): Promise<{ url: string; close(): Promise<void> }> {
+  const shared = process.env.COSTLINE_LOCAL_SNS_URL;
+  if (shared === undefined || shared === '') return startSnsServer();
+  const url = URL.canParse(shared) ? new URL(shared) : undefined;
+  if (!url || url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new UsageError(`COSTLINE_LOCAL_SNS_URL: expected a loopback http URL such as http://127.0.0.1:4575, got "${shared}"`);
+  }
+  return { url: shared, close: async () => undefined };
 }
 
 /** `--now`: a clock stopped at that UTC instant. */
