@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startAnthropicServer, type AnthropicServer } from './emulators/anthropic-server';
 import { startCostExplorerServer, type CostExplorerServer } from './emulators/cost-explorer-server';
-import { startFaultProxy, type FaultProxy } from './emulators/fault-proxy';
+import { FAULT_KINDS, startFaultProxy, type Fault, type FaultKind, type FaultProxy } from './emulators/fault-proxy';
 import { startOpenAiServer, type OpenAiServer } from './emulators/openai-server';
 import { startSnsServer, type PublishedMessage, type SnsServer } from './emulators/sns-server';
 import type { Ledger } from './ledger';
@@ -146,6 +146,35 @@ function tenthOfBudgets(config: Record<string, unknown>): Record<string, unknown
   return { ...config, teams, alerts: { ...alerts, budgets, organizationAiBudget: tenth(alerts.organizationAiBudget) } };
 }
 
+/** A fault as chaos names it: the proxy's kinds, and a well-formed answer with every list emptied. */
+export type ChaosFault = FaultKind | 'empty-lists';
+export const CHAOS_FAULTS: readonly ChaosFault[] = [...FAULT_KINDS, 'empty-lists'];
+
+/** The proxy fault for a chaos fault name (a 429 asks for 900 s, past any run's deadline). */
+export function chaosFault(kind: ChaosFault): Fault {
+  switch (kind) {
+    case 'http-429':
+      return { kind, retryAfterSeconds: 900 };
+    case 'empty-lists':
+      return { kind: 'wrong-shape', reshape: emptyLists };
+    case 'http-500':
+    case 'http-401':
+    case 'reset':
+    case 'truncated-body':
+    case 'wrong-shape':
+    case 'stall-headers':
+    case 'stall-body':
+      return { kind };
+  }
+}
+
+/** Every array emptied, everything else kept: a page that parses and says "nothing". */
+function emptyLists(value: unknown): unknown {
+  if (Array.isArray(value)) return [];
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, emptyLists(v)]));
+  return value;
+}
+
 /** How one run of the CLI ended. */
 export interface LocalRun {
   /** The exit code, or null when the process was killed. */
@@ -171,6 +200,8 @@ export interface RunOptions {
   killAfterMs?: number;
   /** SIGKILL the run as soon as this holds (polled every 2 ms), e.g. once SNS has received a message. */
   killWhen?: () => boolean;
+  /** Called once, the moment the harness sends a SIGKILL for `killAfterMs` or `killWhen` (not for a hang). */
+  onKill?: () => void;
   /** SIGKILL and report a hang when the run has not ended after this long (default: 60 s). */
   hangAfterMs?: number;
 }
@@ -181,7 +212,7 @@ export interface RunOptions {
  */
 export function runLocal(world: ChaosWorld, options: RunOptions): Promise<LocalRun> {
   world.setNow(options.phase.now);
-  const args = ['--import', 'tsx', CLI, '--live', '--month', CHAOS_MONTH, '--now', options.phase.now, '--state', options.state, '--out', options.out, '--config', world.configPath, '--deadline', options.deadline ?? '20s'];
+  const args = ['--import', 'tsx', CLI, ...cliArgs(world, options)];
   const started = Date.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, args, { cwd: REPO, env: { ...inheritedEnv(), ...world.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -190,24 +221,41 @@ export function runLocal(world: ChaosWorld, options: RunOptions): Promise<LocalR
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     let hung = false;
+    let ended = false;
+    let killed = false;
+    const kill = () => {
+      if (ended || killed) return;
+      killed = true;
+      options.onKill?.();
+      child.kill('SIGKILL');
+    };
     const poll = options.killWhen
       ? setInterval(() => {
-          if (options.killWhen!()) child.kill('SIGKILL');
+          if (options.killWhen!()) kill();
         }, 2)
       : undefined;
     const timers = [
-      options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs),
+      options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs),
       setTimeout(() => {
         hung = true;
         child.kill('SIGKILL');
       }, options.hangAfterMs ?? 60_000),
     ];
+    child.on('exit', () => void (ended = true));
     child.on('close', (code, signal) => {
       for (const timer of timers) if (timer) clearTimeout(timer);
       if (poll) clearInterval(poll);
       done({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started, hung });
     });
   });
+}
+
+/**
+ * The CLI arguments of a run in the world (`--live --month 2026-10 --now ...`), for `runCli` in-process too;
+ * call `world.setNow(phase.now)` first when running it yourself.
+ */
+export function cliArgs(world: ChaosWorld, options: Pick<RunOptions, 'phase' | 'state' | 'out' | 'deadline'>): string[] {
+  return ['--live', '--month', CHAOS_MONTH, '--now', options.phase.now, '--state', options.state, '--out', options.out, '--config', world.configPath, '--deadline', options.deadline ?? '20s'];
 }
 
 /** The parent's environment less anything that could point a run at real AWS or a real provider. */
