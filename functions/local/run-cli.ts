@@ -280,6 +280,14 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
     const months = backfillWindow ? monthsOf(backfillWindow) : replay ? replayedMonths(ledger!, month) : [month];
+    // A month that would close now, on an ingestion that held a shrink back (or failed), closes with a wrong
+    // bill: this run closes nothing then, and writes nothing (a run after a complete ingestion closes it).
+    const notClosable = (await Promise.all(months.map((m) => heldBackClose(statementDeps, m, today)))).filter((reason) => reason !== undefined);
+    if (notClosable.length > 0) {
+      for (const reason of notClosable) console.error(reason);
+      console.error('No files written and no month closed; the local database keeps what it had. Run again once every source answers in full.');
+      return 1;
+    }
     for (const m of months) {
       // The statement as the statement job makes it: a final month is closed once and never changes;
       // late changes to closed months are carried as prior-period adjustments.
@@ -421,6 +429,20 @@ async function statementOf(deps: StatementDeps, month: string): Promise<Publishe
     if (error instanceof EmptyMonthError) return undefined;
     throw error;
   }
+}
+
+/**
+ * Why a month must not close on this run: it is final and not closed yet, and some source's last ingestion of
+ * it failed or held a shrink back. Undefined when it may be written (open months are written with what is
+ * stored, held days included, as the run summary says).
+ */
+async function heldBackClose(deps: StatementDeps, month: string, today: string): Promise<string | undefined> {
+  if (!deps.state || (await deps.closed.list()).some((c) => c.month === month)) return undefined;
+  const incomplete = (await deps.state.listMonthHealth(month)).filter((h) => h.status !== 'complete');
+  if (incomplete.length === 0) return undefined;
+  const { chargeback, empty } = await monthChargeback(deps, month, today);
+  if (empty || chargeback.status !== 'final') return undefined;
+  return `${month} is final but not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`;
 }
 
 /** A $0.00 preliminary statement for a month with no data (printed with a note, never closed). */
