@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  type ChaosFault,
   CHAOS_FAULTS,
   CHAOS_SOURCES,
   chaosFault,
@@ -41,16 +42,30 @@ import {
 import type { PublishedMessage } from './emulators/sns-server';
 import { mulberry32 } from './seeded-random';
 
-const USAGE = `Usage: npm run chaos -- [--kills N] [--seed N] [--deadline TIME] [--time-limit TIME] [--no-faults]
+const USAGE = `Usage: npm run chaos -- [--kills N] [--seed N] [--deadline TIME] [--time-limit TIME] [--sources LIST] [--faults LIST]
   --kills N          runs killed at random points, each then re-run (default 30)
-  --seed N           seed of the kill points (default 1): the same seed kills at the same moments
+  --seed N           seed of the kill points (default 1): the same seed picks the same runs and moments
   --deadline TIME    each run's --deadline (default 8s); a run not ended 20 s after it is a hang
-  --time-limit TIME  stop starting trials after this long (default 20m)
-  --no-faults        kills only`;
+  --time-limit TIME  start no trial after this long (default 20m)
+  --sources LIST     sources to fault, comma-separated (default cost-explorer,openai,anthropic; none: kills only)
+  --faults LIST      faults to inject, comma-separated (default all: ${CHAOS_FAULTS.join(',')})`;
 
 const [EARLY, CLOSED] = PHASES as [Phase, Phase];
 /** A run still going this long after its deadline has hung. */
 const HANG_MARGIN_MS = 20_000;
+
+/** Words a failure must use to say what happened, per fault (a stall ends at the deadline, and says so). */
+const FAULT_WORDS: Record<ChaosFault, RegExp> = {
+  'http-500': /HTTP 500/,
+  'http-429': /retry after \d+ s|HTTP 429/i,
+  'http-401': /HTTP 401/,
+  reset: /ECONNRESET|reset/i,
+  'truncated-body': /aborted|terminated|UND_ERR_SOCKET|premature|cut short/i,
+  'wrong-shape': /expected/,
+  'stall-headers': /deadline/,
+  'stall-body': /deadline/,
+  'empty-lists': /shrink|expected|no result/,
+};
 
 /** One row of the table. */
 interface Row {
@@ -84,7 +99,8 @@ async function main(): Promise<number> {
       seed: { type: 'string', default: '1' },
       deadline: { type: 'string', default: '8s' },
       'time-limit': { type: 'string', default: '20m' },
-      'no-faults': { type: 'boolean', default: false },
+      sources: { type: 'string', default: CHAOS_SOURCES.join(',') },
+      faults: { type: 'string', default: CHAOS_FAULTS.join(',') },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -98,6 +114,8 @@ async function main(): Promise<number> {
   const deadlineMs = durationMs(values.deadline);
   const limitMs = durationMs(values['time-limit']);
   if (!Number.isInteger(kills) || kills < 0 || !Number.isInteger(seed)) throw new Error(`--kills and --seed take whole numbers\n${USAGE}`);
+  const sources = listOf(values.sources, CHAOS_SOURCES, '--sources');
+  const faults = listOf(values.faults, CHAOS_FAULTS, '--faults');
   const started = Date.now();
   const overTime = () => Date.now() - started > limitMs;
 
@@ -162,8 +180,8 @@ async function main(): Promise<number> {
     }
 
     // 3. Every fault against each source, each followed by a clean run.
-    for (const source of values['no-faults'] ? [] : CHAOS_SOURCES) {
-      for (const kind of CHAOS_FAULTS) {
+    for (const source of sources) {
+      for (const kind of faults) {
         if (overTime()) {
           skipped += 1;
           continue;
@@ -178,7 +196,7 @@ async function main(): Promise<number> {
         remove();
         const faultedResult = resultOf(out, [...sentEarly, ...world.sns.messages.slice(from)]);
         const followUp = await runLocal(world, { ...runOptions, phase: CLOSED, state, out });
-        const outcome = judgeFault(source, faulted, faultedResult, followUp, resultOf(out, [...sentEarly, ...world.sns.messages.slice(from)]), reference);
+        const outcome = judgeFault(source, kind, faulted, faultedResult, followUp, resultOf(out, [...sentEarly, ...world.sns.messages.slice(from)]), reference);
         const name = `${source}: ${kind}`;
         record(rows, name, outcome);
         console.log(`  fault ${name}: the faulted run ${faulted.hung ? 'hung' : `exited ${faulted.code}`} after ${s(faulted.ms)}, the clean run after it ${followUp.hung ? 'hung' : `exited ${followUp.code}`}: ${verdict(outcome)}`);
@@ -243,17 +261,20 @@ function judgeRecovery(later: LocalRun[], result: WorldResult, reference: WorldR
 }
 
 /**
- * A faulted run must end within its deadline (plus the margin), and either fail naming the source or succeed
+ * A faulted run must end within its deadline (plus the margin), and either fail naming the source and what
+ * happened, or succeed
  * with the reference's money, or with the stored days held and the shrink said; the clean run after it must end
  * the history as the reference's.
  */
-function judgeFault(source: ChaosSource, faulted: LocalRun, faultedResult: WorldResult, followUp: LocalRun, result: WorldResult, reference: WorldResult): TrialOutcome {
+function judgeFault(source: ChaosSource, kind: ChaosFault, faulted: LocalRun, faultedResult: WorldResult, followUp: LocalRun, result: WorldResult, reference: WorldResult): TrialOutcome {
   const comparison = compareResults(result, reference);
   if (faulted.hung) return { comparison, hang: `the faulted run had not ended ${HANG_MARGIN_MS / 1000} s past its deadline (${(faulted.ms / 1000).toFixed(1)} s)` };
   if (followUp.hung) return { comparison, hang: 'the clean run after the fault hung' };
   if (followUp.code !== 0) return { comparison, unclear: `the clean run after the fault failed (exit ${followUp.code}): ${lastLines(followUp.stderr)}` };
   if (faulted.code !== 0) {
-    return SOURCE_NAMES[source].test(faulted.stderr) ? { comparison } : { comparison, unclear: `the faulted run failed without naming ${source}: ${lastLines(faulted.stderr)}` };
+    if (!SOURCE_NAMES[source].test(faulted.stderr)) return { comparison, unclear: `the faulted run failed without naming ${source}: ${lastLines(faulted.stderr)}` };
+    if (!FAULT_WORDS[kind].test(faulted.stderr)) return { comparison, unclear: `the faulted run failed without saying what happened (${kind}): ${lastLines(faulted.stderr)}` };
+    return { comparison, ...(kind === 'empty-lists' ? { held: /shrink-held/.test(faulted.stderr) } : {}) };
   }
   const held = /shrink|held/i.test(faulted.stdout + faulted.stderr);
   const same = JSON.stringify(faultedResult.totals) === JSON.stringify(reference.totals);
@@ -316,6 +337,14 @@ function printTable(rows: Row[]): void {
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' / ').slice(0, 400);
+}
+
+/** A comma-separated list of known names (`none` or empty: none). */
+function listOf<T extends string>(text: string, known: readonly T[], option: string): T[] {
+  const names = text === 'none' ? [] : text.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(known as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`${option}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}\n${USAGE}`);
+  return names as T[];
 }
 
 /** `8s`, `90s`, `20m`, `1h`, or seconds. */
