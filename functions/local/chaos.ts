@@ -64,7 +64,7 @@ const FAULT_WORDS: Record<ChaosFault, RegExp> = {
   'wrong-shape': /expected/,
   'stall-headers': /deadline/,
   'stall-body': /deadline/,
-  'empty-lists': /shrink|expected|no result/,
+  'empty-lists': /shrink|expected|returned no (result|bucket|row)/,
 };
 
 /** One row of the table. */
