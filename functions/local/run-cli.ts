@@ -204,7 +204,7 @@ function editDistance(a: string, b: string): number {
  */
 async function runPipeline(values: CliValues, config: CostlineConfig, systemNow: () => Date, deadline: number): Promise<number> {
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
-  const sns = await startSnsServer();
+  const sns = await localSns();
   const ledger = values.live ? undefined : sampleLedger();
   // What the local Cost Explorer shows: the ledger as of the simulated day (late lines appear when posted).
   const servedLedger = ledger ? { ...ledger, lineItems: [...ledger.lineItems] } : undefined;
@@ -330,6 +330,14 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
     const evaluations = runs.flatMap((r) => r.evaluations);
     const written = [];
     const months = backfillWindow ? monthsOf(backfillWindow) : replay ? replayedMonths(ledger!, month) : [month];
+    // A month that would close now, on an ingestion that held a shrink back (or failed), closes with a wrong
+    // bill: this run closes nothing then, and writes nothing (a run after a complete ingestion closes it).
+    const notClosable = (await Promise.all(months.map((m) => heldBackClose(statementDeps, m, today)))).filter((reason) => reason !== undefined);
+    if (notClosable.length > 0) {
+      for (const reason of notClosable) console.error(reason);
+      console.error('No files written and no month closed; the local database keeps what it had. Run again once every source answers in full.');
+      return 1;
+    }
     for (const m of months) {
       // The statement as the statement job makes it: a final month is closed once and never changes;
       // late changes to closed months are carried as prior-period adjustments.
@@ -482,6 +490,20 @@ async function statementOf(deps: StatementDeps, month: string): Promise<Publishe
   }
 }
 
+/**
+ * Why a month must not close on this run: it is final and not closed yet, and some source's last ingestion of
+ * it failed or held a shrink back. Undefined when it may be written (open months are written with what is
+ * stored, held days included, as the run summary says).
+ */
+async function heldBackClose(deps: StatementDeps, month: string, today: string): Promise<string | undefined> {
+  if (!deps.state || (await deps.closed.list()).some((c) => c.month === month)) return undefined;
+  const incomplete = (await deps.state.listMonthHealth(month)).filter((h) => h.status !== 'complete');
+  if (incomplete.length === 0) return undefined;
+  const { chargeback, empty } = await monthChargeback(deps, month, today);
+  if (empty || chargeback.status !== 'final') return undefined;
+  return `${month} is final but not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`;
+}
+
 /** A $0.00 preliminary statement for a month with no data (printed with a note, never closed). */
 function emptyStatement(chargeback: Chargeback): { chargeback: AdjustedChargeback; text: string } {
   const adjusted = withAdjustments(chargeback, []);
@@ -546,6 +568,20 @@ function checkMonthHasData(month: string, ledger: Ledger | undefined, now: () =>
   }
   const today = toDay(now());
   if (month > monthOf(today)) throw new RefusedError(`--month ${month} is in the future (the run's clock says ${today}); --live has data for months up to ${monthOf(today)}`);
+}
+
+/**
+ * The SNS the run publishes to: its own in-process one, or, when `COSTLINE_LOCAL_SNS_URL` names a loopback
+ * server (test equipment: the crash and chaos runs count what every run sent, killed runs included), that one.
+ */
+async function localSns(): Promise<{ url: string; close(): Promise<void> }> {
+  const shared = process.env.COSTLINE_LOCAL_SNS_URL;
+  if (shared === undefined || shared === '') return startSnsServer();
+  const url = URL.canParse(shared) ? new URL(shared) : undefined;
+  if (!url || url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new UsageError(`COSTLINE_LOCAL_SNS_URL: expected a loopback http URL such as http://127.0.0.1:4575, got "${shared}"`);
+  }
+  return { url: shared, close: async () => undefined };
 }
 
 /** `--now`: a clock stopped at that UTC instant. */

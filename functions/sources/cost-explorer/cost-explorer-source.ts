@@ -49,6 +49,12 @@ export class CostExplorerSource implements BillingSource {
   ) {}
 
   async pull(window: DayWindow, context?: PullContext): Promise<SourcePull> {
+    return this.pullPages(window, context).catch((error: unknown) => {
+      throw withWhere(error);
+    });
+  }
+
+  private async pullPages(window: DayWindow, context?: PullContext): Promise<SourcePull> {
     const metrics = metricPairOf(this.options.costMetric);
     const counter = { requests: 0, deadline: context?.deadline };
     const run = async (kind: QueryKind) => {
@@ -84,7 +90,9 @@ export class CostExplorerSource implements BillingSource {
     const metrics = metricPairOf(this.options.costMetric);
     const counter = { requests: 0 };
     const request = { TimePeriod: { Start: window.start, End: window.end }, Granularity: 'DAILY' as const, Metrics: [metrics.billed, metrics.effective] };
-    const pages = await this.fetchPages(request as unknown as CostAndUsageRequest, 'daily total query', counter);
+    const pages = await this.fetchPages(request as unknown as CostAndUsageRequest, 'daily total query', counter).catch((error: unknown) => {
+      throw withWhere(error);
+    });
     return { totals: mapDailyTotals(pages, metrics.billed), requests: counter.requests };
   }
 
@@ -94,7 +102,11 @@ export class CostExplorerSource implements BillingSource {
     let token: string | undefined;
     do {
       const command = new GetCostAndUsageCommand({ ...request, ...(token ? { NextPageToken: token } : {}) } as never);
-      const page = await this.sendBefore(counter.deadline, command, `Cost Explorer ${what}, page ${pages.length + 1}`);
+      const where = `Cost Explorer ${what}, page ${pages.length + 1}`;
+      const page = await this.sendBefore(counter.deadline, command, where).catch((error: unknown) => {
+        if (error instanceof Error) (error as Located)[FAILED_REQUEST] ??= where;
+        throw error;
+      });
       counter.requests += 1;
       pages.push(page);
       token = page.NextPageToken;
@@ -125,6 +137,25 @@ export class CostExplorerSource implements BillingSource {
       clearTimeout(timer);
     }
   }
+}
+
+/** The request an SDK error came from, noted on the error as it passes (see {@link withWhere}). */
+const FAILED_REQUEST = Symbol('costExplorerFailedRequest');
+type Located = Error & { [FAILED_REQUEST]?: string };
+
+/**
+ * Says which request failed, and how, in an SDK error's message as it leaves the source: a 401 from a proxy
+ * reads `UnknownError` and a reset `read ECONNRESET`, naming neither Cost Explorer nor the request. The
+ * error keeps its name, metadata and stack (callers and the SDK's own checks read them); costline's own
+ * errors already say where.
+ */
+function withWhere(error: unknown): unknown {
+  const where = error instanceof Error ? (error as Located)[FAILED_REQUEST] : undefined;
+  if (!(error instanceof Error) || where === undefined || error instanceof CostExplorerDeadlineError || error instanceof MalformedCostExplorerPageError || error.message.startsWith(where)) return error;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const what = [error.name, status === undefined ? '' : `(HTTP ${status})`].filter(Boolean).join(' ');
+  error.message = `${where}: ${what}${error.message && error.message !== error.name ? `: ${error.message}` : ''}`;
+  return error;
 }
 
 /** A request Cost Explorer refused as invalid (HTTP 400, not throttling): retrying the same request cannot help. */
