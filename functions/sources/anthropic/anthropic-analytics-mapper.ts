@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { recordId, type CostRecord } from '../../domain/cost-record';
-import { addDays, daysOf, isDay, toDay } from '../../domain/dates';
-import { canonical, parseAmount } from '../../domain/money';
+import type { CostRecord } from '../../domain/cost-record';
+import { daysOf, isDay, toDay } from '../../domain/dates';
+import { parseAmount } from '../../domain/money';
 import { addTokens, NO_TOKENS, type UsageRecord } from '../../domain/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { MalformedProviderPageError, parsePages } from '../shared/paging';
-import { ANTHROPIC_SERVICE, TOKEN_TYPES, usageSlice, type AnthropicMapperContext } from './anthropic-mapper';
+import { addBilledCost, ANTHROPIC_SERVICE, usageSlice, type AnthropicMapperContext } from './anthropic-mapper';
 
 /**
  * `time_bucket_width` values costline sends and accepts. The enum strings are not documented
@@ -142,33 +142,8 @@ export function mapAnthropicAnalyticsCosts(pages: readonly unknown[], ctx: Anthr
         apiKeyId: g.api_key_id ?? null,
         model: g.model ?? null,
       };
-      const id = recordId(identity);
-      const prior = records.get(id);
-      if (prior) {
-        ctx.notes?.push(`${at} repeats ${prior.at} (${day}, ${describeGroup(g)}): the two rows are added together`);
-        const total = canonical(dollars.plus(prior.record.billedCost));
-        prior.record.billedCost = total;
-        prior.record.effectiveCost = total;
-        return;
-      }
-      records.set(id, {
-        at: pos,
-        record: {
-          id,
-          ...identity,
-          providerName: 'Anthropic',
-          subAccountName: null,
-          serviceCategory: 'AI and Machine Learning',
-          chargePeriodEnd: addDays(day, 1),
-          billedCost: canonical(dollars),
-          effectiveCost: canonical(dollars),
-          billingCurrency: 'USD',
-          consumedQuantity: null,
-          consumedUnit: null,
-          tokenType: tokenType ? (TOKEN_TYPES[tokenType] ?? null) : null,
-          costOrigin: 'billed',
-          estimated: false,
-        },
+      addBilledCost(records, identity, dollars, tokenType, pos, (prior) => {
+        ctx.notes?.push(`${at} repeats ${prior} (${day}, ${describeGroup(g)}): the two rows are added together`);
       });
     });
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordId, type CostRecord, type TokenType } from '../../domain/cost-record';
 import { addDays, isDay, type DayWindow } from '../../domain/dates';
-import { canonical, parseAmount } from '../../domain/money';
+import { canonical, parseAmount, type Decimal } from '../../domain/money';
 import { addTokens, NO_TOKENS, type UsageRecord } from '../../domain/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { completeDays, MalformedProviderPageError, parsePages } from '../shared/paging';
@@ -110,6 +110,52 @@ export function usageSlice(ctx: Pick<AnthropicMapperContext, 'source' | 'organiz
   };
 }
 
+/** The identity fields of an Anthropic billed cost record (what {@link recordId} is taken from). */
+type AnthropicCostIdentity = Pick<CostRecord, 'source' | 'provider' | 'billingAccountId' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'chargePeriodStart' | 'apiKeyId' | 'model'>;
+
+/**
+ * Adds one billed row to `records`, by identity: a new record, or, when a row of the same identity was seen
+ * already, its dollars added to that record after `onRepeat` is told where the first one was (both cost
+ * mappers add repeated rows together, with a note, rather than failing the run).
+ */
+export function addBilledCost(
+  records: Map<string, { record: CostRecord; at: string }>,
+  identity: AnthropicCostIdentity,
+  dollars: Decimal,
+  tokenType: string | null,
+  at: string,
+  onRepeat: (firstAt: string) => void,
+): void {
+  const id = recordId(identity);
+  const prior = records.get(id);
+  if (prior) {
+    onRepeat(prior.at);
+    const total = canonical(dollars.plus(prior.record.billedCost));
+    prior.record.billedCost = total;
+    prior.record.effectiveCost = total;
+    return;
+  }
+  records.set(id, {
+    at,
+    record: {
+      id,
+      ...identity,
+      providerName: 'Anthropic',
+      subAccountName: null,
+      serviceCategory: 'AI and Machine Learning',
+      chargePeriodEnd: addDays(identity.chargePeriodStart, 1),
+      billedCost: canonical(dollars),
+      effectiveCost: canonical(dollars),
+      billingCurrency: 'USD',
+      consumedQuantity: null,
+      consumedUnit: null,
+      tokenType: tokenType ? (TOKEN_TYPES[tokenType] ?? null) : null,
+      costOrigin: 'billed',
+      estimated: false,
+    },
+  });
+}
+
 /**
  * Maps `GET /v1/organizations/cost_report` pages (1-day buckets grouped by workspace and description) to
  * billed cost records. Amounts are decimal strings in **cents** (`"123.45"` is $1.2345), divided exactly.
@@ -143,34 +189,8 @@ export function mapAnthropicCosts(pages: readonly unknown[], ctx: AnthropicMappe
           chargePeriodStart: day,
           model: r.model ?? null,
         };
-        const id = recordId(identity);
-        const prior = records.get(id);
-        if (prior) {
-          ctx.notes?.push(`${at} repeats ${prior.at} ("${r.description}" of workspace ${r.workspace_id ?? 'default'} on ${day}): the two amounts are added together`);
-          const total = canonical(dollars.plus(prior.record.billedCost));
-          prior.record.billedCost = total;
-          prior.record.effectiveCost = total;
-          return;
-        }
-        records.set(id, {
-          at: pos,
-          record: {
-            id,
-            ...identity,
-            apiKeyId: null,
-            providerName: 'Anthropic',
-            subAccountName: null,
-            serviceCategory: 'AI and Machine Learning',
-            chargePeriodEnd: addDays(day, 1),
-            billedCost: canonical(dollars),
-            effectiveCost: canonical(dollars),
-            billingCurrency: 'USD',
-            consumedQuantity: null,
-            consumedUnit: null,
-            tokenType: r.token_type ? (TOKEN_TYPES[r.token_type] ?? null) : null,
-            costOrigin: 'billed',
-            estimated: false,
-          },
+        addBilledCost(records, { ...identity, apiKeyId: null }, dollars, r.token_type ?? null, pos, (prior) => {
+          ctx.notes?.push(`${at} repeats ${prior} ("${r.description}" of workspace ${r.workspace_id ?? 'default'} on ${day}): the two amounts are added together`);
         });
       });
     });
