@@ -112,11 +112,19 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
   };
 
   async function call(url: URL, headers: Record<string, string>, where: string, deadline: number | undefined, redact: Redact): Promise<unknown> {
+    // What the attempt before failed with: when the deadline cuts a retry short, that is the error to name.
+    let previous: ProviderRequestError | undefined;
+    const withPrevious = (first: ProviderRequestError, then: string) =>
+      new ProviderRequestError(`${first.message}; ${then}`, first.status, { cause: first.cause, ...(first.providerMessage !== undefined ? { providerMessage: first.providerMessage } : {}) });
     for (let attempt = 1; ; attempt += 1) {
-      if (deadline !== undefined && deadline - Date.now() <= 0) throw new ProviderRequestError(`${where}: no time left before the run's deadline`);
+      if (deadline !== undefined && deadline - Date.now() <= 0) {
+        throw previous ? withPrevious(previous, "no time was left for another attempt before the run's deadline") : new ProviderRequestError(`${where}: no time left before the run's deadline`);
+      }
       const outcome = await attemptOnce(url, headers, deadline);
       const after = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-      if (outcome.kind === 'deadline') throw new ProviderRequestError(`${where} stopped at the run's deadline, waiting for an answer${after}`);
+      if (outcome.kind === 'deadline') {
+        throw previous ? withPrevious(previous, `the retry was stopped at the run's deadline${after}`) : new ProviderRequestError(`${where} stopped at the run's deadline, waiting for an answer${after}`);
+      }
       let wait: number;
       let failure: () => ProviderRequestError;
       if (outcome.kind === 'answer') {
@@ -153,10 +161,8 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         if (attempt > retries) throw failure();
         wait = backoff(attempt);
       }
-      if (deadline !== undefined && Date.now() + wait >= deadline) {
-        const last = failure();
-        throw new ProviderRequestError(`${last.message}; the next attempt would start past the run's deadline`, last.status, { cause: last.cause, ...(last.providerMessage !== undefined ? { providerMessage: last.providerMessage } : {}) });
-      }
+      previous = failure();
+      if (deadline !== undefined && Date.now() + wait >= deadline) throw withPrevious(previous, "the next attempt would start past the run's deadline");
       await sleep(wait);
     }
   }
