@@ -4,7 +4,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { SOURCE_IDS } from '../functions/shared/telemetry';
+import { SOURCE_IDS } from '../functions/lib/telemetry';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
 import { OperationsDashboard } from './constructs/operations-dashboard';
@@ -84,7 +84,7 @@ export class CostlineStack extends Stack {
 
     this.ingest = new ScheduledFunction(this, 'Ingest', {
       ...common,
-      entry: join(projectRoot, 'functions/ingest/handler.ts'),
+      entry: join(projectRoot, 'functions/handlers/ingest.ts'),
       description: 'Daily ingest of billing (Cost Explorer, model providers) and budget alerts',
       // Daily: Cost Explorer refreshes at least once every 24 hours; the providers' cost reports are daily.
       schedule: utcCron('0 6 * * ? *'),
@@ -102,7 +102,7 @@ export class CostlineStack extends Stack {
     if (this.adminKeySecrets.length > 0) {
       this.usage = new ScheduledFunction(this, 'Usage', {
         ...common,
-        entry: join(projectRoot, 'functions/usage/handler.ts'),
+        entry: join(projectRoot, 'functions/handlers/usage.ts'),
         description: 'Hourly model usage (yesterday and today) and budget alerts',
         // At a fixed minute rather than rate(1 hour), whose minute depends on when the schedule was created:
         // the hour that just ended is closed on the providers' side by then, and :15 is past the end of the daily
@@ -121,7 +121,7 @@ export class CostlineStack extends Stack {
     // A fixed monthly day would never send a month that was still estimated on that day.
     this.statement = new ScheduledFunction(this, 'Statement', {
       ...common,
-      entry: join(projectRoot, 'functions/statement/handler.ts'),
+      entry: join(projectRoot, 'functions/handlers/statement.ts'),
       description: 'Chargeback statement: the previous month, once it is final',
       schedule: utcCron('0 8 * * ? *'),
       // Closing a month re-reads the closed months of the past year for late changes.

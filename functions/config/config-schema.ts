@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { z } from 'zod';
-import { isDay } from '../domain/dates';
-import { describeIssues } from '../shared/zod-issues';
+import { isDay } from '../domain/records/dates';
+import { describeIssues } from '../lib/zod-issues';
 
 /**
  * Schema of `costline.config.json`. Read by the CDK app at synth time (email subscriptions, which

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { formatPath } from '../shared/zod-issues';
+import { formatPath } from '../lib/zod-issues';
 import { ConfigEncodingError, decodeConfigText } from './config-encoding';
 import { ConfigError, parseConfig, type CostlineConfig } from './config-schema';
 import { findDuplicateKeys } from './json-duplicate-keys';

@@ -2,12 +2,12 @@
  * The ports: what the use-cases need from the outside world, named by role. Adapters (DynamoDB, SNS,
  * Cost Explorer) implement them; tests pass in-memory fakes.
  */
-import type { AlertMessage } from '../domain/budget-alerts';
-import type { Chargeback, TeamCharge } from '../domain/chargeback';
-import type { CostRecord, Provider } from '../domain/cost-record';
-import type { DayWindow } from '../domain/dates';
-import type { UsageRecord } from '../domain/usage-record';
-import type { ClosedStatement } from '../domain/month-close';
+import type { AlertMessage } from '../domain/guardrails/budget-alerts';
+import type { Chargeback, TeamCharge } from '../domain/chargeback/chargeback';
+import type { CostRecord, Provider } from '../domain/records/cost-record';
+import type { DayWindow } from '../domain/records/dates';
+import type { UsageRecord } from '../domain/records/usage-record';
+import type { ClosedStatement } from '../domain/chargeback/month-close';
 
 /** One day of a source's records, complete: storing it replaces whatever the source stored for that day. */
 export interface SourceDay<R = CostRecord> {

@@ -1,4 +1,4 @@
-import { addMonths, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/dates';
+import { addMonths, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../domain/records/dates';
 import type { EvaluateDeps } from './evaluate-budget-alerts';
 import { IngestionFailedError, type IngestDeps } from './ingest-billing';
 import { runDailyIngestion, type DailyRunResult } from './run-daily';

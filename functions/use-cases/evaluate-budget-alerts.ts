@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CostlineConfig } from '../config/config-schema';
-import { budgetPositions } from '../domain/budget-alerts';
-import { effectiveRecords, type Chargeback } from '../domain/chargeback';
-import { addMonths, monthOf, toDay } from '../domain/dates';
-import { baselineMonth, digestAlert, evaluateGuardrails, isSilenced, teamThresholdAlert, type GuardrailAlert } from '../domain/guardrails';
-import type { PriceBook } from '../domain/price-book';
-import type { AlertMessage } from '../domain/budget-alerts';
+import { budgetPositions } from '../domain/guardrails/budget-alerts';
+import { effectiveRecords, type Chargeback } from '../domain/chargeback/chargeback';
+import { addMonths, monthOf, toDay } from '../domain/records/dates';
+import { baselineMonth, digestAlert, evaluateGuardrails, isSilenced, teamThresholdAlert, type GuardrailAlert } from '../domain/guardrails/guardrails';
+import type { PriceBook } from '../domain/pricing/price-book';
+import type { AlertMessage } from '../domain/guardrails/budget-alerts';
 import type { AlertLedger, AlertScope, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
 import { monthChargeback, type MonthChargeback } from './month-chargeback';
 

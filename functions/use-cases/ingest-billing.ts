@@ -1,9 +1,9 @@
 import type { CostlineConfig } from '../config/config-schema';
 import Big from 'big.js';
-import type { CostRecord, Provider } from '../domain/cost-record';
-import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/dates';
-import { formatMoney } from '../domain/format';
-import { billedTotal, isShrink, totalConfirms } from '../domain/shrink';
+import type { CostRecord, Provider } from '../domain/records/cost-record';
+import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/records/dates';
+import { formatMoney } from '../domain/statements/format';
+import { billedTotal, isShrink, totalConfirms } from '../domain/records/shrink';
 import type { BillingSource, Clock, CostRecordStore, IngestionStateStore, Log, MessagePublisher, PendingShrink, PullContext, ReplaceStats, Source, SourceDay, SourcePull, UsageRecordStore } from '../ports/ports';
 
 /** What ingestion needs. */

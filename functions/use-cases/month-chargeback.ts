@@ -1,8 +1,8 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { chargeMonth, type Chargeback } from '../domain/chargeback';
-import type { CostRecord } from '../domain/cost-record';
-import type { PriceBook } from '../domain/price-book';
-import type { UsageRecord } from '../domain/usage-record';
+import { chargeMonth, type Chargeback } from '../domain/chargeback/chargeback';
+import type { CostRecord } from '../domain/records/cost-record';
+import type { PriceBook } from '../domain/pricing/price-book';
+import type { UsageRecord } from '../domain/records/usage-record';
 import type { CostRecordStore, UsageRecordStore } from '../ports/ports';
 
 /** What reading a month's chargeback needs. */

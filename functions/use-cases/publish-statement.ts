@@ -1,12 +1,12 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { withMonthOverMonth } from '../domain/chargeback';
-import { addMonths, toDay } from '../domain/dates';
-import { closedFile, priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/month-close';
-import type { PriceBook } from '../domain/price-book';
-import { renderStatementText, renderTeamStatementText } from '../domain/statement-text';
-import { effectiveRecords } from '../domain/chargeback';
+import { withMonthOverMonth } from '../domain/chargeback/chargeback';
+import { addMonths, toDay } from '../domain/records/dates';
+import { closedFile, priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/chargeback/month-close';
+import type { PriceBook } from '../domain/pricing/price-book';
+import { renderStatementText, renderTeamStatementText } from '../domain/statements/statement-text';
+import { effectiveRecords } from '../domain/chargeback/chargeback';
 import { monthChargeback } from './month-chargeback';
-import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statement-files';
+import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statements/statement-files';
 import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, StatementArchive, StatementDelivery, StatementFile, StoredClosedStatement, UsageRecordStore } from '../ports/ports';
 
 /** What the statement job needs. */

@@ -12,7 +12,7 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { TELEMETRY } from '../../functions/shared/telemetry';
+import { TELEMETRY } from '../../functions/lib/telemetry';
 import type { ScheduledFunction } from './scheduled-function';
 
 /** Hours after which a source's data counts as stale: the stale-data alarms' window, drawn on the age graph. */

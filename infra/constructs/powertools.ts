@@ -1,4 +1,4 @@
-import { TELEMETRY } from '../../functions/shared/telemetry';
+import { TELEMETRY } from '../../functions/lib/telemetry';
 
 /**
  * The Powertools environment of every function. Names come from `TELEMETRY`, the contract shared with the

@@ -3,7 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TELEMETRY } from '../../functions/shared/telemetry';
+import { TELEMETRY } from '../../functions/lib/telemetry';
 
 /** One window of 36 hours: the daily job runs once a day, so a healthy source has one or two runs in it. */
 const WINDOW = Duration.hours(36);
@@ -26,7 +26,7 @@ export interface StaleDataAlarmProps {
  * notifies too when its jobs stop reporting at all; stays quiet on the first deploy, before the first run.
  *
  * Watches `TELEMETRY.namespace`/`TELEMETRY.ingestionSucceeded` with the dimensions the ingestion jobs emit
- * (`functions/shared/ingestion-job.ts`): `source`, and the `service` dimension Powertools Metrics adds to every
+ * (`functions/app/ingestion-job.ts`): `source`, and the `service` dimension Powertools Metrics adds to every
  * metric. Each run reports 1 (ingested) or 0 (failed) per source, so over one 36-hour window:
  * - Maximum 1: at least one success, OK (a source pulled by two jobs, model usage, is fresh when either succeeds);
  * - Maximum 0: runs, but none succeeded: ALARM;

@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/config/load-config';
-import { SOURCE_IDS, TELEMETRY } from '../../functions/shared/telemetry';
+import { SOURCE_IDS, TELEMETRY } from '../../functions/lib/telemetry';
 import { buildCostlineApp, STAGE_TAG } from '../../infra/costline-app';
 import { CostlineStack } from '../../infra/costline-stack';
 import { PayerAccessStack } from '../../infra/payer-access-stack';

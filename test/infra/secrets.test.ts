@@ -19,7 +19,7 @@ const PARTIAL = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:costline/o
 function jobStack() {
   const stack = new Stack(testApp(), 'Test');
   const job = new ScheduledFunction(stack, 'Job', {
-    entry: join(REPO_ROOT, 'functions/usage/handler.ts'),
+    entry: join(REPO_ROOT, 'functions/handlers/usage.ts'),
     projectRoot: REPO_ROOT,
     configFile: CONFIG_FILE,
     description: 'test job',

@@ -176,7 +176,7 @@ describe('ScheduledFunction.grantStatementsWrite', () => {
   function jobStack() {
     const stack = new Stack(testApp(), 'Test');
     const job = new ScheduledFunction(stack, 'Job', {
-      entry: join(REPO_ROOT, 'functions/statement/handler.ts'),
+      entry: join(REPO_ROOT, 'functions/handlers/statement.ts'),
       projectRoot: REPO_ROOT,
       configFile: CONFIG_FILE,
       description: 'test job',

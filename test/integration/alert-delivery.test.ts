@@ -1,9 +1,9 @@
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnsMessagePublisher } from '../../functions/adapters/sns/sns-message-publisher';
-import { addDays } from '../../functions/domain/dates';
-import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
-import { bundledPriceBook } from '../../functions/pricing/price-book';
+import { addDays } from '../../functions/domain/records/dates';
+import { startSnsServer, type SnsServer } from '../../local/emulators/sns-server';
+import { bundledPriceBook } from '../../functions/domain/pricing/bundled-price-book';
 import { evaluateBudgetAlerts } from '../../functions/use-cases/evaluate-budget-alerts';
 import { alertSubscriptions } from '../../infra/constructs/notification-topics';
 import { testConfig } from '../support/config';

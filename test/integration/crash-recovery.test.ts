@@ -2,12 +2,12 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareResults, PHASES, resultOf, runLocal, startChaosWorld, type ChaosWorld, type WorldResult } from '../../functions/local/chaos-world';
-import type { PublishedMessage } from '../../functions/local/emulators/sns-server';
-import { STATE_LOCK_FILE } from '../../functions/local/state-lock';
+import { compareResults, PHASES, resultOf, runLocal, startChaosWorld, type ChaosWorld, type WorldResult } from '../../local/chaos/chaos-world';
+import type { PublishedMessage } from '../../local/emulators/sns-server';
+import { STATE_LOCK_FILE } from '../../local/state-lock';
 
 /**
- * The local CLI as a real process (`node --import tsx functions/local/cli.ts --live ...`), killed with SIGKILL
+ * The local CLI as a real process (`node --import tsx local/cli.ts --live ...`), killed with SIGKILL
  * at three points of the run that closes October, each time run again on the same state: mid-ingestion, just
  * after SNS accepted the second alert, and just after it accepted the finance statement (before the team's). The
  * last run must end with the clean run's result, to the cent and to the message. A kill 2 ms after SNS accepted

@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostRecordStore } from '../../functions/adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
-import { buildChargeback } from '../../functions/domain/chargeback';
+import { buildChargeback } from '../../functions/domain/chargeback/chargeback';
 import type { AlertScope, SentAlert } from '../../functions/ports/ports';
 import { testConfig } from '../support/config';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
@@ -225,7 +225,7 @@ describe('DynamoClosedStatementStore files against dynalite', () => {
   it('keeps a closed month’s files beside it in gzipped chunks under the 400 KB item limit, serves them byte for byte, and refuses a changed one', async () => {
     // Prepare: a focus.csv of incompressible rows, several chunks once gzipped, and a small text file.
     const { DynamoClosedStatementStore, FILE_CHUNK_BYTES, ClosedStatementIntegrityError } = await import('../../functions/adapters/dynamodb/dynamo-closed-statement-store');
-    const { closedFile, statementHash } = await import('../../functions/domain/month-close');
+    const { closedFile, statementHash } = await import('../../functions/domain/chargeback/month-close');
     const { keys } = await import('../../functions/adapters/dynamodb/keys');
     const { createHash } = await import('node:crypto');
     const store = new DynamoClosedStatementStore(aws.clients.dynamo, aws.tableName);

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoChargebackStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
-import { startAnthropicServer, type AnthropicServer } from '../../functions/local/emulators/anthropic-server';
-import { startCostExplorerServer, type CostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
-import { startOpenAiServer, type OpenAiServer } from '../../functions/local/emulators/openai-server';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../functions/local/emulators/secrets-manager-server';
-import { startS3Server } from '../../functions/local/emulators/s3-server';
-import { startSnsServer, type SnsServer } from '../../functions/local/emulators/sns-server';
-import { sampleLedger } from '../../functions/local/sample-ledger';
-import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
-import { TELEMETRY } from '../../functions/shared/telemetry';
+import { startAnthropicServer, type AnthropicServer } from '../../local/emulators/anthropic-server';
+import { startCostExplorerServer, type CostExplorerServer } from '../../local/emulators/cost-explorer-server';
+import { startOpenAiServer, type OpenAiServer } from '../../local/emulators/openai-server';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../local/emulators/secrets-manager-server';
+import { startS3Server } from '../../local/emulators/s3-server';
+import { startSnsServer, type SnsServer } from '../../local/emulators/sns-server';
+import { sampleLedger } from '../../local/sample/sample-ledger';
+import { sampleProviderLedger } from '../../local/sample/sample-provider-ledger';
+import { TELEMETRY } from '../../functions/lib/telemetry';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 
 /**
@@ -98,7 +98,7 @@ afterAll(async () => {
 describe('Lambda handlers', () => {
   it('ingest: a backfill event ingests every source, stores the chargeback, publishes alerts, and records one success metric per source', async () => {
     vi.resetModules();
-    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    const { createIngestHandler } = await import('../../functions/handlers/ingest');
     const handler = createIngestHandler(NOVEMBER_MORNING);
     const { lines, error } = await captureOutput(() => handler({ from: '2026-10-01', to: '2026-11-01' }));
     expect(error).toBeUndefined();
@@ -138,7 +138,7 @@ describe('Lambda handlers', () => {
 
   it('ingest: a provider rejecting the key fails the run loudly, names the provider, still ingests the others, and logs no key', async () => {
     vi.resetModules();
-    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    const { createIngestHandler } = await import('../../functions/handlers/ingest');
     const handler = createIngestHandler(NOVEMBER_MORNING);
     openai.failNext(2, { status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
     const before = sns.messages.length;
@@ -155,7 +155,7 @@ describe('Lambda handlers', () => {
 
   it('ingest: a failing source reports the hours since its last success as its data age, the others 0', async () => {
     vi.resetModules();
-    const { createIngestHandler } = await import('../../functions/ingest/handler');
+    const { createIngestHandler } = await import('../../functions/handlers/ingest');
     // 30 hours after the runs above, which ingested every source.
     const later = new Date(NOVEMBER_MORNING.now().getTime() + 30 * 3600_000);
     const handler = createIngestHandler({ now: () => later });
@@ -173,14 +173,14 @@ describe('Lambda handlers', () => {
   });
 
   it('ingest: rejects a malformed event, naming the field', async () => {
-    const { handler } = await import('../../functions/ingest/handler');
+    const { handler } = await import('../../functions/handlers/ingest');
     const { error } = await captureOutput(() => handler({ from: '2026-13-01', to: '2026-11-01' }));
     expect((error as Error).message).toMatch(/from/);
   });
 
   it('usage: the hourly job reads usage only, in 1-hour buckets', async () => {
     vi.resetModules();
-    const { createUsageHandler } = await import('../../functions/usage/handler');
+    const { createUsageHandler } = await import('../../functions/handlers/usage');
     const handler = createUsageHandler(OCTOBER_AFTERNOON);
     const openaiBefore = openai.requests.length;
     const ceBefore = ce.requests.length;
@@ -196,7 +196,7 @@ describe('Lambda handlers', () => {
 
   it('statement: archives the four statement files in S3 and emails the statement with where they are', async () => {
     vi.resetModules();
-    const { createStatementHandler } = await import('../../functions/statement/handler');
+    const { createStatementHandler } = await import('../../functions/handlers/statement');
     const handler = createStatementHandler(NOVEMBER_MORNING);
     const { error } = await captureOutput(() => handler({ month: '2026-10' }));
     expect(error).toBeUndefined();
@@ -211,7 +211,7 @@ describe('Lambda handlers', () => {
   it('fails at cold start, naming the variable, when the environment is incomplete', async () => {
     vi.resetModules();
     delete process.env.STATEMENTS_TOPIC_ARN;
-    await expect(import('../../functions/statement/handler')).rejects.toThrow('environment variable STATEMENTS_TOPIC_ARN is not set');
+    await expect(import('../../functions/handlers/statement')).rejects.toThrow('environment variable STATEMENTS_TOPIC_ARN is not set');
     process.env.STATEMENTS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:statements';
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaosFault, cliArgs, compareResults, PHASES, resultOf, startChaosWorld, type ChaosWorld, type Phase } from '../../functions/local/chaos-world';
+import { chaosFault, cliArgs, compareResults, PHASES, resultOf, startChaosWorld, type ChaosWorld, type Phase } from '../../local/chaos/chaos-world';
 import { cli } from '../support/cli';
 
 /**

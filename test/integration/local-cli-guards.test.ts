@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
-import { startFaultProxy } from '../../functions/local/emulators/fault-proxy';
-import { sampleLedger } from '../../functions/local/sample-ledger';
-import { STATE_LOCK_FILE } from '../../functions/local/state-lock';
+import { startCostExplorerServer } from '../../local/emulators/cost-explorer-server';
+import { startFaultProxy } from '../../local/emulators/fault-proxy';
+import { sampleLedger } from '../../local/sample/sample-ledger';
+import { STATE_LOCK_FILE } from '../../local/state-lock';
 import { cli, cliProcess } from '../support/cli';
 
 /** Waits until `ready` holds, polling; fails after `ms`. */

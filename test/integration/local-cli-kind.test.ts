@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Chargeback } from '../../functions/domain/chargeback';
-import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
-import { sampleLedger } from '../../functions/local/sample-ledger';
+import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
+import { startCostExplorerServer } from '../../local/emulators/cost-explorer-server';
+import { sampleLedger } from '../../local/sample/sample-ledger';
 import { cli } from '../support/cli';
 import { expectGoldenText } from '../support/fixtures';
 

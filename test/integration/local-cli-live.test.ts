@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Chargeback } from '../../functions/domain/chargeback';
-import { startAnthropicServer } from '../../functions/local/emulators/anthropic-server';
-import { startCostExplorerServer } from '../../functions/local/emulators/cost-explorer-server';
-import { startOpenAiServer } from '../../functions/local/emulators/openai-server';
-import { sampleLedger } from '../../functions/local/sample-ledger';
-import { sampleProviderLedger } from '../../functions/local/sample-provider-ledger';
+import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
+import { startAnthropicServer } from '../../local/emulators/anthropic-server';
+import { startCostExplorerServer } from '../../local/emulators/cost-explorer-server';
+import { startOpenAiServer } from '../../local/emulators/openai-server';
+import { sampleLedger } from '../../local/sample/sample-ledger';
+import { sampleProviderLedger } from '../../local/sample/sample-provider-ledger';
 import { expectBooksBalance } from '../support/books';
 import { cli, cliProcess } from '../support/cli';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeServer, listenOnLoopback } from '../../functions/local/emulators/loopback';
-import { createProviderHttp, ProviderAuthError, ProviderRequestError } from '../../functions/shared/http/provider-http';
+import { closeServer, listenOnLoopback } from '../../local/emulators/loopback';
+import { createProviderHttp, ProviderAuthError, ProviderRequestError } from '../../functions/lib/http/provider-http';
 
 /** A loopback server answering from a script: one response per request, then 200 `{"ok":true}`. */
 type Scripted = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; stall?: 'before-headers' | 'mid-body' | 'cut-body' };

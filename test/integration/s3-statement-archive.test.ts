@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3StatementArchive, StatementArchiveError, withCharset } from '../../functions/adapters/s3/s3-statement-archive';
-import { startS3Server, type S3Server } from '../../functions/local/emulators/s3-server';
+import { startS3Server, type S3Server } from '../../local/emulators/s3-server';
 import type { StatementFile } from '../../functions/ports/ports';
 
 const BUCKET = 'costline-statements-test';

@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { expect } from 'vitest';
-import type { Chargeback } from '../../functions/domain/chargeback';
-import { sum } from '../../functions/domain/money';
+import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
+import { sum } from '../../functions/domain/records/money';
 
 const total = (xs: string[]) => sum(xs.map((x) => new Big(x))).toFixed(2);
 

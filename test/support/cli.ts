@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { vi } from 'vitest';
-import { runCli } from '../../functions/local/run-cli';
+import { runCli } from '../../local/run-cli';
 
 /** What one CLI invocation printed and returned. */
 export interface CliResult {
@@ -38,10 +38,10 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
   }
 }
 
-/** Runs the real entry point (`tsx functions/local/cli.ts`) as a process: for exit codes and stderr as a user sees them. */
+/** Runs the real entry point (`tsx local/cli.ts`) as a process: for exit codes and stderr as a user sees them. */
 export async function cliProcess(args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'functions/local/cli.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
     return { code: 0, stdout, stderr };

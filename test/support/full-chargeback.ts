@@ -1,4 +1,4 @@
-import { buildChargeback, type Chargeback } from '../../functions/domain/chargeback';
+import { buildChargeback, type Chargeback } from '../../functions/domain/chargeback/chargeback';
 import { testConfig } from './config';
 import { awsRecord } from './records';
 

@@ -1,5 +1,5 @@
-import { createClients, type AwsClients } from '../../functions/shared/compose';
-import { ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/local/local-dynamodb';
+import { createClients, type AwsClients } from '../../functions/app/compose';
+import { ensureTable, startLocalDynamo, type LocalDynamo } from '../../local/local-dynamodb';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 

@@ -1,8 +1,8 @@
-import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback';
-import type { CostRecord } from '../../functions/domain/cost-record';
-import { monthOf } from '../../functions/domain/dates';
-import type { UsageRecord } from '../../functions/domain/usage-record';
-import { fileHash, statementHash, type ClosedStatement } from '../../functions/domain/month-close';
+import type { Chargeback, TeamCharge } from '../../functions/domain/chargeback/chargeback';
+import type { CostRecord } from '../../functions/domain/records/cost-record';
+import { monthOf } from '../../functions/domain/records/dates';
+import type { UsageRecord } from '../../functions/domain/records/usage-record';
+import { fileHash, statementHash, type ClosedStatement } from '../../functions/domain/chargeback/month-close';
 import type { AlertLedger, AlertScope, ChargebackStore, ClosedStatementStore, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, PendingShrink, ReplaceStats, SentAlert, SourceDay, SourceMonthHealth, SourceMonthState, StatementDelivery, StatementFile, StatementPart, StoredClosedStatement, UsageRecordStore } from '../../functions/ports/ports';
 
 /** In-memory stores and publisher for use-case tests: the ports' contracts, no SDK. */

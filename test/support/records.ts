@@ -1,5 +1,5 @@
-import { recordId, serviceCategoryOf, type CostRecord } from '../../functions/domain/cost-record';
-import { addDays } from '../../functions/domain/dates';
+import { recordId, serviceCategoryOf, type CostRecord } from '../../functions/domain/records/cost-record';
+import { addDays } from '../../functions/domain/records/dates';
 
 /** Builds a valid AWS cost record for tests; the id follows the identity like the mapper's. */
 export function awsRecord(overrides: Partial<CostRecord> & { cost?: string } = {}): CostRecord {

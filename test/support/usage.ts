@@ -1,6 +1,6 @@
-import { recordId } from '../../functions/domain/cost-record';
-import { addDays } from '../../functions/domain/dates';
-import { NO_TOKENS, type UsageRecord } from '../../functions/domain/usage-record';
+import { recordId } from '../../functions/domain/records/cost-record';
+import { addDays } from '../../functions/domain/records/dates';
+import { NO_TOKENS, type UsageRecord } from '../../functions/domain/records/usage-record';
 
 /** Builds a model usage record for tests: OpenAI gpt-4o in proj_search unless overridden. */
 export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fileHash, statementHash, type ClosedStatement } from '../../domain/month-close';
+import { fileHash, statementHash, type ClosedStatement } from '../../domain/chargeback/month-close';
 import type { ClosedStatementStore, StatementDelivery, StatementFile, StatementPart, StoredClosedStatement } from '../../ports/ports';
 import { keys } from './keys';
 import { queryAll } from './query-all';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CostRecord } from '../../domain/cost-record';
-import { monthOf } from '../../domain/dates';
-import type { UsageRecord } from '../../domain/usage-record';
+import type { CostRecord } from '../../domain/records/cost-record';
+import { monthOf } from '../../domain/records/dates';
+import type { UsageRecord } from '../../domain/records/usage-record';
 import type { CostRecordStore, ReplaceStats, SourceDay, UsageRecordStore } from '../../ports/ports';
 import { batchWrite } from './batch-write';
 import { keys, type RecordKind } from './keys';

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { Chargeback, TeamCharge } from '../../domain/chargeback';
+import type { Chargeback, TeamCharge } from '../../domain/chargeback/chargeback';
 import type { AlertLedger, AlertScope, ChargebackStore, IngestionStateStore, PendingShrink, SentAlert, SourceMonthHealth, SourceMonthState } from '../../ports/ports';
 import { batchWrite } from './batch-write';
 import { keys } from './keys';

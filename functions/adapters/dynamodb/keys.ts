@@ -23,7 +23,7 @@
  * sort key starts with `#`, which sorts before every day (`2…`): a month's Query reads the pointers
  * first, so a reader knows each day's version before it meets the day's records.
  */
-import { monthOf } from '../../domain/dates';
+import { monthOf } from '../../domain/records/dates';
 
 const ALERT_SCOPE_PREFIX = 'SCOPE#';
 

@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretReader } from '../../ports/ports';
-import { sdkRequestHandler } from '../../shared/sdk-timeouts';
+import { sdkRequestHandler } from '../../lib/sdk-timeouts';
 import { checkedAdminKey } from './admin-key';
 
 export { InvalidSecretError } from './admin-key';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { CostRecord } from '../../domain/cost-record';
-import { daysOf, isDay, toDay } from '../../domain/dates';
-import { parseAmount } from '../../domain/money';
-import { addTokens, NO_TOKENS, type UsageRecord } from '../../domain/usage-record';
+import type { CostRecord } from '../../domain/records/cost-record';
+import { daysOf, isDay, toDay } from '../../domain/records/dates';
+import { parseAmount } from '../../domain/records/money';
+import { addTokens, NO_TOKENS, type UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { MalformedProviderPageError, parsePages } from '../shared/paging';
 import { addBilledCost, ANTHROPIC_SERVICE, usageSlice, type AnthropicMapperContext } from './anthropic-mapper';

@@ -1,4 +1,4 @@
-import type { CallContext, ProviderHttp, Query } from '../../shared/http/provider-http';
+import type { CallContext, ProviderHttp, Query } from '../../lib/http/provider-http';
 import { MalformedProviderPageError } from '../shared/paging';
 
 /** No window needs this many pages; an API that keeps handing out cursors is broken, not busy. */

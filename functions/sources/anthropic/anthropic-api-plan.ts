@@ -1,5 +1,5 @@
 import type { AnthropicApi } from '../../config/config-schema';
-import { addDays, toDay, type DayWindow } from '../../domain/dates';
+import { addDays, toDay, type DayWindow } from '../../domain/records/dates';
 
 /** The analytics API has no data before this day (billing-apis-2026 §A1.3, §A1.6). */
 export const ANALYTICS_FIRST_DAY = '2026-01-01';

@@ -1,9 +1,9 @@
-import type { CostRecord } from '../../domain/cost-record';
-import { toDay, type DayWindow } from '../../domain/dates';
-import type { UsageRecord } from '../../domain/usage-record';
+import type { CostRecord } from '../../domain/records/cost-record';
+import { toDay, type DayWindow } from '../../domain/records/dates';
+import type { UsageRecord } from '../../domain/records/usage-record';
 import type { BillingSource, PullContext, SourceDay, SourcePull, UsageSource } from '../../ports/ports';
-import { ProviderAuthError, ProviderRequestError, type ProviderHttp, type Query } from '../../shared/http/provider-http';
-import { SOURCE_IDS } from '../../shared/telemetry';
+import { ProviderAuthError, ProviderRequestError, type ProviderHttp, type Query } from '../../lib/http/provider-http';
+import { SOURCE_IDS } from '../../lib/telemetry';
 import { fetchAllPages } from '../shared/paging';
 import { fetchAnalyticsPages } from './anthropic-analytics-paging';
 import { mapAnthropicAnalyticsCosts, mapAnthropicAnalyticsUsage, type AnalyticsBucketWidth } from './anthropic-analytics-mapper';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { recordId } from '../../domain/cost-record';
-import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
+import { recordId } from '../../domain/records/cost-record';
+import { addDays, daysOf, isDay, type DayWindow } from '../../domain/records/dates';
 import Big from 'big.js';
-import { parseAmount, type Decimal } from '../../domain/money';
-import { bedrockTokenPrice, type PriceBook } from '../../domain/price-book';
-import { NO_TOKENS, type TokenCounts, type UsageRecord } from '../../domain/usage-record';
+import { parseAmount, type Decimal } from '../../domain/records/money';
+import { bedrockTokenPrice, type PriceBook } from '../../domain/pricing/price-book';
+import { NO_TOKENS, type TokenCounts, type UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
-import { describeIssues } from '../../shared/zod-issues';
+import { describeIssues } from '../../lib/zod-issues';
 import { bedrockModelOf, MalformedCostExplorerPageError } from './cost-explorer-mapper';
 import type { CostAndUsageRequest } from './cost-explorer-queries';
 

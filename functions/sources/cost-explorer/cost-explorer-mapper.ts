@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { recordId, serviceCategoryOf, type CostRecord } from '../../domain/cost-record';
-import { addDays, daysOf, isDay, type DayWindow } from '../../domain/dates';
+import { recordId, serviceCategoryOf, type CostRecord } from '../../domain/records/cost-record';
+import { addDays, daysOf, isDay, type DayWindow } from '../../domain/records/dates';
 import Big from 'big.js';
-import { canonical, parseAmount, ZERO, type Decimal } from '../../domain/money';
-import { describeIssues } from '../../shared/zod-issues';
+import { canonical, parseAmount, ZERO, type Decimal } from '../../domain/records/money';
+import { describeIssues } from '../../lib/zod-issues';
 import type { SourceDay } from '../../ports/ports';
 import type { MetricPair, QueryKind } from './cost-explorer-queries';
 

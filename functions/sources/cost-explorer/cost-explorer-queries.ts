@@ -1,5 +1,5 @@
 import type { CostMetric } from '../../config/config-schema';
-import type { DayWindow } from '../../domain/dates';
+import type { DayWindow } from '../../domain/records/dates';
 
 /**
  * The two daily queries. Cost Explorer allows two GroupBy keys and charges $0.01 per request and per

@@ -1,10 +1,10 @@
 import { GetCostAndUsageCommand, type CostExplorerClient, type GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import type { CostMetric } from '../../config/config-schema';
-import { daysOf, type DayWindow } from '../../domain/dates';
+import { daysOf, type DayWindow } from '../../domain/records/dates';
 import type { BillingSource, PullContext, SourcePull } from '../../ports/ports';
-import { SOURCE_IDS } from '../../shared/telemetry';
+import { SOURCE_IDS } from '../../lib/telemetry';
 import { mapCostExplorerPages, mapDailyTotals, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
-import type { PriceBook } from '../../domain/price-book';
+import type { PriceBook } from '../../domain/pricing/price-book';
 import { bedrockUsageQuery, isBedrockService, mapBedrockUsage, priceBookBedrockRate } from './bedrock-usage';
 import { buildQuery, metricPairOf, type CostAndUsageRequest, type QueryKind } from './cost-explorer-queries';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { recordId, type CostRecord, type TokenType } from '../../domain/cost-record';
-import { addDays, toDay, type DayWindow } from '../../domain/dates';
-import { canonical, parseAmount, type Decimal } from '../../domain/money';
-import { NO_TOKENS, type ModalityTokens, type UsageRecord, type UsageUnit } from '../../domain/usage-record';
+import { recordId, type CostRecord, type TokenType } from '../../domain/records/cost-record';
+import { addDays, toDay, type DayWindow } from '../../domain/records/dates';
+import { canonical, parseAmount, type Decimal } from '../../domain/records/money';
+import { NO_TOKENS, type ModalityTokens, type UsageRecord, type UsageUnit } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { completeDays, MalformedProviderPageError, parsePages } from '../shared/paging';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { daysOf, type DayWindow } from '../../domain/dates';
+import { daysOf, type DayWindow } from '../../domain/records/dates';
 import type { SourceDay } from '../../ports/ports';
-import type { CallContext, ProviderHttp, Query } from '../../shared/http/provider-http';
-import { describeIssues } from '../../shared/zod-issues';
+import type { CallContext, ProviderHttp, Query } from '../../lib/http/provider-http';
+import { describeIssues } from '../../lib/zod-issues';
 
 /** Thrown when a provider page is not what its API documents; names provider, endpoint, page and field. */
 export class MalformedProviderPageError extends Error {

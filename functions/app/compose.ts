@@ -1,0 +1,168 @@
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
+import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../adapters/dynamodb/dynamo-state-stores';
+import { DynamoClosedStatementStore } from '../adapters/dynamodb/dynamo-closed-statement-store';
+import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
+import { assumedRoleCredentials } from '../adapters/sts/assumed-role-credentials';
+import type { CostlineConfig } from '../config/config-schema';
+import type { PriceBook } from '../domain/pricing/price-book';
+import { bundledPriceBook } from '../domain/pricing/bundled-price-book';
+import type { Clock, Log, MessagePublisher, SecretReader, Source } from '../ports/ports';
+import { AnalyticsAccess } from '../sources/anthropic/anthropic-api-plan';
+import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
+import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
+import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
+import { createProviderHttp } from '../lib/http/provider-http';
+import { sdkRequestHandler, type SdkTimeouts } from '../lib/sdk-timeouts';
+
+export { SDK_TIMEOUTS, sdkRequestHandler, type SdkTimeouts } from '../lib/sdk-timeouts';
+
+/**
+ * Wiring shared by the two composition roots (the Lambda handlers and the local CLI), so what runs on a
+ * laptop is what runs in AWS. Endpoints come from the SDK's own settings (`AWS_ENDPOINT_URL_*`), or
+ * from `endpoints` for the CLI's loopback servers.
+ */
+export interface AwsClients {
+  dynamo: DynamoDBDocumentClient;
+  costExplorer: CostExplorerClient;
+  sns: SNSClient;
+  s3: S3Client;
+}
+
+export interface ClientOptions {
+  /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
+  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string; sts?: string };
+  /**
+   * `sources.aws.roleArn` and `externalId`: Cost Explorer is then read with that role's credentials (assumed
+   * through STS with the default or loopback credentials, renewed before they expire) instead of the caller's.
+   */
+  costExplorerRole?: { roleArn: string; externalId: string };
+  /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
+  loopbackCredentials?: { accessKeyId: string; secretAccessKey: string };
+  region?: string;
+  /** How long the SDK clients wait; default `SDK_TIMEOUTS`. */
+  timeouts?: SdkTimeouts;
+}
+
+/** Creates the SDK clients once (module scope in a Lambda; reused across warm invocations). */
+export function createClients(options: ClientOptions = {}): AwsClients {
+  const settings = (endpoint: string | undefined) => ({
+    requestHandler: sdkRequestHandler(options.timeouts),
+    ...(options.region ? { region: options.region } : {}),
+    ...(endpoint ? { endpoint, ...(options.loopbackCredentials ? { credentials: options.loopbackCredentials } : {}) } : {}),
+  });
+  const dynamo = new DynamoDBClient(settings(options.endpoints?.dynamodb));
+  return {
+    dynamo: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+    // Cost Explorer is a single-region service (us-east-1). Throttling (LimitExceededException) is
+    // retried by the SDK's adaptive mode, which also slows the client down between attempts.
+    costExplorer: new CostExplorerClient({
+      ...settings(options.endpoints?.costExplorer),
+      region: 'us-east-1',
+      maxAttempts: 6,
+      retryMode: 'adaptive',
+      // Outside the management account: the payer role's session, never the loopback or default credentials.
+      ...(options.costExplorerRole ? { credentials: assumedRoleCredentials(new STSClient(settings(options.endpoints?.sts)), options.costExplorerRole) } : {}),
+    }),
+    sns: new SNSClient(settings(options.endpoints?.sns)),
+    // Path-style addressing for loopback endpoints; AWS resolves virtual-hosted style by itself.
+    s3: new S3Client({ ...settings(options.endpoints?.s3), ...(options.endpoints?.s3 ? { forcePathStyle: true } : {}) }),
+  };
+}
+
+/** The Cost Explorer role of a configuration (`sources.aws.roleArn` with its external id), for {@link ClientOptions.costExplorerRole}. */
+export function costExplorerRoleOf(config: CostlineConfig): ClientOptions['costExplorerRole'] {
+  const { enabled, roleArn, externalId } = config.sources.aws;
+  return enabled && roleArn && externalId ? { roleArn, externalId } : undefined;
+}
+
+/** How the model providers are reached: admin keys, base URLs, and the usage bucket width of the job. */
+export interface ProviderAccess {
+  /** The admin key reader for a provider (Secrets Manager in AWS, environment variables locally). */
+  secret: (provider: 'openai' | 'anthropic') => SecretReader;
+  /** `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`, the variables the providers' own SDKs use. */
+  baseUrls?: { openai?: string; anthropic?: string };
+  /** `1h` for the hourly estimate job, `1d` for the daily job. */
+  usageBucketWidth: '1h' | '1d';
+}
+
+export const DEFAULT_BASE_URLS = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' } as const;
+
+/** Base URLs from the environment, with the providers' defaults. */
+export function baseUrlsFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  return { openai: env.OPENAI_BASE_URL || DEFAULT_BASE_URLS.openai, anthropic: env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URLS.anthropic };
+}
+
+/** The enabled sources for a configuration: Cost Explorer, and each model provider's costs and usage. */
+export function buildSources(config: CostlineConfig, clients: AwsClients, access?: ProviderAccess): Source[] {
+  const sources: Source[] = [];
+  const aws = config.sources.aws;
+  if (aws.enabled) {
+    sources.push(
+      new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),
+    );
+  }
+  if (!access) return sources;
+  const openai = config.sources.openai;
+  if (openai.enabled) {
+    const key = access.secret('openai');
+    const http = createProviderHttp({
+      provider: 'OpenAI',
+      baseUrl: access.baseUrls?.openai ?? DEFAULT_BASE_URLS.openai,
+      headers: async () => ({ authorization: `Bearer ${await key()}`, 'user-agent': 'costline' }),
+    });
+    const options = { organizationId: openai.organizationId ?? 'openai' };
+    sources.push(new OpenAiCostsSource(http, options), new OpenAiUsageSource(http, { ...options, bucketWidth: access.usageBucketWidth }));
+  }
+  const anthropic = config.sources.anthropic;
+  if (anthropic.enabled) {
+    const key = access.secret('anthropic');
+    const http = anthropicClients((betas) =>
+      createProviderHttp({
+        provider: 'Anthropic',
+        baseUrl: access.baseUrls?.anthropic ?? DEFAULT_BASE_URLS.anthropic,
+        headers: async () => ({ 'x-api-key': await key(), 'anthropic-version': '2023-06-01', ...(betas.length > 0 ? { 'anthropic-beta': betas.join(',') } : {}), 'user-agent': 'costline' }),
+      }),
+    );
+    // One per job: what the cost source learns about the analytics API, the usage source reuses in the same run.
+    const options = { organizationId: anthropic.organizationId ?? 'anthropic', api: anthropic.api, access: new AnalyticsAccess() };
+    sources.push(new AnthropicCostsSource(http, options), new AnthropicUsageSource(http, { ...options, bucketWidth: access.usageBucketWidth }));
+  }
+  return sources;
+}
+
+/** The stores, all in one DynamoDB table. */
+export function buildStores(clients: AwsClients, tableName: string) {
+  return {
+    records: new DynamoCostRecordStore(clients.dynamo, tableName),
+    usage: new DynamoUsageRecordStore(clients.dynamo, tableName),
+    priceBook: bundledPriceBook as PriceBook,
+    state: new DynamoIngestionStateStore(clients.dynamo, tableName),
+    chargebacks: new DynamoChargebackStore(clients.dynamo, tableName),
+    ledger: new DynamoAlertLedger(clients.dynamo, tableName),
+    closed: new DynamoClosedStatementStore(clients.dynamo, tableName),
+  };
+}
+
+export function publisher(clients: AwsClients, topicArn: string): MessagePublisher {
+  return new SnsMessagePublisher(clients.sns, topicArn);
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Everything the daily job needs. */
+export function dailyDeps(args: { config: CostlineConfig; clients: AwsClients; tableName: string; alertsTopicArn: string; clock: Clock; log: Log; access?: ProviderAccess; sources?: Source[] }) {
+  return {
+    ...buildStores(args.clients, args.tableName),
+    sources: args.sources ?? buildSources(args.config, args.clients, args.access),
+    alerts: publisher(args.clients, args.alertsTopicArn),
+    clock: args.clock,
+    config: args.config,
+    log: args.log,
+  };
+}

@@ -1,0 +1,75 @@
+import type { AllocationRule, CostlineConfig } from '../../config/config-schema';
+import type { CostRecord } from '../records/cost-record';
+import type { UsageRecord } from '../records/usage-record';
+
+/** What allocation looks at: cost and usage records both have it. */
+export type Allocatable = Pick<CostRecord, 'provider' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'apiKeyId' | 'model'> | UsageRecord;
+
+/** Where one record's dollars go, and why. */
+export type Allocation =
+  | { kind: 'team'; team: string; by: 'tag'; tagValue: string }
+  | { kind: 'team'; team: string; by: 'rule'; ruleIndex: number }
+  | { kind: 'pool'; pool: string; ruleIndex: number }
+  | { kind: 'unallocated' };
+
+/** The team bucket every dollar no rule claims goes to; it is reported, never dropped. */
+export const UNALLOCATED = '__unallocated__';
+
+/** Allocates one record. Built once per config by {@link createAllocator}. */
+export type Allocator = (record: Allocatable) => Allocation;
+
+function normalize(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/** `*` matches any run of characters; everything else literally, whole string. */
+export function globMatches(pattern: string, value: string | null): boolean {
+  if (value === null) return false;
+  if (!pattern.includes('*')) return pattern === value;
+  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(value);
+}
+
+/** The Anthropic default workspace arrives as null; rules name it `default`. */
+export const DEFAULT_WORKSPACE = 'default';
+
+function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
+  const m = rule.match;
+  return (
+    (m.provider === undefined || m.provider === record.provider) &&
+    (m.account === undefined || (record.provider === 'aws' && m.account === record.subAccountId)) &&
+    (m.project === undefined || (record.provider === 'openai' && m.project === record.subAccountId)) &&
+    (m.workspace === undefined || (record.provider === 'anthropic' && m.workspace === (record.subAccountId ?? DEFAULT_WORKSPACE))) &&
+    (m.apiKey === undefined || m.apiKey === record.apiKeyId) &&
+    (m.model === undefined || globMatches(m.model, record.model)) &&
+    (m.service === undefined || m.service === record.serviceName) &&
+    (m.usageType === undefined || m.usageType === record.usageType) &&
+    (m.tag === undefined || record.tags[m.tag.key] === m.tag.value)
+  );
+}
+
+/**
+ * Builds the allocator for a configuration. Order, first hit wins:
+ * 1. the team tag (`allocation.awsTagKey`) equals a team id or alias, compared trimmed and case-insensitively;
+ * 2. the rules, in order (a rule names a team or a shared pool);
+ * 3. otherwise the record is unallocated.
+ */
+export function createAllocator(config: CostlineConfig): Allocator {
+  const teamByName = new Map<string, string>();
+  for (const team of config.teams) {
+    for (const name of [team.id, ...team.aliases]) teamByName.set(normalize(name), team.id);
+  }
+  const tagKey = config.allocation.awsTagKey;
+  const rules = config.allocation.rules;
+  return (record) => {
+    const tagValue = record.tags[tagKey];
+    if (tagValue !== undefined) {
+      const team = teamByName.get(normalize(tagValue));
+      if (team !== undefined) return { kind: 'team', team, by: 'tag', tagValue };
+    }
+    const ruleIndex = rules.findIndex((rule) => ruleMatches(rule, record));
+    if (ruleIndex < 0) return { kind: 'unallocated' };
+    const rule = rules[ruleIndex]!;
+    return rule.pool !== undefined ? { kind: 'pool', pool: rule.pool, ruleIndex } : { kind: 'team', team: rule.team!, by: 'rule', ruleIndex };
+  };
+}

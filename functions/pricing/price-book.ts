@@ -1,5 +1,0 @@
-import { parsePriceBook, type PriceBook } from '../domain/price-book';
-import raw from './price-book.json';
-
-/** The price book shipped with costline, bundled into each function; validated once, at load. */
-export const bundledPriceBook: PriceBook = parsePriceBook(raw, 'functions/pricing/price-book.json');

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createAllocator } from '../../../../functions/domain/allocation/allocation';
+import { testConfig } from '../../../support/config';
+import { awsRecord } from '../../../support/records';
+
+describe('allocation', () => {
+  const allocate = createAllocator(testConfig());
+
+  it('allocates by the team tag, matching ids and aliases trimmed and case-insensitively', () => {
+    expect(allocate(awsRecord({ tags: { team: ' PAY ' } }))).toEqual({ kind: 'team', team: 'payments', by: 'tag', tagValue: ' PAY ' });
+    expect(allocate(awsRecord({ tags: { team: 'Search-AI' } }))).toMatchObject({ team: 'search', by: 'tag' });
+  });
+
+  it('falls back to the rules in order when the tag names no team', () => {
+    expect(allocate(awsRecord({ tags: { team: 'legacy' }, subAccountId: '111122223333' }))).toEqual({
+      kind: 'team',
+      team: 'payments',
+      by: 'rule',
+      ruleIndex: 0,
+    });
+  });
+
+  it('lets the first matching rule win', () => {
+    const config = testConfig({
+      allocation: {
+        awsTagKey: 'team',
+        rules: [
+          { match: { service: 'Amazon S3' }, team: 'growth' },
+          { match: { account: '111122223333' }, team: 'payments' },
+        ],
+      },
+    });
+    expect(createAllocator(config)(awsRecord({ serviceName: 'Amazon S3', subAccountId: '111122223333' }))).toMatchObject({ team: 'growth', ruleIndex: 0 });
+  });
+
+  it('matches every field of a rule (AND), including a tag', () => {
+    const config = testConfig({
+      allocation: { awsTagKey: 'team', rules: [{ match: { service: 'Amazon S3', tag: { key: 'app', value: 'web' } }, team: 'growth' }] },
+    });
+    const allocateS3 = createAllocator(config);
+    expect(allocateS3(awsRecord({ serviceName: 'Amazon S3', tags: { app: 'web' } })).kind).toBe('team');
+    expect(allocateS3(awsRecord({ serviceName: 'Amazon S3', tags: { app: 'api' } })).kind).toBe('unallocated');
+  });
+
+  it('leaves untagged spend that no rule claims unallocated', () => {
+    expect(allocate(awsRecord({ subAccountId: '444455556666' }))).toEqual({ kind: 'unallocated' });
+  });
+});
