@@ -2,8 +2,9 @@
  * `npm run local` (entry: cli.ts): the whole pipeline on this machine, with no AWS account. The second composition root
  * beside the Lambda handlers, over the same use-cases and adapters: dynalite stands in for DynamoDB, a
  * loopback Cost Explorer answers from the bundled sample ledger, a loopback SNS records what would have
- * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
- * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
+ * been sent. `--live` reads your real Cost Explorer instead (default credential chain, through
+ * `sources.aws.roleArn` when the config names one, as the ingest function does), still storing and "sending"
+ * locally, so a cloud team can try costline on its own bill before deploying.
  */
 import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ import { explainTeam, renderExplanation, UnknownTeamError } from '../functions/d
 import { renderStatementText, renderTeamStatementText } from '../functions/domain/statements/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../functions/ports/ports';
 import { environmentReader } from '../functions/adapters/secrets/secret-readers';
-import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
+import { baseUrlsFromEnv, buildStores, costExplorerRoleOf, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../functions/use-cases/backfill';
 import { monthChargeback } from '../functions/use-cases/month-chargeback';
 import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../functions/use-cases/publish-statement';
@@ -62,7 +63,8 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     seconds or a duration: 900, 90s, 15m, 1h
   --now INSTANT     with --live or statement: run as if it were this UTC instant (e.g. 2026-11-03T06:00:00Z)
                     instead of now; the sample run keeps its own calendar
-  --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply) and,
+  --live            read your real AWS Cost Explorer (default credential chain, assuming sources.aws.roleArn with
+                    its externalId when the config sets it; AWS_ENDPOINT_URL_* apply) and,
                     for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
                     OPENAI_BASE_URL, ANTHROPIC_BASE_URL)
   --help            this text`;
@@ -225,12 +227,15 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
         baseUrls: { ...(openai ? { openai: openai.url } : {}), ...(anthropic ? { anthropic: anthropic.url } : {}) },
         usageBucketWidth: '1d',
       };
-  // With --live, Cost Explorer gets no endpoint: the SDK resolves it (AWS_ENDPOINT_URL_COST_EXPLORER applies)
-  // and signs with the default credential chain. The database and topics always stay on this machine.
+  // With --live, Cost Explorer (and STS) get no endpoint: the SDK resolves them (AWS_ENDPOINT_URL_* apply) and
+  // sign with the default credential chain, or Cost Explorer with the payer role's session when the config
+  // names one, as the ingest function does. The sample's local Cost Explorer needs no role. The database and
+  // topics always stay on this machine.
   const clients = createClients({
     region: process.env.AWS_REGION ?? 'us-east-1',
     endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}) },
     loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...(values.live ? { costExplorerRole: costExplorerRoleOf(config) } : {}),
   });
 
   try {
