@@ -18,6 +18,7 @@ import { explainTeam, renderExplanation, UnknownTeamError } from '../functions/d
 import { renderStatementText, renderTeamStatementText } from '../functions/domain/statements/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../functions/ports/ports';
 import { environmentReader } from '../functions/adapters/secrets/secret-readers';
+import { SOURCE_IDS } from '../functions/lib/source-ids';
 import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../functions/use-cases/backfill';
 import { monthChargeback } from '../functions/use-cases/month-chargeback';
@@ -617,7 +618,7 @@ function hintFor(error: string): string {
 
 /** Cost Explorer bills each request; the model providers' admin APIs do not. */
 function requestsNote(source: string, requests: number, live: boolean): string {
-  return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
+  return source === SOURCE_IDS.aws ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
 }
 
 class UsageError extends Error {
