@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } fro
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
-import { ConfigError, loadConfigFile } from '../functions/config/load-config';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile } from '../functions/config/load-config';
 import { closeDayOf, type Chargeback } from '../functions/domain/chargeback/chargeback';
 import { formatMoney } from '../functions/domain/statements/format';
 import { withAdjustments, type AdjustedChargeback } from '../functions/domain/chargeback/month-close';
@@ -54,7 +54,7 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     (outside the sample's months, or after the current one with --live) is refused
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
-  --config FILE     configuration file (default: costline.config.json)
+  --config FILE     configuration file (default: ${DEFAULT_CONFIG_FILE})
   --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
                     chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
@@ -153,7 +153,7 @@ const OPTIONS = {
   month: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
-  config: { type: 'string', default: 'costline.config.json' },
+  config: { type: 'string', default: DEFAULT_CONFIG_FILE },
   out: { type: 'string', default: 'out' },
   state: { type: 'string', default: join('.costline', 'state') },
   fresh: { type: 'boolean', default: false },
