@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } fro
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
-import { ConfigError, loadConfigFile } from '../functions/config/load-config';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile } from '../functions/config/load-config';
 import { closeDayOf, type Chargeback } from '../functions/domain/chargeback/chargeback';
 import { formatMoney } from '../functions/domain/statements/format';
 import { withAdjustments, type AdjustedChargeback } from '../functions/domain/chargeback/month-close';
@@ -19,6 +19,7 @@ import { explainTeam, renderExplanation, UnknownTeamError } from '../functions/d
 import { renderStatementText, renderTeamStatementText } from '../functions/domain/statements/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../functions/ports/ports';
 import { environmentReader } from '../functions/adapters/secrets/secret-readers';
+import { SOURCE_IDS } from '../functions/lib/source-ids';
 import { baseUrlsFromEnv, buildStores, costExplorerRoleOf, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../functions/use-cases/backfill';
 import { monthChargeback } from '../functions/use-cases/month-chargeback';
@@ -54,7 +55,7 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     (outside the sample's months, or after the current one with --live) is refused
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
-  --config FILE     configuration file (default: costline.config.json)
+  --config FILE     configuration file (default: ${DEFAULT_CONFIG_FILE})
   --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
                     chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
@@ -154,7 +155,7 @@ const OPTIONS = {
   month: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
-  config: { type: 'string', default: 'costline.config.json' },
+  config: { type: 'string', default: DEFAULT_CONFIG_FILE },
   out: { type: 'string', default: 'out' },
   state: { type: 'string', default: join('.costline', 'state') },
   fresh: { type: 'boolean', default: false },
@@ -622,7 +623,7 @@ function hintFor(error: string): string {
 
 /** Cost Explorer bills each request; the model providers' admin APIs do not. */
 function requestsNote(source: string, requests: number, live: boolean): string {
-  return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
+  return source === SOURCE_IDS.aws ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
 }
 
 class UsageError extends Error {

@@ -1,4 +1,5 @@
-import { closeServer, header, listenOnLoopback, readBody, sha256 } from './loopback';
+import { canonicalHash } from '../../functions/lib/canonical-json';
+import { closeServer, header, listenOnLoopback, readBody } from './loopback';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Big from 'big.js';
 import type { Ledger, LedgerLineItem } from '../sample/ledger';
@@ -225,7 +226,8 @@ class CostAndUsageEngine {
 
   getCostAndUsage(request: Record<string, unknown>): unknown {
     const { NextPageToken: token, ...query } = request;
-    const fingerprint = sha256(canonicalJson(query));
+    // Two equal requests hash the same whatever their key order.
+    const fingerprint = canonicalHash(query);
     // A first page always reads the ledger afresh, so a test can restate the bill between calls; the pages that
     // follow come from the answer computed then, so one paging session stays consistent (and cheap).
     const hasToken = token !== undefined && token !== null;
@@ -587,17 +589,6 @@ function firstOfNextMonth(date: string): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
 }
 
-/** JSON with object keys sorted, so two equal requests hash the same whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 
 
