@@ -29,7 +29,9 @@ const copyOfState = (name: string) => {
 beforeAll(async () => {
   first = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out1')]);
   second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
-});
+  // Two whole pipeline runs of the sample year: about 40 s on an idle 2-core machine, so the 60 s default
+  // is too near; a loaded machine (parallel test files) needs more.
+}, 180_000);
 
 describe('npm run local', () => {
   it('runs the whole pipeline on the sample ledger; a second run gives the same files and no new alerts', () => {
