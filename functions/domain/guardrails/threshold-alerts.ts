@@ -19,6 +19,7 @@ export function thresholdAlertKey(scope: string, threshold: number): string {
   return `threshold#${scope}#${threshold}`;
 }
 
+/** A threshold's severity: critical at 100% and over, warning from 80%, info below. */
 export function severityOf(threshold: number): Severity {
   return threshold >= 100 ? 'critical' : threshold >= 80 ? 'warning' : 'info';
 }
