@@ -1,7 +1,6 @@
 import Big from 'big.js';
-import type { CostMetric } from '../../config/config-schema';
 import type { Allocator } from '../allocation/allocation';
-import { costBasisOf } from '../chargeback/chargeback';
+import type { CostBasis } from '../chargeback/chargeback';
 import type { CostRecord, Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
 
@@ -23,9 +22,8 @@ export function isAiSpend(r: Pick<CostRecord, 'provider' | 'model' | 'serviceNam
   return r.provider !== 'aws' || r.model !== null || /Bedrock/i.test(r.serviceName);
 }
 
-/** Each record as a slice: its day, its team (null when unallocated), what it is, and its cost on the configured basis. */
-export function allocateSlices(records: readonly CostRecord[], costMetric: CostMetric, allocate: Allocator): Slice[] {
-  const basis = costBasisOf(costMetric);
+/** Each record as a slice: its day, its team (null when unallocated), what it is, and its cost on `basis`. */
+export function allocateSlices(records: readonly CostRecord[], basis: CostBasis, allocate: Allocator): Slice[] {
   return records.map((r) => {
     const a = allocate(r);
     return {
