@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { z } from 'zod';
 import { isDay } from '../domain/records/dates';
+import { globMatches } from '../lib/glob';
 import { describeIssues } from '../lib/zod-issues';
 
 /**
@@ -385,8 +386,7 @@ function providerOf(m: RuleMatch): string | undefined {
 function patternCovers(general: string, specific: string): boolean {
   if (general === specific) return true;
   if (specific.includes('*')) return false; // a pattern against a pattern: only equal ones are sure
-  const regex = new RegExp(`^${general.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(specific);
+  return globMatches(general, specific);
 }
 
 /**

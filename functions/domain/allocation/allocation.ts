@@ -1,4 +1,5 @@
 import type { AllocationRule, CostlineConfig } from '../../config/config-schema';
+import { globMatches } from '../../lib/glob';
 import type { CostRecord } from '../records/cost-record';
 import type { UsageRecord } from '../records/usage-record';
 
@@ -22,13 +23,8 @@ function normalize(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** `*` matches any run of characters; everything else literally, whole string. */
-export function globMatches(pattern: string, value: string | null): boolean {
-  if (value === null) return false;
-  if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
-}
+/** Re-exported while the guardrails import it from here; its one definition is `lib/glob.ts`. */
+export { globMatches };
 
 /** The Anthropic default workspace arrives as null; rules name it `default`. */
 export const DEFAULT_WORKSPACE = 'default';
