@@ -23,9 +23,6 @@ function normalize(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** Re-exported while the guardrails import it from here; its one definition is `lib/glob.ts`. */
-export { globMatches };
-
 /** The Anthropic default workspace arrives as null; rules name it `default`. */
 export const DEFAULT_WORKSPACE = 'default';
 
