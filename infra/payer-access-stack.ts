@@ -1,7 +1,7 @@
 import { Aws, CfnOutput, CfnParameter, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { functionRolePath } from './constructs/scheduled-function';
+import { functionRolePath } from './constructs/function-role-path';
 
 /** The Cost Explorer calls costline makes (functions/sources/cost-explorer): GetCostAndUsage, and nothing else. */
 export const PAYER_READ_ACTIONS = ['ce:GetCostAndUsage'] as const;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { formatPath } from '../lib/zod-issues';
 import { ConfigEncodingError, decodeConfigText } from './config-encoding';
-import { ConfigError, parseConfig, type CostlineConfig } from './config-schema';
+import type { CostlineConfig } from './costline-config';
+import { ConfigError, parseConfig } from './parse-config';
 import { findDuplicateKeys } from './json-duplicate-keys';
 
 /**
@@ -43,4 +44,5 @@ export function loadConfigFile(path: string = DEFAULT_CONFIG_FILE): CostlineConf
   return parseConfig(raw, path);
 }
 
-export { ConfigError, parseConfig, type CostlineConfig } from './config-schema';
+export { ConfigError, parseConfig } from './parse-config';
+export type { CostlineConfig } from './costline-config';

@@ -2,6 +2,7 @@ import type { CostlineConfig } from '../config/config-schema';
 import Big from 'big.js';
 import type { CostRecord, Provider } from '../domain/records/cost-record';
 import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/records/dates';
+import { alertAttributes, PLATFORM_TEAMS } from '../domain/guardrails/alert-attributes';
 import { formatMoney } from '../domain/statements/format';
 import { billedTotal, isShrink, totalConfirms } from '../domain/records/shrink';
 import type { BillingSource, Clock, CostRecordStore, IngestionStateStore, Log, MessagePublisher, PendingShrink, PullContext, ReplaceStats, Source, SourceDay, SourcePull, UsageRecordStore } from '../ports/ports';
@@ -274,7 +275,7 @@ async function guardShrinks(deps: IngestDeps, source: BillingSource, window: Day
         ),
         'A held day keeps the month from closing. If the provider really restated or credited these days, the next run applies it; if not, check the provider and its answers.',
       ].join('\n'),
-      attributes: { kind: 'data-shrink', team: 'organization', severity: 'warning', source: source.id },
+      attributes: alertAttributes(PLATFORM_TEAMS.organization, 'data-shrink', 'warning', { source: source.id }),
     });
   }
   for (const p of toPut) await deps.state.putPendingShrink(p);

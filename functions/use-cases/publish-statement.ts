@@ -8,6 +8,7 @@ import { effectiveRecords } from '../domain/chargeback/chargeback';
 import { monthChargeback } from './month-chargeback';
 import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statements/statement-files';
 import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, StatementArchive, StatementDelivery, StatementFile, StoredClosedStatement, UsageRecordStore } from '../ports/ports';
+import { STATEMENT_ATTRIBUTES, STATEMENT_KINDS } from '../domain/statements/statement-attributes';
 
 /** What the statement job needs. */
 export interface StatementDeps {
@@ -173,13 +174,13 @@ async function sendParts(deps: StatementDeps, month: string, chargeback: Adjuste
   for (const part of parts) {
     if (part.kind === 'finance') {
       const archived = deps.archive ? await deps.archive.put(month, await files()) : undefined;
-      const message = { subject: `costline chargeback statement ${month} (${chargeback.status})`, attributes: { kind: 'statement', month, status: chargeback.status } };
+      const message = { subject: `costline chargeback statement ${month} (${chargeback.status})`, attributes: { [STATEMENT_ATTRIBUTES.kind]: STATEMENT_KINDS.organization, [STATEMENT_ATTRIBUTES.month]: month, [STATEMENT_ATTRIBUTES.status]: chargeback.status } };
       financeId = await deps.statements.publish({ ...message, body: emailBody(message, (teamRows) => (teamRows === undefined ? text : renderStatementText(chargeback, { teamRows })), archived?.location, archived?.link) });
       await accepted(part, financeId);
     } else {
       // Teams that opted in get their own statement; their leads' subscriptions filter on kind and team.
       const name = chargeback.teams.find((t) => t.team === part.team)?.name ?? part.team;
-      const message = { subject: `costline statement ${month} for ${name} (${chargeback.status})`.slice(0, 99), attributes: { kind: 'team-statement', team: part.team, month, status: chargeback.status } };
+      const message = { subject: `costline statement ${month} for ${name} (${chargeback.status})`.slice(0, 99), attributes: { [STATEMENT_ATTRIBUTES.kind]: STATEMENT_KINDS.team, [STATEMENT_ATTRIBUTES.team]: part.team, [STATEMENT_ATTRIBUTES.month]: month, [STATEMENT_ATTRIBUTES.status]: chargeback.status } };
       await accepted(part, await deps.statements.publish({ ...message, body: emailBody(message, () => renderTeamStatementText(chargeback, part.team)) }));
     }
   }

@@ -4,10 +4,10 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { type CfnSubscription, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { AlertKind } from '../../functions/config/config-schema';
 import type { CostlineConfig } from '../../functions/config/load-config';
-
-/** Message attribute the alerts topic filters on; the ingest job sets it to the team id. */
-export const TEAM_ATTRIBUTE = 'team';
+import { ALERT_ATTRIBUTES, PLATFORM_TEAMS, type Severity } from '../../functions/domain/guardrails/alert-attributes';
+import { STATEMENT_ATTRIBUTES, STATEMENT_KINDS } from '../../functions/domain/statements/statement-attributes';
 
 /**
  * The three topics (budget alerts, monthly statements, operations) and their email subscriptions.
@@ -92,7 +92,9 @@ export type FilterPolicy = AttributeFilter | { readonly $or: readonly AttributeF
  * budget) or `unallocated` (unmapped spend; shadow-AI alerts are its only alerts, so this adds the next-day
  * digest of those the daily cap held back, which carries `kind` = `digest`).
  */
-export const PLATFORM_ALERTS: FilterPolicy = { $or: [{ kind: ['shadow-ai'] }, { [TEAM_ATTRIBUTE]: ['organization', 'unallocated'] }] };
+export const PLATFORM_ALERTS: FilterPolicy = {
+  $or: [{ [ALERT_ATTRIBUTES.kind]: ['shadow-ai' satisfies AlertKind] }, { [ALERT_ATTRIBUTES.team]: [PLATFORM_TEAMS.organization, PLATFORM_TEAMS.unallocated] }],
+};
 
 /**
  * The statements topic's subscriptions: address (as first written) to its filter policy. Finance receives the
@@ -102,8 +104,8 @@ export const PLATFORM_ALERTS: FilterPolicy = { $or: [{ kind: ['shadow-ai'] }, { 
 export function statementSubscriptions(config: CostlineConfig): Map<string, FilterPolicy> {
   const optedIn = { ...config, teams: config.teams.filter((t) => t.statementToLeads) };
   return byAddress([
-    ...config.finance.emails.map((email): Audience => [email, { kind: ['statement'] }]),
-    ...[...teamsByLeadEmail(optedIn)].map(([email, teams]): Audience => [email, { kind: ['team-statement'], [TEAM_ATTRIBUTE]: teams }]),
+    ...config.finance.emails.map((email): Audience => [email, { [STATEMENT_ATTRIBUTES.kind]: [STATEMENT_KINDS.organization] }]),
+    ...[...teamsByLeadEmail(optedIn)].map(([email, teams]): Audience => [email, { [STATEMENT_ATTRIBUTES.kind]: [STATEMENT_KINDS.team], [STATEMENT_ATTRIBUTES.team]: teams }]),
   ]);
 }
 
@@ -115,10 +117,10 @@ export function statementSubscriptions(config: CostlineConfig): Map<string, Filt
  */
 export function alertSubscriptions(config: CostlineConfig): Map<string, FilterPolicy> {
   return byAddress([
-    ...[...teamsByLeadEmail(config)].map(([email, teams]): Audience => [email, { [TEAM_ATTRIBUTE]: teams }]),
+    ...[...teamsByLeadEmail(config)].map(([email, teams]): Audience => [email, { [ALERT_ATTRIBUTES.team]: teams }]),
     ...config.alerts.platformEmails.map((email): Audience => [email, PLATFORM_ALERTS]),
     // Finance can ask for every team's critical alerts (or warnings too), filtered on severity.
-    ...(config.finance.alerts === 'none' ? [] : config.finance.emails.map((email): Audience => [email, { severity: config.finance.alerts === 'critical' ? ['critical'] : ['warning', 'critical'] }])),
+    ...(config.finance.alerts === 'none' ? [] : config.finance.emails.map((email): Audience => [email, { [ALERT_ATTRIBUTES.severity]: (config.finance.alerts === 'critical' ? ['critical'] : ['warning', 'critical']) satisfies Severity[] }])),
   ]);
 }
 

@@ -1,24 +1,27 @@
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { LAMBDA_ESBUILD } from './lambda-bundling';
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, type ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-archive';
 import { DEFAULT_CONFIG_FILE } from '../../functions/config/load-config';
+import { copyFileHooks } from './copy-file-hooks';
+import { functionRolePath } from './function-role-path';
+import { nagResource } from './nag-resource';
 import { powertoolsEnvironment } from './powertools';
+import { UnqualifiedLambdaInvoke } from './schedule-targets';
 import { secretArnForPolicies } from './secrets';
 
 /** SQS maximum: gives the team two weeks to read a dead letter before it expires. */
@@ -301,78 +304,4 @@ export class ScheduledFunction extends Construct {
     });
     return this;
   }
-}
-
-/**
- * `LambdaInvoke` whose role may invoke the unqualified function only. The stock target uses `grantInvoke`, which
- * also allows `<function arn>:*` (every version and alias); the schedule only ever calls `$LATEST`.
- */
-class UnqualifiedLambdaInvoke extends LambdaInvoke {
-  constructor(
-    private readonly target: IFunction,
-    props: ScheduleTargetBaseProps,
-  ) {
-    super(target, props);
-  }
-
-  protected override addTargetActionToRole(role: IRole): void {
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
-  }
-}
-
-/**
- * esbuild command hooks that copy one file into the bundle after bundling. Cross-platform: the copy runs in
- * `node -e`, not `cp`. The source is addressed from `inputDir` when it lies inside the project, so the hook also
- * works if bundling ever falls back to Docker (where the project is mounted at `/asset-input`).
- */
-export function copyFileHooks(projectRoot: string, source: string, targetName: string): ICommandHooks {
-  const inside = relative(projectRoot, source);
-  const insideProject = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
-  return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) => {
-      const from = insideProject ? join(inputDir, inside) : source;
-      const to = join(outputDir, targetName);
-      return [`node -e "require('node:fs').copyFileSync(${jsString(from)}, ${jsString(to)})"`];
-    },
-  };
-}
-
-/** A path as a single-quoted JS string that survives both sh and cmd double quotes. */
-function jsString(path: string): string {
-  const portable = path.split(sep).join('/');
-  if (/["'`$\\%!]/.test(portable)) {
-    throw new Error(`Cannot copy ${path} into the bundle: quotes, $, %, ! and backslashes are not supported in paths.`);
-  }
-  return `'${portable}'`;
-}
-
-/**
- * A resource as cdk-nag names it in a granular finding id (`AwsSolutions-IAM5[Resource::<Bucket1234.Arn>/statements/*]`):
- * the resolved CloudFormation value with `Fn::Join` joined, `Fn::GetAtt` as `<Id.Attribute>` and `Ref` as `<Id>`.
- */
-function nagResource(scope: Construct, value: string): string {
-  const visit = (node: unknown): string => {
-    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-    const fn = (node ?? {}) as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [unknown, unknown]; Ref?: unknown };
-    if (fn['Fn::Join']) return fn['Fn::Join'][1].map(visit).join(fn['Fn::Join'][0]);
-    if (fn['Fn::GetAtt']) return `<${visit(fn['Fn::GetAtt'][0])}.${visit(fn['Fn::GetAtt'][1])}>`;
-    if (fn.Ref !== undefined) return `<${visit(fn.Ref)}>`;
-    return JSON.stringify(node);
-  };
-  return visit(Stack.of(scope).resolve(value));
-}
-
-/**
- * The IAM path of a costline stack's function roles, `/costline/<stack name>/`: the payer-access role trusts
- * principals under it, which only this stack creates.
- */
-export function functionRolePath(stackName: string): string {
-  return `/costline/${stackName}/`;
-}
-
-/** A cron expression evaluated in UTC. */
-export function utcCron(expression: string): ScheduleExpression {
-  return ScheduleExpression.expression(`cron(${expression})`, TimeZone.ETC_UTC);
 }

@@ -1,3 +1,5 @@
+import type { OpenAiUnitEndpoint } from '../../functions/sources/openai/openai-unit-endpoints';
+
 /**
  * The local stand-in for the model providers' books: what the local OpenAI and Anthropic admin APIs sum
  * and group to answer the usage and cost endpoints. Usage is per hour (the finest bucket costline asks
@@ -34,16 +36,8 @@ export interface OpenAiUsageRow {
   numModelRequests: number;
 }
 
-/** The OpenAI usage endpoints measured in something other than tokens (and moderations). */
-export type OpenAiUnitEndpointName =
-  | 'images'
-  | 'audio_speeches'
-  | 'audio_transcriptions'
-  | 'moderations'
-  | 'vector_stores'
-  | 'code_interpreter_sessions'
-  | 'file_search_calls'
-  | 'web_search_calls';
+/** The OpenAI usage endpoints measured in something other than tokens (and moderations), as the API names them. */
+export type OpenAiUnitEndpointName = OpenAiUnitEndpoint;
 
 /** One hour of one OpenAI (project, API key, model) slice of a non-token usage endpoint. */
 export interface OpenAiUnitUsageRow {

@@ -6,7 +6,8 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ScheduledFunction, utcCron } from '../../infra/constructs/scheduled-function';
+import { utcCron } from '../../infra/constructs/schedule-targets';
+import { ScheduledFunction } from '../../infra/constructs/scheduled-function';
 import { importSecret, secretArnForPolicies, secretReferenceProblem } from '../../infra/constructs/secrets';
 import { CONFIG_FILE, REPO_ROOT, testApp } from './support';
 

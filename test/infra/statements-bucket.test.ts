@@ -9,7 +9,8 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-archive';
 import { CostlineStack } from '../../infra/costline-stack';
-import { ScheduledFunction, utcCron } from '../../infra/constructs/scheduled-function';
+import { utcCron } from '../../infra/constructs/schedule-targets';
+import { ScheduledFunction } from '../../infra/constructs/scheduled-function';
 import { ACCESS_LOG_RETENTION_DAYS, STATEMENTS_ARCHIVE_AFTER_DAYS } from '../../infra/constructs/statements-bucket';
 import { CONFIG_FILE, REPO_ROOT, testApp, testConfig } from './support';
 

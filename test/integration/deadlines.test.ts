@@ -4,10 +4,11 @@ import { startFaultProxy, type FaultProxy } from '../../local/emulators/fault-pr
 import { startOpenAiServer, type OpenAiServer } from '../../local/emulators/openai-server';
 import { sampleLedger } from '../../local/sample/sample-ledger';
 import { sampleProviderLedger } from '../../local/sample/sample-provider-ledger';
-import type { Log } from '../../functions/ports/ports';
+import type { BillingSource, Log } from '../../functions/ports/ports';
 import { bundledPriceBook } from '../../functions/domain/pricing/bundled-price-book';
 import { buildSources, createClients, type AwsClients } from '../../functions/app/compose';
-import { CostExplorerSource } from '../../functions/sources/cost-explorer/cost-explorer-source';
+import { SOURCE_IDS } from '../../functions/lib/source-ids';
+import { CostExplorerDeadlineError, CostExplorerSource } from '../../functions/sources/cost-explorer/cost-explorer-source';
 import { ingestBilling, type IngestDeps } from '../../functions/use-cases/ingest-billing';
 import { testConfig } from '../support/config';
 import { TEST_CREDENTIALS } from '../support/local-aws';
@@ -118,6 +119,24 @@ describe('every run ends by its deadline', () => {
     const summary = await ingestBilling(deps, { window: WINDOW, deadline: Date.now() - 1 });
     const failed = summary.outcomes.find((o) => o.source === 'aws-cost-explorer');
     expect(failed && !failed.ok && failed.error).toBe("Cost Explorer tagged query, page 1: not sent, no time left before the run's deadline");
+    expect(ceProxy.requests.length).toBe(sent);
+  });
+
+  it("Cost Explorer's own daily totals, asked when a shrink is suspected, stop at the deadline too, and are not asked past it", async () => {
+    // Prepare: the run's Cost Explorer source, and a server that never answers.
+    const source = deps.sources.find((s): s is BillingSource => s.kind === 'cost' && s.id === SOURCE_IDS.aws)!;
+    const remove = ceProxy.inject({ kind: 'stall-headers' });
+    try {
+      // Act
+      const stalled = await source.dailyTotals!(WINDOW, { now: NOW, deadline: Date.now() + 500 }).catch((e: unknown) => e);
+      // Assess: ended by the deadline, not by the client's own timeouts (30 s, retried).
+      expect(stalled).toBeInstanceOf(CostExplorerDeadlineError);
+      expect((stalled as Error).message).toBe("Cost Explorer daily total query, page 1: stopped at the run's deadline, waiting for an answer");
+    } finally {
+      remove();
+    }
+    const sent = ceProxy.requests.length;
+    await expect(source.dailyTotals!(WINDOW, { now: NOW, deadline: Date.now() - 1 })).rejects.toThrow("Cost Explorer daily total query, page 1: not sent, no time left before the run's deadline");
     expect(ceProxy.requests.length).toBe(sent);
   });
 });

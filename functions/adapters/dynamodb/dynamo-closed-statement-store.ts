@@ -1,10 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fileHash, statementHash, type ClosedStatement } from '../../domain/chargeback/month-close';
 import type { ClosedStatementStore, StatementDelivery, StatementFile, StatementPart, StoredClosedStatement } from '../../ports/ports';
 import { keys } from './keys';
 import { queryAll } from './query-all';
+import { isConditionFailure } from './condition-failure';
 
 /** Thrown when a stored closed statement no longer matches its content hash. */
 export class ClosedStatementIntegrityError extends Error {
@@ -21,8 +21,6 @@ export class DeliveryConflictError extends Error {
  * included. A month's focus.csv of a large organisation (one row per record) runs to megabytes.
  */
 export const FILE_CHUNK_BYTES = 350_000;
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Sets one part's delivery, keeping a part already accepted as it was (its first message id). */
 export function withAccepted(delivery: StatementDelivery, part: StatementPart, accepted: { messageId: string; acceptedAt: string }): StatementDelivery {

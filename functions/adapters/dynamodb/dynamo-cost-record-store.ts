@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CostRecord } from '../../domain/records/cost-record';
 import { canonicalHash } from '../../lib/canonical-json';
@@ -8,6 +7,7 @@ import type { CostRecordStore, ReplaceStats, SourceDay, UsageRecordStore } from 
 import { batchWrite } from './batch-write';
 import { keys, type RecordKind } from './keys';
 import { queryAll } from './query-all';
+import { isConditionFailure } from './condition-failure';
 
 /** A record's content hash, stored next to it: a replacement rewrites only the records whose hash changed. */
 function contentHash(record: object): string {
@@ -143,7 +143,7 @@ class DynamoDayRecordStore<R extends { id: string }> {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(error)) {
         throw new ConcurrentDayReplacementError(`${source} ${s.day}: another run replaced this day at the same time; its version stands, run again`, { cause: error });
       }
       throw error;

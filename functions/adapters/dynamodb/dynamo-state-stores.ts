@@ -1,10 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Chargeback, TeamCharge } from '../../domain/chargeback/chargeback';
 import type { AlertLedger, AlertScope, ChargebackStore, IngestionStateStore, PendingShrink, SentAlert, SourceMonthHealth, SourceMonthState } from '../../ports/ports';
 import { batchWrite } from './batch-write';
 import { keys } from './keys';
 import { queryAll } from './query-all';
+import { isConditionFailure } from './condition-failure';
 
 /** Which months each source has settled, in DynamoDB. */
 export class DynamoIngestionStateStore implements IngestionStateStore {
@@ -101,7 +101,7 @@ export class DynamoAlertLedger implements AlertLedger {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { AllocationRule, CostlineConfig } from '../../config/config-schema';
+import { globMatches } from '../../lib/glob';
 import type { CostRecord } from '../records/cost-record';
 import type { UsageRecord } from '../records/usage-record';
 
@@ -20,14 +21,6 @@ export type Allocator = (record: Allocatable) => Allocation;
 
 function normalize(name: string): string {
   return name.trim().toLowerCase();
-}
-
-/** `*` matches any run of characters; everything else literally, whole string. */
-export function globMatches(pattern: string, value: string | null): boolean {
-  if (value === null) return false;
-  if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
 }
 
 /** The Anthropic default workspace arrives as null; rules name it `default`. */

@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { globMatches } from '../allocation/allocation';
+import { globMatches } from '../../lib/glob';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';

@@ -1,4 +1,4 @@
-import { globMatches } from '../allocation/allocation';
+import { globMatches } from '../../lib/glob';
 import type { GuardrailAlert } from './alert';
 import type { GuardrailsPolicy } from './policy';
 

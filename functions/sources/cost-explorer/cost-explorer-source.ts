@@ -31,8 +31,9 @@ const MAX_PAGES = 500;
  * `cost-explorer-queries.ts`), each paged on NextPageToken, plus one for Bedrock token counts when the
  * window has Bedrock spend (`bedrock-usage.ts`). Retries (including `LimitExceededException`,
  * which the SDK classes as throttling) are the SDK client's, configured where the client is built
- * (with its connect, headers and idle timeouts). The run's deadline bounds the whole pull: no request
- * starts after it, and one in flight (its retries and their backoff included) is aborted at it.
+ * (with its connect, headers and idle timeouts). The run's deadline bounds every request, those of a pull and
+ * those of the daily totals alike: none starts after it, and one in flight (its retries and their backoff
+ * included) is aborted at it.
  * All pages are fetched and validated before anything is returned, so a bad page stores nothing.
  */
 export class CostExplorerSource implements BillingSource {
@@ -81,11 +82,12 @@ export class CostExplorerSource implements BillingSource {
   /**
    * Cost Explorer's own billed total per day: one GetCostAndUsage with no GroupBy and no Filter over the
    * window ($0.01, plus a page per extra page). Asked only when a pull looks like a shrink, to tell a real
-   * credit or restatement (the total agrees with the grouped answer) from an incomplete answer.
+   * credit or restatement (the total agrees with the grouped answer) from an incomplete answer. Bounded by the
+   * run's deadline like a pull.
    */
-  async dailyTotals(window: DayWindow): Promise<{ totals: Map<string, string>; requests: number }> {
+  async dailyTotals(window: DayWindow, context?: PullContext): Promise<{ totals: Map<string, string>; requests: number }> {
     const metrics = metricPairOf(this.options.costMetric);
-    const counter = { requests: 0 };
+    const counter = { requests: 0, deadline: context?.deadline };
     const request = { TimePeriod: { Start: window.start, End: window.end }, Granularity: 'DAILY' as const, Metrics: [metrics.billed, metrics.effective] };
     const pages = await this.fetchPages(request as unknown as CostAndUsageRequest, 'daily total query', counter).catch((error: unknown) => {
       throw withWhere(error);

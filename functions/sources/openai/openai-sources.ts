@@ -5,7 +5,11 @@ import type { BillingSource, PullContext, SourceDay, SourcePull, UsageSource } f
 import { ProviderRequestError, type ProviderHttp, type Query } from '../../lib/http/provider-http';
 import { SOURCE_IDS } from '../../lib/source-ids';
 import { fetchAllPages } from '../shared/paging';
-import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, OPENAI_UNIT_ENDPOINTS, type OpenAiMapperContext, type OpenAiUnitEndpoint } from './openai-mapper';
+import { mapOpenAiCosts } from './openai-cost-mapper';
+import type { OpenAiMapperContext } from './openai-pages';
+import { OPENAI_UNIT_ENDPOINTS, type OpenAiUnitEndpoint } from './openai-unit-endpoints';
+import { mapOpenAiUnitUsage } from './openai-unit-usage-mapper';
+import { mapOpenAiUsage } from './openai-usage-mapper';
 
 /** Settings shared by the OpenAI sources. */
 export interface OpenAiSourceOptions {

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiServer, type OpenAiServer } from '../../../../local/emulators/openai-server';
 import type { ProviderLedger } from '../../../../local/sample/provider-ledger';
 import { sampleProviderLedger } from '../../../../local/sample/sample-provider-ledger';
-import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, type OpenAiMapperContext } from '../../../../functions/sources/openai/openai-mapper';
+import { mapOpenAiCosts } from '../../../../functions/sources/openai/openai-cost-mapper';
+import type { OpenAiMapperContext } from '../../../../functions/sources/openai/openai-pages';
+import { mapOpenAiUnitUsage } from '../../../../functions/sources/openai/openai-unit-usage-mapper';
+import { mapOpenAiUsage } from '../../../../functions/sources/openai/openai-usage-mapper';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/openai/', import.meta.url));
 const fixture = <T = unknown>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}${name}`, 'utf8')) as T;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYTICS_BETA, FAST_MODE_BETA, startAnthropicServer, type AnthropicServer } from '../../../../local/emulators/anthropic-server';
 import type { AnthropicUsageRow, ProviderLedger } from '../../../../local/sample/provider-ledger';
 import { sampleProviderLedger } from '../../../../local/sample/sample-provider-ledger';
-import { lineItemModel, OPENAI_UNIT_ENDPOINTS, usageModel } from '../../../../functions/sources/openai/openai-mapper';
+import { lineItemModel, usageModel } from '../../../../functions/sources/openai/openai-line-items';
+import { OPENAI_UNIT_ENDPOINTS } from '../../../../functions/sources/openai/openai-unit-endpoints';
 import { syntheticProviderLedger } from '../../../../local/sample/synthetic-provider-ledger';
 
 /**

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, lineItemModel, OPENAI_UNIT_ENDPOINTS, parseLineItem, usageModel, type OpenAiMapperContext, type OpenAiUnitEndpoint } from '../../../../functions/sources/openai/openai-mapper';
+import { mapOpenAiCosts } from '../../../../functions/sources/openai/openai-cost-mapper';
+import { lineItemModel, parseLineItem, usageModel } from '../../../../functions/sources/openai/openai-line-items';
+import type { OpenAiMapperContext } from '../../../../functions/sources/openai/openai-pages';
+import { OPENAI_UNIT_ENDPOINTS, type OpenAiUnitEndpoint } from '../../../../functions/sources/openai/openai-unit-endpoints';
+import { mapOpenAiUnitUsage } from '../../../../functions/sources/openai/openai-unit-usage-mapper';
+import { mapOpenAiUsage } from '../../../../functions/sources/openai/openai-usage-mapper';
 import { expectGolden, fixture } from '../../../support/fixtures';
 
 const ctx = (start: string, end: string, source: string): OpenAiMapperContext => ({ window: { start, end }, organizationId: 'org-test', source, today: '2026-11-23' });

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { flag, nonEmpty, section } from './config-fields';
+
+/** The `sources` section: Cost Explorer, and each model provider read through its admin API. */
+
+export const COST_METRICS = ['AmortizedCost', 'NetAmortizedCost', 'UnblendedCost', 'NetUnblendedCost'] as const;
+export type CostMetric = (typeof COST_METRICS)[number];
+
+/** An IAM role ARN, with its path (`role/costline/reader`), in any partition. */
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** STS `ExternalId`: 2 to 1224 characters of `[\w+=,.@:\/-]`. */
+const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
+
+/** Which Anthropic reporting API the sources read (`sources.anthropic.api`). */
+export const ANTHROPIC_APIS = ['auto', 'analytics', 'legacy'] as const;
+export type AnthropicApi = (typeof ANTHROPIC_APIS)[number];
+
+/** A model provider read through its admin API. */
+function modelProviderSchema(defaultSecret: string) {
+  return z.strictObject(
+    {
+      enabled: flag.default(false),
+      /** Secrets Manager secret (name or ARN) holding the admin key; created by you, read by the functions. */
+      adminKeySecret: nonEmpty.default(defaultSecret),
+      /** Organization id, recorded as FOCUS BillingAccountId. */
+      organizationId: nonEmpty.optional(),
+      previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+      /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
+      recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
+    },
+    { error: 'expected an object' },
+  );
+}
+
+/** `sources`: which sources are read, and how. */
+export const sourcesSection = section({
+  aws: section({
+    enabled: flag.default(true),
+    costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
+    /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
+    previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+    /** On Mondays, re-pull this many closed months too, to catch late credits and restatements. */
+    recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
+    /** FOCUS BillingAccountId: the payer (management) account. Cost Explorer does not return it. */
+    billingAccountId: z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+    /**
+     * A role in the management (payer) account that costline assumes to read Cost Explorer, so that costline
+     * itself runs in a member account (the `CostlinePayerAccess` stack creates it). Absent: the function's own role.
+     */
+    roleArn: z.string().regex(IAM_ROLE_ARN, { error: 'expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)' }).optional(),
+    /** The external id the role's trust policy requires (sts:ExternalId); required with roleArn. */
+    externalId: z.string().regex(EXTERNAL_ID, { error: 'expected 2 to 1224 characters of letters, digits and +=,.@:/-' }).optional(),
+  }),
+  openai: modelProviderSchema('costline/openai-admin-key').prefault({}),
+  anthropic: modelProviderSchema('costline/anthropic-admin-key')
+    .extend({
+      /**
+       * Which reporting API to read: `auto` the Usage and Cost Analytics API from 2026-01-01 (the legacy
+       * reports for older days, and for every day when the analytics API refuses the key), `analytics`
+       * the same without the fallback (a refusal fails the source), `legacy` never the analytics API.
+       */
+      api: z.enum(ANTHROPIC_APIS, { error: `expected one of ${ANTHROPIC_APIS.map((a) => `"${a}"`).join(', ')} (which Anthropic reporting API to read)` }).default('auto'),
+    })
+    .prefault({}),
+});

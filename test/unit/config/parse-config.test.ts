@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../../functions/config/parse-config';
+import { valid } from './raw-config';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+
+describe('config validation', () => {
+  it('accepts the documented example and fills defaults', () => {
+    const config = parseConfig(valid());
+    expect(config.teams[1]!.aliases).toEqual([]);
+    expect(config.sources.aws.previousMonthUntilDay).toBe(5);
+    expect(config.operations.emails).toEqual([]);
+  });
+
+  it('reads sources.anthropic.api, auto by default, and rejects anything but auto, analytics or legacy with a clear error', () => {
+    expect(parseConfig(valid()).sources.anthropic.api).toBe('auto');
+    expect(parseConfig({ ...valid(), sources: { anthropic: { enabled: true, api: 'legacy' } } }).sources.anthropic.api).toBe('legacy');
+    expect(problemsOf({ ...valid(), sources: { anthropic: { enabled: true, api: 'v2' } } })).toEqual([
+      'sources.anthropic.api: expected one of "auto", "analytics", "legacy" (which Anthropic reporting API to read)',
+    ]);
+    expect(problemsOf({ ...valid(), sources: { openai: { api: 'legacy' } } })).toEqual(['sources.openai: unknown field(s) "api"']);
+  });
+
+  it('reads sources.aws.roleArn with its externalId, and refuses either without the other or a malformed ARN', () => {
+    const aws = (extra: Record<string, unknown>) => ({ ...valid(), sources: { aws: { enabled: true, ...extra } } });
+    const arn = 'arn:aws:iam::111111111111:role/Costline-cost-read';
+    expect(parseConfig(aws({ roleArn: arn, externalId: 'ext-1234' })).sources.aws).toMatchObject({ roleArn: arn, externalId: 'ext-1234' });
+    expect(problemsOf(aws({ roleArn: arn }))).toEqual(['sources.aws.externalId: required with sources.aws.roleArn: the payer role trusts costline only with its external id']);
+    expect(problemsOf(aws({ externalId: 'ext-1234' }))).toEqual(['sources.aws.roleArn: required with sources.aws.externalId (the role to assume with it)']);
+    expect(problemsOf(aws({ roleArn: 'arn:aws:iam::1111:user/me', externalId: 'ext-1234' }))).toEqual([
+      'sources.aws.roleArn: expected an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)',
+    ]);
+  });
+
+  it('names the field and the problem for a non-positive budget', () => {
+    const raw = valid();
+    raw.teams[2]!.monthlyBudget = -5;
+    expect(problemsOf(raw)).toEqual(['teams[2].monthlyBudget: expected a positive number']);
+  });
+
+  it('rejects a rule that names an unknown team', () => {
+    const raw = valid();
+    raw.allocation.rules[0]!.team = 'paymnets';
+    expect(problemsOf(raw)[0]).toMatch(/^allocation\.rules\[0\]\.team: unknown team "paymnets"/);
+  });
+
+  it('rejects an alias that collides with another team', () => {
+    const raw = valid();
+    raw.teams[1]!.aliases = ['PAY'];
+    expect(problemsOf(raw)).toEqual(['teams[1].aliases[0]: "PAY" is already used by team "payments"']);
+  });
+
+  it('names unknown fields so typos are caught', () => {
+    const raw = valid() as Record<string, unknown>;
+    raw.alert = {};
+    expect(problemsOf(raw)).toEqual(['unknown field(s) "alert"']);
+  });
+
+  it('rejects an unsupported cost metric and bad emails, listing every problem', () => {
+    const raw = valid();
+    raw.sources.aws.costMetric = 'BlendedCost';
+    raw.finance.emails = ['not-an-email'];
+    const problems = problemsOf(raw);
+    expect(problems).toContain('finance.emails[0]: expected an email address');
+    expect(problems.some((p) => p.startsWith('sources.aws.costMetric: expected one of AmortizedCost'))).toBe(true);
+  });
+
+  it('rejects thresholds that are not ascending', () => {
+    const raw = valid();
+    raw.alerts.thresholds = [80, 50];
+    expect(problemsOf(raw)).toEqual(['alerts.thresholds: expected strictly ascending percentages']);
+  });
+
+  it('fills the documented defaults when allocation and sources are left out', () => {
+    const config = parseConfig({ currency: 'USD', teams: [{ id: 'a', name: 'A' }] });
+    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false });
+    expect(config.sources.aws).toEqual({ enabled: true, costMetric: 'AmortizedCost', previousMonthUntilDay: 5, recheckClosedMonths: 1 });
+    expect(config.sources.openai.enabled).toBe(false);
+    expect(problemsOf({ currency: 'USD', teams: [{ id: 'a', name: 'A' }], sources: [] })).toEqual(['sources: expected an object']);
+  });
+
+  it('refuses an impossible silence date, naming the field', () => {
+    const raw = { ...valid(), alerts: { silences: [{ scope: 'team:search', until: '2026-02-30' }, { scope: 'team:search', until: '2026-04-31' }, { scope: 'team:search', until: '2028-02-29' }] } };
+    expect(problemsOf(raw)).toEqual(['alerts.silences[0].until: "2026-02-30" is not a calendar day', 'alerts.silences[1].until: "2026-04-31" is not a calendar day']);
+    expect(problemsOf({ ...valid(), alerts: { silences: [{ scope: 'team:search', until: '30/02/2026' }] } })).toEqual(['alerts.silences[0].until: expected a YYYY-MM-DD day']);
+  });
+
+  it('accepts fixed weights whose decimals sum to exactly 1, such as thirds written to ten places', () => {
+    const raw = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333334 } }] } };
+    expect(parseConfig(raw).allocation.sharedPools[0]!.weights).toEqual({ payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333334 });
+    const tenths = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.1, search: 0.2, growth: 0.7 } }] } };
+    expect(parseConfig(tenths).allocation.sharedPools[0]!.weights).toBeDefined();
+  });
+
+  it('refuses fixed weights that do not sum to exactly 1, saying by how much', () => {
+    const short = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.3333333333, search: 0.3333333333, growth: 0.3333333333 } }] } };
+    expect(problemsOf(short)).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to exactly 1 (as written, with no rounding), got 0.9999999999: add 0.0000000001 to one of them']);
+    const over = { ...valid(), allocation: { sharedPools: [{ id: 'support', method: 'fixed', weights: { payments: 0.5, search: 0.5000001 } }] } };
+    expect(problemsOf(over)).toEqual(['allocation.sharedPools[0].weights: expected weights that sum to exactly 1 (as written, with no rounding), got 1.0000001: take 0.0000001 off one of them']);
+  });
+});
