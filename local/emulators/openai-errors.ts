@@ -15,6 +15,5 @@ export class OpenAiApiError extends Error {
   }
 }
 
-
 /** A 400 naming the parameter at fault, as the API words a bad value. */
 export const badParam = (param: string, message: string) => new OpenAiApiError(400, message, 'invalid_request_error', param, 'invalid_value');

@@ -7,7 +7,6 @@ import type { Query } from './openai-query';
  * The OpenAI usage endpoints' pages: completions and embeddings in tokens, the others in their own measures.
  */
 
-
 interface Modality {
   input: number;
   cachedInput: number;
