@@ -2,8 +2,8 @@ import Big from 'big.js';
 import type { Ledger, LedgerLineItem } from '../sample/ledger';
 import { CostExplorerApiError } from './cost-explorer-errors';
 import { compileExpression, type EmptyTagValueAnswer } from './cost-explorer-filter';
-import { DIMENSIONS, isObject, parseGroupBy, parseMetrics, parsePeriods, USAGE_QUANTITY, type CostMetricName, type GroupDefinition } from './cost-explorer-request';
-import { sha256 } from './loopback';
+import { DIMENSIONS, parseGroupBy, parseMetrics, parsePeriods, USAGE_QUANTITY, type CostMetricName, type GroupDefinition } from './cost-explorer-request';
+import { isObject, sha256 } from './loopback';
 import { packToken, tokenHash, unpackToken } from './page-tokens';
 
 /*

@@ -1,6 +1,7 @@
 import type { LedgerLineItem } from '../sample/ledger';
 import { validation } from './cost-explorer-errors';
-import { DIMENSIONS, isObject } from './cost-explorer-request';
+import { DIMENSIONS } from './cost-explorer-request';
+import { isObject } from './loopback';
 
 /** The plausible answers to a Tags filter on the empty value; see `CostExplorerServerOptions.emptyTagValues`. */
 export type EmptyTagValueAnswer = 'reject' | 'match-nothing' | 'match-empty';

@@ -1,5 +1,6 @@
 import type { LedgerLineItem } from '../sample/ledger';
 import { validation } from './cost-explorer-errors';
+import { isObject } from './loopback';
 
 /*
  * A GetCostAndUsage request's fields, checked as Cost Explorer checks them (its ValidationException words where
@@ -100,11 +101,6 @@ export function parseGroupBy(groupBy: unknown): GroupDefinition[] {
     if (g.Type === 'COST_CATEGORY') throw validation('The local Cost Explorer has no cost categories');
     throw validation(`GroupBy[${i}].Type must be DIMENSION, TAG or COST_CATEGORY; got ${JSON.stringify(g.Type)}`);
   });
-}
-
-/** A JSON object (not null, not an array). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function addDays(date: string, days: number): string {

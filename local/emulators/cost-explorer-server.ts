@@ -3,8 +3,7 @@ import type { Ledger } from '../sample/ledger';
 import { CostAndUsageEngine } from './cost-explorer-engine';
 import { CostExplorerApiError } from './cost-explorer-errors';
 import type { EmptyTagValueAnswer } from './cost-explorer-filter';
-import { isObject } from './cost-explorer-request';
-import { closeServer, header, listenOnLoopback, readBody } from './loopback';
+import { closeServer, header, isObject, listenOnLoopback, readBody } from './loopback';
 
 /**
  * A loopback AWS Cost Explorer for tests and `npm run local`.
