@@ -4,7 +4,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { SOURCE_IDS } from '../functions/lib/telemetry';
+import { SOURCE_IDS } from '../functions/lib/source-ids';
 import { CostTable } from './constructs/cost-table';
 import { NotificationTopics } from './constructs/notification-topics';
 import { OperationsDashboard } from './constructs/operations-dashboard';

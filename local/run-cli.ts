@@ -2,14 +2,15 @@
  * `npm run local` (entry: cli.ts): the whole pipeline on this machine, with no AWS account. The second composition root
  * beside the Lambda handlers, over the same use-cases and adapters: dynalite stands in for DynamoDB, a
  * loopback Cost Explorer answers from the bundled sample ledger, a loopback SNS records what would have
- * been sent. `--live` reads your real Cost Explorer instead (default credential chain), still storing
- * and "sending" locally, so a cloud team can try costline on its own bill before deploying.
+ * been sent. `--live` reads your real Cost Explorer instead (default credential chain, through
+ * `sources.aws.roleArn` when the config names one, as the ingest function does), still storing and "sending"
+ * locally, so a cloud team can try costline on its own bill before deploying.
  */
 import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
-import { ConfigError, loadConfigFile } from '../functions/config/load-config';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile } from '../functions/config/load-config';
 import { closeDayOf, type Chargeback } from '../functions/domain/chargeback/chargeback';
 import { formatMoney } from '../functions/domain/statements/format';
 import { withAdjustments, type AdjustedChargeback } from '../functions/domain/chargeback/month-close';
@@ -18,7 +19,8 @@ import { explainTeam, renderExplanation, UnknownTeamError } from '../functions/d
 import { renderStatementText, renderTeamStatementText } from '../functions/domain/statements/statement-text';
 import type { Clock, Log, SentAlert, StatementFile } from '../functions/ports/ports';
 import { environmentReader } from '../functions/adapters/secrets/secret-readers';
-import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
+import { SOURCE_IDS } from '../functions/lib/source-ids';
+import { baseUrlsFromEnv, buildStores, costExplorerRoleOf, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../functions/use-cases/backfill';
 import { monthChargeback } from '../functions/use-cases/month-chargeback';
 import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../functions/use-cases/publish-statement';
@@ -53,7 +55,7 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     (outside the sample's months, or after the current one with --live) is refused
   --from YYYY-MM --to YYYY-MM
                     backfill every source month by month (safe to interrupt and re-run) and write each month
-  --config FILE     configuration file (default: costline.config.json)
+  --config FILE     configuration file (default: ${DEFAULT_CONFIG_FILE})
   --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
                     chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state)
@@ -62,7 +64,8 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     seconds or a duration: 900, 90s, 15m, 1h
   --now INSTANT     with --live or statement: run as if it were this UTC instant (e.g. 2026-11-03T06:00:00Z)
                     instead of now; the sample run keeps its own calendar
-  --live            read your real AWS Cost Explorer (default credential chain; AWS_ENDPOINT_URL_* apply) and,
+  --live            read your real AWS Cost Explorer (default credential chain, assuming sources.aws.roleArn with
+                    its externalId when the config sets it; AWS_ENDPOINT_URL_* apply) and,
                     for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
                     OPENAI_BASE_URL, ANTHROPIC_BASE_URL)
   --help            this text`;
@@ -152,7 +155,7 @@ const OPTIONS = {
   month: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
-  config: { type: 'string', default: 'costline.config.json' },
+  config: { type: 'string', default: DEFAULT_CONFIG_FILE },
   out: { type: 'string', default: 'out' },
   state: { type: 'string', default: join('.costline', 'state') },
   fresh: { type: 'boolean', default: false },
@@ -225,12 +228,15 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
         baseUrls: { ...(openai ? { openai: openai.url } : {}), ...(anthropic ? { anthropic: anthropic.url } : {}) },
         usageBucketWidth: '1d',
       };
-  // With --live, Cost Explorer gets no endpoint: the SDK resolves it (AWS_ENDPOINT_URL_COST_EXPLORER applies)
-  // and signs with the default credential chain. The database and topics always stay on this machine.
+  // With --live, Cost Explorer (and STS) get no endpoint: the SDK resolves them (AWS_ENDPOINT_URL_* apply) and
+  // sign with the default credential chain, or Cost Explorer with the payer role's session when the config
+  // names one, as the ingest function does. The sample's local Cost Explorer needs no role. The database and
+  // topics always stay on this machine.
   const clients = createClients({
     region: process.env.AWS_REGION ?? 'us-east-1',
     endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}) },
     loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...(values.live ? { costExplorerRole: costExplorerRoleOf(config) } : {}),
   });
 
   try {
@@ -617,7 +623,7 @@ function hintFor(error: string): string {
 
 /** Cost Explorer bills each request; the model providers' admin APIs do not. */
 function requestsNote(source: string, requests: number, live: boolean): string {
-  return source === 'aws-cost-explorer' ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
+  return source === SOURCE_IDS.aws ? `${requests} Cost Explorer requests ($${(requests * 0.01).toFixed(2)}${live ? '' : ', simulated'})` : `${requests} API requests`;
 }
 
 class UsageError extends Error {

@@ -58,7 +58,7 @@ export function createIngestionJob(name: string, usageBucketWidth: '1h' | '1d', 
   /** One EMF line per value: a single metric publishes (and forgets its dimensions) at its first addMetric. */
   const emit = (source: string, name: string, value: number) => {
     const metric = metrics.singleMetric();
-    metric.addDimension('source', source);
+    metric.addDimension(TELEMETRY.sourceDimension, source);
     metric.addMetric(name, MetricUnit.Count, value);
   };
   /** Hours since the source's last success: its latest `lastPulledAt` this month or last (every pull covers one of them). */

@@ -4,7 +4,10 @@ import { ConfigEncodingError, decodeConfigText } from './config-encoding';
 import { ConfigError, parseConfig, type CostlineConfig } from './config-schema';
 import { findDuplicateKeys } from './json-duplicate-keys';
 
-/** Default file name, looked up in the working directory (CLI, CDK app) or the Lambda task root. */
+/**
+ * The configuration's file name: the default looked up in the working directory (CLI, CDK app), and the name the
+ * stack copies the file to in each bundle, where the functions read it from the Lambda task root.
+ */
 export const DEFAULT_CONFIG_FILE = 'costline.config.json';
 
 /**

@@ -7,6 +7,10 @@ export const TELEMETRY = {
   serviceName: 'costline',
   /** POWERTOOLS_METRICS_NAMESPACE. */
   namespace: 'Costline',
+  /** The dimension Powertools adds to every metric, valued with `serviceName` (Powertools names it). */
+  serviceDimension: 'service',
+  /** The per-source dimension, valued with the source's id (`functions/lib/source-ids.ts`). */
+  sourceDimension: 'source',
   /**
    * Emitted once per source per run, with dimensions `service` and `source`: 1 when the source was ingested,
    * 0 when it failed. Sum counts the successes, SampleCount the runs, and a period with no run has no data
@@ -28,15 +32,4 @@ export const TELEMETRY = {
    * fails reports none: its alerts are in the log (`alert published`).
    */
   alertsSent: 'AlertsSent',
-} as const;
-
-/**
- * Source ids (`BillingSource.id` / `UsageSource.id`), per configurable provider, for alarms that are per
- * source: Cost Explorer is one source; each model provider is two (its costs, pulled daily, and its model
- * usage, pulled daily and hourly).
- */
-export const SOURCE_IDS = {
-  aws: 'aws-cost-explorer',
-  openai: { costs: 'openai-costs', usage: 'openai-usage' },
-  anthropic: { costs: 'anthropic-costs', usage: 'anthropic-usage' },
 } as const;

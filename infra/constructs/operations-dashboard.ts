@@ -43,7 +43,7 @@ export class OperationsDashboard extends Construct {
     const stackName = Stack.of(this).stackName;
     const day = Duration.days(1);
     const perSource = (metricName: string, statistic: string, source: string, period = day) =>
-      new Metric({ namespace: TELEMETRY.namespace, metricName, dimensionsMap: { service: TELEMETRY.serviceName, source }, statistic, period, label: source });
+      new Metric({ namespace: TELEMETRY.namespace, metricName, dimensionsMap: { [TELEMETRY.serviceDimension]: TELEMETRY.serviceName, [TELEMETRY.sourceDimension]: source }, statistic, period, label: source });
     const failedRuns = (source: string, i: number): IMetric =>
       new MathExpression({
         // Each run reports 1 or 0: runs (SampleCount) less successes (Sum) are the failed runs.
@@ -82,7 +82,7 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Successful runs per source', left: props.sources.map((s) => perSource(TELEMETRY.ingestionSucceeded, 'Sum', s)), ...bars }),
       new GraphWidget({ title: 'Failed runs per source', left: props.sources.map((s, i) => failedRuns(s, i)), ...bars }),
-      new GraphWidget({ title: 'Alerts sent', left: [new Metric({ namespace: TELEMETRY.namespace, metricName: TELEMETRY.alertsSent, dimensionsMap: { service: TELEMETRY.serviceName }, statistic: 'Sum', period: day, label: 'alerts' })], ...bars }),
+      new GraphWidget({ title: 'Alerts sent', left: [new Metric({ namespace: TELEMETRY.namespace, metricName: TELEMETRY.alertsSent, dimensionsMap: { [TELEMETRY.serviceDimension]: TELEMETRY.serviceName }, statistic: 'Sum', period: day, label: 'alerts' })], ...bars }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'Records stored per source', left: props.sources.map((s) => perSource(TELEMETRY.recordsIngested, 'Sum', s)), ...bars }),

@@ -17,11 +17,9 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-archive';
+import { DEFAULT_CONFIG_FILE } from '../../functions/config/load-config';
 import { powertoolsEnvironment } from './powertools';
 import { secretArnForPolicies } from './secrets';
-
-/** File name the functions look for in their task root (`process.env.LAMBDA_TASK_ROOT`). */
-export const BUNDLED_CONFIG_FILE = 'costline.config.json';
 
 /** SQS maximum: gives the team two weeks to read a dead letter before it expires. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -32,7 +30,7 @@ export interface ScheduledFunctionProps {
   readonly entry: string;
   /** Repository root: holds `package-lock.json` and `node_modules` (esbuild and the bundled dependencies). */
   readonly projectRoot: string;
-  /** Absolute path of the configuration file copied into the bundle as `costline.config.json`. */
+  /** Absolute path of the configuration file copied into the bundle as `DEFAULT_CONFIG_FILE`, where the functions look for it. */
   readonly configFile: string;
   /** What the function does; shown in the console and in alarm descriptions. */
   readonly description: string;
@@ -140,7 +138,7 @@ export class ScheduledFunction extends Construct {
         // runtime ships that month.
         externalModules: [],
         banner: LAMBDA_ESBUILD.banner,
-        commandHooks: copyFileHooks(props.projectRoot, props.configFile, BUNDLED_CONFIG_FILE),
+        commandHooks: copyFileHooks(props.projectRoot, props.configFile, DEFAULT_CONFIG_FILE),
       },
     });
 

@@ -49,7 +49,7 @@ export class StaleDataAlarm extends Construct {
       alarmName: `${Stack.of(this).stackName}-${props.source}-stale-data`,
       alarmDescription:
         `No successful ingestion of the "${props.source}" source for ${hours} hours ` +
-        `(${TELEMETRY.namespace}/${TELEMETRY.ingestionSucceeded} source=${props.source}: every run of the last ${hours} hours reported 0; ` +
+        `(${TELEMETRY.namespace}/${TELEMETRY.ingestionSucceeded} ${TELEMETRY.sourceDimension}=${props.source}: every run of the last ${hours} hours reported 0; ` +
         `INSUFFICIENT_DATA after the first run means no run reported at all). ` +
         'Budget alerts and statements are working from stale data. ' +
         `What to do: check the Errors alarm, the log group and the dead-letter queue of the ${jobs.join(' and ')} function${several ? 's' : ''}, ` +
@@ -57,7 +57,7 @@ export class StaleDataAlarm extends Construct {
       metric: new Metric({
         namespace: TELEMETRY.namespace,
         metricName: TELEMETRY.ingestionSucceeded,
-        dimensionsMap: { service: TELEMETRY.serviceName, source: props.source },
+        dimensionsMap: { [TELEMETRY.serviceDimension]: TELEMETRY.serviceName, [TELEMETRY.sourceDimension]: props.source },
         statistic: 'Maximum',
         period: WINDOW,
       }),

@@ -1,9 +1,9 @@
+import { canonicalHash } from '../../functions/lib/canonical-json';
 import Big from 'big.js';
 import type { Ledger, LedgerLineItem } from '../sample/ledger';
 import { CostExplorerApiError } from './cost-explorer-errors';
 import { compileExpression, type EmptyTagValueAnswer } from './cost-explorer-filter';
 import { DIMENSIONS, parseGroupBy, parseMetrics, parsePeriods, USAGE_QUANTITY, type CostMetricName, type GroupDefinition } from './cost-explorer-request';
-import { isObject, sha256 } from './loopback';
 import { packToken, tokenHash, unpackToken } from './page-tokens';
 
 /*
@@ -47,7 +47,8 @@ export class CostAndUsageEngine {
 
   getCostAndUsage(request: Record<string, unknown>): unknown {
     const { NextPageToken: token, ...query } = request;
-    const fingerprint = sha256(canonicalJson(query));
+    // Two equal requests hash the same whatever their key order.
+    const fingerprint = canonicalHash(query);
     // A first page always reads the ledger afresh, so a test can restate the bill between calls; the pages that
     // follow come from the answer computed then, so one paging session stays consistent (and cheap).
     const hasToken = token !== undefined && token !== null;
@@ -227,16 +228,4 @@ function decodePageToken(token: unknown, fingerprint: string, pageCount: number)
   }
   if (!Number.isInteger(body.p) || body.p < 1 || body.p >= pageCount) throw invalid();
   return body.p;
-}
-
-/** JSON with object keys sorted, so two equal requests hash the same whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

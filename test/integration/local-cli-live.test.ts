@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,10 +6,14 @@ import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
 import { startAnthropicServer } from '../../local/emulators/anthropic-server';
 import { startCostExplorerServer } from '../../local/emulators/cost-explorer-server';
 import { startOpenAiServer } from '../../local/emulators/openai-server';
+import { startStsServer } from '../../local/emulators/sts-server';
 import { sampleLedger } from '../../local/sample/sample-ledger';
 import { sampleProviderLedger } from '../../local/sample/sample-provider-ledger';
 import { expectBooksBalance } from '../support/books';
 import { cli, cliProcess } from '../support/cli';
+
+/** The sample's October AWS spend (AmortizedCost), as the default run's statement shows it. */
+const sampleAwsOctober = '11459.91';
 
 describe('npm run local, against servers of your own and with bad options', () => {
   it('with --live, reads Cost Explorer and the providers where their SDKs are told to (AWS_ENDPOINT_URL_*, OPENAI_/ANTHROPIC_BASE_URL, admin keys from the environment)', async () => {
@@ -34,10 +38,46 @@ describe('npm run local, against servers of your own and with bad options', () =
       expect(ce.requests[0]).toMatchObject({ TimePeriod: { Start: '2026-10-01', End: '2026-11-01' }, Granularity: 'DAILY' });
       expect(stdout).toMatch(/Cost Explorer requests \(\$0\.\d\d\)/);
       const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
-      expect(chargeback.providers.aws).toBe('11459.91');
+      expect(chargeback.providers.aws).toBe(sampleAwsOctober);
       expectBooksBalance(chargeback);
     } finally {
       await Promise.all([ce.close(), openai.close(), anthropic.close()]);
+    }
+  });
+
+  it('with --live and sources.aws.roleArn, signs every Cost Explorer request with the payer role\'s session, assumed through STS (AWS_ENDPOINT_URL_STS) with the external id', async () => {
+    // Prepare: the payer role in a loopback STS; a Cost Explorer that accepts only that role's sessions, as the
+    // payer account's would; the sample config with the role, model providers off.
+    const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
+    const role = { roleArn: 'arn:aws:iam::999988887777:role/Costline-cost-read', externalId: 'costline-live-test' };
+    const sts = await startStsServer({ roles: [role] });
+    const callers: { accessKeyId?: string; sessionToken?: string }[] = [];
+    const ce = await startCostExplorerServer({ ledger: sampleLedger(), authorize: (caller) => callers.push(caller) > 0 && sts.isValid(caller.accessKeyId, caller.sessionToken) });
+    const sample = JSON.parse(readFileSync('costline.config.json', 'utf8'));
+    const config = join(tmp, 'costline.config.json');
+    writeFileSync(config, JSON.stringify({ ...sample, sources: { ...sample.sources, aws: { ...sample.sources.aws, ...role }, openai: { enabled: false }, anthropic: { enabled: false } } }));
+    try {
+      // Act
+      const { code, stderr } = await cli(['--live', '--config', config, '--month', '2026-10', '--now', '2026-11-03T06:00:00Z', '--fresh', '--state', join(tmp, 's'), '--out', join(tmp, 'out')], {
+        AWS_ENDPOINT_URL_COST_EXPLORER: ce.url,
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_ACCESS_KEY_ID: 'AKIDCALLER',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      });
+
+      // Assess: one session, asked for with the caller's own keys and the external id; every Cost Explorer request signed with it.
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(sts.sessions).toHaveLength(1);
+      expect(sts.sessions[0]).toMatchObject({ ...role, sessionName: 'costline', callerAccessKeyId: 'AKIDCALLER' });
+      expect(sts.requests[0]).toMatchObject({ Action: 'AssumeRole', RoleArn: role.roleArn, ExternalId: role.externalId });
+      expect(ce.requests.length).toBeGreaterThanOrEqual(2);
+      expect(callers).toHaveLength(ce.requests.length);
+      for (const caller of callers) expect(caller).toEqual({ accessKeyId: sts.sessions[0]!.accessKeyId, sessionToken: sts.sessions[0]!.sessionToken });
+      const chargeback = JSON.parse(readFileSync(join(tmp, 'out', '2026-10', 'chargeback.json'), 'utf8')) as Chargeback;
+      expect(chargeback.providers.aws).toBe(sampleAwsOctober);
+      expectBooksBalance(chargeback);
+    } finally {
+      await Promise.all([ce.close(), sts.close()]);
     }
   });
 

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CostRecord } from '../../domain/records/cost-record';
+import { canonicalHash } from '../../lib/canonical-json';
 import { monthOf } from '../../domain/records/dates';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { CostRecordStore, ReplaceStats, SourceDay, UsageRecordStore } from '../../ports/ports';
@@ -9,11 +9,9 @@ import { batchWrite } from './batch-write';
 import { keys, type RecordKind } from './keys';
 import { queryAll } from './query-all';
 
+/** A record's content hash, stored next to it: a replacement rewrites only the records whose hash changed. */
 function contentHash(record: object): string {
-  const sorted = JSON.stringify(record, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
-  return createHash('sha256').update(sorted).digest('base64url').slice(0, 22);
+  return canonicalHash(record, 'base64url').slice(0, 22);
 }
 
 /** Thrown when another writer switched a day's version between this replacement's read and its switch. */

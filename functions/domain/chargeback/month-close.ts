@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { createHash } from 'node:crypto';
+import { canonicalHash } from '../../lib/canonical-json';
 import { UNALLOCATED } from '../allocation/allocation';
 import type { Chargeback, TeamCharge } from './chargeback';
 import { sum, ZERO, type Decimal } from '../records/money';
@@ -59,19 +60,12 @@ export function closedFile(file: { name: string; body: string; contentType: stri
   return { name: file.name, contentType: file.contentType, sha256: fileHash(file.body), bytes: Buffer.byteLength(file.body, 'utf8') };
 }
 
-/** Canonical JSON: keys sorted, so the hash depends on content only. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
 /**
  * The content hash a closed statement is stored with, and can be checked against. The files' hashes are
  * part of it when the statement has files (a statement closed before files were kept hashes as it did).
  */
 export function statementHash(chargeback: Chargeback, adjustments: readonly Adjustment[], files?: readonly ClosedFile[]): string {
-  return createHash('sha256').update(canonicalJson(files === undefined ? { chargeback, adjustments } : { chargeback, adjustments, files })).digest('hex');
+  return canonicalHash(files === undefined ? { chargeback, adjustments } : { chargeback, adjustments, files });
 }
 
 /** What each team (and unallocated) was charged in a chargeback. */

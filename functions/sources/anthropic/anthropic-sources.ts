@@ -3,7 +3,7 @@ import { toDay, type DayWindow } from '../../domain/records/dates';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { BillingSource, PullContext, SourceDay, SourcePull, UsageSource } from '../../ports/ports';
 import { ProviderAuthError, ProviderRequestError, type ProviderHttp, type Query } from '../../lib/http/provider-http';
-import { SOURCE_IDS } from '../../lib/telemetry';
+import { SOURCE_IDS } from '../../lib/source-ids';
 import { fetchAllPages } from '../shared/paging';
 import { fetchAnalyticsPages } from './anthropic-analytics-paging';
 import { mapAnthropicAnalyticsCosts, mapAnthropicAnalyticsUsage, type AnalyticsBucketWidth } from './anthropic-analytics-mapper';

@@ -2,7 +2,7 @@ import { GetCostAndUsageCommand, type CostExplorerClient, type GetCostAndUsageCo
 import type { CostMetric } from '../../config/config-schema';
 import { daysOf, type DayWindow } from '../../domain/records/dates';
 import type { BillingSource, PullContext, SourcePull } from '../../ports/ports';
-import { SOURCE_IDS } from '../../lib/telemetry';
+import { BEDROCK_USAGE_SOURCE, SOURCE_IDS } from '../../lib/source-ids';
 import { mapCostExplorerPages, mapDailyTotals, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
 import type { PriceBook } from '../../domain/pricing/price-book';
 import { bedrockUsageQuery, isBedrockService, mapBedrockUsage, priceBookBedrockRate } from './bedrock-usage';
@@ -17,9 +17,6 @@ export interface CostExplorerSourceOptions {
   /** List prices, to derive Bedrock Marketplace tokens from cost where the usage unit is not documented. */
   priceBook: PriceBook;
 }
-
-/** Where Bedrock token counts are stored (as usage). */
-export const BEDROCK_USAGE_SOURCE = 'aws-bedrock-usage';
 
 /** The run's deadline came before Cost Explorer answered: nothing of the pull is stored. */
 export class CostExplorerDeadlineError extends Error {

@@ -3,7 +3,7 @@ import { toDay, type DayWindow } from '../../domain/records/dates';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { BillingSource, PullContext, SourceDay, SourcePull, UsageSource } from '../../ports/ports';
 import { ProviderRequestError, type ProviderHttp, type Query } from '../../lib/http/provider-http';
-import { SOURCE_IDS } from '../../lib/telemetry';
+import { SOURCE_IDS } from '../../lib/source-ids';
 import { fetchAllPages } from '../shared/paging';
 import { mapOpenAiCosts, mapOpenAiUnitUsage, mapOpenAiUsage, OPENAI_UNIT_ENDPOINTS, type OpenAiMapperContext, type OpenAiUnitEndpoint } from './openai-mapper';
 

@@ -1,0 +1,72 @@
+import Big from 'big.js';
+import type { CostlineConfig } from '../../config/config-schema';
+import { globMatches } from '../allocation/allocation';
+import type { Chargeback } from '../chargeback/chargeback';
+import type { Provider } from '../records/cost-record';
+import { monthOf } from '../records/dates';
+import { formatCents, ZERO, type Decimal } from '../records/money';
+import { formatMoney } from '../statements/format';
+import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import type { Slice } from './slices';
+
+/** Unmapped projects, workspaces and keys, and watched high-cost models: once a month each. */
+export function shadowAiAlerts(month: string, chargeback: Chargeback, options: CostlineConfig['alerts']['shadowAi'], slices: readonly Slice[]): GuardrailAlert[] {
+  const currency = chargeback.currency;
+  const alerts: GuardrailAlert[] = [];
+  const minSpend = new Big(options.minSpend);
+  for (const u of chargeback.unmappedModelSpend) {
+    if (new Big(u.cost).lt(minSpend)) continue;
+    const field = u.kind === 'project' ? 'project' : 'workspace';
+    const noProject = u.kind === 'project' && u.id === '(none)';
+    const rule = noProject
+      ? u.apiKeys.length
+        ? `{ "match": { "provider": "openai", "apiKey": "${u.apiKeys[0]}" }, "team": "<team id>" } (one per API key; this spend has no project)`
+        : 'none by project: this spend has no project and no API key; move its callers into a project'
+      : `{ "match": { "provider": "${u.provider}", "${field}": "${u.id}" }, "team": "<team id>" }`;
+    const body = [
+      `${formatMoney(u.cost, currency)} of ${PROVIDER_NAMES[u.provider as Provider] ?? u.provider} spend in ${month} came through ${u.kind} ${u.id}, which no allocation rule maps: it is unallocated.`,
+      '',
+      u.apiKeys.length ? `API keys it came through: ${u.apiKeys.join(', ')}.` : 'The source reports no API keys for it.',
+      `To charge it to a team, add a rule such as: ${rule}`,
+      'Severity: warning. Sent the first time it is seen each month.',
+    ].join('\n');
+    alerts.push(
+      build(
+        { key: `shadow-ai#${u.provider}:${u.kind}:${u.id}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `${u.provider}:${u.kind}:${u.id}`, rank: 0, subject: `[costline] Unmapped AI spend: ${u.provider} ${u.kind} ${u.id}, ${formatMoney(u.cost, currency)} in ${month}`, body, attributes: { team: 'unallocated', kind: 'shadow-ai', severity: 'warning', provider: u.provider } },
+        { id: u.id, idKind: u.kind, apiKeys: u.apiKeys.join(','), amount: u.cost },
+      ),
+    );
+  }
+  const watched = options.watchModels;
+  if (watched.length) {
+    const byModel = new Map<string, { provider: Provider; cost: Decimal; teams: Map<string, Decimal> }>();
+    for (const s of slices) {
+      if (s.model === null || monthOf(s.day) !== month || !watched.some((p) => globMatches(p, s.model))) continue;
+      const entry = byModel.get(s.model) ?? { provider: s.provider, cost: ZERO, teams: new Map() };
+      entry.cost = entry.cost.plus(s.cost);
+      const team = s.team ?? 'unallocated';
+      entry.teams.set(team, (entry.teams.get(team) ?? ZERO).plus(s.cost));
+      byModel.set(s.model, entry);
+    }
+    for (const [model, e] of byModel) {
+      if (e.cost.lt(minSpend)) continue;
+      const teams = [...e.teams.entries()].sort(([, a], [, b]) => b.cmp(a));
+      const body = [
+        `${model} (${PROVIDER_NAMES[e.provider]}), on the watch list of high-cost models, has cost ${formatMoney(formatCents(e.cost), currency)} in ${month} so far.`,
+        '',
+        'Who used it:',
+        ...teams.map(([t, c]) => `  ${formatMoney(formatCents(c), currency).padStart(12)}  ${t}`),
+        'Severity: warning. Sent the first time it is seen each month (alerts.shadowAi.watchModels).',
+      ].join('\n');
+      // One team: its lead hears of it too; several: it is organisation-wide (the platform audience).
+      const single = teams.length === 1 ? teams[0]![0] : 'organization';
+      alerts.push(
+        build(
+          { key: `shadow-ai#model:${e.provider}:${model}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `model:${model}`, rank: 0, subject: `[costline] Watched model ${model} used in ${month}: ${formatMoney(formatCents(e.cost), currency)}`, body, attributes: { team: single, kind: 'shadow-ai', severity: 'warning', provider: e.provider, model } },
+          { model, amount: formatCents(e.cost), teams: teams.map(([t]) => t).join(',') },
+        ),
+      );
+    }
+  }
+  return alerts;
+}

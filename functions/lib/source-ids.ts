@@ -1,0 +1,21 @@
+/**
+ * Source ids (`BillingSource.id` / `UsageSource.id`): part of every record's identity and replacement scope, the
+ * `source` dimension of the ingestion metrics, and the name of each stale-data alarm. Defined once here, read by
+ * the sources, the stack and the local tooling.
+ */
+
+/**
+ * Per configurable provider, the sources a run pulls and the stack watches: Cost Explorer is one source; each
+ * model provider is two (its costs, pulled daily, and its model usage, pulled daily and hourly).
+ */
+export const SOURCE_IDS = {
+  aws: 'aws-cost-explorer',
+  openai: { costs: 'openai-costs', usage: 'openai-usage' },
+  anthropic: { costs: 'anthropic-costs', usage: 'anthropic-usage' },
+} as const;
+
+/**
+ * Where Bedrock token counts are stored (as usage). Not a source of its own: the Cost Explorer source learns
+ * them in its pull, so its success and staleness are those of {@link SOURCE_IDS}`.aws`.
+ */
+export const BEDROCK_USAGE_SOURCE = 'aws-bedrock-usage';
