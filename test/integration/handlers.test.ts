@@ -202,7 +202,7 @@ describe('Lambda handlers', () => {
     expect(error).toBeUndefined();
     const statement = sns.messages.find((m) => m.topicArn.endsWith(':statements'))!;
     expect(statement.subject).toBe('costline chargeback statement 2026-10 (preliminary)');
-    expect(statement.message).toMatch(/^By provider: anthropic [\d,.]+, aws 11,459\.91, openai [\d,.]+$/m);
+    expect(statement.message).toMatch(/^By provider: anthropic [\d,.]+, aws 11,470\.27, openai [\d,.]+$/m);
     expect(statement.message).toContain('The statement as CSV, HTML and FOCUS CSV: s3://costline-statements/statements/2026-10/');
     expect([...s3.objects.keys()].sort()).toEqual(['statement.csv', 'statement.html', 'statement.txt', 'focus.csv'].map((f) => `costline-statements/statements/2026-10/${f}`).sort());
     expect(s3.objects.get('costline-statements/statements/2026-10/statement.csv')!.contentType).toMatch(/^text\/csv/);

@@ -13,7 +13,7 @@ import { expectBooksBalance } from '../support/books';
 import { cli, cliProcess } from '../support/cli';
 
 /** The sample's October AWS spend (AmortizedCost), as the default run's statement shows it. */
-const sampleAwsOctober = '11459.91';
+const sampleAwsOctober = '11470.27';
 
 describe('npm run local, against servers of your own and with bad options', () => {
   it('with --live, reads Cost Explorer and the providers where their SDKs are told to (AWS_ENDPOINT_URL_*, OPENAI_/ANTHROPIC_BASE_URL, admin keys from the environment)', async () => {

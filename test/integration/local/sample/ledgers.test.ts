@@ -2,27 +2,30 @@ import { fileURLToPath } from 'node:url';
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig, type CostlineConfig } from '../../../../functions/config/load-config';
-import { ledgerAsOf, type Ledger } from '../../../../local/sample/ledger';
-import { sampleLedger } from '../../../../local/sample/sample-ledger';
+import { ledgerAsOf, type Ledger, type LedgerLineItem } from '../../../../local/sample/ledger';
+import { costExplorerRequestsOn, sampleLedger, SELF_COST_TAGS } from '../../../../local/sample/sample-ledger';
 import { syntheticLedger } from '../../../../local/sample/synthetic-ledger';
+import { DEFAULT_STACK_NAME, STAGE_TAG } from '../../../../infra/costline-app';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../../../costline.config.json', import.meta.url));
 const UNALLOCATED = '__unallocated__';
 
 /**
  * Allocates one month of a ledger the way costline charges back: a tag value resolves (trimmed, case-insensitive) to a
- * team id or alias; untagged lines go by the account rules; anything else is unallocated. Returns totals per team.
+ * team id or alias; untagged lines go by the first AWS rule on their account and service; anything else (a pool
+ * included) is unallocated. Returns totals per team.
  */
 function allocate(ledger: Ledger, config: CostlineConfig, month: string, metric: 'amortizedCost' | 'unblendedCost' = 'amortizedCost'): Map<string, Big> {
   const owner = new Map<string, string>();
   for (const team of config.teams) for (const name of [team.id, ...team.aliases]) owner.set(name.trim().toLowerCase(), team.id);
-  const ruleFor = (account: string) => config.allocation.rules.find((r) => r.match.account === account)?.team;
+  const ruleFor = (item: LedgerLineItem) =>
+    config.allocation.rules.find(({ match }) => (match.provider ?? 'aws') === 'aws' && (match.account ?? match.service) !== undefined && (match.account ?? item.account) === item.account && (match.service ?? item.service) === item.service)?.team;
 
   const totals = new Map<string, Big>();
   for (const item of ledger.lineItems) {
     if (!item.date.startsWith(month)) continue;
     const tag = item.tags[config.allocation.awsTagKey];
-    const team = tag !== undefined && tag.trim() !== '' ? owner.get(tag.trim().toLowerCase()) : ruleFor(item.account);
+    const team = tag !== undefined && tag.trim() !== '' ? owner.get(tag.trim().toLowerCase()) : ruleFor(item);
     const key = team ?? UNALLOCATED;
     totals.set(key, (totals.get(key) ?? new Big(0)).plus(item[metric]));
   }
@@ -129,6 +132,29 @@ describe('sample ledger', () => {
       const whole = ledger.lineItems.filter((i) => i.date.startsWith(month)).reduce((a, i) => a.plus(i.amortizedCost), new Big(0));
       expect(allocated.eq(whole)).toBe(true);
     }
+  });
+
+  it('carries costline’s own spend every day of the year: its resources tagged as the stack tags them with -c ownerTeam, its Cost Explorer requests untagged in the management account', () => {
+    // The tags the app puts on every resource: the stage (the stack name by default) and the team tag with -c ownerTeam.
+    expect(SELF_COST_TAGS).toEqual({ [config.allocation.awsTagKey]: 'data-platform', [STAGE_TAG]: DEFAULT_STACK_NAME });
+    expect(config.teams.map((t) => t.id)).toContain(SELF_COST_TAGS[config.allocation.awsTagKey]);
+    const tagged = ledger.lineItems.filter((i) => i.tags[STAGE_TAG] !== undefined);
+    const requests = ledger.lineItems.filter((i) => i.service === 'AWS Cost Explorer');
+
+    expect(new Set(tagged.map((i) => i.date)).size).toBe(365);
+    expect(new Set(tagged.map((i) => i.service))).toEqual(
+      new Set(['AWS Lambda', 'Amazon DynamoDB', 'Amazon Simple Notification Service', 'Amazon Simple Storage Service', 'AmazonCloudWatch', 'AWS Key Management Service', 'AWS Secrets Manager']),
+    );
+    for (const i of tagged) expect([i.account, i.tags]).toEqual(['444455556666', SELF_COST_TAGS]);
+    expect(requests).toHaveLength(365);
+    for (const i of requests) {
+      expect([i.account, i.tags, i.usageType]).toEqual([config.sources.aws.billingAccountId, {}, 'USE1-APIRequest']);
+      expect(i.usageQuantity).toBe(String(costExplorerRequestsOn(i.date)));
+      expect(new Big(i.amortizedCost).eq(new Big(i.usageQuantity).times('0.01'))).toBe(true);
+    }
+    // A Monday in the first five days: the month to date, the previous month, the last closed month.
+    expect(costExplorerRequestsOn('2026-11-02')).toBe(9);
+    expect(costExplorerRequestsOn('2026-10-14')).toBe(3);
   });
 
   it('has every team spending a bit less in September than in October', () => {
