@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { HISTORY_FIRST_DAY, monthsBeforeSeptember, MONTHLY_GROWTH_BACK } from './sample-history';
 import { mulberry32 } from './seeded-random';
 
 /*
@@ -39,10 +40,6 @@ export function hourlyInputLevel(monthlyUsd: number, usdPerInputToken: number): 
   return monthlyUsd / (30 * 24 * WEEK_AVERAGE) / usdPerInputToken;
 }
 
-/** The history's first day, for both providers. */
-const HISTORY_FIRST_DAY = '2025-11-01';
-/** Spend shrinks going back in time: each month before September is this fraction of the month after. */
-const MONTHLY_GROWTH_BACK = 0.96;
 /** Day-to-day spread of the history (steadier than the detailed months' ±15 % an hour). */
 export const HISTORY_NOISE = 0.08;
 
@@ -58,7 +55,7 @@ export interface HistoryCalendar {
   shrinkOf: (day: string) => number;
 }
 
-/** The history's days from `HISTORY_FIRST_DAY` to `firstDetailedDay`, with a seeded stream of their own. */
+/** The history's days from `HISTORY_FIRST_DAY` (sample-history.ts) to `firstDetailedDay`, with a seeded stream of their own. */
 export function historyCalendar(seed: number, firstDetailedDay: string): HistoryCalendar {
   const random = mulberry32(seed);
   const days: string[] = [];
@@ -68,6 +65,6 @@ export function historyCalendar(seed: number, firstDetailedDay: string): History
     days,
     factorOf: (day) => factors.get(day)!,
     noise: noiseOf(random),
-    shrinkOf: (day) => MONTHLY_GROWTH_BACK ** ((2026 - Number(day.slice(0, 4))) * 12 + (9 - Number(day.slice(5, 7)))),
+    shrinkOf: (day) => Number(MONTHLY_GROWTH_BACK) ** monthsBeforeSeptember(day),
   };
 }
