@@ -20,25 +20,12 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type ChaosFault,
-  CHAOS_FAULTS,
-  CHAOS_SOURCES,
-  chaosFault,
-  compareResults,
-  PHASES,
-  resultOf,
-  runLocal,
-  SOURCE_NAMES,
-  startChaosWorld,
-  survived,
-  type ChaosSource,
-  type ChaosWorld,
-  type Comparison,
-  type LocalRun,
-  type Phase,
-  type WorldResult,
-} from './chaos-world';
+import { CHAOS_FAULTS, chaosFault } from './chaos-faults';
+import { describe, HANG_MARGIN_MS, judgeFault, judgeRecovery, survivedTrial, verdict } from './chaos-judge';
+import { resultOf } from './chaos-results';
+import { runLocal, type LocalRun } from './chaos-run';
+import { printTable, record, type Row } from './chaos-table';
+import { CHAOS_SOURCES, PHASES, startChaosWorld, type ChaosWorld, type Phase } from './chaos-world';
 import type { PublishedMessage } from '../emulators/sns-server';
 import { mulberry32 } from '../sample/seeded-random';
 
@@ -51,46 +38,6 @@ const USAGE = `Usage: npm run chaos -- [--kills N] [--seed N] [--deadline TIME] 
   --faults LIST      faults to inject, comma-separated (default all: ${CHAOS_FAULTS.join(',')})`;
 
 const [EARLY, CLOSED] = PHASES as [Phase, Phase];
-/** A run still going this long after its deadline has hung. */
-const HANG_MARGIN_MS = 20_000;
-
-/** Words a failure must use to say what happened, per fault (a stall ends at the deadline, and says so). */
-const FAULT_WORDS: Record<ChaosFault, RegExp> = {
-  'http-500': /HTTP 500/,
-  'http-429': /retry after \d+ s|HTTP 429/i,
-  'http-401': /HTTP 401/,
-  reset: /ECONNRESET|reset/i,
-  'truncated-body': /aborted|terminated|UND_ERR_SOCKET|premature|cut short/i,
-  'wrong-shape': /expected/,
-  'stall-headers': /deadline/,
-  'stall-body': /deadline/,
-  'empty-lists': /shrink|expected|returned no (result|bucket|row)/,
-};
-
-/** One row of the table. */
-interface Row {
-  name: string;
-  tried: number;
-  survived: number;
-  money: number;
-  unclear: number;
-  hangs: number;
-  lostStatements: number;
-  lostAlerts: number;
-  wrongLevel: number;
-  /** Documented: a killed run's in-flight message sent once more. */
-  resent: number;
-  /** A held shrink, applied or dropped by the follow-up run. */
-  held: number;
-}
-
-/** What one trial found. */
-interface TrialOutcome {
-  comparison: Comparison;
-  unclear?: string;
-  hang?: string;
-  held?: boolean;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -247,96 +194,6 @@ function stageOf(world: ChaosWorld, before: { requests: number; sent: number }):
   if (sent.length > 0) return 'sending alerts';
   if (requestCount(world) > before.requests) return 'ingesting';
   return 'starting';
-}
-
-/** After a kill: every later run must end well, and the history must end as the reference's. */
-function judgeRecovery(later: LocalRun[], result: WorldResult, reference: WorldResult, inFlight: PublishedMessage[]): TrialOutcome {
-  const hung = later.find((r) => r.hung);
-  const failed = later.find((r) => r.code !== 0);
-  return {
-    comparison: compareResults(result, reference, inFlight),
-    ...(hung ? { hang: 'a re-run after the kill hung' } : {}),
-    ...(failed && !hung ? { unclear: `a re-run after the kill failed (exit ${failed.code}): ${lastLines(failed.stderr)}` } : {}),
-  };
-}
-
-/**
- * A faulted run must end within its deadline (plus the margin), and either fail naming the source and what
- * happened, or succeed
- * with the reference's money, or with the stored days held and the shrink said; the clean run after it must end
- * the history as the reference's.
- */
-function judgeFault(source: ChaosSource, kind: ChaosFault, faulted: LocalRun, faultedResult: WorldResult, followUp: LocalRun, result: WorldResult, reference: WorldResult): TrialOutcome {
-  const comparison = compareResults(result, reference);
-  if (faulted.hung) return { comparison, hang: `the faulted run had not ended ${HANG_MARGIN_MS / 1000} s past its deadline (${(faulted.ms / 1000).toFixed(1)} s)` };
-  if (followUp.hung) return { comparison, hang: 'the clean run after the fault hung' };
-  if (followUp.code !== 0) return { comparison, unclear: `the clean run after the fault failed (exit ${followUp.code}): ${lastLines(followUp.stderr)}` };
-  if (faulted.code !== 0) {
-    if (!SOURCE_NAMES[source].test(faulted.stderr)) return { comparison, unclear: `the faulted run failed without naming ${source}: ${lastLines(faulted.stderr)}` };
-    if (!FAULT_WORDS[kind].test(faulted.stderr)) return { comparison, unclear: `the faulted run failed without saying what happened (${kind}): ${lastLines(faulted.stderr)}` };
-    return { comparison, ...(kind === 'empty-lists' ? { held: /shrink-held/.test(faulted.stderr) } : {}) };
-  }
-  const held = /shrink|held/i.test(faulted.stdout + faulted.stderr);
-  const same = JSON.stringify(faultedResult.totals) === JSON.stringify(reference.totals);
-  if (!same && !held) return { comparison, unclear: `the faulted run exited 0 with different totals and no word of it: ${JSON.stringify(faultedResult.totals)}` };
-  return { comparison, ...(held ? { held: true } : {}) };
-}
-
-function verdict(o: TrialOutcome): string {
-  if (!survivedTrial(o)) return `NOT SURVIVED: ${describe(o)}`;
-  return [o.unclear ? `survived, but unclear: ${o.unclear}` : 'survived', o.held ? 'shrink held' : '', o.comparison.resentAfterCrash.length ? `resent ${o.comparison.resentAfterCrash.join(', ')}` : ''].filter(Boolean).join('; ');
-}
-
-function survivedTrial(o: TrialOutcome): boolean {
-  return !o.hang && survived(o.comparison);
-}
-
-function record(rows: Map<string, Row>, name: string, o: TrialOutcome): void {
-  const row = rows.get(name) ?? { name, tried: 0, survived: 0, money: 0, unclear: 0, hangs: 0, lostStatements: 0, lostAlerts: 0, wrongLevel: 0, resent: 0, held: 0 };
-  const c = o.comparison;
-  row.tried += 1;
-  row.survived += survivedTrial(o) ? 1 : 0;
-  row.money += c.money.length > 0 ? 1 : 0;
-  row.unclear += o.unclear ? 1 : 0;
-  row.hangs += o.hang ? 1 : 0;
-  row.lostStatements += c.lostStatements.length > 0 || c.statementsTwice.length > 0 ? 1 : 0;
-  row.lostAlerts += c.lostAlerts.length > 0 ? 1 : 0;
-  row.wrongLevel += c.wrongLevel.length > 0 ? 1 : 0;
-  row.resent += c.resentAfterCrash.length > 0 ? 1 : 0;
-  row.held += o.held ? 1 : 0;
-  rows.set(name, row);
-}
-
-function describe(o: TrialOutcome): string {
-  const c = o.comparison;
-  return [
-    o.hang,
-    o.unclear,
-    ...c.money.map((m) => `money ${m}`),
-    ...c.files.map((f) => `file ${f}`),
-    ...c.lostStatements.map((s) => `statement never sent: ${s}`),
-    ...c.statementsTwice.map((s) => `statement ${s}`),
-    ...c.lostAlerts.map((a) => `alert lost: ${a}`),
-    ...c.wrongLevel.map((a) => `alert ${a}`),
-  ]
-    .filter(Boolean)
-    .join('; ');
-}
-
-function printTable(rows: Row[]): void {
-  const head = ['fault / kill point', 'tried', 'survived', 'lost/doubled $', 'unclear errors', 'hangs', 'lost statements', 'lost alerts', 'wrong-level alerts', 'resent after crash*', 'held shrinks'];
-  const body = rows.map((r) => [r.name, r.tried, r.survived, r.money, r.unclear, r.hangs, r.lostStatements, r.lostAlerts, r.wrongLevel, r.resent, r.held].map(String));
-  const sum = (i: number) => String(body.reduce((n, cells) => n + Number(cells[i]), 0));
-  const all = [...body, ['all', ...head.slice(1).map((_, i) => sum(i + 1))]];
-  const widths = head.map((h, i) => Math.max(h.length, ...all.map((cells) => cells[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(`\n${line(head)}\n|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const cells of all) console.log(line(cells));
-  console.log('* the message a killed run had in flight, sent once more by the next run: the documented at-least-once window.');
-}
-
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' / ').slice(0, 400);
 }
 
 /** A comma-separated list of known names (`none` or empty: none). */

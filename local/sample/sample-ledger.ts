@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { addDays, isMonday } from '../../functions/domain/records/dates';
+import { HISTORY_FIRST_DAY, monthsBeforeSeptember, MONTHLY_GROWTH_BACK } from './sample-history';
 import { mulberry32 } from './seeded-random';
 import type { Ledger, LedgerLineItem } from './ledger';
 
@@ -263,14 +264,11 @@ function selfCost(date: string): LedgerLineItem[] {
   ];
 }
 
-const HISTORY_FIRST_DAY = '2025-11-01';
 const FIRST_DAY = '2026-09-01';
 const LAST_DAY = '2026-10-31';
 const SEED = 20260901;
 /** The history before September has its own random sequence, so September and October stay as they were. */
 const HISTORY_SEED = 20251101;
-/** Spend shrinks going back in time: each month before September is this fraction of the month after. */
-const MONTHLY_GROWTH_BACK = '0.96';
 
 /**
  * Builds the sample ledger. Pure and deterministic: every call returns an equal ledger (a seeded PRNG, no
@@ -299,8 +297,7 @@ function history(): LedgerLineItem[] {
   const random = mulberry32(HISTORY_SEED);
   const lines: LedgerLineItem[] = [];
   for (let date = HISTORY_FIRST_DAY; date < FIRST_DAY; date = addDays(date, 1)) {
-    const monthsBefore = (2026 - Number(date.slice(0, 4))) * 12 + (9 - Number(date.slice(5, 7)));
-    const level = new Big(MONTHLY_GROWTH_BACK).pow(monthsBefore);
+    const level = new Big(MONTHLY_GROWTH_BACK).pow(monthsBeforeSeptember(date));
     for (const workload of WORKLOADS) lines.push(dailyLine(workload, date, new Big(workload.daily).times(workload.september).times(level), random));
     if (date.endsWith('-01')) lines.push({ ...ONE_OFFS[0]!, date, tags: {} });
   }

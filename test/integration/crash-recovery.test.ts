@@ -2,7 +2,9 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareResults, PHASES, resultOf, runLocal, startChaosWorld, type ChaosWorld, type WorldResult } from '../../local/chaos/chaos-world';
+import { compareResults, resultOf, type WorldResult } from '../../local/chaos/chaos-results';
+import { runLocal } from '../../local/chaos/chaos-run';
+import { PHASES, startChaosWorld, type ChaosWorld } from '../../local/chaos/chaos-world';
 import type { PublishedMessage } from '../../local/emulators/sns-server';
 import { STATE_LOCK_FILE } from '../../local/state-lock';
 

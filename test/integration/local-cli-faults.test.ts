@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaosFault, cliArgs, compareResults, PHASES, resultOf, startChaosWorld, type ChaosWorld, type Phase } from '../../local/chaos/chaos-world';
+import { chaosFault } from '../../local/chaos/chaos-faults';
+import { compareResults, resultOf } from '../../local/chaos/chaos-results';
+import { cliArgs } from '../../local/chaos/chaos-run';
+import { PHASES, startChaosWorld, type ChaosWorld, type Phase } from '../../local/chaos/chaos-world';
 import { cli } from '../support/cli';
 
 /**
