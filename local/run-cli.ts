@@ -8,9 +8,10 @@
 import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
+import { configWarnings, lastRepullDay, type CostlineConfig } from '../functions/config/config-schema';
 import { ConfigError, loadConfigFile } from '../functions/config/load-config';
-import { closeDayOf, type Chargeback } from '../functions/domain/chargeback/chargeback';
+import type { Chargeback } from '../functions/domain/chargeback/chargeback';
+import { closeDayOf } from '../functions/domain/chargeback/chargeback-policy';
 import { formatMoney } from '../functions/domain/statements/format';
 import { withAdjustments, type AdjustedChargeback } from '../functions/domain/chargeback/month-close';
 import { addDays, addMonths, isMonday, isMonth, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../functions/domain/records/dates';
@@ -20,7 +21,7 @@ import type { Clock, Log, SentAlert, StatementFile } from '../functions/ports/po
 import { environmentReader } from '../functions/adapters/secrets/secret-readers';
 import { baseUrlsFromEnv, buildStores, createClients, dailyDeps, publisher, type ProviderAccess } from '../functions/app/compose';
 import { backfill, BackfillFailedError, BackfillRangeError } from '../functions/use-cases/backfill';
-import { monthChargeback } from '../functions/use-cases/month-chargeback';
+import { chargeRecords, monthChargeback } from '../functions/use-cases/month-chargeback';
 import { EmptyMonthError, NotClosedError, publishStatement, statementFiles, type PublishedStatement, type StatementDeps } from '../functions/use-cases/publish-statement';
 import { ingestEverySource, IngestionFailedError } from '../functions/use-cases/ingest-billing';
 import { evaluateBudgetAlerts } from '../functions/use-cases/evaluate-budget-alerts';
@@ -264,7 +265,7 @@ async function runPipeline(values: CliValues, config: CostlineConfig, systemNow:
         // 1. The month before closes on its close day, as Cost Explorer showed it then (the older history
         //    is there for backfills: --from/--to).
         for (const earlier of replayedMonths(ledger, month).filter((m) => m < month)) {
-          const closeDay = closeDayOf(earlier, config);
+          const closeDay = closeDayOf(earlier, lastRepullDay(config));
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
           await ingestEverySource(deps, { window: monthWindow(earlier), deadline });
@@ -399,7 +400,8 @@ async function explain(config: CostlineConfig, state: string, team: string, mont
       return 1;
     }
     const asOf = toDay(new Date(`${monthWindow(target).end}T06:00:00Z`));
-    console.log(renderExplanation(explainTeam(records, config, target, asOf, team, { usage, priceBook: stores.priceBook })));
+    const { allocated, chargeback } = chargeRecords(config, { month: target, billed: records, usage, priceBook: stores.priceBook }, asOf);
+    console.log(renderExplanation(explainTeam(allocated, chargeback, team)));
     return 0;
   } finally {
     for (const client of Object.values(clients)) client.destroy();

@@ -1,7 +1,6 @@
 import Big from 'big.js';
-import type { CostMetric } from '../../config/config-schema';
-import type { Allocator } from '../allocation/allocation';
-import { costBasisOf } from '../chargeback/chargeback';
+import { recordAllocation, type AllocatedMonth } from '../allocation/allocate';
+import type { CostBasis } from '../chargeback/chargeback';
 import type { CostRecord, Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
 
@@ -23,11 +22,10 @@ export function isAiSpend(r: Pick<CostRecord, 'provider' | 'model' | 'serviceNam
   return r.provider !== 'aws' || r.model !== null || /Bedrock/i.test(r.serviceName);
 }
 
-/** Each record as a slice: its day, its team (null when unallocated), what it is, and its cost on the configured basis. */
-export function allocateSlices(records: readonly CostRecord[], costMetric: CostMetric, allocate: Allocator): Slice[] {
-  const basis = costBasisOf(costMetric);
-  return records.map((r) => {
-    const a = allocate(r);
+/** Each record of the months as a slice: its day, its team (null when unallocated), what it is, and its cost on the basis. */
+export function allocateSlices(months: readonly AllocatedMonth[], basis: CostBasis): Slice[] {
+  return months.flatMap((month) => month.records.map((r, i) => {
+    const a = recordAllocation(month, i);
     return {
       day: r.chargePeriodStart,
       team: a.kind === 'team' ? a.team : null,
@@ -39,7 +37,7 @@ export function allocateSlices(records: readonly CostRecord[], costMetric: CostM
       ai: isAiSpend(r),
       cost: new Big(r[basis]),
     };
-  });
+  }));
 }
 
 /** The slices' cost per day, ascending. */

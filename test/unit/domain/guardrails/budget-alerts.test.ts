@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetPositions, thresholdAlertMessage } from '../../../../functions/domain/guardrails/budget-alerts';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { renderStatementText } from '../../../../functions/domain/statements/statement-text';
 import { testConfig } from '../../../support/config';
 import { awsRecord } from '../../../support/records';

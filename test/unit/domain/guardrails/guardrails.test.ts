@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../functions/config/config-schema';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { allocateWith, buildChargeback } from '../../../support/chargeback';
 import type { CostRecord } from '../../../../functions/domain/records/cost-record';
 import { addDays } from '../../../../functions/domain/records/dates';
 import { evaluateGuardrails, isAiSpend, isSilenced } from '../../../../functions/domain/guardrails/guardrails';
@@ -55,7 +55,7 @@ describe('guardrails', () => {
     const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-10');
 
     // Act
-    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, records: rows, usage: [] });
+    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] });
 
     // Assess
     const forecast = alerts.filter((a) => a.kind === 'forecast');
@@ -76,7 +76,7 @@ describe('guardrails', () => {
       awsRecord({ source: 'openai-costs', provider: 'openai', subAccountId: 'proj_y', serviceName: 'OpenAI API', model: 'gpt-4o', chargePeriodStart: '2026-10-03', cost: '0.40' }),
     ];
     const chargeback = buildChargeback(rows, config, '2026-10', '2026-10-04');
-    const shadow = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, records: rows, usage: [] }).filter((a) => a.kind === 'shadow-ai');
+    const shadow = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] }).filter((a) => a.kind === 'shadow-ai');
     expect(shadow.map((a) => a.key).sort()).toEqual(['shadow-ai#model:openai:o1-pro-2025-03-19', 'shadow-ai#openai:project:proj_x']);
     const project = shadow.find((a) => a.key.includes('proj_x'))!;
     expect(project.attributes).toMatchObject({ team: 'unallocated', kind: 'shadow-ai', provider: 'openai' });
@@ -88,7 +88,7 @@ describe('guardrails', () => {
     const use = (team: string, model: string) => awsRecord({ tags: { team }, serviceName: 'Amazon Bedrock', model, chargePeriodStart: '2026-10-03', cost: '20' });
     const rows = [use('payments', 'o1-pro-a'), use('search', 'o1-pro-a'), use('search', 'o1-pro-b')];
     const chargeback = buildChargeback(rows, config, '2026-10', '2026-10-04');
-    const teams = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, records: rows, usage: [] })
+    const teams = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] })
       .filter((a) => a.kind === 'shadow-ai')
       .map((a) => [a.attributes.model, a.attributes.team]);
     expect(teams.sort()).toEqual([
@@ -102,7 +102,7 @@ describe('guardrails', () => {
     const severityFor = (amount: string) => {
       const rows = [...daily('payments', '2026-09-15', 30, '0'), awsRecord({ tags: { team: 'payments' }, chargePeriodStart: '2026-10-15', cost: amount })];
       const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-16');
-      return evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-16T06:00:00Z'), config, chargeback, records: rows, usage: [] }).find((a) => a.kind === 'anomaly')?.attributes.severity;
+      return evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-16T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] }).find((a) => a.kind === 'anomaly')?.attributes.severity;
     };
     expect(severityFor('60')).toBe('warning');
     expect(severityFor('120')).toBe('critical');
@@ -139,7 +139,7 @@ describe('guardrails', () => {
     });
     const rows = [...daily('payments', '2026-09-20', 20, '1'), awsRecord({ serviceName: 'AWS Support (Business)', chargePeriodStart: '2026-10-01', cost: '150' })];
     const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-10');
-    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, records: rows, usage: [] });
+    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] });
     expect(alerts.filter((a) => a.kind === 'forecast')).toEqual([]);
     expect(chargeback.teams.find((t) => t.team === 'payments')!.shared).toBe('150.00');
   });
