@@ -4,7 +4,7 @@ import type { CostRecord, TokenType } from '../records/cost-record';
 import { ExactSums } from '../records/exact-sums';
 import { parseAmount, ZERO, type Decimal } from '../records/money';
 import type { CostBasis, UnallocatedSource, UnmappedModelSpend } from './chargeback';
-import { TeamLines } from './lines';
+import { TeamLines, type LineAccumulator } from './lines';
 import { getOrCreate, Totals } from './totals';
 
 /** The month's cost before any rounding: exact sums per team, line, pool, provider and unallocated source. */
@@ -47,6 +47,7 @@ export function directSpend(month: AllocatedMonth, basis: CostBasis, apportioned
   const slotKeys: number[] = [];
   const serviceShares = new Map<string, Totals>();
   let estimated = false;
+  const effective = basis === 'effectiveCost';
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     const identity = recordIdentity[i]!;
@@ -56,7 +57,7 @@ export function directSpend(month: AllocatedMonth, basis: CostBasis, apportioned
       slot = slotOf[key] = sums.open();
       slotKeys.push(key);
     }
-    const amount = record[basis];
+    const amount = effective ? record.effectiveCost : record.billedCost;
     if (!sums.add(slot, amount)) sums.addExact(slot, parseAmount(amount, `record ${record.id} ${basis}`));
     if (record.estimated) estimated = true;
     if (apportionedServices.size > 0 && record.provider === 'aws' && apportionedServices.has(record.serviceName)) addServiceShare(serviceShares, record, identities[identity]!.allocation, basis);
@@ -75,7 +76,12 @@ function addServiceShare(serviceShares: Map<string, Totals>, record: CostRecord,
   serviceShares.set(key, shares);
 }
 
-/** Books each slot's exact sum under its team, line, pool or unallocated source. */
+/**
+ * Books each slot's exact sum under its team line, pool or unallocated source. Team slots are first added
+ * up per line, cost kind and estimated flag in integer minor units (many identities share a line), and
+ * provider totals likewise, so the decimal bookings are per line rather than per identity; every key is
+ * still first seen in the order the records first show it.
+ */
 function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSums): Omit<DirectSpend, 'estimated' | 'serviceShares'> {
   const tagKey = month.policy.tagKey;
   const teamTotals = new Totals();
@@ -90,22 +96,36 @@ function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSum
   const unmapped: DirectSpend['unmapped'] = new Map();
   let unallocated = ZERO;
 
+  const providers = new ExactSums();
+  const providerSlot = new Map<string, number>();
+  const buckets = new ExactSums();
+  const bucketOf = new Map<LineAccumulator, Int32Array>();
+  const bucketInfo: Array<{ team: string; record: Allocatable; line: LineAccumulator; kind: number; estimated: boolean }> = [];
+  const lineOfIdentity = new Map<number, LineAccumulator>();
+
   slotKeys.forEach((key, slot) => {
-    const { sample: record, allocation } = month.identities[Math.floor(key / SLOTS_PER_IDENTITY)]!;
-    const type = KINDS[Math.floor((key % SLOTS_PER_IDENTITY) / 2)]!;
+    const identity = Math.floor(key / SLOTS_PER_IDENTITY);
+    const { sample: record, allocation } = month.identities[identity]!;
+    const kind = Math.floor((key % SLOTS_PER_IDENTITY) / 2);
     const isEstimated = key % 2 === 1;
-    const cost = sums.value(slot);
-    providerTotals.add(record.provider, cost);
+    let p = providerSlot.get(record.provider);
+    if (p === undefined) providerSlot.set(record.provider, (p = providers.open()));
+    sums.addSlotTo(slot, providers, p);
     if (allocation.kind === 'team') {
-      const team = allocation.team;
-      teamTotals.add(team, cost);
-      getOrCreate(teamProviders, team).add(record.provider, cost);
-      getOrCreate(teamServices, team).add(`${record.provider}\u0000${record.serviceName}`, cost);
-      const line = lines.lineOf(team, record.provider, record.serviceName, record.model);
-      line.cost = line.cost.plus(cost);
-      line.costByType.set(type, (line.costByType.get(type) ?? ZERO).plus(cost));
-      line.estimated ||= isEstimated;
-    } else if (allocation.kind === 'pool') {
+      let line = lineOfIdentity.get(identity);
+      if (!line) lineOfIdentity.set(identity, (line = lines.lineOf(allocation.team, record.provider, record.serviceName, record.model)));
+      let own = bucketOf.get(line);
+      if (!own) bucketOf.set(line, (own = new Int32Array(SLOTS_PER_IDENTITY).fill(-1)));
+      const k = kind * 2 + (isEstimated ? 1 : 0);
+      if (own[k]! < 0) {
+        own[k] = buckets.open();
+        bucketInfo.push({ team: allocation.team, record, line, kind, estimated: isEstimated });
+      }
+      sums.addSlotTo(slot, buckets, own[k]!);
+      return;
+    }
+    const cost = sums.value(slot);
+    if (allocation.kind === 'pool') {
       poolTotals.add(allocation.pool, cost);
       getOrCreate(poolSources, allocation.pool).add(`${record.provider}\u0000${record.serviceName}`, cost);
     } else {
@@ -113,6 +133,17 @@ function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSum
       bookUnallocated(record, cost, tagKey, unallocatedBySource, sourceInfo, unmapped);
     }
   });
+  bucketInfo.forEach(({ team, record, line, kind, estimated }, bucket) => {
+    const cost = buckets.value(bucket);
+    const type = KINDS[kind]!;
+    teamTotals.add(team, cost);
+    getOrCreate(teamProviders, team).add(record.provider, cost);
+    getOrCreate(teamServices, team).add(`${record.provider}\u0000${record.serviceName}`, cost);
+    line.cost = line.cost.plus(cost);
+    line.costByType.set(type, (line.costByType.get(type) ?? ZERO).plus(cost));
+    line.estimated ||= estimated;
+  });
+  for (const [provider, slot] of providerSlot) providerTotals.add(provider, providers.value(slot));
   return { teamTotals, teamProviders, teamServices, lines, providerTotals, poolTotals, poolSources, unallocated, unallocatedBySource, sourceInfo, unmapped };
 }
 

@@ -7,6 +7,8 @@ const FRACTION_DIGITS = 15;
 const UNIT = 1e15;
 /** Carry threshold: |part| stays below 2^52 between additions, so adding one part (< 10^15 < 2^50) stays below 2^53. */
 const LIMIT = 2 ** 52;
+/** One minor unit, 10^-15. */
+const MINOR_UNIT = new Big('1e-15');
 const POW10 = Array.from({ length: FRACTION_DIGITS + 1 }, (_, k) => 10 ** k);
 
 /**
@@ -50,8 +52,9 @@ export class ExactSums {
     const n = amount.length;
     let i = 0;
     let c = n > 0 ? amount.charCodeAt(0) : 0;
+    // A leading "+" is declined: parseAmount's big.js refuses it, and so must this.
     const negative = c === 45;
-    if (negative || c === 43) i = 1;
+    if (negative) i = 1;
     let w = 0;
     let f = 0;
     const intStart = i;
@@ -78,8 +81,15 @@ export class ExactSums {
       w = 0 - w;
       f = 0 - f;
     }
-    let minor = this.minor[slot]! + f;
-    let whole = this.whole[slot]! + w;
+    this.settle(slot, this.minor[slot]! + f, this.whole[slot]! + w);
+    return true;
+  }
+
+  /**
+   * Stores a slot's new parts (each below 2^53 in magnitude, so exact), carrying minor units past 2^52
+   * into whole units and spilling whole units past 2^52 into a BigInt, so both are below 2^52 again.
+   */
+  private settle(slot: number, minor: number, whole: number): void {
     if (minor >= LIMIT || minor <= -LIMIT) {
       const kept = minor % UNIT;
       whole += (minor - kept) / UNIT;
@@ -91,7 +101,16 @@ export class ExactSums {
     }
     this.minor[slot] = minor;
     this.whole[slot] = whole;
-    return true;
+  }
+
+  /** Adds one slot's sum into a slot of `into`, exactly (integer parts as integers, the rest as decimals). */
+  addSlotTo(slot: number, into: ExactSums, intoSlot: number): void {
+    // Both parts are below 2^52 in magnitude, so each sum is below 2^53: exact.
+    into.settle(intoSlot, into.minor[intoSlot]! + this.minor[slot]!, into.whole[intoSlot]! + this.whole[slot]!);
+    const spilled = this.spilled.get(slot);
+    if (spilled !== undefined) into.spilled.set(intoSlot, (into.spilled.get(intoSlot) ?? 0n) + spilled);
+    const exact = this.exact.get(slot);
+    if (exact !== undefined) into.addExact(intoSlot, exact);
   }
 
   /** Adds an already parsed amount to a slot, exactly. */
@@ -102,7 +121,9 @@ export class ExactSums {
   /** The slot's exact sum. */
   value(slot: number): Decimal {
     // `|| 0` turns a negative zero (a remainder of -k * 10^15) into zero.
-    let v = new Big(this.whole[slot]! || 0).plus(new Big(this.minor[slot]! || 0).times('1e-15'));
+    const minor = this.minor[slot]! || 0;
+    let v = new Big(this.whole[slot]! || 0);
+    if (minor !== 0) v = v.plus(new Big(minor).times(MINOR_UNIT));
     const spilled = this.spilled.get(slot);
     if (spilled !== undefined) v = v.plus(spilled.toString());
     const exact = this.exact.get(slot);
