@@ -1,17 +1,11 @@
 import type { AllocationPolicy } from '../domain/allocation/allocation-policy';
-import type { CostBasis } from '../domain/chargeback/chargeback';
-import type { ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
-import { lastRepullDay, type CostlineConfig, type CostMetric } from './config-schema';
+import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
+import { lastRepullDay, type CostlineConfig } from './config-schema';
 
 /**
  * The narrow policies the domain takes, derived from the configuration here, once per job: the domain
  * never sees the whole config.
  */
-
-/** Amortized metrics charge the effective (accrual) cost; unblended ones the billed (cash) cost. */
-export function costBasisOf(metric: CostMetric): CostBasis {
-  return metric === 'AmortizedCost' || metric === 'NetAmortizedCost' ? 'effectiveCost' : 'billedCost';
-}
 
 /** What allocation reads: the teams' names, the team tag key and the rules. */
 export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {

@@ -2,7 +2,7 @@
  * The ports: what the use-cases need from the outside world, named by role. Adapters (DynamoDB, SNS,
  * Cost Explorer) implement them; tests pass in-memory fakes.
  */
-import type { AlertMessage } from '../domain/guardrails/budget-alerts';
+import type { AlertMessage } from '../domain/guardrails/alert';
 import type { Chargeback, TeamCharge } from '../domain/chargeback/chargeback';
 import type { CostRecord, Provider } from '../domain/records/cost-record';
 import type { DayWindow } from '../domain/records/dates';

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CostlineConfig } from '../config/config-schema';
-import { budgetPositions } from '../domain/guardrails/budget-alerts';
 import type { Chargeback } from '../domain/chargeback/chargeback';
 import { addMonths, monthOf, toDay } from '../domain/records/dates';
-import { baselineMonth, digestAlert, evaluateGuardrails, isSilenced, teamThresholdAlert, type GuardrailAlert } from '../domain/guardrails/guardrails';
+import { baselineMonth, budgetPositions, digestAlert, evaluateGuardrails, guardrailsPolicy, isSilenced, teamThresholdAlert, type AlertMessage, type GuardrailAlert } from '../domain/guardrails/guardrails';
 import type { PriceBook } from '../domain/pricing/price-book';
-import type { AlertMessage } from '../domain/guardrails/budget-alerts';
 import type { AlertLedger, AlertScope, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
 import { monthChargeback, readAllocatedMonth, type MonthChargeback } from './month-chargeback';
 
@@ -69,6 +67,7 @@ function scopeId(alert: Pick<GuardrailAlert, 'kind' | 'scope' | 'level' | 'rank'
  */
 export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly string[]): Promise<MonthEvaluation[]> {
   const now = deps.clock.now();
+  const policy = guardrailsPolicy(deps.config);
   const today = toDay(now);
   const runId = deps.runId ?? randomUUID();
   const leaseStart = new Date(now.getTime() - (deps.claimLeaseMs ?? CLAIM_LEASE_MS)).toISOString();
@@ -136,7 +135,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
       results.push({ month, chargeback: current.chargeback, fired: [] });
       continue;
     }
-    const candidates: GuardrailAlert[] = budgetPositions(current.chargeback, deps.config).flatMap(({ team, reached }) => reached.map((t) => teamThresholdAlert(current.chargeback, team, t)));
+    const candidates: GuardrailAlert[] = budgetPositions(current.chargeback, policy).flatMap(({ team, reached }) => reached.map((t) => teamThresholdAlert(current.chargeback, team, t)));
     // The month before is only the anomaly baseline: its allocated records, not its chargeback.
     const previous = baselineMonth(month);
     const before = loaded.has(previous) ? (await loaded.get(previous)!).allocated : await readAllocatedMonth(deps, previous);
@@ -145,7 +144,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
     // One group per ledger scope: kind and scope (and level, for one-level alerts).
     const groups = new Map<string, GuardrailAlert[]>();
     for (const alert of candidates) {
-      if (isSilenced(alert, deps.config, today)) continue;
+      if (isSilenced(alert, policy, today)) continue;
       if (alert.coveredBy?.some((key) => sentKeys.has(`${month}#${key}`))) continue;
       // A level already sent (an item of the per-level ledger before scopes included) is never claimed again.
       if (sentKeys.has(`${month}#${alert.key}`)) continue;
@@ -190,7 +189,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
   // The ledger's own outbox: any other pending claim left by a run that died (or released after a failed
   // publish), of a scope nothing was reached for this run, is sent now, unless its scope is silenced now.
   for (const s of [...scopes.values()].sort((a, b) => (`${a.month}#${a.id}` < `${b.month}#${b.id}` ? -1 : 1))) {
-    if (!claimable(s) || isSilenced({ kind: s.kind as GuardrailAlert['kind'], scope: s.scope, attributes: s.alert.attributes }, deps.config, today)) continue;
+    if (!claimable(s) || isSilenced({ kind: s.kind as GuardrailAlert['kind'], scope: s.scope, attributes: s.alert.attributes }, policy, today)) continue;
     await recover(s);
   }
 

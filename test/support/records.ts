@@ -32,3 +32,8 @@ export function awsRecord(overrides: Partial<CostRecord> & { cost?: string } = {
   };
   return { ...base, id: overrides.id ?? recordId(base) };
 }
+
+/** Steady daily spend for a team over a window, one record a day. */
+export function dailyRecords(team: string, from: string, days: number, amount: string, extra: Partial<CostRecord> = {}): CostRecord[] {
+  return Array.from({ length: days }, (_, i) => awsRecord({ chargePeriodStart: addDays(from, i), tags: { team }, cost: amount, ...extra }));
+}

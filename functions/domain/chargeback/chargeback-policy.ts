@@ -1,6 +1,11 @@
 import { addDays, addMonths, monthStart } from '../records/dates';
 import type { CostBasis } from './chargeback';
 
+/** Amortized metrics (`AmortizedCost`, `NetAmortizedCost`) charge the effective (accrual) cost; unblended ones the billed (cash) cost. */
+export function costBasisOf(costMetric: string): CostBasis {
+  return costMetric === 'AmortizedCost' || costMetric === 'NetAmortizedCost' ? 'effectiveCost' : 'billedCost';
+}
+
 /** A team as the chargeback knows it. */
 export interface ChargebackTeam {
   id: string;

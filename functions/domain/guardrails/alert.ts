@@ -1,6 +1,16 @@
 import type { AlertKind } from '../../config/config-schema';
 import type { Provider } from '../records/cost-record';
-import type { AlertMessage } from './budget-alerts';
+import type { AlertAttributes } from './alert-attributes';
+
+/** A message for the alerts topic, with the attributes subscription filter policies match on. */
+export interface AlertMessage {
+  /** Stable identity: the same alert has the same key however often evaluation runs. */
+  key: string;
+  month: string;
+  subject: string;
+  body: string;
+  attributes: AlertAttributes;
+}
 
 /** An alert with the scope and level that make its key, ready for the once-only ledger. */
 export interface GuardrailAlert extends AlertMessage {
@@ -35,6 +45,7 @@ export interface AlertJson {
 /** Provider names as alert texts spell them. */
 export const PROVIDER_NAMES: Record<Provider, string> = { aws: 'AWS', openai: 'OpenAI', anthropic: 'Anthropic' };
 
+/** The alert's JSON form, with `facts` (its figures) added to the attributes in its additional context. */
 export function jsonOf(alert: Omit<GuardrailAlert, 'json'>, facts: Record<string, string>): AlertJson {
   const description = alert.body.split('\n\n')[0]!;
   return {

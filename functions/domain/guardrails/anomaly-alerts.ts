@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { formatMoney } from '../statements/format';
 import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
 import { topDrivers, type Driver, type DriverSeries, type SpendAnomaly } from './anomaly';
-import type { Severity } from './budget-alerts';
+import { alertAttributes, ALERT_ATTRIBUTES, type Severity } from './alert-attributes';
 import { dailySeries, type Slice } from './slices';
 
 /** The model or service, the project or workspace, and the API key whose change explains the jump. */
@@ -55,7 +55,7 @@ export function anomalyAlert(scope: string, teamLabel: string, model: Slice | nu
       rank: 0,
       subject: `[costline] ${what} jumped to ${formatMoney(a.actual, currency)} on ${a.day} (usual ${formatMoney(a.expected, currency)})`,
       body,
-      attributes: { team, kind: 'anomaly', severity, ...(model ? { provider: model.provider, model: model.model! } : {}) },
+      attributes: alertAttributes(team, 'anomaly', severity, model ? { [ALERT_ATTRIBUTES.provider]: model.provider, [ALERT_ATTRIBUTES.model]: model.model! } : {}),
     },
     { day: a.day, actual: a.actual, expected: a.expected, impact: a.impact, drivers: drivers.map((d) => `${d.label} +${d.change}`).join('; ') },
   );

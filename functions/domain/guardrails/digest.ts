@@ -1,5 +1,6 @@
 import { monthOf } from '../records/dates';
-import type { AlertMessage, Severity } from './budget-alerts';
+import type { AlertMessage } from './alert';
+import { alertAttributes, type Severity } from './alert-attributes';
 
 /** The digest of alerts held back by the daily cap: one message per team and day. */
 export function digestAlert(team: string, day: string, held: readonly AlertMessage[]): AlertMessage {
@@ -13,5 +14,5 @@ export function digestAlert(team: string, day: string, held: readonly AlertMessa
     '',
     'Each was recorded once and will not be sent again.',
   ].join('\n');
-  return { key: `digest#team:${team}#${day}`, month, subject: `[costline] Digest: ${held.length} more alert(s) for ${team} on ${day}`.slice(0, 99), body, attributes: { team, kind: 'digest', severity } };
+  return { key: `digest#team:${team}#${day}`, month, subject: `[costline] Digest: ${held.length} more alert(s) for ${team} on ${day}`.slice(0, 99), body, attributes: alertAttributes(team, 'digest', severity) };
 }

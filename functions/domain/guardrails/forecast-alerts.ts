@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { formatCents, type Decimal } from '../records/money';
 import { formatMoney } from '../statements/format';
 import { build, type GuardrailAlert } from './alert';
-import type { Severity } from './budget-alerts';
+import { alertAttributes, type Severity } from './alert-attributes';
 import type { Forecast } from './forecast';
 import { scopeAttributes, teamAttribute, type BudgetScope } from './scopes';
 
@@ -48,7 +48,7 @@ function forecastAlert(scope: BudgetScope, f: Forecast, teamName: Map<string, st
       rank: certain ? 2 : 1,
       subject: `[costline] ${scope.label} projected at ${formatMoney(formatCents(projected), currency).replace(/\.\d\d$/, '')} vs ${formatMoney(budget.toFixed(2), currency).replace(/\.\d\d$/, '')} budget for ${f.month}`,
       body,
-      attributes: { team: teamAttribute(scope), kind: 'forecast', severity, ...scopeAttributes(scope) },
+      attributes: alertAttributes(teamAttribute(scope), 'forecast', severity, scopeAttributes(scope)),
     },
     { projected: formatCents(projected), low: formatCents(low), high: formatCents(high), budget: budget.toFixed(2), runsOutOn: f.runsOutOn ?? '', confidence: f.confidence },
   );

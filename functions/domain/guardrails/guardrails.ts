@@ -13,14 +13,18 @@ import { forecastAlerts } from './forecast-alerts';
 import { budgetScopes, inScope } from './scopes';
 import { shadowAiAlerts } from './shadow-ai-alerts';
 import { allocateSlices, dailySeries } from './slices';
-import { thresholdAlert } from './threshold-alerts';
+import { guardrailsPolicy } from './policy';
+import { reachedThresholds, thresholdAlert } from './threshold-alerts';
 import { unitCostAlert, unitSeries } from './unit-cost-alerts';
 
 export type { AlertJson, GuardrailAlert } from './alert';
 export { digestAlert } from './digest';
 export { isSilenced } from './silences';
 export { isAiSpend } from './slices';
-export { teamThresholdAlert } from './threshold-alerts';
+export { guardrailsPolicy, type GuardrailsPolicy } from './policy';
+export { budgetPositions, teamThresholdAlert, type BudgetPosition } from './threshold-alerts';
+export type { AlertMessage } from './alert';
+export type { Severity } from './alert-attributes';
 
 /**
  * Budget guardrails beyond the team thresholds: thresholds and forecasts for every budget scope
@@ -34,6 +38,7 @@ export interface GuardrailInput {
   month: string;
   /** The evaluation instant: days before its day are complete, its own day is in progress. */
   now: Date;
+  /** The configuration: its guardrails policy, and the allocation rules that put each record with a team. */
   config: CostlineConfig;
   /** The month's chargeback (for team totals with their shared-pool shares, and unmapped model spend). */
   chargeback: Chargeback;
@@ -47,26 +52,27 @@ export interface GuardrailInput {
 /** Evaluates every guardrail for a month as of `now`; returns the alerts whose conditions hold now. */
 export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   const { config, month, chargeback } = input;
+  const policy = guardrailsPolicy(config);
   const today = input.now.toISOString().slice(0, 10);
   const yesterday = addDays(today, -1);
-  const slices = allocateSlices(input.allocated, chargeback.costBasis);
-  const teamName = new Map(config.teams.map((t) => [t.id, t.name]));
+  const slices = allocateSlices(input.allocated, policy.costBasis);
+  const teamName = new Map(policy.teams.map((t) => [t.id, t.name]));
   const alerts: GuardrailAlert[] = [];
   const inMonth = (day: string) => monthOf(day) === month && day <= today;
 
   // Budget scopes: thresholds for the month, and (current month) a forecast of its end.
-  for (const scope of budgetScopes(config, chargeback)) {
+  for (const scope of budgetScopes(policy, chargeback)) {
     const series = dailySeries(slices.filter((s) => inScope(s, scope)));
     const monthToDate = sum(series.filter((d) => inMonth(d.day)).map((d) => new Big(d.amount))).plus(scope.shared);
     if (scope.scope.includes('/') || scope.team === null) {
-      const reached = config.alerts.thresholds.filter((t) => monthToDate.times(100).gte(scope.monthly.times(t)));
+      const reached = reachedThresholds(monthToDate, scope.monthly, policy.thresholds);
       for (const threshold of reached) alerts.push(thresholdAlert(scope, month, monthToDate, threshold, teamName, chargeback.currency));
     }
     // Shared-pool shares alone at or over the budget: the 100% threshold says it; there is nothing to project.
-    if (config.alerts.forecast.enabled && monthOf(today) === month && yesterday >= monthStart(month) && scope.monthly.gt(scope.shared)) {
+    if (policy.forecast.enabled && monthOf(today) === month && yesterday >= monthStart(month) && scope.monthly.gt(scope.shared)) {
       const forecast = forecastMonthEnd(
         { month, throughDay: yesterday, daily: series.filter((d) => d.day <= yesterday), budget: scope.monthly.minus(scope.shared).toFixed(2) },
-        { minDays: config.alerts.forecast.minDays },
+        { minDays: policy.forecast.minDays },
       );
       if (forecast && series.some((d) => d.day >= monthStart(month) && d.day <= yesterday)) alerts.push(...forecastAlerts(scope, forecast, teamName, chargeback.currency));
     }
@@ -74,9 +80,9 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
 
   // Anomalies and unit-cost changes: yesterday (complete) and today so far (hourly usage estimates).
   const days = [yesterday, today].filter((d) => monthOf(d) === month);
-  if (config.alerts.anomaly.enabled) {
-    const options = { minImpact: String(config.alerts.anomaly.minImpact), sensitivity: config.alerts.anomaly.sensitivity, baselineDays: config.alerts.anomaly.baselineDays };
-    for (const team of config.teams) {
+  if (policy.anomaly.enabled) {
+    const options = { minImpact: String(policy.anomaly.minImpact), sensitivity: policy.anomaly.sensitivity, baselineDays: policy.anomaly.baselineDays };
+    for (const team of policy.teams) {
       const own = slices.filter((s) => s.team === team.id);
       for (const day of days) {
         const anomaly = detectSpendAnomaly(dailySeries(own), day, options);
@@ -96,14 +102,14 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
       }
     }
   }
-  if (config.alerts.unitCost.enabled && monthOf(yesterday) === month) {
+  if (policy.unitCost.enabled && monthOf(yesterday) === month) {
     for (const [key, series] of unitSeries(input.allocated, slices)) {
       const [team, provider, model] = JSON.parse(key) as [string, Provider, string];
-      const change = detectUnitCostChange(series, yesterday, { minIncreasePercent: config.alerts.unitCost.minIncreasePercent, minImpact: String(config.alerts.unitCost.minImpact) });
+      const change = detectUnitCostChange(series, yesterday, { minIncreasePercent: policy.unitCost.minIncreasePercent, minImpact: String(policy.unitCost.minImpact) });
       if (change) alerts.push(unitCostAlert(team, teamName.get(team) ?? team, provider, model, change, month, chargeback.currency));
     }
   }
-  if (config.alerts.shadowAi.enabled) alerts.push(...shadowAiAlerts(month, chargeback, config.alerts.shadowAi, slices));
+  if (policy.shadowAi.enabled) alerts.push(...shadowAiAlerts(month, chargeback, policy.shadowAi, slices));
   return alerts;
 }
 

@@ -1,5 +1,4 @@
 import Big from 'big.js';
-import type { CostlineConfig } from '../../config/config-schema';
 import { globMatches } from '../allocation/allocation';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { Provider } from '../records/cost-record';
@@ -7,10 +6,12 @@ import { monthOf } from '../records/dates';
 import { formatCents, ZERO, type Decimal } from '../records/money';
 import { formatMoney } from '../statements/format';
 import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import { alertAttributes, ALERT_ATTRIBUTES, PLATFORM_TEAMS } from './alert-attributes';
+import type { GuardrailsPolicy } from './policy';
 import type { Slice } from './slices';
 
 /** Unmapped projects, workspaces and keys, and watched high-cost models: once a month each. */
-export function shadowAiAlerts(month: string, chargeback: Chargeback, options: CostlineConfig['alerts']['shadowAi'], slices: readonly Slice[]): GuardrailAlert[] {
+export function shadowAiAlerts(month: string, chargeback: Chargeback, options: GuardrailsPolicy['shadowAi'], slices: readonly Slice[]): GuardrailAlert[] {
   const currency = chargeback.currency;
   const alerts: GuardrailAlert[] = [];
   const minSpend = new Big(options.minSpend);
@@ -32,7 +33,7 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: C
     ].join('\n');
     alerts.push(
       build(
-        { key: `shadow-ai#${u.provider}:${u.kind}:${u.id}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `${u.provider}:${u.kind}:${u.id}`, rank: 0, subject: `[costline] Unmapped AI spend: ${u.provider} ${u.kind} ${u.id}, ${formatMoney(u.cost, currency)} in ${month}`, body, attributes: { team: 'unallocated', kind: 'shadow-ai', severity: 'warning', provider: u.provider } },
+        { key: `shadow-ai#${u.provider}:${u.kind}:${u.id}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `${u.provider}:${u.kind}:${u.id}`, rank: 0, subject: `[costline] Unmapped AI spend: ${u.provider} ${u.kind} ${u.id}, ${formatMoney(u.cost, currency)} in ${month}`, body, attributes: alertAttributes(PLATFORM_TEAMS.unallocated, 'shadow-ai', 'warning', { [ALERT_ATTRIBUTES.provider]: u.provider }) },
         { id: u.id, idKind: u.kind, apiKeys: u.apiKeys.join(','), amount: u.cost },
       ),
     );
@@ -44,7 +45,7 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: C
       if (s.model === null || monthOf(s.day) !== month || !watched.some((p) => globMatches(p, s.model))) continue;
       const entry = byModel.get(s.model) ?? { provider: s.provider, cost: ZERO, teams: new Map() };
       entry.cost = entry.cost.plus(s.cost);
-      const team = s.team ?? 'unallocated';
+      const team = s.team ?? PLATFORM_TEAMS.unallocated;
       entry.teams.set(team, (entry.teams.get(team) ?? ZERO).plus(s.cost));
       byModel.set(s.model, entry);
     }
@@ -59,10 +60,10 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: C
         'Severity: warning. Sent the first time it is seen each month (alerts.shadowAi.watchModels).',
       ].join('\n');
       // One team: its lead hears of it too; several: it is organisation-wide (the platform audience).
-      const single = teams.length === 1 ? teams[0]![0] : 'organization';
+      const single = teams.length === 1 ? teams[0]![0] : PLATFORM_TEAMS.organization;
       alerts.push(
         build(
-          { key: `shadow-ai#model:${e.provider}:${model}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `model:${model}`, rank: 0, subject: `[costline] Watched model ${model} used in ${month}: ${formatMoney(formatCents(e.cost), currency)}`, body, attributes: { team: single, kind: 'shadow-ai', severity: 'warning', provider: e.provider, model } },
+          { key: `shadow-ai#model:${e.provider}:${model}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `model:${model}`, rank: 0, subject: `[costline] Watched model ${model} used in ${month}: ${formatMoney(formatCents(e.cost), currency)}`, body, attributes: alertAttributes(single, 'shadow-ai', 'warning', { [ALERT_ATTRIBUTES.provider]: e.provider, [ALERT_ATTRIBUTES.model]: model }) },
           { model, amount: formatCents(e.cost), teams: teams.map(([t]) => t).join(',') },
         ),
       );

@@ -1,13 +1,13 @@
-import type { CostlineConfig } from '../../config/config-schema';
 import { globMatches } from '../allocation/allocation';
 import type { GuardrailAlert } from './alert';
+import type { GuardrailsPolicy } from './policy';
 
-/** Whether a silence in the config covers this alert on `day`: same scope or a narrower one, same kind or any. */
-export function isSilenced(alert: Pick<GuardrailAlert, 'scope' | 'kind'> & { attributes?: Record<string, string> }, config: CostlineConfig, day: string): boolean {
+/** Whether a silence of the policy covers this alert on `day`: same scope or a narrower one, same kind or any. */
+export function isSilenced(alert: Pick<GuardrailAlert, 'scope' | 'kind'> & { attributes?: Record<string, string> }, policy: Pick<GuardrailsPolicy, 'silences'>, day: string): boolean {
   const parts = scopeParts(alert.scope);
   const provider = alert.attributes?.provider ?? parts.provider;
   const model = alert.attributes?.model ?? parts.model;
-  return config.alerts.silences.some((s) => {
+  return policy.silences.some((s) => {
     if (day > s.until || (s.kind !== undefined && s.kind !== alert.kind)) return false;
     if (alert.scope === s.scope) return true;
     const silenced = scopeParts(s.scope);

@@ -4,6 +4,7 @@ import { ZERO, type Decimal } from '../records/money';
 import { totalTokens } from '../records/usage-record';
 import { formatMoney } from '../statements/format';
 import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import { alertAttributes, ALERT_ATTRIBUTES } from './alert-attributes';
 import type { UnitCostChange } from './anomaly';
 import type { Slice } from './slices';
 
@@ -59,7 +60,7 @@ export function unitCostAlert(team: string, name: string, provider: Provider, mo
       rank: 0,
       subject: `[costline] ${name}: ${model} cost per M tokens up ${c.increasePercent.toFixed(0)}% on ${c.day}`,
       body,
-      attributes: { team, kind: 'unit-cost', severity: 'warning', provider, model },
+      attributes: alertAttributes(team, 'unit-cost', 'warning', { [ALERT_ATTRIBUTES.provider]: provider, [ALERT_ATTRIBUTES.model]: model }),
     },
     { day: c.day, costPerMillion: c.costPerMillion, baselineCostPerMillion: c.baselineCostPerMillion, impact: c.impact },
   );

@@ -72,3 +72,21 @@ describe('unallocated sources in the text statement', () => {
     expect(text).toContain('... and 4 more unallocated sources, 10.00 in total (each with its account and tag value in chargeback.json and statement.csv)');
   });
 });
+
+describe('statement text', () => {
+  it('has a line per team, unallocated and the grand total', () => {
+    const config = testConfig();
+    const cb = buildChargeback(
+      [awsRecord({ tags: { team: 'payments' }, cost: '1234.5' }), awsRecord({ subAccountId: '444455556666', cost: '0.5' })],
+      config,
+      '2026-10',
+      '2026-10-20',
+    );
+    const text = renderStatementText(cb);
+    expect(text).toMatch(/^Payments\s+1,234\.50\s+0\.00\s+1,234\.50\s+100\.00\s+1234\.5%$/m);
+    expect(text).toMatch(/^Growth\s+0\.00\s+0\.00\s+0\.00\s+-\s+-$/m);
+    expect(text).toMatch(/^Unallocated\s+0\.50$/m);
+    expect(text).toMatch(/^TOTAL\s+1,235\.00$/m);
+    expect(text).toContain('account 444455556666');
+  });
+});
