@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CostlineConfig } from '../config/config-schema';
-import { effectiveRecords, type Chargeback } from '../domain/chargeback/chargeback';
+import type { Chargeback } from '../domain/chargeback/chargeback';
 import { addMonths, monthOf, toDay } from '../domain/records/dates';
 import { baselineMonth, budgetPositions, digestAlert, evaluateGuardrails, guardrailsPolicy, isSilenced, teamThresholdAlert, type AlertMessage, type GuardrailAlert } from '../domain/guardrails/guardrails';
 import type { PriceBook } from '../domain/pricing/price-book';
 import type { AlertLedger, AlertScope, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
-import { monthChargeback, type MonthChargeback } from './month-chargeback';
+import { monthChargeback, readAllocatedMonth, type MonthChargeback } from './month-chargeback';
 
 /** What alert evaluation needs. */
 export interface EvaluateDeps {
@@ -136,13 +136,10 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
       continue;
     }
     const candidates: GuardrailAlert[] = budgetPositions(current.chargeback, policy).flatMap(({ team, reached }) => reached.map((t) => teamThresholdAlert(current.chargeback, team, t)));
-    // The month before is only the anomaly baseline: its records, not its chargeback.
+    // The month before is only the anomaly baseline: its allocated records, not its chargeback.
     const previous = baselineMonth(month);
-    const before = loaded.has(previous)
-      ? await loaded.get(previous)!
-      : await Promise.all([deps.records.listMonth(previous), deps.usage.listMonth(previous)]).then(([records, usage]) => ({ usage, effective: effectiveRecords(records, { usage, priceBook: deps.priceBook }).records }));
-    const records = [...current.effective, ...before.effective];
-    candidates.push(...evaluateGuardrails({ month, now, config: deps.config, chargeback: current.chargeback, records, usage: [...current.usage, ...before.usage] }));
+    const before = loaded.has(previous) ? (await loaded.get(previous)!).allocated : await readAllocatedMonth(deps, previous);
+    candidates.push(...evaluateGuardrails({ month, now, config: deps.config, chargeback: current.chargeback, allocated: [current.allocated, before] }));
 
     // One group per ledger scope: kind and scope (and level, for one-level alerts).
     const groups = new Map<string, GuardrailAlert[]>();

@@ -1,8 +1,9 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { chargeMonth, type Chargeback } from '../domain/chargeback/chargeback';
-import type { CostRecord } from '../domain/records/cost-record';
+import { allocationPolicyOf, chargebackPolicyOf } from '../config/policies';
+import { allocate, type AllocatedMonth, type MonthRecords } from '../domain/allocation/allocate';
+import type { Chargeback } from '../domain/chargeback/chargeback';
+import { chargeMonth } from '../domain/chargeback/charge-month';
 import type { PriceBook } from '../domain/pricing/price-book';
-import type { UsageRecord } from '../domain/records/usage-record';
 import type { CostRecordStore, UsageRecordStore } from '../ports/ports';
 
 /** What reading a month's chargeback needs. */
@@ -13,20 +14,30 @@ export interface MonthChargebackDeps {
   config: CostlineConfig;
 }
 
-/** A month's stored records and usage, and the chargeback built from them (estimates for what is not billed yet). */
+/** A month's stored records and usage, allocated once, and the chargeback built from them. */
 export interface MonthChargeback {
   chargeback: Chargeback;
-  records: CostRecord[];
-  /** What the month is charged from: `records` plus usage estimates for days not billed yet. */
-  effective: CostRecord[];
-  usage: UsageRecord[];
+  /** The month allocated: its records (billed, and estimates for what is not billed yet) and usage, each with its allocation. */
+  allocated: AllocatedMonth;
   /** Nothing was stored for the month. */
   empty: boolean;
 }
 
-/** Reads a month's records and usage and builds its chargeback as of `asOf`: the one way every job does it. */
+/** Allocates a month's records by the config's policy and builds its chargeback as of `asOf`. Pure. */
+export function chargeRecords(config: CostlineConfig, input: MonthRecords, asOf: string): { allocated: AllocatedMonth; chargeback: Chargeback } {
+  const allocated = allocate(input, allocationPolicyOf(config));
+  return { allocated, chargeback: chargeMonth(allocated, chargebackPolicyOf(config), asOf) };
+}
+
+/** Reads a month's records and usage, once, and allocates them by the config's policy. */
+export async function readAllocatedMonth(deps: MonthChargebackDeps, month: string): Promise<AllocatedMonth> {
+  const [billed, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
+  return allocate({ month, billed, usage, priceBook: deps.priceBook }, allocationPolicyOf(deps.config));
+}
+
+/** Reads a month's records and usage once, allocates them once and builds its chargeback as of `asOf`: the one way every job does it. */
 export async function monthChargeback(deps: MonthChargebackDeps, month: string, asOf: string): Promise<MonthChargeback> {
-  const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  const { chargeback, records: effective } = chargeMonth(records, deps.config, month, asOf, { usage, priceBook: deps.priceBook });
-  return { chargeback, records, effective, usage, empty: records.length === 0 && usage.length === 0 };
+  const allocated = await readAllocatedMonth(deps, month);
+  const chargeback = chargeMonth(allocated, chargebackPolicyOf(deps.config), asOf);
+  return { chargeback, allocated, empty: allocated.billed.length === 0 && allocated.usage.length === 0 };
 }

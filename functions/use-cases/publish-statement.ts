@@ -1,12 +1,14 @@
 import type { CostlineConfig } from '../config/config-schema';
-import { withMonthOverMonth } from '../domain/chargeback/chargeback';
+import { withMonthOverMonth } from '../domain/chargeback/month-over-month';
 import { addMonths, toDay } from '../domain/records/dates';
 import { closedFile, priorPeriodAdjustments, statementHash, withAdjustments, type AdjustedChargeback, type ClosedStatement } from '../domain/chargeback/month-close';
 import type { PriceBook } from '../domain/pricing/price-book';
 import { renderStatementText, renderTeamStatementText } from '../domain/statements/statement-text';
-import { effectiveRecords } from '../domain/chargeback/chargeback';
-import { monthChargeback } from './month-chargeback';
-import { renderFocusCsv, renderStatementCsv, renderStatementHtml } from '../domain/statements/statement-files';
+import type { AllocatedMonth } from '../domain/allocation/allocate';
+import { monthChargeback, readAllocatedMonth } from './month-chargeback';
+import { renderFocusCsv } from '../domain/statements/focus-csv';
+import { renderStatementCsv } from '../domain/statements/statement-csv';
+import { renderStatementHtml } from '../domain/statements/statement-html';
 import type { ChargebackStore, ClosedStatementStore, Clock, CostRecordStore, IngestionStateStore, MessagePublisher, OutboundMessage, StatementArchive, StatementDelivery, StatementFile, StoredClosedStatement, UsageRecordStore } from '../ports/ports';
 import { STATEMENT_ATTRIBUTES, STATEMENT_KINDS } from '../domain/statements/statement-attributes';
 
@@ -85,11 +87,12 @@ export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes
  * The month's statement files as finance receives them: the text, CSV and HTML statements and the FOCUS
  * CSV of the month's allocated records with its adjustments as Correction rows. The statement job puts
  * them in S3; the local CLI writes the same files to `OUT/<month>/`.
+ * @param allocated the month as this run allocated it; read from the stores when not given
  */
-export async function statementFiles(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string): Promise<StatementFile[]> {
-  // The records only: the chargeback is the one given (a closed month's, as it was stored).
-  const [records, usage] = await Promise.all([deps.records.listMonth(month), deps.usage.listMonth(month)]);
-  const focus = renderFocusCsv(effectiveRecords(records, { usage, priceBook: deps.priceBook }).records, deps.config, month, chargeback.adjustments, chargeback);
+export async function statementFiles(deps: StatementDeps, month: string, chargeback: AdjustedChargeback, text: string, allocated?: AllocatedMonth): Promise<StatementFile[]> {
+  // The records only: the chargeback is the one given (a closed month's, as it was stored). A run that has
+  // just allocated the month passes it in, so the month is read once.
+  const focus = renderFocusCsv(allocated ?? (await readAllocatedMonth(deps, month)), deps.config.currency, chargeback.adjustments, chargeback);
   return [
     { name: 'statement.txt', body: text, contentType: 'text/plain' },
     { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },
@@ -256,13 +259,13 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
     throw new MonthIngestionIncompleteError(`${month} is not closed: its last ingestion was not complete (${incomplete.map((h) => `${h.source} ${h.status} at ${h.at}${h.detail ? `: ${h.detail}` : ''}`).join('; ')}); a run after a complete ingestion closes it`);
   }
 
-  const { chargeback: ownMonth, empty } = await monthChargeback(deps, month, asOf);
+  const { chargeback: ownMonth, allocated, empty } = await monthChargeback(deps, month, asOf);
   if (empty) throw new EmptyMonthError(`no cost records for ${month}: has ingestion run for it? (backfill with the ingest function's {"from","to"} event)`);
   // The daily schedule waits for the month to be final, cheaply: no look-back into closed months yet.
   if (ownMonth.status !== 'final' && mode === 'scheduled') {
     const pending = withAdjustments(ownMonth, []);
     const pendingText = renderStatementText(ownMonth);
-    return { outcome: 'not-final-yet', chargeback: pending, text: pendingText, files: () => statementFiles(deps, month, pending, pendingText), late };
+    return { outcome: 'not-final-yet', chargeback: pending, text: pendingText, files: () => statementFiles(deps, month, pending, pendingText, allocated), late };
   }
   // Month over month: against the previous month as finance received it (closed), or as it stands.
   const previousMonth = addMonths(month, -1);
@@ -281,7 +284,7 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   if (own.status === 'final') {
     // The files are rendered once, here, and stored with the statement: a closed month's focus.csv is the
     // file it was closed with, whatever arrives later (which later months carry as Correction rows).
-    const files = await statementFiles(deps, month, chargeback, text);
+    const files = await statementFiles(deps, month, chargeback, text, allocated);
     const refs = files.map(closedFile);
     const statement: ClosedStatement = { month, chargeback: own, adjustments, files: refs, contentHash: statementHash(own, adjustments, refs), closedAt: now.toISOString() };
     const delivery = pendingDelivery(teamStatements);
@@ -296,7 +299,7 @@ export async function publishStatement(deps: StatementDeps, month: string, mode:
   }
   const parts: Part[] = [{ kind: 'finance' }, ...teamStatements.map((team) => ({ kind: 'team' as const, team }))];
   let rendered: Promise<StatementFile[]> | undefined;
-  const files = () => (rendered ??= statementFiles(deps, month, chargeback, text));
+  const files = () => (rendered ??= statementFiles(deps, month, chargeback, text, allocated));
   const messageId = await sendParts(deps, month, chargeback, text, files, parts, async () => undefined);
   return { outcome: 'published-preliminary', chargeback, text, files, ...(messageId !== undefined ? { messageId } : {}), late };
 }

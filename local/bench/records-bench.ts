@@ -1,163 +1,216 @@
 /**
- * The bench's "records" job: allocate + chargeback alone, in memory, on n synthetic cost records of one
- * month (no database, no HTTP), so the hot path of the money is timed apart from the I/O around it.
+ * `npm run bench -- --records N`: allocate + chargeback alone, on N synthetic cost records in memory (no
+ * store, no network), to time the pure hot path at billing-export scale.
  */
 import { parseConfig, type CostlineConfig } from '../../functions/config/config-schema';
-import { chargeMonth } from '../../functions/domain/chargeback/chargeback';
-import type { CostRecord, TokenType } from '../../functions/domain/records/cost-record';
-import { serviceCategoryOf } from '../../functions/domain/records/cost-record';
-import { addDays } from '../../functions/domain/records/dates';
-import { mulberry32 } from '../sample/seeded-random';
+import { allocationPolicyOf, chargebackPolicyOf } from '../../functions/config/policies';
+import { allocate } from '../../functions/domain/allocation/allocate';
+import { chargeMonth } from '../../functions/domain/chargeback/charge-month';
+import type { CostRecord, Provider, TokenType } from '../../functions/domain/records/cost-record';
+import type { UsageRecord } from '../../functions/domain/records/usage-record';
 
-const MONTH = '2026-10';
-const DAYS = 31;
-/** The day the chargeback is computed on: after the month closed. */
-const AS_OF = '2026-11-10';
-const TEAMS = 200;
-const ACCOUNTS = 80;
-const SERVICES = ['Amazon Elastic Compute Cloud - Compute', 'Amazon Simple Storage Service', 'Amazon DynamoDB', 'AWS Lambda', 'Amazon Relational Database Service', 'Amazon Bedrock', 'Claude Sonnet 4.5 (Amazon Bedrock Edition)', 'Amazon OpenSearch Service', 'Amazon CloudFront', 'AmazonCloudWatch', 'Amazon Simple Queue Service', 'Amazon ElastiCache', 'EC2 - Other', 'Amazon Virtual Private Cloud', 'Amazon SageMaker', 'AWS Support (Business)'];
-const OPENAI_MODELS = ['gpt-4o-2024-08-06', 'gpt-4o-mini-2024-07-18', 'gpt-4.1-2025-04-14', 'o3-2025-04-16', 'text-embedding-3-small'];
-const ANTHROPIC_MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805'];
-const TOKEN_TYPES: TokenType[] = ['input', 'cachedInput', 'cacheWrite', 'output'];
-
-/** One line of a bill that recurs every day of the month, with its own cost. */
-type Workload = Pick<CostRecord, 'provider' | 'source' | 'providerName' | 'subAccountId' | 'serviceName' | 'serviceCategory' | 'usageType' | 'model' | 'apiKeyId' | 'tokenType' | 'tags'> & {
-  /** Typical daily cost, integer micro-dollars. */
-  dailyMicros: number;
-  /** Amortized = billed × this, in percent. */
-  amortizedPercent: number;
-};
-
-const pad = (n: number, width = 3) => String(n).padStart(width, '0');
-const teamId = (t: number) => `t${pad(t)}`;
-const account = (a: number) => String(200000000000 + a * 1010101);
-
-/** Integer micro-dollars as an exact decimal string. */
-function micros(value: number): string {
-  return `${Math.floor(value / 1e6)}.${String(value % 1e6).padStart(6, '0')}`;
+/** What one timing gives. */
+export interface RecordsBench {
+  records: number;
+  /** Wall time of allocate + chargeback. */
+  ms: number;
+  recordsPerSecond: number;
+  /** CPU time of this process over the same span (user and system): the figure to read on a busy machine. */
+  cpuMs: number;
 }
 
+const MONTH = '2026-10';
+const DAYS = 30;
+const TEAMS = 200;
+const ACCOUNTS = 60;
+const AWS_SERVICES = 150;
+const POOLED = ['AWS Support (Business)', 'Amazon VPC'];
+const OPENAI_MODELS = ['gpt-4o-2024-08-06', 'gpt-4o-mini-2024-07-18', 'o4-mini-2025-04-16', 'text-embedding-3-small'];
+const ANTHROPIC_MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-6'];
+
+/** A small deterministic generator (an LCG), so every run generates the same records. */
+function seeded(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+const team = (k: number) => `team-${String(k).padStart(3, '0')}`;
+const account = (k: number) => String(100000000000 + k * 7919);
+
 /**
- * The records bench's configuration: 200 teams with aliases, tag key `team`, a rule per OpenAI project
- * and Anthropic workspace, rules for the first accounts' untagged spend, and the support plan in an
- * even shared pool.
+ * The synthetic organisation's config: 200 teams (some with an alias), an account rule per tenth team,
+ * each team's OpenAI project and Anthropic workspace by rule, two shared pools (even and proportional).
  */
-export function recordsBenchConfig(): CostlineConfig {
-  const teams = Array.from({ length: TEAMS }, (_, t) => ({ id: teamId(t), name: `Team ${pad(t)}`, aliases: [`team-${pad(t)}`], monthlyBudget: 10_000, leadEmails: [`${teamId(t)}@example.com`] }));
+export function syntheticRecordsConfig(): CostlineConfig {
+  const teams = Array.from({ length: TEAMS }, (_, k) => ({ id: team(k), name: `Team ${k}`, ...(k % 7 === 0 ? { aliases: [`T${k}`] } : {}), ...(k % 3 === 0 ? { monthlyBudget: 10000 + k } : {}) }));
   const rules = [
-    { match: { provider: 'aws', service: 'AWS Support (Business)' }, pool: 'support-plan' },
-    ...Array.from({ length: 10 }, (_, a) => ({ match: { provider: 'aws', account: account(a) }, team: teamId(a) })),
-    ...teams.map((team, t) => ({ match: { provider: 'openai', project: `proj_${pad(t)}` }, team: team.id })),
-    ...teams.map((team, t) => ({ match: { provider: 'anthropic', workspace: `wrkspc_${pad(t)}` }, team: team.id })),
+    ...Array.from({ length: ACCOUNTS / 10 }, (_, k) => ({ match: { provider: 'aws', account: account(k * 10) }, team: team(k * 17) })),
+    { match: { service: POOLED[0] }, pool: 'support-plan' },
+    { match: { service: POOLED[1] }, pool: 'platform' },
+    ...Array.from({ length: TEAMS }, (_, k) => ({ match: { provider: 'openai', project: `proj_${k}` }, team: team(k) })),
+    ...Array.from({ length: TEAMS }, (_, k) => ({ match: { provider: 'anthropic', workspace: `wrkspc_${k}` }, team: team(k) })),
   ];
   return parseConfig(
     {
       currency: 'USD',
       teams,
-      allocation: { awsTagKey: 'team', rules, sharedPools: [{ id: 'support-plan', method: 'even' }] },
-      alerts: { thresholds: [50, 80, 100] },
+      allocation: { awsTagKey: 'team', rules, sharedPools: [{ id: 'support-plan', method: 'even' }, { id: 'platform', method: 'proportional' }] },
       finance: { emails: ['finance@example.com'] },
-      operations: { emails: ['cloud-team@example.com'] },
-      sources: { aws: { enabled: true, costMetric: 'AmortizedCost' }, openai: { enabled: true, organizationId: 'org-bench' }, anthropic: { enabled: true, organizationId: 'bench' } },
+      sources: { aws: { enabled: true, costMetric: 'AmortizedCost', billingAccountId: '999988887777' }, openai: { enabled: true, organizationId: 'org-bench' }, anthropic: { enabled: true, organizationId: 'bench' } },
     },
-    'records bench config',
+    'synthetic records config',
   );
 }
 
-/**
- * The workloads behind `count` daily records: 70 % AWS (tagged with a team id, an alias, an upper-case id,
- * or untagged; about one in fifty the support plan), 20 % OpenAI cost lines per project, model and token
- * type (a few projects no rule maps), 10 % Anthropic per workspace (some the default workspace) and API key.
- */
-function workloads(count: number, random: () => number): Workload[] {
-  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
-  const pick = <T>(list: readonly T[]) => list[int(0, list.length - 1)]!;
-  const out: Workload[] = [];
-  for (let w = 0; w < count; w += 1) {
-    const t = int(0, TEAMS - 1);
-    const dailyMicros = Math.round(20_000 * Math.exp(random() * Math.log(2_000))); // $0.02 to $40, log-uniform
-    const roll = random();
-    const tokenType = pick(TOKEN_TYPES);
-    if (roll < 0.7) {
-      const serviceName = random() < 0.02 ? 'AWS Support (Business)' : pick(SERVICES);
-      const tagRoll = random();
-      const tag = tagRoll < 0.12 ? undefined : tagRoll < 0.25 ? `team-${pad(t)}` : tagRoll < 0.3 ? teamId(t).toUpperCase() : teamId(t);
-      out.push({
-        provider: 'aws', source: 'aws-cost-explorer', providerName: 'AWS', subAccountId: account(int(0, ACCOUNTS - 1)), serviceName, serviceCategory: serviceCategoryOf(serviceName),
-        usageType: `USE1-${serviceName.replace(/[^A-Za-z0-9]+/g, '')}-Usage-${int(0, 9)}`, model: null, apiKeyId: null, tokenType: null,
-        tags: tag === undefined ? {} : { team: tag }, dailyMicros, amortizedPercent: /Compute|SageMaker/.test(serviceName) ? 72 : 100,
-      });
-    } else if (roll < 0.9) {
-      const model = pick(OPENAI_MODELS);
-      out.push({
-        provider: 'openai', source: 'openai-costs', providerName: 'OpenAI', subAccountId: `proj_${pad(random() < 0.03 ? TEAMS + t : t)}`, serviceName: 'OpenAI API', serviceCategory: 'AI and Machine Learning',
-        usageType: `${model}, ${tokenType}`, model, apiKeyId: null, tokenType, tags: {}, dailyMicros, amortizedPercent: 100,
-      });
-    } else {
-      const model = pick(ANTHROPIC_MODELS);
-      out.push({
-        provider: 'anthropic', source: 'anthropic-costs', providerName: 'Anthropic', subAccountId: random() < 0.05 ? null : `wrkspc_${pad(t)}`, serviceName: 'Claude API', serviceCategory: 'AI and Machine Learning',
-        usageType: 'messages', model, apiKeyId: `apikey_${pad(t)}_${int(0, 3)}`, tokenType, tags: {}, dailyMicros, amortizedPercent: 100,
-      });
-    }
+/** An amount with up to ten decimals, as Cost Explorer writes them; about one in fifty a credit. */
+function amount(random: () => number): string {
+  const value = (random() * 40).toFixed(1 + Math.floor(random() * 10));
+  return random() < 0.02 ? `-${value}` : value;
+}
+
+/** One slice's identity: a day of it is one record. */
+interface Template {
+  provider: Provider;
+  source: string;
+  providerName: string;
+  subAccountId: string | null;
+  serviceName: string;
+  usageType: string | null;
+  model: string | null;
+  apiKeyId: string | null;
+  tokenType: TokenType | null;
+  tags: Record<string, string>;
+}
+
+function template(random: () => number): Template {
+  const p = random();
+  if (p < 0.7) {
+    const pooled = random() < 0.03;
+    const tag = random();
+    const k = Math.floor(random() * TEAMS);
+    // Most AWS spend is tagged; some is untagged, some carries a tag naming no team, some an alias.
+    const tags: Record<string, string> = tag < 0.8 ? { team: k % 7 === 0 && tag < 0.1 ? `T${k}` : team(k) } : tag < 0.85 ? { team: `ghost-${k}` } : {};
+    if (random() < 0.3) tags.env = random() < 0.5 ? 'prod' : 'dev';
+    return {
+      provider: 'aws',
+      source: 'aws-cost-explorer',
+      providerName: 'AWS',
+      subAccountId: account(Math.floor(random() * ACCOUNTS)),
+      serviceName: pooled ? POOLED[Math.floor(random() * POOLED.length)]! : `AWS Service ${Math.floor(random() * AWS_SERVICES)}`,
+      usageType: `USE1-Usage-${Math.floor(random() * 40)}`,
+      model: null,
+      apiKeyId: null,
+      tokenType: null,
+      tags,
+    };
   }
-  return out;
+  const openai = p < 0.85;
+  const models = openai ? OPENAI_MODELS : ANTHROPIC_MODELS;
+  const model = models[Math.floor(random() * models.length)]!;
+  const tokenType = (['input', 'cachedInput', 'output'] as const)[Math.floor(random() * 3)]!;
+  // One project or workspace in forty is mapped by no rule (shadow AI).
+  const k = random() < 0.025 ? TEAMS + Math.floor(random() * 10) : Math.floor(random() * TEAMS);
+  return {
+    provider: openai ? 'openai' : 'anthropic',
+    source: openai ? 'openai-costs' : 'anthropic-costs',
+    providerName: openai ? 'OpenAI' : 'Anthropic',
+    subAccountId: openai ? `proj_${k}` : k === 0 ? null : `wrkspc_${k}`,
+    serviceName: openai ? 'OpenAI API' : 'Claude API',
+    usageType: `${model}, ${tokenType}`,
+    model,
+    apiKeyId: random() < 0.5 ? `key_${k}_${Math.floor(random() * 3)}` : null,
+    tokenType,
+    tags: {},
+  };
 }
 
 /**
- * `n` deterministic cost records of 2026-10: workloads that recur every day (one record per workload and
- * day) with ±20 % daily noise, in the order a month is read back (by day).
+ * `n` synthetic cost records of one month (identities spread over 30 days, so each slice appears once a
+ * day, as Cost Explorer's daily rows do), plus one usage record per twenty, as a store returns them:
+ * through JSON, so no two records share a string.
  */
-export function syntheticRecords(n: number, seed = 1): CostRecord[] {
-  const random = mulberry32(seed);
-  const all = workloads(Math.ceil(n / DAYS), random);
+export function syntheticRecords(n: number, seed = 1): { records: CostRecord[]; usage: UsageRecord[] } {
+  const random = seeded(seed);
+  const identities = Math.max(1, Math.ceil(n / DAYS));
+  const templates = Array.from({ length: identities }, () => template(random));
   const records: CostRecord[] = [];
-  for (let d = 0; records.length < n; d += 1) {
-    const day = addDays(`${MONTH}-01`, d);
-    const next = addDays(day, 1);
-    for (let w = 0; w < all.length && records.length < n; w += 1) {
-      const work = all[w]!;
-      const billed = Math.round((work.dailyMicros * (80 + Math.floor(random() * 41))) / 100);
-      records.push({
-        id: `bench-${pad(w, 6)}-${day}`,
-        source: work.source,
-        provider: work.provider,
-        providerName: work.providerName,
-        billingAccountId: work.provider === 'aws' ? '999988887777' : work.provider === 'openai' ? 'org-bench' : 'bench',
-        subAccountId: work.subAccountId,
+  const usage: UsageRecord[] = [];
+  const CHUNK = 20_000;
+  for (let start = 0; start < n; start += CHUNK) {
+    const chunk: CostRecord[] = [];
+    const usageChunk: UsageRecord[] = [];
+    for (let i = start; i < Math.min(n, start + CHUNK); i++) {
+      const t = templates[i % identities]!;
+      const day = `${MONTH}-${String(1 + Math.floor(i / identities)).padStart(2, '0')}`;
+      const cost = amount(random);
+      chunk.push({
+        id: `${String(i).padStart(12, '0')}${'0'.repeat(20)}`,
+        source: t.source,
+        provider: t.provider,
+        providerName: t.providerName,
+        billingAccountId: '999988887777',
+        subAccountId: t.subAccountId,
         subAccountName: null,
-        serviceName: work.serviceName,
-        serviceCategory: work.serviceCategory,
-        usageType: work.usageType,
-        model: work.model,
-        apiKeyId: work.apiKeyId,
-        tokenType: work.tokenType,
+        serviceName: t.serviceName,
+        serviceCategory: 'Other',
+        usageType: t.usageType,
+        model: t.model,
+        apiKeyId: t.apiKeyId,
+        tokenType: t.tokenType,
         costOrigin: 'billed',
         chargePeriodStart: day,
-        chargePeriodEnd: next,
-        billedCost: micros(billed),
-        effectiveCost: micros(Math.round((billed * work.amortizedPercent) / 100)),
+        chargePeriodEnd: day,
+        billedCost: cost,
+        effectiveCost: cost,
         billingCurrency: 'USD',
         consumedQuantity: null,
         consumedUnit: null,
-        tags: work.tags,
-        estimated: false,
+        tags: t.tags,
+        estimated: random() < 0.01,
       });
+      if (i % 20 === 0 && t.model !== null) {
+        usageChunk.push({
+          id: `u${i}`,
+          source: `${t.source}-usage`,
+          provider: t.provider,
+          billingAccountId: '999988887777',
+          subAccountId: t.subAccountId,
+          apiKeyId: t.apiKeyId,
+          serviceName: t.serviceName,
+          model: t.model,
+          usageType: t.provider === 'openai' ? 'completions' : 'messages',
+          serviceTier: 'standard',
+          chargePeriodStart: day,
+          chargePeriodEnd: day,
+          tokens: { input: Math.floor(random() * 1e6), cachedInput: Math.floor(random() * 1e5), cacheWrite5m: 0, cacheWrite1h: 0, output: Math.floor(random() * 2e5) },
+          requests: Math.floor(random() * 1000),
+          webSearchRequests: 0,
+          tags: {},
+        });
+      }
     }
+    records.push(...(JSON.parse(JSON.stringify(chunk)) as CostRecord[]));
+    usage.push(...(JSON.parse(JSON.stringify(usageChunk)) as UsageRecord[]));
   }
-  return records;
+  return { records, usage };
 }
 
 /**
- * Times allocate + chargeback of one month on `n` synthetic records (generated before the clock starts).
- * @returns the records charged, the wall time in ms, and records per second
+ * Times allocate + chargeback alone on `n` synthetic records (and their usage), after a warm-up run on
+ * a tenth of them so the timing is of compiled code. Generating the records is not timed.
  */
-export function benchAllocateAndCharge(n: number): { records: number; ms: number; recordsPerSecond: number } {
-  const config = recordsBenchConfig();
-  const records = syntheticRecords(n);
+export function benchAllocateAndCharge(n: number): RecordsBench {
+  const config = syntheticRecordsConfig();
+  const allocation = allocationPolicyOf(config);
+  const chargeback = chargebackPolicyOf(config);
+  const run = (month: { records: CostRecord[]; usage: UsageRecord[] }) => chargeMonth(allocate({ month: MONTH, billed: month.records, usage: month.usage }, allocation), chargeback, '2026-10-20');
+  run(syntheticRecords(Math.max(1, Math.floor(n / 10)), 2));
+  const month = syntheticRecords(n);
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  const { chargeback } = chargeMonth(records, config, MONTH, AS_OF);
+  const result = run(month);
   const ms = performance.now() - start;
-  if (chargeback.recordCount !== records.length) throw new Error(`records bench: charged ${chargeback.recordCount} of ${records.length} records`);
-  return { records: records.length, ms, recordsPerSecond: records.length / (ms / 1000) };
+  const used = process.cpuUsage(cpu);
+  if (result.recordCount !== n) throw new Error(`charged ${result.recordCount} records of ${n}`);
+  return { records: n, ms, recordsPerSecond: n / (ms / 1000), cpuMs: (used.user + used.system) / 1000 };
 }

@@ -3,6 +3,7 @@ import type { CostlineConfig } from '../../functions/config/config-schema';
 import { monthWindow, toDay } from '../../functions/domain/records/dates';
 import { explainTeam, renderExplanation } from '../../functions/domain/allocation/explain';
 import { buildStores, createClients } from '../../functions/app/compose';
+import { chargeRecords } from '../../functions/use-cases/month-chargeback';
 import { ensureTable, startLocalDynamo } from '../local-dynamodb';
 import { sampleLedger } from '../sample/sample-ledger';
 import { latestMonth, TABLE } from './local-setup';
@@ -21,7 +22,8 @@ export async function explain(config: CostlineConfig, state: string, team: strin
       return 1;
     }
     const asOf = toDay(new Date(`${monthWindow(target).end}T06:00:00Z`));
-    console.log(renderExplanation(explainTeam(records, config, target, asOf, team, { usage, priceBook: stores.priceBook })));
+    const { allocated, chargeback } = chargeRecords(config, { month: target, billed: records, usage, priceBook: stores.priceBook }, asOf);
+    console.log(renderExplanation(explainTeam(allocated, chargeback, team)));
     return 0;
   } finally {
     for (const client of Object.values(clients)) client.destroy();

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { CostlineConfig } from '../../functions/config/config-schema';
-import { closeDayOf } from '../../functions/domain/chargeback/chargeback';
+import { lastRepullDay, type CostlineConfig } from '../../functions/config/config-schema';
+import { closeDayOf } from '../../functions/domain/chargeback/chargeback-policy';
 import { formatMoney } from '../../functions/domain/statements/format';
 import { addDays, addMonths, isMonday, monthOf, monthsOf, monthStart, monthWindow, toDay, type DayWindow } from '../../functions/domain/records/dates';
 import type { Clock, SentAlert } from '../../functions/ports/ports';
@@ -94,7 +94,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
         // 1. The month before closes on its close day, as Cost Explorer showed it then (the older history
         //    is there for backfills: --from/--to).
         for (const earlier of replayedMonths(ledger, month).filter((m) => m < month)) {
-          const closeDay = closeDayOf(earlier, config);
+          const closeDay = closeDayOf(earlier, lastRepullDay(config));
           now = new Date(`${closeDay}T06:00:00Z`);
           servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
           await ingestEverySource(deps, { window: monthWindow(earlier), deadline });

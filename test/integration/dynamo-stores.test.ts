@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostRecordStore } from '../../functions/adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
-import { buildChargeback } from '../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../support/chargeback';
 import type { AlertScope, SentAlert } from '../../functions/ports/ports';
 import { testConfig } from '../support/config';
 import { startLocalAws, type LocalAws } from '../support/local-aws';

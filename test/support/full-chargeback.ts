@@ -1,4 +1,5 @@
-import { buildChargeback, type Chargeback } from '../../functions/domain/chargeback/chargeback';
+import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from './chargeback';
 import { testConfig } from './config';
 import { awsRecord } from './records';
 

@@ -1,4 +1,4 @@
-import type { AllocationRule, CostlineConfig } from '../../config/config-schema';
+import type { AllocationPolicy, AllocationRule } from './allocation-policy';
 import { globMatches } from '../../lib/glob';
 import type { CostRecord } from '../records/cost-record';
 import type { UsageRecord } from '../records/usage-record';
@@ -16,7 +16,7 @@ export type Allocation =
 /** The team bucket every dollar no rule claims goes to; it is reported, never dropped. */
 export const UNALLOCATED = '__unallocated__';
 
-/** Allocates one record. Built once per config by {@link createAllocator}. */
+/** Allocates one record. Built once per policy by {@link createAllocator}. */
 export type Allocator = (record: Allocatable) => Allocation;
 
 function normalize(name: string): string {
@@ -42,18 +42,17 @@ function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
 }
 
 /**
- * Builds the allocator for a configuration. Order, first hit wins:
- * 1. the team tag (`allocation.awsTagKey`) equals a team id or alias, compared trimmed and case-insensitively;
+ * Builds the allocator for a policy. Order, first hit wins:
+ * 1. the team tag (`policy.tagKey`, the config's `allocation.awsTagKey`) equals a team id or alias, compared trimmed and case-insensitively;
  * 2. the rules, in order (a rule names a team or a shared pool);
  * 3. otherwise the record is unallocated.
  */
-export function createAllocator(config: CostlineConfig): Allocator {
+export function createAllocator(policy: AllocationPolicy): Allocator {
   const teamByName = new Map<string, string>();
-  for (const team of config.teams) {
+  for (const team of policy.teams) {
     for (const name of [team.id, ...team.aliases]) teamByName.set(normalize(name), team.id);
   }
-  const tagKey = config.allocation.awsTagKey;
-  const rules = config.allocation.rules;
+  const { tagKey, rules } = policy;
   return (record) => {
     const tagValue = record.tags[tagKey];
     if (tagValue !== undefined) {

@@ -1,7 +1,5 @@
-import type { CostlineConfig } from '../../config/config-schema';
-import { createAllocator } from './allocation';
-import { buildChargeback, costBasisOf, effectiveRecords, type ChargebackExtras, type PoolShare } from '../chargeback/chargeback';
-import type { CostRecord } from '../records/cost-record';
+import { recordAllocation, type AllocatedMonth } from './allocate';
+import type { Chargeback, PoolShare } from '../chargeback/chargeback';
 import { formatAmount } from '../statements/format';
 import { parseAmount, splitToCents, ZERO, type Decimal } from '../records/money';
 
@@ -33,28 +31,27 @@ export class UnknownTeamError extends Error {
 
 /**
  * Explains a team's month: every dollar of its direct spend under the tag or rule that placed it, and
- * its pool shares with method and ratio. Uses the chargeback's own allocation and rounding, so the
- * figures are the chargeback's.
+ * its pool shares with method and ratio. Reads the month's own allocation and its chargeback's
+ * rounding, so the figures are the chargeback's.
  */
-export function explainTeam(billed: readonly CostRecord[], config: CostlineConfig, month: string, asOf: string, team: string, extras: ChargebackExtras = {}): TeamExplanation {
-  if (!config.teams.some((t) => t.id === team)) throw new UnknownTeamError(`unknown team "${team}" (known: ${config.teams.map((t) => t.id).join(', ')})`);
-  const chargeback = buildChargeback(billed, config, month, asOf, extras);
+export function explainTeam(allocated: AllocatedMonth, chargeback: Chargeback, team: string): TeamExplanation {
+  const { policy, month } = allocated;
+  if (!policy.teams.some((t) => t.id === team)) throw new UnknownTeamError(`unknown team "${team}" (known: ${policy.teams.map((t) => t.id).join(', ')})`);
   const charge = chargeback.teams.find((t) => t.team === team)!;
-  const allocate = createAllocator(config);
-  const basis = costBasisOf(config.sources.aws.costMetric);
+  const basis = chargeback.costBasis;
   const groups = new Map<string, { cost: Decimal; records: number; services: Map<string, Decimal> }>();
-  for (const record of effectiveRecords(billed, extras).records) {
-    const a = allocate(record);
-    if (a.kind !== 'team' || a.team !== team) continue;
-    const rule = a.by === 'rule' ? config.allocation.rules[a.ruleIndex]! : undefined;
-    const reason = a.by === 'tag' ? `tag ${config.allocation.awsTagKey}=${JSON.stringify(a.tagValue)}` : `rule ${a.ruleIndex}: ${JSON.stringify(rule!.match)}`;
+  allocated.records.forEach((record, i) => {
+    const a = recordAllocation(allocated, i);
+    if (a.kind !== 'team' || a.team !== team) return;
+    const rule = a.by === 'rule' ? policy.rules[a.ruleIndex]! : undefined;
+    const reason = a.by === 'tag' ? `tag ${policy.tagKey}=${JSON.stringify(a.tagValue)}` : `rule ${a.ruleIndex}: ${JSON.stringify(rule!.match)}`;
     const cost = parseAmount(record[basis], `record ${record.id}`);
     const group = groups.get(reason) ?? { cost: ZERO, records: 0, services: new Map<string, Decimal>() };
     group.cost = group.cost.plus(cost);
     group.records += 1;
     group.services.set(record.serviceName, (group.services.get(record.serviceName) ?? ZERO).plus(cost));
     groups.set(reason, group);
-  }
+  });
   const entries = [...groups];
   const cents = splitToCents(
     entries.map(([, g]) => g.cost),

@@ -1,11 +1,10 @@
 import Big from 'big.js';
 import type { CostlineConfig } from '../../config/config-schema';
-import { createAllocator } from '../allocation/allocation';
+import type { AllocatedMonth } from '../allocation/allocate';
 import type { Chargeback } from '../chargeback/chargeback';
-import type { CostRecord, Provider } from '../records/cost-record';
+import type { Provider } from '../records/cost-record';
 import { addDays, addMonths, monthOf, monthStart } from '../records/dates';
 import { sum } from '../records/money';
-import type { UsageRecord } from '../records/usage-record';
 import type { GuardrailAlert } from './alert';
 import { detectSpendAnomaly, detectUnitCostChange } from './anomaly';
 import { anomalyAlert, driversOf } from './anomaly-alerts';
@@ -43,10 +42,11 @@ export interface GuardrailInput {
   config: CostlineConfig;
   /** The month's chargeback (for team totals with their shared-pool shares, and unmapped model spend). */
   chargeback: Chargeback;
-  /** Cost records (billed and usage estimates) of the month and of the month before it (the baseline). */
-  records: readonly CostRecord[];
-  /** Usage records of the same two months (tokens for unit costs). */
-  usage: readonly UsageRecord[];
+  /**
+   * The month and the month before it (the baseline), each allocated once: their cost records (billed and
+   * usage estimates) and usage records (tokens for unit costs).
+   */
+  allocated: readonly AllocatedMonth[];
 }
 
 /** Evaluates every guardrail for a month as of `now`; returns the alerts whose conditions hold now. */
@@ -55,8 +55,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   const policy = guardrailsPolicy(config);
   const today = input.now.toISOString().slice(0, 10);
   const yesterday = addDays(today, -1);
-  const allocate = createAllocator(config);
-  const slices = allocateSlices(input.records, policy.costBasis, allocate);
+  const slices = allocateSlices(input.allocated, policy.costBasis);
   const teamName = new Map(policy.teams.map((t) => [t.id, t.name]));
   const alerts: GuardrailAlert[] = [];
   const inMonth = (day: string) => monthOf(day) === month && day <= today;
@@ -104,7 +103,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
     }
   }
   if (policy.unitCost.enabled && monthOf(yesterday) === month) {
-    for (const [key, series] of unitSeries(input.usage, slices, allocate)) {
+    for (const [key, series] of unitSeries(input.allocated, slices)) {
       const [team, provider, model] = JSON.parse(key) as [string, Provider, string];
       const change = detectUnitCostChange(series, yesterday, { minIncreasePercent: policy.unitCost.minIncreasePercent, minImpact: String(policy.unitCost.minImpact) });
       if (change) alerts.push(unitCostAlert(team, teamName.get(team) ?? team, provider, model, change, month, chargeback.currency));

@@ -1,5 +1,6 @@
 import type { AlertKind, CostlineConfig } from '../../config/config-schema';
-import { costBasisOf, type CostBasis } from '../chargeback/chargeback';
+import type { CostBasis } from '../chargeback/chargeback';
+import { costBasisOf } from '../chargeback/chargeback-policy';
 import type { Provider } from '../records/cost-record';
 
 /** A planned event: no alerts of this scope (and its narrower scopes), of this kind or all, through `until`. */

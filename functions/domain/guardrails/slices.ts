@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import type { Allocator } from '../allocation/allocation';
+import { recordAllocation, type AllocatedMonth } from '../allocation/allocate';
 import type { CostBasis } from '../chargeback/chargeback';
 import type { CostRecord, Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
@@ -22,10 +22,10 @@ export function isAiSpend(r: Pick<CostRecord, 'provider' | 'model' | 'serviceNam
   return r.provider !== 'aws' || r.model !== null || /Bedrock/i.test(r.serviceName);
 }
 
-/** Each record as a slice: its day, its team (null when unallocated), what it is, and its cost on `basis`. */
-export function allocateSlices(records: readonly CostRecord[], basis: CostBasis, allocate: Allocator): Slice[] {
-  return records.map((r) => {
-    const a = allocate(r);
+/** Each record of the months as a slice: its day, its team (null when unallocated), what it is, and its cost on the basis. */
+export function allocateSlices(months: readonly AllocatedMonth[], basis: CostBasis): Slice[] {
+  return months.flatMap((month) => month.records.map((r, i) => {
+    const a = recordAllocation(month, i);
     return {
       day: r.chargePeriodStart,
       team: a.kind === 'team' ? a.team : null,
@@ -37,7 +37,7 @@ export function allocateSlices(records: readonly CostRecord[], basis: CostBasis,
       ai: isAiSpend(r),
       cost: new Big(r[basis]),
     };
-  });
+  }));
 }
 
 /** The slices' cost per day, ascending. */

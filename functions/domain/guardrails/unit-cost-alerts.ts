@@ -1,7 +1,7 @@
-import type { Allocator } from '../allocation/allocation';
+import { usageAllocation, type AllocatedMonth } from '../allocation/allocate';
 import type { Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
-import type { UsageRecord } from '../records/usage-record';
+import { totalTokens } from '../records/usage-record';
 import { formatMoney } from '../statements/format';
 import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
 import { alertAttributes, ALERT_ATTRIBUTES } from './alert-attributes';
@@ -9,15 +9,16 @@ import type { UnitCostChange } from './anomaly';
 import type { Slice } from './slices';
 
 /** Daily cost and tokens per (team, provider, model), for unit costs: model lines with usage only. */
-export function unitSeries(usage: readonly UsageRecord[], slices: readonly Slice[], allocate: Allocator): Map<string, Array<{ day: string; cost: string; tokens: number }>> {
+export function unitSeries(months: readonly AllocatedMonth[], slices: readonly Slice[]): Map<string, Array<{ day: string; cost: string; tokens: number }>> {
   const tokens = new Map<string, number>();
-  for (const u of usage) {
-    if (u.apportionByCost) continue;
-    const a = allocate(u);
-    if (a.kind !== 'team') continue;
-    const key = JSON.stringify([a.team, u.provider, u.model, u.chargePeriodStart]);
-    const t = u.tokens;
-    tokens.set(key, (tokens.get(key) ?? 0) + t.input + t.cachedInput + t.cacheWrite5m + t.cacheWrite1h + t.output);
+  for (const month of months) {
+    month.usage.forEach((u, i) => {
+      if (u.apportionByCost) return;
+      const a = usageAllocation(month, i);
+      if (a.kind !== 'team') return;
+      const key = JSON.stringify([a.team, u.provider, u.model, u.chargePeriodStart]);
+      tokens.set(key, (tokens.get(key) ?? 0) + totalTokens(u.tokens));
+    });
   }
   const cost = new Map<string, Decimal>();
   for (const s of slices) {

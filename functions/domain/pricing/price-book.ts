@@ -4,7 +4,7 @@ import { describeIssues } from '../../lib/zod-issues';
 import type { Provider } from '../records/cost-record';
 import { isDay } from '../records/dates';
 import { ZERO, type Decimal } from '../records/money';
-import type { ModalityTokens, UsageRecord, UsageUnit } from '../records/usage-record';
+import { totalTokens, type ModalityTokens, type UsageRecord, type UsageUnit } from '../records/usage-record';
 
 /**
  * The price book: list prices per model and token type with effective dates, as data
@@ -229,7 +229,7 @@ export function priceUsage(book: PriceBook, usage: UsageRecord): PricedUsage | U
   const t = usage.tokens;
   const audio = usage.modalities?.audio ?? NONE;
   const image = usage.modalities?.image ?? NONE;
-  const hasTokens = t.input + t.cachedInput + t.cacheWrite5m + t.cacheWrite1h + t.output > 0;
+  const hasTokens = totalTokens(t) > 0;
   let unitCost = ZERO;
   if (usage.units && usage.units.quantity > 0) {
     const price = findUnitPrice(book, usage);

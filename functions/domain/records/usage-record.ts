@@ -99,3 +99,11 @@ export function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {
     output: a.output + b.output,
   };
 }
+
+/**
+ * Every token of every type: the one token total, for usage's counts (cache writes by lifetime) and for
+ * the chargeback's (cache writes together).
+ */
+export function totalTokens(t: TokenCounts | { input: number; cachedInput: number; cacheWrite: number; output: number }): number {
+  return 'cacheWrite' in t ? t.input + t.cachedInput + t.cacheWrite + t.output : t.input + t.cachedInput + t.cacheWrite5m + t.cacheWrite1h + t.output;
+}

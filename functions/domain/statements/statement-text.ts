@@ -3,6 +3,7 @@ import type { Chargeback, ChargebackLine, UnallocatedSource } from '../chargebac
 import type { AdjustedChargeback } from '../chargeback/month-close';
 import { formatAmount } from './format';
 import { sum } from '../records/money';
+import { totalTokens } from '../records/usage-record';
 
 /** "account 1111…", "project proj_x", "workspace default": what an unallocated source's sub-account is. */
 function subAccountLabel(s: Pick<UnallocatedSource, 'provider' | 'account'>): string | null {
@@ -167,7 +168,7 @@ export function renderStatementText(chargeback: Chargeback, options: StatementTe
   if (chargeback.unpriced.length > 0) {
     out.push('', 'Models with no price in the price book (their usage cannot be estimated):');
     for (const u of chargeback.unpriced) {
-      const tokens = u.tokens.input + u.tokens.cachedInput + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.output;
+      const tokens = totalTokens(u.tokens);
       const gap = u.unbilledDays.length ? `; not in the totals for ${u.unbilledDays.length} day(s) the bill does not cover yet` : '; billed, so in the totals';
       out.push(`  ${u.provider} ${u.model}: ${compact(tokens)} tokens${gap} (${u.reason.replace(/ on \d{4}-\d{2}-\d{2}$/, '')})`);
     }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { allocationPolicyOf } from '../../../../functions/config/policies';
 import { createAllocator } from '../../../../functions/domain/allocation/allocation';
 import { testConfig } from '../../../support/config';
 import { awsRecord } from '../../../support/records';
 
 describe('allocation', () => {
-  const allocate = createAllocator(testConfig());
+  const allocate = createAllocator(allocationPolicyOf(testConfig()));
 
   it('allocates by the team tag, matching ids and aliases trimmed and case-insensitively', () => {
     expect(allocate(awsRecord({ tags: { team: ' PAY ' } }))).toEqual({ kind: 'team', team: 'payments', by: 'tag', tagValue: ' PAY ' });
@@ -30,14 +31,14 @@ describe('allocation', () => {
         ],
       },
     });
-    expect(createAllocator(config)(awsRecord({ serviceName: 'Amazon S3', subAccountId: '111122223333' }))).toMatchObject({ team: 'growth', ruleIndex: 0 });
+    expect(createAllocator(allocationPolicyOf(config))(awsRecord({ serviceName: 'Amazon S3', subAccountId: '111122223333' }))).toMatchObject({ team: 'growth', ruleIndex: 0 });
   });
 
   it('matches every field of a rule (AND), including a tag', () => {
     const config = testConfig({
       allocation: { awsTagKey: 'team', rules: [{ match: { service: 'Amazon S3', tag: { key: 'app', value: 'web' } }, team: 'growth' }] },
     });
-    const allocateS3 = createAllocator(config);
+    const allocateS3 = createAllocator(allocationPolicyOf(config));
     expect(allocateS3(awsRecord({ serviceName: 'Amazon S3', tags: { app: 'web' } })).kind).toBe('team');
     expect(allocateS3(awsRecord({ serviceName: 'Amazon S3', tags: { app: 'api' } })).kind).toBe('unallocated');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { allocationPolicyOf } from '../../../../functions/config/policies';
 import { createAllocator } from '../../../../functions/domain/allocation/allocation';
 import { mapAnthropicAnalyticsCosts } from '../../../../functions/sources/anthropic/anthropic-analytics-mapper';
 import { mapAnthropicCosts } from '../../../../functions/sources/anthropic/anthropic-mapper';
@@ -6,8 +7,7 @@ import { testConfig } from '../../../support/config';
 import { fixture } from '../../../support/fixtures';
 
 /** An apiKey rule first, then workspace rules, as costline.config.json has them. */
-const allocate = createAllocator(
-  testConfig({
+const allocate = createAllocator(allocationPolicyOf(testConfig({
     allocation: {
       awsTagKey: 'team',
       rules: [
@@ -18,7 +18,7 @@ const allocate = createAllocator(
       ],
     },
   }),
-);
+));
 const base = { organizationId: 'org', source: 'anthropic-costs', today: '2026-11-10' };
 
 describe('Anthropic billed dollars and the apiKey rule', () => {

@@ -2,20 +2,11 @@ import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { explainTeam, UnknownTeamError } from '../../../../functions/domain/allocation/explain';
 import { sum } from '../../../../functions/domain/records/money';
-import { testConfig } from '../../../support/config';
+import { chargeWith } from '../../../support/chargeback';
 import { awsRecord } from '../../../support/records';
+import { config } from '../../../support/statement-month';
 
 describe('explain', () => {
-  const config = testConfig({
-    allocation: {
-      awsTagKey: 'team',
-      rules: [
-        { match: { provider: 'aws', account: '111122223333' }, team: 'payments' },
-        { match: { service: 'AWS Support (Business)' }, pool: 'support' },
-      ],
-      sharedPools: [{ id: 'support', method: 'even' }],
-    },
-  });
   const records = [
     awsRecord({ tags: { team: 'payments' }, cost: '10.004', serviceName: 'Amazon EC2' }),
     awsRecord({ tags: { team: 'PAY' }, cost: '2.003', serviceName: 'Amazon S3' }),
@@ -25,7 +16,8 @@ describe('explain', () => {
   ];
 
   it('puts each of a team’s dollars under the tag or rule that placed it, adding up to the chargeback’s figures', () => {
-    const e = explainTeam(records, config, '2026-10', '2026-10-20', 'payments');
+    const { allocated, chargeback } = chargeWith(records, config, '2026-10', '2026-10-20');
+    const e = explainTeam(allocated, chargeback, 'payments');
     expect(e).toMatchObject({ direct: '17.01', shared: '1.50', total: '18.51' });
     expect(e.reasons.map((r) => [r.reason, r.cost, r.records])).toEqual([
       // 10.004 + 5.003 + 2.003 = 17.01: the spare cent goes to the largest remainder (.004).
@@ -38,6 +30,7 @@ describe('explain', () => {
   });
 
   it('names the known teams for an unknown one', () => {
-    expect(() => explainTeam(records, config, '2026-10', '2026-10-20', 'nobody')).toThrow(new UnknownTeamError('unknown team "nobody" (known: payments, search, growth)'));
+    const { allocated, chargeback } = chargeWith(records, config, '2026-10', '2026-10-20');
+    expect(() => explainTeam(allocated, chargeback, 'nobody')).toThrow(new UnknownTeamError('unknown team "nobody" (known: payments, search, growth)'));
   });
 });

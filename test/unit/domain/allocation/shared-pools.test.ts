@@ -1,7 +1,7 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../functions/config/config-schema';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { expectBooksBalance } from '../../../support/books';
 import { testConfig } from '../../../support/config';
 import { awsRecord } from '../../../support/records';

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback, withMonthOverMonth } from '../../../../functions/domain/chargeback/chargeback';
+import { withMonthOverMonth } from '../../../../functions/domain/chargeback/month-over-month';
+import { buildChargeback } from '../../../support/chargeback';
 import { renderStatementText } from '../../../../functions/domain/statements/statement-text';
 import { sum } from '../../../../functions/domain/records/money';
 import { testConfig } from '../../../support/config';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { allocationPolicyOf } from '../../../../functions/config/policies';
 import { createAllocator } from '../../../../functions/domain/allocation/allocation';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { reconcileUsage } from '../../../../functions/domain/pricing/estimates';
 import { renderStatementText } from '../../../../functions/domain/statements/statement-text';
 import { parsePriceBook } from '../../../../functions/domain/pricing/price-book';
@@ -44,7 +45,7 @@ function openAiCost(day: string, project: string | null, tokenType: 'input' | 'o
 }
 
 describe('allocation of model spend', () => {
-  const allocate = createAllocator(config);
+  const allocate = createAllocator(allocationPolicyOf(config));
   it('matches project, workspace (null is "default"), API key and model patterns, first rule first', () => {
     expect(allocate(usageRecord({ subAccountId: 'proj_search' }))).toMatchObject({ team: 'search', ruleIndex: 1 });
     expect(allocate(usageRecord({ subAccountId: 'proj_search', apiKeyId: 'key_growth' }))).toMatchObject({ team: 'growth', ruleIndex: 0 });

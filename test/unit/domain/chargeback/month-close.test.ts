@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { priorPeriodAdjustments, statementHash, withAdjustments, type ClosedStatement } from '../../../../functions/domain/chargeback/month-close';
 import { sum } from '../../../../functions/domain/records/money';
 import { testConfig } from '../../../support/config';

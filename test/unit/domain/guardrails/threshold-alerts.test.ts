@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { budgetPositions, teamThresholdAlert, thresholdAlert } from '../../../../functions/domain/guardrails/threshold-alerts';
 import { guardrailsPolicy } from '../../../../functions/domain/guardrails/policy';
 import { testConfig } from '../../../support/config';

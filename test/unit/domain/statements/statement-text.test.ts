@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback } from '../../../../functions/domain/chargeback/chargeback';
+import { buildChargeback } from '../../../support/chargeback';
 import { withAdjustments } from '../../../../functions/domain/chargeback/month-close';
 import { renderStatementText, TEXT_LIMITS } from '../../../../functions/domain/statements/statement-text';
 import { expectBooksBalance } from '../../../support/books';

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { buildChargeback, splitInteger } from '../../../../functions/domain/chargeback/chargeback';
+import { splitInteger } from '../../../../functions/domain/chargeback/totals';
+import { buildChargeback } from '../../../support/chargeback';
 import { parsePriceBook } from '../../../../functions/domain/pricing/price-book';
 import {
   bedrockMeterOf,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { allocationPolicyOf } from '../../../../functions/config/policies';
 import { createAllocator } from '../../../../functions/domain/allocation/allocation';
 import { ProviderRequestError, type ProviderHttp, type Query } from '../../../../functions/lib/http/provider-http';
 import { groupingRefusal, OPENAI_API_KEY_COSTS_FLOOR, OpenAiCostsSource, OpenAiUsageSource } from '../../../../functions/sources/openai/openai-sources';
@@ -148,8 +149,7 @@ describe('OpenAI costs source', () => {
 
 describe('allocation of OpenAI costs read before the API-key floor', () => {
   it('lets an apiKey rule fall through to the next rule on a record with no API key', () => {
-    const allocate = createAllocator(
-      testConfig({
+    const allocate = createAllocator(allocationPolicyOf(testConfig({
         allocation: {
           awsTagKey: 'team',
           rules: [
@@ -158,7 +158,7 @@ describe('allocation of OpenAI costs read before the API-key floor', () => {
           ],
         },
       }),
-    );
+    ));
     const record = { provider: 'openai' as const, subAccountId: 'proj_a', serviceName: 'OpenAI API', usageType: 'gpt-4o-2024-08-06, input', tags: {}, model: 'gpt-4o-2024-08-06' };
 
     expect(allocate({ ...record, apiKeyId: 'key_a' })).toMatchObject({ team: 'payments', ruleIndex: 0 });

@@ -1,0 +1,25 @@
+import type { AllocationPolicy } from '../domain/allocation/allocation-policy';
+import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
+import { lastRepullDay, type CostlineConfig } from './config-schema';
+
+/**
+ * The narrow policies the domain takes, derived from the configuration here, once per job: the domain
+ * never sees the whole config.
+ */
+
+/** What allocation reads: the teams' names, the team tag key and the rules. */
+export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
+  return { teams: config.teams, tagKey: config.allocation.awsTagKey, rules: config.allocation.rules };
+}
+
+/** What the chargeback reads: currency, teams and budgets, shared pools, cost basis and when a month closes. */
+export function chargebackPolicyOf(config: CostlineConfig): ChargebackPolicy {
+  return {
+    currency: config.currency,
+    teams: config.teams,
+    sharedPools: config.allocation.sharedPools,
+    shareUnallocated: config.allocation.shareUnallocated,
+    costBasis: costBasisOf(config.sources.aws.costMetric),
+    repullUntilDay: lastRepullDay(config),
+  };
+}

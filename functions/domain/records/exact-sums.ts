@@ -1,0 +1,132 @@
+import Big from 'big.js';
+import type { Decimal } from './money';
+
+/** Fraction digits the fast path keeps: amounts with more go to the exact big-decimal path. */
+const FRACTION_DIGITS = 15;
+/** 10^15: one currency unit in the fast path's minor units. */
+const UNIT = 1e15;
+/** Carry threshold: |part| stays below 2^52 between additions, so adding one part (< 10^15 < 2^50) stays below 2^53. */
+const LIMIT = 2 ** 52;
+/** One minor unit, 10^-15. */
+const MINOR_UNIT = new Big('1e-15');
+const POW10 = Array.from({ length: FRACTION_DIGITS + 1 }, (_, k) => 10 ** k);
+
+/**
+ * Exact sums of many decimal amounts, fast: a set of numbered accumulators ("slots") that add decimal
+ * strings without building a big decimal per amount.
+ *
+ * An amount written as a plain decimal with at most 15 integer and 15 fraction digits (`-1234.5678`, what
+ * every source writes) is split into whole units `w` (|w| < 10^15) and minor units of 10^-15 `f`
+ * (|f| < 10^15), both integers, each added to its own double. The bound that keeps this exact: a part is
+ * carried or spilled as soon as its magnitude reaches 2^52, so before each addition it is below 2^52 and
+ * after it below 2^52 + 10^15 < 2^53 = Number.MAX_SAFE_INTEGER + 1; every intermediate is an integer a
+ * double holds exactly. Minor units past 2^52 carry into whole units (`f % 10^15` and the quotient are
+ * exact for safe integers); whole units past 2^52 spill into a BigInt. Anything else (an exponent, more
+ * digits, a JSON number) is parsed by the caller and added exactly with {@link addExact}. Reading a slot
+ * gives the exact sum as a big decimal, so rounding happens once, later, as before.
+ */
+export class ExactSums {
+  private readonly whole: number[] = [];
+  private readonly minor: number[] = [];
+  private readonly spilled = new Map<number, bigint>();
+  private readonly exact = new Map<number, Decimal>();
+
+  /** Opens a new slot at zero and returns its number. */
+  open(): number {
+    this.whole.push(0);
+    this.minor.push(0);
+    return this.whole.length - 1;
+  }
+
+  /** How many slots are open. */
+  get size(): number {
+    return this.whole.length;
+  }
+
+  /**
+   * Adds a plain decimal string to a slot. Returns false, adding nothing, when the amount is not one the
+   * fast path takes (the caller then parses it, which also rejects what is not an amount).
+   */
+  add(slot: number, amount: unknown): boolean {
+    if (typeof amount !== 'string') return false;
+    const n = amount.length;
+    let i = 0;
+    let c = n > 0 ? amount.charCodeAt(0) : 0;
+    // A leading "+" is declined: parseAmount's big.js refuses it, and so must this.
+    const negative = c === 45;
+    if (negative) i = 1;
+    let w = 0;
+    let f = 0;
+    const intStart = i;
+    for (; i < n; i++) {
+      c = amount.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      w = w * 10 + (c - 48);
+    }
+    const intDigits = i - intStart;
+    let fracDigits = 0;
+    if (i < n && c === 46) {
+      const fracStart = ++i;
+      for (; i < n; i++) {
+        c = amount.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        f = f * 10 + (c - 48);
+      }
+      fracDigits = i - fracStart;
+    }
+    if (i !== n || intDigits + fracDigits === 0 || intDigits > FRACTION_DIGITS || fracDigits > FRACTION_DIGITS) return false;
+    f *= POW10[FRACTION_DIGITS - fracDigits]!;
+    if (negative) {
+      // 0 - x, not -x: never a negative zero, which big.js would print as "-0.00".
+      w = 0 - w;
+      f = 0 - f;
+    }
+    this.settle(slot, this.minor[slot]! + f, this.whole[slot]! + w);
+    return true;
+  }
+
+  /**
+   * Stores a slot's new parts (each below 2^53 in magnitude, so exact), carrying minor units past 2^52
+   * into whole units and spilling whole units past 2^52 into a BigInt, so both are below 2^52 again.
+   */
+  private settle(slot: number, minor: number, whole: number): void {
+    if (minor >= LIMIT || minor <= -LIMIT) {
+      const kept = minor % UNIT;
+      whole += (minor - kept) / UNIT;
+      minor = kept;
+    }
+    if (whole >= LIMIT || whole <= -LIMIT) {
+      this.spilled.set(slot, (this.spilled.get(slot) ?? 0n) + BigInt(whole));
+      whole = 0;
+    }
+    this.minor[slot] = minor;
+    this.whole[slot] = whole;
+  }
+
+  /** Adds one slot's sum into a slot of `into`, exactly (integer parts as integers, the rest as decimals). */
+  addSlotTo(slot: number, into: ExactSums, intoSlot: number): void {
+    // Both parts are below 2^52 in magnitude, so each sum is below 2^53: exact.
+    into.settle(intoSlot, into.minor[intoSlot]! + this.minor[slot]!, into.whole[intoSlot]! + this.whole[slot]!);
+    const spilled = this.spilled.get(slot);
+    if (spilled !== undefined) into.spilled.set(intoSlot, (into.spilled.get(intoSlot) ?? 0n) + spilled);
+    const exact = this.exact.get(slot);
+    if (exact !== undefined) into.addExact(intoSlot, exact);
+  }
+
+  /** Adds an already parsed amount to a slot, exactly. */
+  addExact(slot: number, amount: Decimal): void {
+    this.exact.set(slot, (this.exact.get(slot) ?? new Big(0)).plus(amount));
+  }
+
+  /** The slot's exact sum. */
+  value(slot: number): Decimal {
+    // `|| 0` turns a negative zero (a remainder of -k * 10^15) into zero.
+    const minor = this.minor[slot]! || 0;
+    let v = new Big(this.whole[slot]! || 0);
+    if (minor !== 0) v = v.plus(new Big(minor).times(MINOR_UNIT));
+    const spilled = this.spilled.get(slot);
+    if (spilled !== undefined) v = v.plus(spilled.toString());
+    const exact = this.exact.get(slot);
+    return exact === undefined ? v : v.plus(exact);
+  }
+}

@@ -1,0 +1,52 @@
+import Big from 'big.js';
+import { describe, expect, it } from 'vitest';
+import { ExactSums } from '../../../../functions/domain/records/exact-sums';
+import { parseAmount } from '../../../../functions/domain/records/money';
+
+/** A small deterministic generator, so the property runs the same everywhere. */
+function seeded(seed: number) {
+  let x = seed;
+  return () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+/** Adds as the chargeback does: the fast path, or the caller's exact parse when it declines. */
+function addAll(amounts: readonly string[]): Big {
+  const sums = new ExactSums();
+  const slot = sums.open();
+  for (const a of amounts) if (!sums.add(slot, a)) sums.addExact(slot, parseAmount(a, 'test'));
+  return sums.value(slot);
+}
+
+describe('ExactSums', () => {
+  it('sums decimal strings exactly, whatever their digits, signs and forms (property)', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      // Prepare: plain decimals of 0 to 18 places, credits, exponents, a leading dot.
+      const random = seeded(seed);
+      const amounts = Array.from({ length: 2000 }, () => {
+        const digits = Math.floor(random() * 19);
+        const value = new Big(Math.floor(random() * 1e9)).div(new Big(10).pow(Math.floor(random() * 9))).toFixed(digits);
+        const r = random();
+        return r < 0.1 ? `-${value}` : r < 0.15 ? `${value}e-3` : r < 0.2 ? `.${value.replace(/\D/g, '')}` : value;
+      });
+
+      // Act
+      const fast = addAll(amounts);
+
+      // Assess
+      expect(fast.eq(amounts.reduce((a, v) => a.plus(parseAmount(v, 'test')), new Big(0))), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('stays exact past 2^53 minor units and past 2^53 whole units (carry and spill)', () => {
+    const amounts = [...Array.from({ length: 5000 }, () => '0.999999999999999'), ...Array.from({ length: 20 }, () => '999999999999999.5'), '-3.000000000000001'];
+    expect(addAll(amounts).toFixed()).toBe(amounts.reduce((a, v) => a.plus(v), new Big(0)).toFixed());
+  });
+
+  it('declines what is not a plain decimal, adding nothing, and never sums to a negative zero', () => {
+    const sums = new ExactSums();
+    const slot = sums.open();
+    for (const declined of ['', '-', '.', '+1', '1e5', '12.3.4', ' 1', '1234567890123456', '0.1234567890123456', 7 as unknown]) expect(sums.add(slot, declined)).toBe(false);
+    expect(sums.add(slot, '-0.00')).toBe(true);
+    expect(sums.value(slot).toFixed(2)).toBe('0.00');
+  });
+});
