@@ -142,9 +142,11 @@ export class CurAggregator {
       iamPrincipal,
       resourceId,
     };
-    const id = recordId(identity);
-    let slice = this.slices.get(id);
+    // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
+    const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${team}\u0000${iamPrincipal}\u0000${resourceId}`;
+    let slice = this.slices.get(key);
     if (!slice) {
+      const id = recordId(identity);
       slice = {
         record: {
           id,
@@ -176,7 +178,7 @@ export class CurAggregator {
         quantity: ZERO,
         unit: undefined,
       };
-      this.slices.set(id, slice);
+      this.slices.set(key, slice);
     }
     slice.billed = slice.billed.plus(billed);
     slice.effective = slice.effective.plus(effective);
