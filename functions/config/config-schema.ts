@@ -11,4 +11,4 @@ export { configWarnings, shadows } from './config-warnings';
 export type { AllocationRule, BudgetScopeConfig, CostlineConfig, TeamConfig } from './costline-config';
 export { ConfigError, parseConfig } from './parse-config';
 export { lastRepullDay } from './repull-day';
-export { ANTHROPIC_APIS, COST_METRICS, type AnthropicApi, type CostMetric } from './sources-schema';
+export { ANTHROPIC_APIS, AWS_ENGINES, AWS_MODES, COST_METRICS, type AnthropicApi, type AwsEngine, type AwsMode, type CostMetric } from './sources-schema';

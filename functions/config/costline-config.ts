@@ -32,6 +32,9 @@ export const configSchema = z
     if (externalId !== undefined && roleArn === undefined) {
       ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'roleArn'], message: 'required with sources.aws.externalId (the role to assume with it)' });
     }
+    if (config.sources.aws.enabled && config.sources.aws.mode === 'data-exports' && config.sources.aws.dataExports === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'dataExports'], message: 'required with sources.aws.mode "data-exports": { "bucket", "prefix", "exportName" } of the CUR 2.0 export' });
+    }
     const owner = new Map<string, string>();
     config.teams.forEach((team, i) => {
       for (const [j, name] of [team.id, ...team.aliases].entries()) {

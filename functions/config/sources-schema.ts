@@ -15,6 +15,32 @@ const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
 export const ANTHROPIC_APIS = ['auto', 'analytics', 'legacy'] as const;
 export type AnthropicApi = (typeof ANTHROPIC_APIS)[number];
 
+/** Where AWS billing is read from (`sources.aws.mode`): Cost Explorer's API, or the CUR 2.0 export in S3. */
+export const AWS_MODES = ['cost-explorer', 'data-exports'] as const;
+export type AwsMode = (typeof AWS_MODES)[number];
+
+/** What reads the export (`sources.aws.engine`): costline's own Parquet reader, in the function. Athena is planned. */
+export const AWS_ENGINES = ['embedded'] as const;
+export type AwsEngine = (typeof AWS_ENGINES)[number];
+
+/** An S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A Data Exports export name (`Export.Name`, billing-apis-2026.md §A7.1). */
+const EXPORT_NAME = /^[0-9A-Za-z!\-_.*'()]{1,128}$/;
+
+/** `sources.aws.dataExports`: where the CUR 2.0 export is delivered (`s3://<bucket>/<prefix>/<exportName>/...`). */
+const dataExportsSchema = z.strictObject(
+  {
+    bucket: z.string({ error: 'expected the name of the bucket the export is delivered to' }).regex(BUCKET_NAME, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)' }),
+    /** The export's `S3Prefix`, without leading or trailing slash; may be empty. */
+    prefix: z
+      .string({ error: 'expected the S3 prefix of the export (may be "")' })
+      .refine((p) => !p.startsWith('/') && !p.endsWith('/'), { error: 'expected a prefix without a leading or trailing "/"' }),
+    exportName: z.string({ error: 'expected the name of the export' }).regex(EXPORT_NAME, { error: "expected an export name of 1-128 letters, digits and !-_.*'()" }),
+  },
+  { error: 'expected an object { "bucket", "prefix", "exportName" }' },
+);
+
 /** A model provider read through its admin API. */
 function modelProviderSchema(defaultSecret: string) {
   return z.strictObject(
@@ -36,6 +62,16 @@ function modelProviderSchema(defaultSecret: string) {
 export const sourcesSection = section({
   aws: section({
     enabled: flag.default(true),
+    /** `cost-explorer`: the Cost Explorer API (no setup); `data-exports`: the CUR 2.0 export named by `dataExports`. */
+    mode: z.enum(AWS_MODES, { error: `expected one of ${AWS_MODES.map((m) => `"${m}"`).join(', ')}` }).default('cost-explorer'),
+    /** Required in `data-exports` mode. */
+    dataExports: dataExportsSchema.optional(),
+    /** What reads the export in `data-exports` mode; only `embedded` for now. */
+    engine: z
+      .string({ error: 'expected "embedded"' })
+      .refine((e) => e !== 'athena', { error: '"athena" is not yet supported; use "embedded" (the export is read inside the function)', abort: true })
+      .pipe(z.enum(AWS_ENGINES, { error: 'expected "embedded"' }))
+      .default('embedded'),
     costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
     /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
     previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),

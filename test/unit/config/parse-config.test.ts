@@ -41,6 +41,26 @@ describe('config validation', () => {
     ]);
   });
 
+  it('reads sources.aws.mode, dataExports and engine, and names the field of each mistake', () => {
+    const aws = (extra: Record<string, unknown>) => ({ ...valid(), sources: { aws: { enabled: true, ...extra } } });
+    const where = { bucket: 'costline-billing-111111111111', prefix: 'cur2', exportName: 'costline-cur2-daily' };
+    expect(parseConfig(valid()).sources.aws).toMatchObject({ mode: 'cost-explorer', engine: 'embedded' });
+    expect(parseConfig(aws({ mode: 'data-exports', dataExports: where })).sources.aws).toMatchObject({ mode: 'data-exports', dataExports: where, engine: 'embedded' });
+    expect(problemsOf(aws({ mode: 'data-exports' }))).toEqual(['sources.aws.dataExports: required with sources.aws.mode "data-exports": { "bucket", "prefix", "exportName" } of the CUR 2.0 export']);
+    expect(problemsOf(aws({ mode: 'cur' }))).toEqual(['sources.aws.mode: expected one of "cost-explorer", "data-exports"']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: { ...where, engine: 'athena' } }))).toEqual(['sources.aws.dataExports: unknown field(s) "engine"']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'athena' }))).toEqual(['sources.aws.engine: "athena" is not yet supported; use "embedded" (the export is read inside the function)']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'duckdb' }))).toEqual(['sources.aws.engine: expected "embedded"']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: { bucket: 'Bad_Bucket', prefix: '/cur2', exportName: 'x' } }))).toEqual([
+      'sources.aws.dataExports.bucket: expected an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+      'sources.aws.dataExports.prefix: expected a prefix without a leading or trailing "/"',
+    ]);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: { bucket: 'costline-billing' } }))).toEqual([
+      'sources.aws.dataExports.prefix: expected the S3 prefix of the export (may be "")',
+      'sources.aws.dataExports.exportName: expected the name of the export',
+    ]);
+  });
+
   it('names the field and the problem for a non-positive budget', () => {
     const raw = valid();
     raw.teams[2]!.monthlyBudget = -5;
@@ -83,7 +103,7 @@ describe('config validation', () => {
   it('fills the documented defaults when allocation and sources are left out', () => {
     const config = parseConfig({ currency: 'USD', teams: [{ id: 'a', name: 'A' }] });
     expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false });
-    expect(config.sources.aws).toEqual({ enabled: true, costMetric: 'AmortizedCost', previousMonthUntilDay: 5, recheckClosedMonths: 1 });
+    expect(config.sources.aws).toEqual({ enabled: true, mode: 'cost-explorer', engine: 'embedded', costMetric: 'AmortizedCost', previousMonthUntilDay: 5, recheckClosedMonths: 1 });
     expect(config.sources.openai.enabled).toBe(false);
     expect(problemsOf({ currency: 'USD', teams: [{ id: 'a', name: 'A' }], sources: [] })).toEqual(['sources: expected an object']);
   });
