@@ -43,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.from !== undefined && values.month !== undefined) throw new UsageError('--month cannot be combined with --from/--to (the backfill writes every month of its range)');
   if (values.from !== undefined && values.to !== undefined && values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}`);
   const deadlineMs = durationMs(values.deadline);
+  const awsSource = values['aws-source'];
+  if (!['cost-explorer', 'exports'].includes(awsSource)) throw new UsageError(`--aws-source: expected cost-explorer or exports, got "${awsSource}"`);
+  // The data-exports source (sources.aws.mode) is not in this build yet: say so rather than run Cost Explorer.
+  if (awsSource === 'exports') throw new RefusedError('--aws-source exports: the data-exports AWS source is not available in this build yet (sources.aws.mode "data-exports"); run without it to use Cost Explorer.');
   const config = loadConfigFile(values.config);
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
   // Refusals that need no data, before the state is locked or anything is ingested.

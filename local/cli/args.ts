@@ -34,6 +34,8 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     seconds or a duration: 900, 90s, 15m, 1h
   --now INSTANT     with --live or statement: run as if it were this UTC instant (e.g. 2026-11-03T06:00:00Z)
                     instead of now; the sample run keeps its own calendar
+  --aws-source SRC  cost-explorer (default) or exports: read the sample's CUR 2.0 billing export (Parquet in
+                    the local S3) instead of the local Cost Explorer (sources.aws.mode = data-exports)
   --live            read your real AWS Cost Explorer (default credential chain, assuming sources.aws.roleArn with
                     its externalId when the config sets it; AWS_ENDPOINT_URL_* apply) and,
                     for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
@@ -59,6 +61,7 @@ const OPTIONS = {
   resend: { type: 'boolean', default: false },
   now: { type: 'string' },
   deadline: { type: 'string', default: DEFAULT_DEADLINE },
+  'aws-source': { type: 'string', default: 'cost-explorer' },
   help: { type: 'boolean', default: false },
 } as const;
 

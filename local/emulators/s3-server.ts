@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { closeServer, listenOnLoopback } from './loopback';
 
 /**
- * A loopback Amazon S3 for tests and `npm run local`: `PutObject`, `GetObject` and `HeadObject`, path-style only
+ * A loopback Amazon S3 for tests and `npm run local`: `PutObject`, `GetObject` (whole or one `Range: bytes=`),
+ * `HeadObject` and `ListObjectsV2` (`prefix`, `max-keys`, `continuation-token`), path-style only
  * (`PUT /<bucket>/<key>`), so the real `S3Client` works against it with `endpoint` (or `AWS_ENDPOINT_URL_S3`) and
  * `forcePathStyle: true`. Errors are S3's XML (`<Error><Code>NoSuchKey</Code>...`).
  *
@@ -21,16 +22,14 @@ import { closeServer, listenOnLoopback } from './loopback';
  * - GetObject asks for `x-amz-checksum-mode: ENABLED`; the answer then carries `x-amz-checksum-crc32` of the
  *   stored bytes, which the client validates.
  *
- * Bodies are kept as UTF-8 text (statements are text) and, for binary objects (Parquet billing exports), as the
- * bytes themselves: a seeded object may give `bytes` instead of meaningful text. Requests are not signature-checked:
- * any credentials work.
+ * Bodies put by a client are kept as UTF-8 text (statements are text); seeded objects may be bytes (the sample's
+ * Parquet billing export). Requests are not signature-checked: any credentials work.
  */
 
 /** One stored object. */
 export interface S3StoredObject {
-  body: string;
-  /** The exact bytes, when the object is not text; served instead of `body`. */
-  bytes?: Buffer;
+  /** Text is stored as UTF-8; bytes as they are. */
+  body: string | Uint8Array;
   contentType?: string;
 }
 
@@ -99,6 +98,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (buckets && !buckets.has(bucket)) {
       throw new S3ApiError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
     }
+    if (key === '' && method === 'GET' && query.get('list-type') === '2') {
+      sendList(res, requestId, bucket, query);
+      return;
+    }
     if (key === '' || subresources.length > 0 || req.headers['x-amz-copy-source'] !== undefined) {
       throw notImplemented(`${method} ${target}`);
     }
@@ -107,11 +110,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (method === 'PUT') {
       const bytes = decodeBody(req, raw);
       const checksums = verifyChecksums(req, bytes.body, bytes.trailers);
+      // Text (statements) is kept as text; anything that is not valid UTF-8 (a Parquet file) as its bytes.
       const text = bytes.body.toString('utf8');
       objects.set(id, {
-        body: text,
-        // Only bytes that are not UTF-8 text are kept as such: text objects stay comparable as `{ body }`.
-        ...(Buffer.from(text, 'utf8').equals(bytes.body) ? {} : { bytes: bytes.body }),
+        body: Buffer.from(text, 'utf8').equals(bytes.body) ? text : new Uint8Array(bytes.body),
         ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
       });
       res.writeHead(200, { ...commonHeaders(requestId), etag: etagOf(bytes.body), ...checksums, 'content-length': 0 });
@@ -122,14 +124,18 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (method === 'GET' || method === 'HEAD') {
       const object = objects.get(id);
       if (!object) throw new S3ApiError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
-      const body = object.bytes ?? Buffer.from(object.body, 'utf8');
-      const checksum = req.headers['x-amz-checksum-mode'] === 'ENABLED' ? { 'x-amz-checksum-crc32': crc32Base64(body), 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
-      res.writeHead(200, {
+      const whole = bytesOf(object);
+      const range = method === 'GET' ? byteRange(req.headers.range, whole.length) : undefined;
+      const body = range ? whole.subarray(range.start, range.end + 1) : whole;
+      // A part's checksum is not the object's: S3 sends none with a range answer.
+      const checksum = req.headers['x-amz-checksum-mode'] === 'ENABLED' && !range ? { 'x-amz-checksum-crc32': crc32Base64(body), 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
+      res.writeHead(range ? 206 : 200, {
         ...commonHeaders(requestId),
         'content-type': object.contentType ?? 'application/octet-stream',
         'content-length': body.length,
-        etag: etagOf(body),
+        etag: etagOf(whole),
         'accept-ranges': 'bytes',
+        ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${whole.length}` } : {}),
         ...checksum,
       });
       res.end(method === 'HEAD' ? undefined : body);
@@ -154,12 +160,55 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     );
   });
 
+  /** ListObjectsV2: keys in UTF-8 binary order, `max-keys` (default and cap 1000) a page, the next key as the token. */
+  function sendList(res: ServerResponse, requestId: string, bucket: string, query: URLSearchParams): void {
+    const prefix = query.get('prefix') ?? '';
+    const maxKeys = Math.min(1000, Math.max(0, Number(query.get('max-keys') ?? 1000) || 0));
+    const after = query.get('continuation-token') ?? query.get('start-after') ?? '';
+    const keys = [...objects.keys()]
+      .filter((id) => id.startsWith(`${bucket}/`))
+      .map((id) => id.slice(bucket.length + 1))
+      .filter((k) => k.startsWith(prefix) && (after === '' || Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = keys.slice(0, maxKeys);
+    const truncated = keys.length > page.length;
+    const contents = page
+      .map((k) => {
+        const bytes = bytesOf(objects.get(`${bucket}/${k}`)!);
+        return `<Contents><Key>${escapeXml(k)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>${escapeXml(etagOf(bytes))}</ETag><Size>${bytes.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
+      `${truncated ? `<NextContinuationToken>${escapeXml(page.at(-1)!)}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`;
+    res.writeHead(200, { ...commonHeaders(requestId), 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
   const url = await listenOnLoopback(server, options.port);
   return { url, objects, close: () => closeServer(server) };
 }
 
 const notImplemented = (what: string) =>
-  new S3ApiError('NotImplemented', `The local S3 implements PutObject, GetObject and HeadObject only, not ${what}.`, 501);
+  new S3ApiError('NotImplemented', `The local S3 implements PutObject, GetObject, HeadObject and ListObjectsV2 only, not ${what}.`, 501);
+
+function bytesOf(object: S3StoredObject): Buffer {
+  return typeof object.body === 'string' ? Buffer.from(object.body, 'utf8') : Buffer.from(object.body.buffer, object.body.byteOffset, object.body.byteLength);
+}
+
+/**
+ * One `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` within the object; undefined for no header. Several ranges
+ * are not supported (S3 itself answers them with the whole object); an unsatisfiable one is S3's 416.
+ */
+function byteRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  const [start, end] = match[1] === '' ? [Math.max(0, size - Number(match[2])), size - 1] : [Number(match[1]), match[2] === '' ? size - 1 : Math.min(size - 1, Number(match[2]))];
+  if (start >= size || start > end) throw new S3ApiError('InvalidRange', 'The requested range is not satisfiable', 416, { RangeRequested: header, ActualObjectSize: String(size) });
+  return { start, end };
+}
 
 /** The body as bytes: raw bytes must be kept (not decoded as text) because aws-chunked sizes count bytes. */
 function readRaw(req: IncomingMessage): Promise<Buffer> {

@@ -16,14 +16,15 @@ import type { Ledger, LedgerLineItem } from './ledger';
  * matches no team, Bedrock spend under both `Amazon Bedrock` and the Marketplace "(Amazon Bedrock Edition)"
  * services, EC2 under a savings plan (amortized below unblended), a support fee, a credit, and a late September
  * credit posted after September closed (`postedOn`). It also carries costline's own spend, every day of the year
- * (see {@link selfCost}).
+ * (see {@link selfCost}). Two teams' applications (growth's and support-bot's) call Bedrock from the shared-services
+ * account; Cost Explorer sees them by their team tag only, the billing export (cur-export.ts) by their IAM roles too.
  *
  * With AmortizedCost, October lands at about: search 115 % of budget, growth 88 %, payments 62 %,
  * data-platform 42 %, support-bot 37 %, and a few hundred dollars unallocated.
  */
 
 /** Linked accounts of the sample organisation. */
-const ACCOUNTS = {
+export const ACCOUNTS = {
   payments: '111122223333',
   data: '222233334444',
   support: '333344445555',
@@ -34,7 +35,7 @@ const ACCOUNTS = {
   management: '999988887777',
 } as const;
 
-const ACCOUNT_NAMES: Record<string, string> = {
+export const ACCOUNT_NAMES: Record<string, string> = {
   [ACCOUNTS.payments]: 'payments-prod',
   [ACCOUNTS.data]: 'data-prod',
   [ACCOUNTS.support]: 'support-prod',
@@ -97,16 +98,18 @@ const WORKLOADS: Workload[] = [
 
   // growth (555566667777, plus SES in the shared account, still tagged). ~42.6 USD/day.
   { account: ACCOUNTS.growth, service: 'Amazon CloudFront', usageType: 'US-DataTransfer-Out-Bytes', region: 'global', team: 'growth', daily: '9', september: '0.9', unitPrice: '0.085', unit: 'GB' },
-  { account: ACCOUNTS.growth, service: BEDROCK, usageType: 'USE1-NovaLite-input-tokens', team: 'Growth ', daily: '5', september: '0.8', unitPrice: '0.00000006', unit: 'tokens' },
-  { account: ACCOUNTS.growth, service: BEDROCK, usageType: 'USE1-NovaLite-output-tokens', team: 'Growth ', daily: '6', september: '0.8', unitPrice: '0.00000024', unit: 'tokens' },
+  // Growth's campaign writer calls Bedrock from the shared account (see SHARED_BEDROCK_CALLERS in cur-export.ts).
+  { account: ACCOUNTS.shared, service: BEDROCK, usageType: 'USE1-NovaLite-input-tokens', team: 'Growth ', daily: '5', september: '0.8', unitPrice: '0.00000006', unit: 'tokens' },
+  { account: ACCOUNTS.shared, service: BEDROCK, usageType: 'USE1-NovaLite-output-tokens', team: 'Growth ', daily: '6', september: '0.8', unitPrice: '0.00000024', unit: 'tokens' },
   { account: ACCOUNTS.growth, service: 'Amazon Personalize', usageType: 'USE1-TPS-hours', team: 'growth', daily: '10', september: '0.92', unitPrice: '0.2', unit: 'TPS-hours' },
   { account: ACCOUNTS.shared, service: 'Amazon Simple Email Service', usageType: 'USE1-Recipients', team: 'growth', daily: '3.6', september: '0.9', unitPrice: '0.0001', unit: 'Count' },
   { account: ACCOUNTS.growth, service: 'AWS Lambda', usageType: 'USE1-Lambda-GB-Second', team: 'growth', daily: '3', september: '0.9', unitPrice: '0.0000133334', unit: 'Lambda-GB-Second' },
   { account: ACCOUNTS.growth, service: EC2, usageType: 'USE1-BoxUsage:t4g.large', team: 'GROWTH', daily: '6', september: '0.95', savingsPlanDiscount: SP, unitPrice: '0.0672', unit: 'Hrs' },
 
   // support-bot (333344445555): all tagged, Nova and Claude 3 Haiku. ~24.2 USD/day.
-  { account: ACCOUNTS.support, service: BEDROCK, usageType: 'USE1-NovaPro-input-tokens', team: 'support', daily: '5', september: '0.9', unitPrice: '0.0000008', unit: 'tokens' },
-  { account: ACCOUNTS.support, service: BEDROCK, usageType: 'USE1-NovaPro-output-tokens', team: 'support', daily: '6', september: '0.9', unitPrice: '0.0000032', unit: 'tokens' },
+  // Support's chat app calls Bedrock from the shared account too, through an application inference profile.
+  { account: ACCOUNTS.shared, service: BEDROCK, usageType: 'USE1-NovaPro-input-tokens', team: 'support', daily: '5', september: '0.9', unitPrice: '0.0000008', unit: 'tokens' },
+  { account: ACCOUNTS.shared, service: BEDROCK, usageType: 'USE1-NovaPro-output-tokens', team: 'support', daily: '6', september: '0.9', unitPrice: '0.0000032', unit: 'tokens' },
   { account: ACCOUNTS.support, service: CLAUDE_3_HAIKU, usageType: 'USE1-MP:USE1_InputTokenCount-Units', team: 'support-bot', daily: '2.2', september: '0.9', unitPrice: '0.00025', unit: 'Units' },
   { account: ACCOUNTS.support, service: CLAUDE_3_HAIKU, usageType: 'USE1-MP:USE1_OutputTokenCount-Units', team: 'support-bot', daily: '3', september: '0.9', unitPrice: '0.00125', unit: 'Units' },
   { account: ACCOUNTS.support, service: 'AWS Lambda', usageType: 'USE1-Lambda-GB-Second', team: 'support-bot', daily: '2', september: '0.95', unitPrice: '0.0000133334', unit: 'Lambda-GB-Second' },

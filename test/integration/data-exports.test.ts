@@ -24,7 +24,7 @@ function seed(s3: S3Server): void {
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const bytes = readFileSync(join(entry.parentPath, entry.name));
-    s3.objects.set(relative(root, join(entry.parentPath, entry.name)), { body: '', bytes });
+    s3.objects.set(relative(root, join(entry.parentPath, entry.name)), { body: bytes });
   }
 }
 
@@ -80,7 +80,7 @@ describe('data-exports source (local S3, dynalite, the ingest use case)', () => 
     // Re-deliver May without the refund (small next to the day's total, so no shrink is suspected).
     const { keys } = delivery('2026-05', 2);
     const rows = MAY_ROWS.slice(9).filter((r) => r.line_item_line_item_type !== 'Refund');
-    s3.objects.set(`${EXPORT.bucket}/${keys[1]}`, { body: '', bytes: Buffer.from(writeCurParquet(rows)) });
+    s3.objects.set(`${EXPORT.bucket}/${keys[1]}`, { body: Buffer.from(writeCurParquet(rows)) });
     const summary = await ingestBilling(deps(), { window: WINDOW });
     expect(summary.outcomes[0]).toMatchObject({ ok: true, stats: { deleted: 1 } });
     const after = await stored();
@@ -109,7 +109,7 @@ describe('data-exports source (local S3, dynalite, the ingest use case)', () => 
 
     it('a missing column, named with its file', async () => {
       const { line_item_line_item_type: _gone, ...columns } = (await import('../fixtures/data-exports/cur2-fixture')).COLUMNS;
-      s3.objects.set(`${EXPORT.bucket}/${may.keys[1]}`, { body: '', bytes: Buffer.from(writeCurParquet(MAY_ROWS.slice(9), columns)) });
+      s3.objects.set(`${EXPORT.bucket}/${may.keys[1]}`, { body: Buffer.from(writeCurParquet(MAY_ROWS.slice(9), columns)) });
       const summary = await ingestBilling(deps(), { window: WINDOW });
       expect(failed(summary.outcomes[0])).toBe(`s3://${EXPORT.bucket}/${may.keys[1]}: column line_item_line_item_type is missing`);
       expect(await stored()).toEqual([]);
