@@ -16,6 +16,7 @@ import type { Clock, Log, MessagePublisher, SecretReader, Source } from '../port
 import { AnalyticsAccess } from '../sources/anthropic/anthropic-api-plan';
 import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
+import { DataExportsSource } from '../sources/data-exports/data-exports-source';
 import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
 import { createProviderHttp } from '../lib/http/provider-http';
 import { sdkRequestHandler, type SdkTimeouts } from '../lib/sdk-timeouts';
@@ -32,14 +33,20 @@ export interface AwsClients {
   costExplorer: CostExplorerClient;
   sns: SNSClient;
   s3: S3Client;
+  /**
+   * S3 for the billing export (`sources.aws.mode: "data-exports"`): the payer role's credentials when
+   * `costExplorerRole` is set (the export's bucket is in the payer account), else the same as `s3`.
+   */
+  billingExports: S3Client;
 }
 
 export interface ClientOptions {
   /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
   endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string; sts?: string };
   /**
-   * `sources.aws.roleArn` and `externalId`: Cost Explorer is then read with that role's credentials (assumed
-   * through STS with the default or loopback credentials, renewed before they expire) instead of the caller's.
+   * `sources.aws.roleArn` and `externalId`: Cost Explorer (and the billing export's bucket) is then read with that
+   * role's credentials (assumed through STS with the default or loopback credentials, renewed before they expire)
+   * instead of the caller's.
    */
   costExplorerRole?: { roleArn: string; externalId: string };
   /** Credentials for the services given an explicit endpoint (loopback servers take any); the others use the default chain. */
@@ -57,6 +64,10 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     ...(endpoint ? { endpoint, ...(options.loopbackCredentials ? { credentials: options.loopbackCredentials } : {}) } : {}),
   });
   const dynamo = new DynamoDBClient(settings(options.endpoints?.dynamodb));
+  // One session of the payer role, shared by Cost Explorer and the export's bucket.
+  const payerCredentials = options.costExplorerRole ? assumedRoleCredentials(new STSClient(settings(options.endpoints?.sts)), options.costExplorerRole) : undefined;
+  // Path-style addressing for loopback endpoints; AWS resolves virtual-hosted style by itself.
+  const s3Settings = { ...settings(options.endpoints?.s3), ...(options.endpoints?.s3 ? { forcePathStyle: true } : {}) };
   return {
     dynamo: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     // Cost Explorer is a single-region service (us-east-1). Throttling (LimitExceededException) is
@@ -67,11 +78,12 @@ export function createClients(options: ClientOptions = {}): AwsClients {
       maxAttempts: 6,
       retryMode: 'adaptive',
       // Outside the management account: the payer role's session, never the loopback or default credentials.
-      ...(options.costExplorerRole ? { credentials: assumedRoleCredentials(new STSClient(settings(options.endpoints?.sts)), options.costExplorerRole) } : {}),
+      ...(payerCredentials ? { credentials: payerCredentials } : {}),
     }),
     sns: new SNSClient(settings(options.endpoints?.sns)),
-    // Path-style addressing for loopback endpoints; AWS resolves virtual-hosted style by itself.
-    s3: new S3Client({ ...settings(options.endpoints?.s3), ...(options.endpoints?.s3 ? { forcePathStyle: true } : {}) }),
+    s3: new S3Client(s3Settings),
+    // The export's bucket may be in another region than the function (its S3Region): follow S3's redirect.
+    billingExports: new S3Client({ ...s3Settings, followRegionRedirects: true, ...(payerCredentials ? { credentials: payerCredentials } : {}) }),
   };
 }
 
@@ -98,11 +110,18 @@ export function baseUrlsFromEnv(env: NodeJS.ProcessEnv = process.env) {
   return { openai: env.OPENAI_BASE_URL || DEFAULT_BASE_URLS.openai, anthropic: env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URLS.anthropic };
 }
 
-/** The enabled sources for a configuration: Cost Explorer, and each model provider's costs and usage. */
+/**
+ * The enabled sources for a configuration: AWS billing (Cost Explorer, or in `data-exports` mode the CUR 2.0 export,
+ * Bedrock tokens included), and each model provider's costs and usage.
+ */
 export function buildSources(config: CostlineConfig, clients: AwsClients, access?: ProviderAccess): Source[] {
   const sources: Source[] = [];
   const aws = config.sources.aws;
-  if (aws.enabled) {
+  if (aws.enabled && aws.mode === 'data-exports') {
+    // The config schema requires dataExports in this mode.
+    const location = aws.dataExports!;
+    sources.push(new DataExportsSource(clients.billingExports, { location, tagKey: config.allocation.awsTagKey, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }));
+  } else if (aws.enabled) {
     sources.push(
       new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),
     );

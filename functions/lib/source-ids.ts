@@ -19,3 +19,14 @@ export const SOURCE_IDS = {
  * them in its pull, so its success and staleness are those of {@link SOURCE_IDS}`.aws`.
  */
 export const BEDROCK_USAGE_SOURCE = 'aws-bedrock-usage';
+
+/**
+ * The source of AWS billing in `data-exports` mode (the CUR 2.0 export), in place of {@link SOURCE_IDS}`.aws`:
+ * one AWS source runs per configuration, so it is kept apart from the ids every deployment watches.
+ */
+export const AWS_DATA_EXPORTS_SOURCE = 'aws-data-exports';
+
+/** The id of the AWS billing source a `sources.aws.mode` runs. */
+export function awsSourceIdOf(mode: 'cost-explorer' | 'data-exports'): string {
+  return mode === 'data-exports' ? AWS_DATA_EXPORTS_SOURCE : SOURCE_IDS.aws;
+}

@@ -21,12 +21,16 @@ import { closeServer, listenOnLoopback } from './loopback';
  * - GetObject asks for `x-amz-checksum-mode: ENABLED`; the answer then carries `x-amz-checksum-crc32` of the
  *   stored bytes, which the client validates.
  *
- * Bodies are kept as UTF-8 text (statements are text). Requests are not signature-checked: any credentials work.
+ * Bodies are kept as UTF-8 text (statements are text) and, for binary objects (Parquet billing exports), as the
+ * bytes themselves: a seeded object may give `bytes` instead of meaningful text. Requests are not signature-checked:
+ * any credentials work.
  */
 
 /** One stored object. */
 export interface S3StoredObject {
   body: string;
+  /** The exact bytes, when the object is not text; served instead of `body`. */
+  bytes?: Buffer;
   contentType?: string;
 }
 
@@ -103,8 +107,11 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (method === 'PUT') {
       const bytes = decodeBody(req, raw);
       const checksums = verifyChecksums(req, bytes.body, bytes.trailers);
+      const text = bytes.body.toString('utf8');
       objects.set(id, {
-        body: bytes.body.toString('utf8'),
+        body: text,
+        // Only bytes that are not UTF-8 text are kept as such: text objects stay comparable as `{ body }`.
+        ...(Buffer.from(text, 'utf8').equals(bytes.body) ? {} : { bytes: bytes.body }),
         ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
       });
       res.writeHead(200, { ...commonHeaders(requestId), etag: etagOf(bytes.body), ...checksums, 'content-length': 0 });
@@ -115,7 +122,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     if (method === 'GET' || method === 'HEAD') {
       const object = objects.get(id);
       if (!object) throw new S3ApiError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
-      const body = Buffer.from(object.body, 'utf8');
+      const body = object.bytes ?? Buffer.from(object.body, 'utf8');
       const checksum = req.headers['x-amz-checksum-mode'] === 'ENABLED' ? { 'x-amz-checksum-crc32': crc32Base64(body), 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
       res.writeHead(200, {
         ...commonHeaders(requestId),

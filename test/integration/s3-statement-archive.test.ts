@@ -192,4 +192,15 @@ describe('loopback S3 with the real S3Client', () => {
     await client.send(new PutObjectCommand({ Bucket: 'any-bucket', Key: 'k', Body: 'v' }));
     expect(server.objects.get('any-bucket/k')?.body).toBe('v');
   });
+
+  it('keeps and serves binary objects byte for byte (Parquet billing exports)', async () => {
+    const { server, client } = await start({});
+    const bytes = Buffer.from([0x50, 0x41, 0x52, 0x31, 0xff, 0xfe, 0x00, 0x80]);
+    await client.send(new PutObjectCommand({ Bucket: 'exports', Key: 'a.parquet', Body: bytes }));
+    const answer = await client.send(new GetObjectCommand({ Bucket: 'exports', Key: 'a.parquet' }));
+    expect(Buffer.from(await answer.Body!.transformToByteArray())).toEqual(bytes);
+    server.objects.set('exports/seeded.parquet', { body: '', bytes });
+    const seeded = await client.send(new GetObjectCommand({ Bucket: 'exports', Key: 'seeded.parquet' }));
+    expect(Buffer.from(await seeded.Body!.transformToByteArray())).toEqual(bytes);
+  });
 });

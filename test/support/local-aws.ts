@@ -13,7 +13,7 @@ export interface LocalAws {
 
 let tableCounter = 0;
 
-export async function startLocalAws(endpoints: { costExplorer?: string; sns?: string } = {}): Promise<LocalAws> {
+export async function startLocalAws(endpoints: { costExplorer?: string; sns?: string; s3?: string } = {}): Promise<LocalAws> {
   const dynamo = await startLocalDynamo();
   const clients = createClients({ endpoints: { dynamodb: dynamo.endpoint, ...endpoints }, loopbackCredentials: TEST_CREDENTIALS, region: 'us-east-1' });
   const tableName = `costline-test-${++tableCounter}`;

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** FOCUS ChargeCategory: what kind of charge a line is. */
+export type ChargeCategory = 'Usage' | 'Purchase' | 'Tax' | 'Credit' | 'Adjustment';
+
 /** Who sold the service: AWS (Bedrock included) or a model provider billed by the token. */
 export type Provider = 'aws' | 'openai' | 'anthropic';
 
@@ -66,13 +69,21 @@ export interface CostRecord {
   tags: Record<string, string>;
   /** True while the provider still calls the figure an estimate. */
   estimated: boolean;
+  /** FOCUS ChargeCategory, where the source says (billing exports); absent: usage as far as costline knows. */
+  chargeCategory?: ChargeCategory;
+  /** x_LineItemType: the AWS line item type (`Usage`, `SavingsPlanNegation`, `Tax`, ...), from billing exports. */
+  lineItemType?: string;
+  /** x_IamPrincipal: the caller of an AI service (CUR 2.0 `line_item_iam_principal`), from billing exports. */
+  iamPrincipal?: string;
+  /** FOCUS ResourceId: a Bedrock (application) inference profile ARN, from billing exports. */
+  resourceId?: string;
 }
 
 /** The fields that make a record what it is; two slices with the same identity are the same record. */
 export type RecordIdentity = Pick<
   CostRecord,
   'source' | 'provider' | 'billingAccountId' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'chargePeriodStart'
-> & { apiKeyId?: string | null; model?: string | null };
+> & { apiKeyId?: string | null; model?: string | null; lineItemType?: string | null; iamPrincipal?: string | null; resourceId?: string | null };
 
 /** Derives a record's id from its identity: stable across runs, machines and restatements. */
 export function recordId(identity: RecordIdentity): string {
@@ -89,6 +100,9 @@ export function recordId(identity: RecordIdentity): string {
     // Appended only when present, as tagged pairs, so ids of records without them never change.
     ...(identity.apiKeyId != null ? [['apiKey', identity.apiKeyId]] : []),
     ...(identity.model != null ? [['model', identity.model]] : []),
+    ...(identity.lineItemType != null ? [['lineItemType', identity.lineItemType]] : []),
+    ...(identity.iamPrincipal != null ? [['iamPrincipal', identity.iamPrincipal]] : []),
+    ...(identity.resourceId != null ? [['resourceId', identity.resourceId]] : []),
   ]);
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -155,46 +155,69 @@ export function mapBedrockUsage(pages: readonly unknown[], window: DayWindow, ct
       byDay.set(day, records);
       result.Groups.forEach((group, g) => {
         const [service, usageType] = group.Keys as [string, string];
-        const meter = bedrockMeterOf(usageType);
         const quantity = group.Metrics.UsageQuantity;
-        if (!meter || !quantity) return;
-        const model = bedrockModelOf(service) ?? firstPartyModelOf(usageType);
-        const perUnit = tokensPerUnit(quantity.Unit);
-        let tokens: number;
-        let derived = false;
-        if (perUnit !== null) {
-          tokens = Math.round(Number(quantity.Amount) * perUnit);
-        } else {
-          const cost = group.Metrics.UnblendedCost;
-          const rate = ctx.rate(model, day, meter);
-          if (!cost || !rate || rate.lte(0)) {
-            uncounted.add(`${model} ${usageType} (${quantity.Unit})`);
-            return;
-          }
-          const amount = parseAmount(cost.Amount, `${where}: ResultsByTime[${r}].Groups[${g}].Metrics.UnblendedCost.Amount`);
-          tokens = Number(amount.times(1_000_000).div(rate).round(0, Big.roundHalfUp).toFixed(0));
-          derived = true;
-        }
-        if (!Number.isFinite(tokens) || tokens <= 0) return;
-        const identity = { source: ctx.source, provider: 'aws' as const, billingAccountId: ctx.billingAccountId, subAccountId: null, serviceName: service, usageType: 'bedrock', tags: {}, chargePeriodStart: day, model };
-        const id = recordId(identity);
-        const prior = records.get(id);
-        const counts = { ...(prior?.tokens ?? NO_TOKENS) };
-        counts[meter.kind] += tokens;
-        records.set(id, {
-          id,
-          ...identity,
-          apiKeyId: null,
-          serviceTier: null,
-          chargePeriodEnd: addDays(day, 1),
-          tokens: counts,
-          requests: 0,
-          webSearchRequests: 0,
-          apportionByCost: true,
-          ...(derived || prior?.tokensDerivedFromCost ? { tokensDerivedFromCost: true } : {}),
-        });
+        if (!quantity) return;
+        const cost = group.Metrics.UnblendedCost;
+        const at = `${where}: ResultsByTime[${r}].Groups[${g}].Metrics.UnblendedCost.Amount`;
+        addBedrockMeter(records, uncounted, { day, service, usageType, quantity: quantity.Amount, unit: quantity.Unit, cost: () => (cost ? parseAmount(cost.Amount, at) : undefined) }, ctx);
       });
     });
   });
   return { days: daysOf(window).map((day) => ({ day, records: [...(byDay.get(day)?.values() ?? [])], estimated: false })), uncounted: [...uncounted].sort() };
+}
+
+/** One Bedrock meter's day: its service and usage type, quantity with unit, and (lazily) its unblended cost. */
+export interface BedrockMeterDay {
+  day: string;
+  service: string;
+  usageType: string;
+  /** The usage quantity as a decimal string. */
+  quantity: string;
+  unit: string;
+  cost: () => Decimal | undefined;
+}
+
+/**
+ * Adds one meter's tokens to a day's org-level usage records (keyed by id), or its name to `uncounted`; a
+ * usage type that is not tokens is skipped. Shared by Cost Explorer and the billing exports: see
+ * {@link mapBedrockUsage} for how tokens are counted.
+ */
+export function addBedrockMeter(records: Map<string, UsageRecord>, uncounted: Set<string>, meterDay: BedrockMeterDay, ctx: BedrockUsageContext): void {
+  const { day, service, usageType } = meterDay;
+  const meter = bedrockMeterOf(usageType);
+  if (!meter) return;
+  const model = bedrockModelOf(service) ?? firstPartyModelOf(usageType);
+  const perUnit = tokensPerUnit(meterDay.unit);
+  let tokens: number;
+  let derived = false;
+  if (perUnit !== null) {
+    tokens = Math.round(Number(meterDay.quantity) * perUnit);
+  } else {
+    const cost = meterDay.cost();
+    const rate = ctx.rate(model, day, meter);
+    if (!cost || !rate || rate.lte(0)) {
+      uncounted.add(`${model} ${usageType} (${meterDay.unit})`);
+      return;
+    }
+    tokens = Number(cost.times(1_000_000).div(rate).round(0, Big.roundHalfUp).toFixed(0));
+    derived = true;
+  }
+  if (!Number.isFinite(tokens) || tokens <= 0) return;
+  const identity = { source: ctx.source, provider: 'aws' as const, billingAccountId: ctx.billingAccountId, subAccountId: null, serviceName: service, usageType: 'bedrock', tags: {}, chargePeriodStart: day, model };
+  const id = recordId(identity);
+  const prior = records.get(id);
+  const counts = { ...(prior?.tokens ?? NO_TOKENS) };
+  counts[meter.kind] += tokens;
+  records.set(id, {
+    id,
+    ...identity,
+    apiKeyId: null,
+    serviceTier: null,
+    chargePeriodEnd: addDays(day, 1),
+    tokens: counts,
+    requests: 0,
+    webSearchRequests: 0,
+    apportionByCost: true,
+    ...(derived || prior?.tokensDerivedFromCost ? { tokensDerivedFromCost: true } : {}),
+  });
 }

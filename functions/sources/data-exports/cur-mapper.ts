@@ -1,0 +1,330 @@
+import Big from 'big.js';
+import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } from '../../domain/records/cost-record';
+import { addDays, daysOf, toDay, type DayWindow } from '../../domain/records/dates';
+import { canonical, ZERO, type Decimal } from '../../domain/records/money';
+import type { UsageRecord } from '../../domain/records/usage-record';
+import type { SourceDay } from '../../ports/ports';
+import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
+import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
+import { MalformedExportError, type CurColumn } from './cur-columns';
+
+/**
+ * CUR 2.0 line items to normalized records (pure: the golden tests feed it rows). Line items are added one at a
+ * time and summed per record identity, so memory grows with the number of records, not of line items.
+ *
+ * Amounts: Parquet stores CUR costs as doubles. Each is turned into a decimal through `String(x)`, the shortest
+ * text that reads back as the same double (ECMAScript Number::toString), so `0.1` is `0.1`, not
+ * `0.1000000000000000055511151231257827`; sums are then exact with big.js. That is the value AWS wrote, as far
+ * as a double can carry it.
+ */
+
+/** One row as the Parquet reader returns it: column name to value (string, number, Date, map object or null). */
+export type CurRow = Partial<Record<CurColumn, unknown>>;
+
+/** What the mapper needs besides the rows. */
+export interface CurMapperContext {
+  source: string;
+  /** The team tag key (`allocation.awsTagKey`): read from `resource_tags['user_<key>']`, else `tags['iamPrincipal/<key>']`. */
+  tagKey: string;
+  /** FOCUS BillingAccountId when a row has no `bill_payer_account_id`. */
+  billingAccountId: string;
+  /** To count Bedrock tokens from the export's usage types; absent, no usage is derived. */
+  bedrock?: BedrockUsageContext;
+}
+
+/**
+ * FOCUS ChargeCategory of a CUR line item type. Commitment fees are purchases; a Savings Plans negation is the
+ * usage the plan covered, taken back out of the cash view, so it stays usage. Refunds reverse earlier charges:
+ * an adjustment. Discounts reduce charges like credits do. Unknown types are adjustments, and counted in the
+ * pull's notes.
+ */
+const CHARGE_CATEGORIES: Record<string, ChargeCategory> = {
+  Usage: 'Usage',
+  DiscountedUsage: 'Usage',
+  SavingsPlanCoveredUsage: 'Usage',
+  SavingsPlanNegation: 'Usage',
+  RIFee: 'Purchase',
+  Fee: 'Purchase',
+  SavingsPlanRecurringFee: 'Purchase',
+  SavingsPlanUpfrontFee: 'Purchase',
+  Tax: 'Tax',
+  Credit: 'Credit',
+  BundledDiscount: 'Credit',
+  EdpDiscount: 'Credit',
+  PrivateRateDiscount: 'Credit',
+  SppDiscount: 'Credit',
+  DistributorDiscount: 'Credit',
+  Refund: 'Adjustment',
+};
+
+/** A Bedrock inference profile (system or application) ARN: the only resource ids kept on records. */
+const INFERENCE_PROFILE = /^arn:aws[a-z-]*:bedrock:[^:]*:\d*:(application-)?inference-profile\//;
+
+interface Slice {
+  record: Omit<CostRecord, 'billedCost' | 'effectiveCost' | 'consumedQuantity' | 'consumedUnit'>;
+  billed: Decimal;
+  effective: Decimal;
+  quantity: Decimal;
+  /** The unit of the quantity; null once two units met (then no quantity is reported). */
+  unit: string | null | undefined;
+}
+
+interface MeterDay {
+  day: string;
+  service: string;
+  usageType: string;
+  quantity: Decimal;
+  unit: string | null | undefined;
+  cost: Decimal;
+}
+
+/** What the mapper saw besides the records, for the pull's notes. */
+export interface CurFindings {
+  /** Line items seen, and those inside the window. */
+  lineItems: number;
+  inWindow: number;
+  unknownLineItemTypes: Set<string>;
+  /** Commitment fee lines whose unused part could not be amortized (the columns are not in the export). */
+  feesWithoutUnusedColumns: Set<string>;
+}
+
+/** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */
+export class CurAggregator {
+  private readonly slices = new Map<string, Slice>();
+  private readonly meters = new Map<string, MeterDay>();
+  private sawInvoice = true;
+  readonly findings: CurFindings = { lineItems: 0, inWindow: 0, unknownLineItemTypes: new Set(), feesWithoutUnusedColumns: new Set() };
+
+  constructor(
+    private readonly window: DayWindow,
+    private readonly ctx: CurMapperContext,
+  ) {}
+
+  /**
+   * Adds one line item.
+   * @param at where it came from, `<file>, row <n>`, for errors
+   */
+  add(row: CurRow, at: string): void {
+    this.findings.lineItems += 1;
+    const invoice = text(row, 'bill_invoice_id', at);
+    if (!invoice) this.sawInvoice = false;
+    const day = dayOf(row, at);
+    if (day < this.window.start || day >= this.window.end) return;
+    this.findings.inWindow += 1;
+    const lineItemType = required(row, 'line_item_line_item_type', at);
+    const chargeCategory = CHARGE_CATEGORIES[lineItemType] ?? 'Adjustment';
+    if (!(lineItemType in CHARGE_CATEGORIES)) this.findings.unknownLineItemTypes.add(lineItemType);
+    const currency = required(row, 'line_item_currency_code', at);
+    if (currency !== 'USD') throw new MalformedExportError(`${at}: column line_item_currency_code is "${currency}", expected "USD" (the only billing currency costline handles)`);
+    const product = map(row, 'product', at);
+    const service = text(row, 'product_product_name', at) ?? product?.product_name ?? text(row, 'product_servicecode', at) ?? required(row, 'line_item_product_code', at);
+    const accountId = required(row, 'line_item_usage_account_id', at);
+    const usageType = text(row, 'line_item_usage_type', at);
+    const ai = isBedrockService(service) || serviceCategoryOf(service) === 'AI and Machine Learning' || /bedrock/i.test(required(row, 'line_item_product_code', at));
+    const iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
+    const resource = text(row, 'line_item_resource_id', at);
+    const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
+    const team = map(row, 'resource_tags', at)?.[`user_${this.ctx.tagKey}`] || map(row, 'tags', at)?.[`iamPrincipal/${this.ctx.tagKey}`] || null;
+    const tags = team ? { [this.ctx.tagKey]: team } : {};
+    const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
+    const billed = amount(row, 'line_item_unblended_cost', at) ?? ZERO;
+    const effective = this.effectiveCostOf(row, lineItemType, billed, at);
+    const identity = {
+      source: this.ctx.source,
+      provider: 'aws' as const,
+      billingAccountId,
+      subAccountId: accountId,
+      serviceName: service,
+      usageType,
+      tags,
+      chargePeriodStart: day,
+      lineItemType,
+      iamPrincipal,
+      resourceId,
+    };
+    // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
+    const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${team}\u0000${iamPrincipal}\u0000${resourceId}`;
+    let slice = this.slices.get(key);
+    if (!slice) {
+      const id = recordId(identity);
+      slice = {
+        record: {
+          id,
+          source: identity.source,
+          provider: 'aws',
+          providerName: 'AWS',
+          billingAccountId,
+          subAccountId: accountId,
+          subAccountName: text(row, 'line_item_usage_account_name', at),
+          serviceName: service,
+          serviceCategory: serviceCategoryOf(service),
+          usageType,
+          model: bedrockModelOf(service),
+          apiKeyId: null,
+          tokenType: null,
+          costOrigin: 'billed',
+          chargePeriodStart: day,
+          chargePeriodEnd: addDays(day, 1),
+          billingCurrency: 'USD',
+          tags,
+          estimated: false,
+          chargeCategory,
+          lineItemType,
+          ...(iamPrincipal ? { iamPrincipal } : {}),
+          ...(resourceId ? { resourceId } : {}),
+        },
+        billed: ZERO,
+        effective: ZERO,
+        quantity: ZERO,
+        unit: undefined,
+      };
+      this.slices.set(key, slice);
+    }
+    slice.billed = slice.billed.plus(billed);
+    slice.effective = slice.effective.plus(effective);
+    // Consumed quantity is usage's (FOCUS: null for other charge categories); a negation repeats the covered usage.
+    if (chargeCategory === 'Usage' && lineItemType !== 'SavingsPlanNegation') {
+      const quantity = amount(row, 'line_item_usage_amount', at) ?? ZERO;
+      const unit = text(row, 'pricing_unit', at);
+      slice.quantity = slice.quantity.plus(quantity);
+      slice.unit = slice.unit === undefined || slice.unit === unit ? unit : null;
+      if (this.ctx.bedrock && usageType && isBedrockService(service)) this.addMeter(day, service, usageType, quantity, unit, billed);
+    }
+  }
+
+  /**
+   * FOCUS EffectiveCost (AWS amortization, as Cost Explorer's AmortizedCost): usage covered by a Savings Plan or
+   * a reservation costs its effective cost; the negation that takes covered usage out of the cash view, and the
+   * upfront fees, amortized over that usage, count zero; recurring fees count only their unused part (the used
+   * part is in the covered usage's effective cost). Everything else (usage, tax, credits, refunds) as billed.
+   */
+  private effectiveCostOf(row: CurRow, lineItemType: string, billed: Decimal, at: string): Decimal {
+    // The fee's unused part from its two columns, or zero (and a note) when the export lacks them.
+    const unused = (first: CurColumn, second: CurColumn, combine: (a: Decimal, b: Decimal) => Decimal): Decimal => {
+      if (!(first in row) || !(second in row)) {
+        this.findings.feesWithoutUnusedColumns.add(lineItemType);
+        return ZERO;
+      }
+      return combine(amount(row, first, at) ?? ZERO, amount(row, second, at) ?? ZERO);
+    };
+    switch (lineItemType) {
+      case 'SavingsPlanCoveredUsage':
+        return amount(row, 'savings_plan_savings_plan_effective_cost', at) ?? ZERO;
+      case 'DiscountedUsage':
+        return amount(row, 'reservation_effective_cost', at) ?? ZERO;
+      case 'SavingsPlanNegation':
+      case 'SavingsPlanUpfrontFee':
+        return ZERO;
+      case 'SavingsPlanRecurringFee':
+        return unused('savings_plan_total_commitment_to_date', 'savings_plan_used_commitment', (total, used) => total.minus(used));
+      case 'RIFee':
+        return unused('reservation_unused_amortized_upfront_fee_for_billing_period', 'reservation_unused_recurring_fee', (upfront, recurring) => upfront.plus(recurring));
+      case 'Fee':
+        // An RI's upfront fee is amortized into its DiscountedUsage; other fees (support, registrations) are as billed.
+        return text(row, 'reservation_reservation_a_r_n', at) ? ZERO : billed;
+      default:
+        return billed;
+    }
+  }
+
+  private addMeter(day: string, service: string, usageType: string, quantity: Decimal, unit: string | null, cost: Decimal): void {
+    const key = JSON.stringify([day, service, usageType]);
+    const meter = this.meters.get(key) ?? { day, service, usageType, quantity: ZERO, unit: undefined, cost: ZERO };
+    meter.quantity = meter.quantity.plus(quantity);
+    meter.cost = meter.cost.plus(cost);
+    meter.unit = meter.unit === undefined || meter.unit === unit ? unit : null;
+    this.meters.set(key, meter);
+  }
+
+  /** Whether every line item added so far carried an invoice id. */
+  get invoiced(): boolean {
+    return this.findings.lineItems > 0 && this.sawInvoice;
+  }
+
+  /**
+   * Every day of `days` (within the window) with its records, zero records dropped.
+   * @param estimated whether the period's figures may still change (not invoiced)
+   */
+  days(days: readonly string[], estimated: boolean): SourceDay<CostRecord>[] {
+    const byDay = new Map<string, CostRecord[]>(days.map((d) => [d, []]));
+    for (const slice of this.slices.values()) {
+      const list = byDay.get(slice.record.chargePeriodStart);
+      if (!list || (slice.billed.eq(0) && slice.effective.eq(0))) continue;
+      const hasQuantity = !slice.quantity.eq(0) && typeof slice.unit === 'string';
+      list.push({
+        ...slice.record,
+        estimated,
+        billedCost: canonical(slice.billed),
+        effectiveCost: canonical(slice.effective),
+        consumedQuantity: hasQuantity ? canonical(slice.quantity) : null,
+        consumedUnit: hasQuantity ? (slice.unit as string) : null,
+      });
+    }
+    return [...byDay].map(([day, records]) => ({ day, records: records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), estimated }));
+  }
+
+  /** Bedrock token usage of `days`, org-level as Cost Explorer's (see `addBedrockMeter`), and the meters not counted. */
+  usage(days: readonly string[]): { days: SourceDay<UsageRecord>[]; uncounted: string[] } {
+    const byDay = new Map(days.map((d) => [d, new Map<string, UsageRecord>()]));
+    const uncounted = new Set<string>();
+    const ctx = this.ctx.bedrock;
+    if (ctx) {
+      for (const meter of this.meters.values()) {
+        const records = byDay.get(meter.day);
+        if (!records) continue;
+        addBedrockMeter(records, uncounted, { day: meter.day, service: meter.service, usageType: meter.usageType, quantity: meter.quantity.toFixed(), unit: meter.unit ?? '', cost: () => meter.cost }, ctx);
+      }
+    }
+    return { days: [...byDay].map(([day, records]) => ({ day, records: [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), estimated: false })), uncounted: [...uncounted].sort() };
+  }
+}
+
+/** The days of `window` that fall in billing period `month` (`YYYY-MM`). */
+export function periodDays(window: DayWindow, month: string): string[] {
+  return daysOf(window).filter((d) => d.startsWith(`${month}-`));
+}
+
+function fail(at: string, column: CurColumn, problem: string): never {
+  throw new MalformedExportError(`${at}: column ${column} ${problem}`);
+}
+
+/** A string column's value; null when null or empty. */
+function text(row: CurRow, column: CurColumn, at: string): string | null {
+  const value = row[column];
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value !== 'string') fail(at, column, `holds ${typeof value}, expected a string`);
+  return value;
+}
+
+function required(row: CurRow, column: CurColumn, at: string): string {
+  return text(row, column, at) ?? fail(at, column, 'is empty, expected a value');
+}
+
+/** A number column's value as an exact decimal (see the module comment); null when null. */
+function amount(row: CurRow, column: CurColumn, at: string): Decimal | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(at, column, `holds ${shown(value)}, expected a finite number`);
+  return new Big(String(value));
+}
+
+/** A map column's value (string keys and values); null when null. */
+function map(row: CurRow, column: CurColumn, at: string): Record<string, string> | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) fail(at, column, `holds ${typeof value}, expected a map`);
+  return value as Record<string, string>;
+}
+
+/** The UTC day of `line_item_usage_start_date`. */
+function dayOf(row: CurRow, at: string): string {
+  const value = row.line_item_usage_start_date;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return toDay(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
+  return fail(at, 'line_item_usage_start_date', `holds ${shown(value)}, expected a timestamp`);
+}
+
+/** A value as an error message shows it (`NaN`, `"abc"`, `[object]`). */
+function shown(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : (JSON.stringify(value) ?? typeof value);
+}
