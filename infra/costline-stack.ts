@@ -4,7 +4,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { SOURCE_IDS } from '../functions/lib/source-ids';
+import { awsSourceIdOf, SOURCE_IDS } from '../functions/lib/source-ids';
 import { CostTable } from './constructs/cost-table';
 import { dataExportsLocation } from './constructs/data-exports-read';
 import { NotificationTopics } from './constructs/notification-topics';
@@ -145,7 +145,7 @@ export class CostlineStack extends Stack {
     // hourly and daily, so its alarm stays quiet while either job succeeds; the Errors alarms report the other.
     const topic = this.topics.operations;
     const stale: StaleDataAlarm[] = [];
-    if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: SOURCE_IDS.aws, topic }));
+    if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: awsSourceIdOf(config.sources.aws.mode), topic }));
     for (const { provider } of this.adminKeySecrets) {
       const prefix = MODEL_PROVIDERS[provider].idPrefix;
       stale.push(new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic }));

@@ -3,6 +3,7 @@ import { CfnExport } from 'aws-cdk-lib/aws-bcmdataexports';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Bucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CUR_COLUMNS, type CurColumn } from '../../functions/sources/data-exports/cur-columns';
 import { type DataExportsLocation, exportKeyRoot } from './data-exports-read';
 import { accessLogBucket, PRIVATE_BUCKET_PROPS } from './private-bucket';
 
@@ -10,40 +11,35 @@ import { accessLogBucket, PRIVATE_BUCKET_PROPS } from './private-bucket';
 export const DATA_EXPORTS_REGION = 'us-east-1';
 
 /**
- * The CUR 2.0 columns costline reads (functions/sources, `aws-data-exports`). Every one must exist in the
- * `COST_AND_USAGE_REPORT` table: a column the table lacks makes the export fail, so add one only after checking it
- * with `aws bcm-data-exports get-table --table-name COST_AND_USAGE_REPORT` (with the table properties below).
+ * Columns the reader may read (`CUR_COLUMNS`) that the export does not select, with why. `product_product_name` is
+ * not confirmed as a column of the `COST_AND_USAGE_REPORT` table (the service name is in the `product` map, as
+ * `product['product_name']`), and a column the table lacks makes the export fail; the reader does without it.
  */
-export const CUR2_COLUMNS = [
-  'bill_billing_period_start_date',
-  'bill_payer_account_id',
-  'bill_invoice_id',
-  'bill_bill_type',
-  'line_item_usage_account_id',
-  'line_item_usage_account_name',
-  'line_item_line_item_type',
+export const CUR2_COLUMNS_NOT_EXPORTED: readonly CurColumn[] = ['product_product_name'];
+
+/**
+ * Columns the export selects besides the reader's: those of the reference's CreateExport example
+ * (billing-apis-2026.md §A7.3), kept for the Athena engine and for whoever reads the files by hand.
+ */
+const CUR2_EXTRA_COLUMNS = [
   'line_item_line_item_description',
-  'line_item_product_code',
-  'product_servicecode',
-  'product',
-  'line_item_usage_type',
   'line_item_operation',
-  'line_item_resource_id',
-  'line_item_iam_principal',
-  'line_item_usage_start_date',
   'line_item_usage_end_date',
-  'line_item_usage_amount',
-  'pricing_unit',
   'pricing_public_on_demand_cost',
-  'line_item_unblended_cost',
   'line_item_net_unblended_cost',
-  'reservation_effective_cost',
-  'savings_plan_savings_plan_effective_cost',
-  'line_item_currency_code',
-  'resource_tags',
-  'tags',
   'cost_category',
 ] as const;
+
+/**
+ * The CUR 2.0 columns the export selects: every column the source reads (functions/sources/data-exports), save
+ * {@link CUR2_COLUMNS_NOT_EXPORTED}, then {@link CUR2_EXTRA_COLUMNS}. Before adding a column to either list, check
+ * it exists with `aws bcm-data-exports get-table --table-name COST_AND_USAGE_REPORT` (with the table properties
+ * below): a column the table lacks makes the export fail.
+ */
+export const CUR2_COLUMNS: readonly string[] = [
+  ...(Object.keys(CUR_COLUMNS) as CurColumn[]).filter((c) => !CUR2_COLUMNS_NOT_EXPORTED.includes(c)),
+  ...CUR2_EXTRA_COLUMNS,
+];
 
 /** The export's query: the columns by name (Data Exports rejects `SELECT *`). */
 export function cur2QueryStatement(): string {

@@ -6,7 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/config/load-config';
+import { AWS_DATA_EXPORTS_SOURCE, SOURCE_IDS } from '../../functions/lib/source-ids';
 import { buildCostlineApp } from '../../infra/costline-app';
+import { CUR_COLUMNS } from '../../functions/sources/data-exports/cur-columns';
 import { CUR2_COLUMNS, cur2QueryStatement } from '../../infra/constructs/billing-export';
 import { CONFIG_FILE, testApp } from './support';
 import { only, ref, type Resource } from './template-queries';
@@ -60,6 +62,13 @@ describe('data-exports mode without a payer role (costline in the management acc
     ]);
   });
 
+  it('watches the aws-data-exports source for stale data, not Cost Explorer', () => {
+    const { main } = build();
+    const alarms = JSON.stringify(main.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toContain(`"${AWS_DATA_EXPORTS_SOURCE}"`);
+    expect(alarms).not.toContain(`"${SOURCE_IDS.aws}"`);
+  });
+
   it('reads an export delivered at the bucket root (empty prefix) under <exportName>/ only', () => {
     const { stack, main } = build({ prefix: '' });
     const read = statementsFor(stack, main, stack.ingest.role).find((s) => s.Action === 's3:GetObject');
@@ -104,9 +113,11 @@ describe('data-exports mode without a payer role (costline in the management acc
     });
   });
 
-  it('selects the columns the source reads, by name (Data Exports refuses SELECT *)', () => {
+  it('selects every column the source reads but one not confirmed in the table, by name (Data Exports refuses SELECT *)', () => {
     expect(cur2QueryStatement()).toBe(`SELECT ${CUR2_COLUMNS.join(', ')} FROM COST_AND_USAGE_REPORT`);
-    for (const column of ['line_item_iam_principal', 'line_item_resource_id', 'resource_tags', 'tags', 'bill_invoice_id', 'savings_plan_savings_plan_effective_cost', 'reservation_effective_cost']) {
+    const missing = Object.keys(CUR_COLUMNS).filter((c) => !CUR2_COLUMNS.includes(c));
+    expect(missing).toEqual(['product_product_name']);
+    for (const column of ['line_item_iam_principal', 'line_item_resource_id', 'resource_tags', 'tags', 'bill_invoice_id', 'cost_category']) {
       expect(CUR2_COLUMNS).toContain(column);
     }
     expect(new Set(CUR2_COLUMNS).size).toBe(CUR2_COLUMNS.length);
