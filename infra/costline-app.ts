@@ -2,6 +2,8 @@ import { Annotations, App, CliCredentialsStackSynthesizer, Tags, Validations } f
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { configWarnings } from '../functions/config/config-schema';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfigFile, type CostlineConfig } from '../functions/config/load-config';
+import { DATA_EXPORTS_REGION } from './constructs/billing-export';
+import { dataExportsLocation } from './constructs/data-exports-read';
 import { CostlineStack } from './costline-stack';
 import { PayerAccessStack } from './payer-access-stack';
 
@@ -31,6 +33,11 @@ export interface DeploySettings {
   readonly ownerTeam?: string;
   /** `-c workloadAccount=ID`: the default of the payer-access stack's WorkloadAccountId parameter. */
   readonly workloadAccount?: string;
+  /**
+   * `-c createExport=false`: in data-exports mode, adopt the export and bucket of `sources.aws.dataExports` rather
+   * than create them in the payer-access stack. Default true. Ignored in Cost Explorer mode.
+   */
+  readonly createExport: boolean;
 }
 
 /**
@@ -61,14 +68,17 @@ export function deploySettings(app: App, config: CostlineConfig): DeploySettings
   }
   const workloadAccount = text('workloadAccount');
   if (workloadAccount !== undefined && !/^\d{12}$/.test(workloadAccount)) problems.push(`-c workloadAccount=${workloadAccount}: expected a 12-digit AWS account id`);
+  const createExport = text('createExport') ?? 'true';
+  if (createExport !== 'true' && createExport !== 'false') problems.push(`-c createExport=${createExport}: expected true (create the billing export) or false (adopt sources.aws.dataExports as it is)`);
   if (problems.length > 0) throw new ConfigError(`invalid context:\n  - ${problems.join('\n  - ')}`, problems);
-  return { stackName, stage, ...(ownerTeam ? { ownerTeam } : {}), ...(workloadAccount ? { workloadAccount } : {}) };
+  return { stackName, stage, ...(ownerTeam ? { ownerTeam } : {}), ...(workloadAccount ? { workloadAccount } : {}), createExport: createExport === 'true' };
 }
 
 /**
  * Builds the costline app: reads and validates the config and the `-c` settings (throws `ConfigError`), adds the
  * costline stack and the payer-access stack (deployed in the management account, only when `sources.aws.roleArn`
- * is used), tags every resource of both, and attaches the cdk-nag AWS Solutions checks, so findings fail synthesis.
+ * is used, or holding the CUR 2.0 export in data-exports mode; left out of the app when it would hold nothing, in
+ * data-exports mode without a role and with `-c createExport=false`), tags every resource of both, and attaches the cdk-nag AWS Solutions checks, so findings fail synthesis.
  */
 export function buildCostlineApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): { app: App; stack: CostlineStack; payerAccess: PayerAccessStack; settings: DeploySettings } {
   const configFile = configPathFor(app, env);
@@ -79,15 +89,26 @@ export function buildCostlineApp(app: App = new App(), env: NodeJS.ProcessEnv = 
     configFile,
     description: `costline (${settings.stage}): AWS and model-provider billing ingest, per-team chargeback and budget alerts`,
   });
+  const location = dataExportsLocation(config);
+  const dataExports = location && { location, create: settings.createExport, readRole: config.sources.aws.roleArn !== undefined };
   const payerAccess = new PayerAccessStack(app, `${settings.stackName}PayerAccess`, {
     workloadStackName: settings.stackName,
+    // AWS::BCMDataExports::Export exists in us-east-1 only: the template that creates it deploys there.
+    ...(dataExports ? { dataExports } : {}),
+    ...(dataExports?.create ? { env: { region: DATA_EXPORTS_REGION } } : {}),
     ...(config.sources.aws.externalId ? { defaultExternalId: config.sources.aws.externalId } : {}),
     ...(settings.workloadAccount ? { defaultWorkloadAccount: settings.workloadAccount } : {}),
-    description: `costline (${settings.stage}): read-only billing role for the ${settings.stackName} stack, to deploy in the management (payer) account`,
+    description: dataExports
+      ? `costline (${settings.stage}): ${[dataExports.create ? 'CUR 2.0 billing export and its bucket' : '', dataExports.readRole ? 'read-only role' : ''].filter(Boolean).join(', and ')} for the ${settings.stackName} stack, to deploy in the management (payer) account`
+      : `costline (${settings.stage}): read-only billing role for the ${settings.stackName} stack, to deploy in the management (payer) account`,
     // Deployed with the deployer's own credentials: the management account need not be CDK-bootstrapped
     // (no bootstrap roles or asset bucket there), and the template has no assets to upload.
     synthesizer: new CliCredentialsStackSynthesizer(),
   });
+  // Data-exports mode with neither a payer role nor an export to create: the payer account needs nothing from
+  // costline, and CloudFormation refuses a template without resources, so the stack is left out of the app.
+  const payerNeeded = !dataExports || dataExports.create || dataExports.readRole;
+  if (!payerNeeded) app.node.tryRemoveChild(payerAccess.node.id);
   for (const s of [stack, payerAccess]) {
     Tags.of(s).add(STAGE_TAG, settings.stage);
     if (settings.ownerTeam) Tags.of(s).add(config.allocation.awsTagKey, settings.ownerTeam);

@@ -4,8 +4,9 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { SOURCE_IDS } from '../functions/lib/source-ids';
+import { awsSourceIdOf, SOURCE_IDS } from '../functions/lib/source-ids';
 import { CostTable } from './constructs/cost-table';
+import { dataExportsLocation } from './constructs/data-exports-read';
 import { NotificationTopics } from './constructs/notification-topics';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { ScheduledFunction } from './constructs/scheduled-function';
@@ -95,8 +96,11 @@ export class CostlineStack extends Stack {
     })
       .grantTableReadWrite(this.table.table, { indexNames: this.table.indexNames })
       .grantPublish(this.topics.alerts, 'ALERTS_TOPIC_ARN');
-    // Outside the management account, Cost Explorer is read through the payer role (PayerAccessStack).
+    // Outside the management account, billing is read through the payer role (PayerAccessStack), which holds the
+    // Cost Explorer or export read permissions; in it, with the function's own role.
+    const exportLocation = dataExportsLocation(config);
     if (config.sources.aws.enabled && config.sources.aws.roleArn) this.ingest.grantAssumeRole(config.sources.aws.roleArn);
+    else if (exportLocation) this.ingest.grantExportRead(exportLocation);
     else if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
     for (const { secret } of this.adminKeySecrets) this.ingest.grantSecretRead(secret);
 
@@ -141,7 +145,7 @@ export class CostlineStack extends Stack {
     // hourly and daily, so its alarm stays quiet while either job succeeds; the Errors alarms report the other.
     const topic = this.topics.operations;
     const stale: StaleDataAlarm[] = [];
-    if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: SOURCE_IDS.aws, topic }));
+    if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: awsSourceIdOf(config.sources.aws.mode), topic }));
     for (const { provider } of this.adminKeySecrets) {
       const prefix = MODEL_PROVIDERS[provider].idPrefix;
       stale.push(new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic }));

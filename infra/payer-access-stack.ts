@@ -1,6 +1,8 @@
 import { Aws, CfnOutput, CfnParameter, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccountPrincipal, Policy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { BillingExport } from './constructs/billing-export';
+import { attachExportRead, type DataExportsLocation } from './constructs/data-exports-read';
 import { functionRolePath } from './constructs/function-role-path';
 
 /** The Cost Explorer calls costline makes (functions/sources/cost-explorer): GetCostAndUsage, and nothing else. */
@@ -14,6 +16,22 @@ export interface PayerAccessStackProps extends StackProps {
   readonly defaultExternalId?: string;
   /** Default of the `WorkloadAccountId` parameter (`-c workloadAccount=`). */
   readonly defaultWorkloadAccount?: string;
+  /** `sources.aws.mode: "data-exports"`; absent in Cost Explorer mode. */
+  readonly dataExports?: PayerDataExports;
+}
+
+/** What the payer-account template holds in data-exports mode. */
+export interface PayerDataExports {
+  /** `sources.aws.dataExports`: where the export is delivered. */
+  readonly location: DataExportsLocation;
+  /** Create the export, its bucket and bucket policy here (`-c createExport`, default true); false: adopt existing ones. */
+  readonly create: boolean;
+  /**
+   * Create the role costline assumes (`sources.aws.roleArn` is set: costline runs in a member account). The role
+   * may then read the export and nothing else. Without it, costline runs in this account and reads the export
+   * with its own function role.
+   */
+  readonly readRole: boolean;
 }
 
 /** The payer role's name for a costline stack: `sources.aws.roleArn` is `arn:aws:iam::<payer account>:role/<this>`. */
@@ -23,7 +41,11 @@ export function payerRoleName(workloadStackName: string): string {
 
 /**
  * The one role costline needs in the management (payer) account when it runs in a member account: read Cost
- * Explorer (later also the billing export bucket), nothing else.
+ * Explorer, or in data-exports mode the billing export's objects, nothing else.
+ *
+ * In data-exports mode the template also holds the CUR 2.0 export, its bucket and bucket policy
+ * ({@link BillingExport}), unless they are adopted; it must then be deployed in us-east-1, where Data Exports runs
+ * (the role is global, so its region does not matter). Without `sources.aws.roleArn` it holds no role.
  *
  * Trust: the workload account, only for principals whose ARN is under the costline stack's role path
  * (`role/costline/<stack>/...`, given to the function roles alone), and only with the external id. The
@@ -34,10 +56,32 @@ export function payerRoleName(workloadStackName: string): string {
  * as is (console, StackSets) without the CDK.
  */
 export class PayerAccessStack extends Stack {
-  readonly role: Role;
+  /** The role costline assumes; absent in data-exports mode without `sources.aws.roleArn`. */
+  readonly role?: Role;
+  /** The export, its bucket and bucket policy, in data-exports mode unless adopted (`-c createExport=false`). */
+  readonly billingExport?: BillingExport;
 
   constructor(scope: Construct, id: string, props: PayerAccessStackProps) {
     super(scope, id, props);
+    const { dataExports } = props;
+    if (!dataExports || dataExports.readRole) {
+      this.role = this.readRole(props);
+      if (dataExports) attachExportRead(this, 'BillingExportRead', this.role, dataExports.location);
+      else this.attachCostExplorerRead(this.role);
+      new CfnOutput(this, 'RoleArn', { value: this.role.roleArn, description: 'Put this in sources.aws.roleArn of the costline config' });
+    }
+    if (dataExports?.create) {
+      this.billingExport = new BillingExport(this, 'BillingExport', { location: dataExports.location });
+      new CfnOutput(this, 'BillingExportArn', { value: this.billingExport.export.attrExportArn, description: 'The CUR 2.0 export costline reads (AWS Data Exports)' });
+      new CfnOutput(this, 'BillingExportBucketName', {
+        value: this.billingExport.bucket.bucketName,
+        description: 'sources.aws.dataExports.bucket: where the export is delivered (kept when the stack is deleted)',
+      });
+    }
+  }
+
+  /** The role, trusted by the costline stack's function roles only, with the external id. */
+  private readRole(props: PayerAccessStackProps): Role {
     const workloadAccount = new CfnParameter(this, 'WorkloadAccountId', {
       type: 'String',
       allowedPattern: '^\\d{12}$',
@@ -55,9 +99,10 @@ export class PayerAccessStack extends Stack {
     });
 
     const functionRoles = `arn:${Aws.PARTITION}:iam::${workloadAccount.valueAsString}:role${functionRolePath(props.workloadStackName)}*`;
-    this.role = new Role(this, 'CostRead', {
+    const reads = props.dataExports ? 'the billing export' : 'Cost Explorer';
+    return new Role(this, 'CostRead', {
       roleName: payerRoleName(props.workloadStackName),
-      description: `costline ${props.workloadStackName}: read Cost Explorer for the organisation, assumed by its ingest function`,
+      description: `costline ${props.workloadStackName}: read ${reads} for the organisation, assumed by its ingest function`,
       assumedBy: new AccountPrincipal(workloadAccount.valueAsString).withConditions({
         StringEquals: { 'sts:ExternalId': externalId.valueAsString },
         ArnLike: { 'aws:PrincipalArn': functionRoles },
@@ -65,8 +110,11 @@ export class PayerAccessStack extends Stack {
       // costline asks for one-hour sessions and renews them; nothing needs longer.
       maxSessionDuration: Duration.hours(1),
     });
+  }
+
+  private attachCostExplorerRead(role: Role): void {
     const read = new Policy(this, 'CostExplorerRead', {
-      roles: [this.role],
+      roles: [role],
       statements: [new PolicyStatement({ actions: [...PAYER_READ_ACTIONS], resources: ['*'] })],
     });
     Validations.of(read).acknowledge({
@@ -74,7 +122,5 @@ export class PayerAccessStack extends Stack {
       reason:
         'Cost Explorer has no resource-level permissions: ce:GetCostAndUsage only accepts Resource "*" (Service Authorization Reference). The policy holds this one read-only action and nothing else.',
     });
-
-    new CfnOutput(this, 'RoleArn', { value: this.role.roleArn, description: 'Put this in sources.aws.roleArn of the costline config' });
   }
 }

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-archive';
 import { DEFAULT_CONFIG_FILE } from '../../functions/config/load-config';
 import { copyFileHooks } from './copy-file-hooks';
+import { attachExportRead, type DataExportsLocation } from './data-exports-read';
 import { functionRolePath } from './function-role-path';
 import { nagResource } from './nag-resource';
 import { powertoolsEnvironment } from './powertools';
@@ -288,6 +289,16 @@ export class ScheduledFunction extends Construct {
    */
   grantAssumeRole(roleArn: string): this {
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    return this;
+  }
+
+  /**
+   * Read access to a CUR 2.0 export delivered in this account (`sources.aws.mode: "data-exports"` without a payer
+   * role): `s3:GetObject` on the export's objects and `s3:ListBucket` under its prefix (see `exportReadStatements`).
+   * Sets no environment variable: the functions find the location in the bundled config, as the grant did.
+   */
+  grantExportRead(location: DataExportsLocation): this {
+    attachExportRead(this, 'BillingExportRead', this.role, location);
     return this;
   }
 

@@ -1,13 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  ObjectOwnership,
-  StorageClass,
-  TransitionDefaultMinimumObjectSize,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, StorageClass, TransitionDefaultMinimumObjectSize } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogBucket, PRIVATE_BUCKET_PROPS } from './private-bucket';
 
 /** Days after which statements (current and noncurrent versions) move to Glacier Instant Retrieval. */
 export const STATEMENTS_ARCHIVE_AFTER_DAYS = 90;
@@ -42,26 +36,11 @@ export class StatementsBucket extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    this.accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(ACCESS_LOG_RETENTION_DAYS) }],
-      // Kept with the statements bucket it audits (which is retained, and keeps logging here after a stack deletion).
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // No access logs of its own: a log bucket logging to itself loops, and another one would only move the question.
-    // cdk-nag's AwsSolutions-S1 recognises a bucket that is another bucket's log destination and does not flag it.
+    this.accessLogs = accessLogBucket(this, 'AccessLogs', ACCESS_LOG_RETENTION_DAYS);
 
     this.bucket = new Bucket(this, 'Bucket', {
       versioned: true,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...PRIVATE_BUCKET_PROPS,
       // Delivered through a bucket policy on the log bucket (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy).
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'statements/',

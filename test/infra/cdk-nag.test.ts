@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
@@ -6,7 +6,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCostlineApp } from '../../infra/costline-app';
 import type { CostlineStack } from '../../infra/costline-stack';
-import { testApp } from './support';
+import { CONFIG_FILE, testApp } from './support';
 
 /** One finding of `validation-report.json`: `pluginReports[].violations[]`, flattened per construct. */
 interface Finding {
@@ -31,10 +31,10 @@ afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: tr
  * change what cdk-nag sees), lets the test change it, synthesizes, and returns every unacknowledged finding.
  * An in-memory synth throws `ValidationFailed` when there are findings: the report on disk is the source of truth.
  */
-function nagFindings(change?: (app: App, stack: CostlineStack) => void): Finding[] {
+function nagFindings(change?: (app: App, stack: CostlineStack) => void, context: Record<string, unknown> = {}): Finding[] {
   const outdir = mkdtempSync(join(tmpdir(), 'costline-nag-'));
   outdirs.push(outdir);
-  const { app, stack } = buildCostlineApp(testApp({ outdir }));
+  const { app, stack } = buildCostlineApp(testApp({ outdir, context }));
   change?.(app, stack);
   let failure: unknown;
   try {
@@ -57,6 +57,23 @@ function nagFindings(change?: (app: App, stack: CostlineStack) => void): Finding
 describe('cdk-nag AwsSolutions checks', () => {
   it('report no unacknowledged finding on the costline app', () => {
     const findings = nagFindings();
+    if (findings.length > 0) {
+      console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
+    }
+    expect(findings).toEqual([]);
+  });
+
+  it.each([
+    ['without a payer role', {}],
+    ['with the payer role', { roleArn: 'arn:aws:iam::111111111111:role/Costline-cost-read', externalId: 'costline-test-external-id' }],
+  ])('report no unacknowledged finding in data-exports mode %s (export, bucket and read grants)', (_name, aws) => {
+    const raw = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, any>;
+    Object.assign(raw.sources.aws, { mode: 'data-exports', dataExports: { bucket: 'acme-billing-export', prefix: 'cur2', exportName: 'costline-cur2-daily' }, ...aws });
+    const dir = mkdtempSync(join(tmpdir(), 'costline-nag-config-'));
+    outdirs.push(dir);
+    const config = join(dir, 'costline.config.json');
+    writeFileSync(config, JSON.stringify(raw));
+    const findings = nagFindings(undefined, { config });
     if (findings.length > 0) {
       console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
     }
