@@ -24,8 +24,9 @@ const OPENAI_KEY = 'sk-admin-LOCALsourcefaults000001';
 const ANTHROPIC_KEY = 'sk-ant-admin-LOCALsourcefaults01';
 const WINDOW = { start: '2026-10-01', end: '2026-10-04' };
 const NOW = new Date('2026-10-05T06:00:00Z');
-/** Short, so a source that retries a failing server gives up quickly: the retries end at the deadline. */
-const DEADLINE_MS = 2000;
+/** Short, so a source that retries a failing server gives up quickly (the retries end at the deadline), yet long
+ * enough on a loaded machine for the first answer to arrive: at 2 s the first request itself sometimes met it. */
+const DEADLINE_MS = 4000;
 const silent: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 let aws: LocalAws;
