@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALERT_KINDS } from '../domain/guardrails/alert';
 import { day, email, flag, id, modelPattern, positive, provider, section } from './config-fields';
 
 /** The `alerts` section: thresholds, narrower budgets, forecasts, anomalies, unit cost, shadow AI, silences. */
@@ -12,10 +13,6 @@ const budgetScopeSchema = z
     monthly: positive,
   })
   .refine((b) => b.provider !== undefined || b.model !== undefined, { error: 'expected "provider" or "model" (a whole team\'s budget is teams[].monthlyBudget)' });
-
-/** The kinds of alert costline sends; subscriptions filter on the `kind` attribute. */
-export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'shadow-ai', 'unit-cost'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** `team:search`, `team:search/provider:openai`, `team:search/model:gpt-4o*` (or both), `organization:ai`, `shadow-ai`. */
 export const SCOPE_PATTERN = /^(team:[a-z0-9][a-z0-9-_]*(\/provider:(aws|openai|anthropic))?(\/model:[A-Za-z0-9._:/@*-]+)?|organization:ai|shadow-ai)$/;

@@ -4,7 +4,8 @@
  * about rules that validate but cannot match (`config-warnings.ts`), and when a month stops being re-pulled
  * (`repull-day.ts`). Reading a file is `load-config.ts`.
  */
-export { ALERT_KINDS, SCOPE_PATTERN, type AlertKind } from './alerts-schema';
+export { SCOPE_PATTERN } from './alerts-schema';
+export { ALERT_KINDS, type AlertKind } from '../domain/guardrails/alert';
 export { SHARE_METHODS } from './allocation-schema';
 export { PROVIDERS } from './config-fields';
 export { configWarnings, shadows } from './config-warnings';

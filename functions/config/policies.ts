@@ -1,5 +1,6 @@
 import type { AllocationPolicy } from '../domain/allocation/allocation-policy';
 import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
+import type { GuardrailsPolicy } from '../domain/guardrails/policy';
 import { lastRepullDay, type CostlineConfig } from './config-schema';
 
 /**
@@ -21,5 +22,22 @@ export function chargebackPolicyOf(config: CostlineConfig): ChargebackPolicy {
     shareUnallocated: config.allocation.shareUnallocated,
     costBasis: costBasisOf(config.sources.aws.costMetric),
     repullUntilDay: lastRepullDay(config),
+  };
+}
+
+/** What the guardrails read: the teams and their budgets, the cost basis and the alert settings. */
+export function guardrailsPolicyOf(config: CostlineConfig): GuardrailsPolicy {
+  const { thresholds, budgets, organizationAiBudget, forecast, anomaly, unitCost, shadowAi, silences } = config.alerts;
+  return {
+    teams: config.teams,
+    costBasis: costBasisOf(config.sources.aws.costMetric),
+    thresholds,
+    budgets,
+    ...(organizationAiBudget !== undefined ? { organizationAiBudget } : {}),
+    forecast,
+    anomaly,
+    unitCost,
+    shadowAi,
+    silences,
   };
 }

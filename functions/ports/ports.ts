@@ -70,6 +70,8 @@ export type Source = BillingSource | UsageSource;
 export interface UsageRecordStore {
   replaceDays(source: string, days: readonly SourceDay<UsageRecord>[]): Promise<ReplaceStats>;
   listMonth(month: string): Promise<UsageRecord[]>;
+  /** A view for one run, as {@link CostRecordStore.forRun}. */
+  forRun?(): UsageRecordStore;
 }
 
 /** Reads a secret (an admin key); implementations cache and never log it. */
@@ -88,6 +90,13 @@ export interface CostRecordStore {
   replaceDays(source: string, days: readonly SourceDay<CostRecord>[]): Promise<ReplaceStats>;
   /** Every record of a month, all sources. */
   listMonth(month: string): Promise<CostRecord[]>;
+  /**
+   * A view of the store for one run: it reads each month once and keeps it, updated by its own
+   * replacements, so a run that checks, replaces and then evaluates a month reads it once. What it shows
+   * of a day another run replaced meanwhile is the day as first read. Called on a view, returns it. A
+   * store whose reads cost nothing (an in-memory one) need not have it.
+   */
+  forRun?(): CostRecordStore;
 }
 
 /** What costline remembers about a source's month between runs. */

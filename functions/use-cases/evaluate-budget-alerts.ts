@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CostlineConfig } from '../config/config-schema';
 import type { Chargeback } from '../domain/chargeback/chargeback';
 import { addMonths, monthOf, toDay } from '../domain/records/dates';
-import { baselineMonth, budgetPositions, digestAlert, evaluateGuardrails, guardrailsPolicy, isSilenced, teamThresholdAlert, type AlertMessage, type GuardrailAlert } from '../domain/guardrails/guardrails';
+import { guardrailsPolicyOf } from '../config/policies';
+import { baselineMonth, budgetPositions, digestAlert, evaluateGuardrails, isSilenced, teamThresholdAlert, type AlertMessage, type GuardrailAlert } from '../domain/guardrails/guardrails';
 import type { PriceBook } from '../domain/pricing/price-book';
 import type { AlertLedger, AlertScope, ChargebackStore, Clock, CostRecordStore, Log, MessagePublisher, SentAlert, UsageRecordStore } from '../ports/ports';
 import { monthChargeback, readAllocatedMonth, type MonthChargeback } from './month-chargeback';
@@ -67,7 +68,7 @@ function scopeId(alert: Pick<GuardrailAlert, 'kind' | 'scope' | 'level' | 'rank'
  */
 export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly string[]): Promise<MonthEvaluation[]> {
   const now = deps.clock.now();
-  const policy = guardrailsPolicy(deps.config);
+  const policy = guardrailsPolicyOf(deps.config);
   const today = toDay(now);
   const runId = deps.runId ?? randomUUID();
   const leaseStart = new Date(now.getTime() - (deps.claimLeaseMs ?? CLAIM_LEASE_MS)).toISOString();
@@ -139,7 +140,7 @@ export async function evaluateBudgetAlerts(deps: EvaluateDeps, months: readonly 
     // The month before is only the anomaly baseline: its allocated records, not its chargeback.
     const previous = baselineMonth(month);
     const before = loaded.has(previous) ? (await loaded.get(previous)!).allocated : await readAllocatedMonth(deps, previous);
-    candidates.push(...evaluateGuardrails({ month, now, config: deps.config, chargeback: current.chargeback, allocated: [current.allocated, before] }));
+    candidates.push(...evaluateGuardrails({ month, now, policy, chargeback: current.chargeback, allocated: [current.allocated, before] }));
 
     // One group per ledger scope: kind and scope (and level, for one-level alerts).
     const groups = new Map<string, GuardrailAlert[]>();

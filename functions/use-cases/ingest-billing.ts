@@ -5,6 +5,7 @@ import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, typ
 import { alertAttributes, PLATFORM_TEAMS } from '../domain/guardrails/alert-attributes';
 import { formatMoney } from '../domain/statements/format';
 import { billedTotal, isShrink, totalConfirms } from '../domain/records/shrink';
+import { withRunViews } from './run-view';
 import type { BillingSource, Clock, CostRecordStore, IngestionStateStore, Log, MessagePublisher, PendingShrink, PullContext, ReplaceStats, Source, SourceDay, SourcePull, UsageRecordStore } from '../ports/ports';
 
 /** What ingestion needs. */
@@ -89,9 +90,11 @@ export interface IngestOptions {
  * Pulls each enabled source and replaces the days it returned. A source that fails (bad page, API
  * error) leaves its stored data untouched and does not stop the others; the run throws
  * {@link IngestionFailedError} at the end so the scheduler's retries, DLQ and alarms see it.
+ * Each month's stored records are read once for the run (the shrink guard and every source's replacement share the read).
  * @param window explicit days to pull (a backfill); default: {@link planWindow}
  */
-export async function ingestBilling(deps: IngestDeps, options: IngestOptions = {}): Promise<IngestSummary> {
+export async function ingestBilling(given: IngestDeps, options: IngestOptions = {}): Promise<IngestSummary> {
+  const deps = withRunViews(given);
   const now = deps.clock.now();
   const today = toDay(now);
   const outcomes: SourceOutcome[] = [];

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCostRecordStore } from '../../functions/adapters/dynamodb/dynamo-cost-record-store';
 import { DynamoAlertLedger, DynamoChargebackStore, DynamoIngestionStateStore } from '../../functions/adapters/dynamodb/dynamo-state-stores';
@@ -7,6 +7,7 @@ import type { AlertScope, SentAlert } from '../../functions/ports/ports';
 import { testConfig } from '../support/config';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 import { awsRecord } from '../support/records';
+import { pausingPointerSwitches } from '../support/pausing-client';
 
 let aws: LocalAws;
 beforeAll(async () => {
@@ -60,27 +61,6 @@ describe('DynamoCostRecordStore against dynalite', () => {
     expect(await store.listMonth('2026-08')).toHaveLength(2500);
   });
 });
-
-/** A client that holds every day-pointer switch until `release` is called: a replacement paused mid-way. */
-function pausingPointerSwitches(client: DynamoDBDocumentClient) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let reached!: () => void;
-  const paused = new Promise<void>((resolve) => (reached = resolve));
-  const wrapped = new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      return async (command: { input: { Item?: { sk?: string } } }) => {
-        if (command instanceof PutCommand && String(command.input.Item?.sk).startsWith('#')) {
-          reached();
-          await gate;
-        }
-        return target.send(command as never);
-      };
-    },
-  });
-  return { client: wrapped, paused, release };
-}
 
 const rawSortKeys = async (pk: string) =>
   ((await aws.clients.dynamo.send(new QueryCommand({ TableName: aws.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? []).map((i) => i.sk as string);

@@ -1,4 +1,4 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CostRecord } from '../../domain/records/cost-record';
 import { canonicalHash } from '../../lib/canonical-json';
 import { monthOf } from '../../domain/records/dates';
@@ -8,6 +8,7 @@ import { batchWrite } from './batch-write';
 import { keys, type RecordKind } from './keys';
 import { queryAll } from './query-all';
 import { isConditionFailure } from './condition-failure';
+import { asRead, collectDays, currentRecords, POINTER_CURRENT, POINTER_PRIOR, storedDayOf, StoredMonth, VERSION, type Item, type StoredDay } from './stored-month';
 
 /** A record's content hash, stored next to it: a replacement rewrites only the records whose hash changed. */
 function contentHash(record: object): string {
@@ -17,20 +18,6 @@ function contentHash(record: object): string {
 /** Thrown when another writer switched a day's version between this replacement's read and its switch. */
 export class ConcurrentDayReplacementError extends Error {
   override readonly name = 'ConcurrentDayReplacementError';
-}
-
-/** Attributes the store adds to a record item; stripped on read. */
-const VERSION = 'dayVersion';
-const POINTER_CURRENT = 'currentVersion';
-const POINTER_PRIOR = 'priorVersion';
-
-/** What the store knows of one source's day: its pointer and its items, by version. */
-interface StoredDay {
-  current: number;
-  /** The pointer item exists (a day written before versions has none: version 0). */
-  hasPointer: boolean;
-  /** version -> (record id -> content hash), and the item keys of each version. */
-  versions: Map<number, { hashes: Map<string, string>; sks: string[] }>;
 }
 
 /** Parallel conditional pointer switches; BatchWriteItem takes no conditions. */
@@ -53,59 +40,68 @@ const POINTER_CONCURRENCY = 8;
  * before its switch are never current, and are deleted the same way.
  *
  * Records written before versions existed (no `dayVersion`, no pointer) are version 0.
+ *
+ * A run's view (`forRun`) reads each month partition once, whole, and keeps it: the shrink guard, every
+ * source's replacement and the alert evaluation of one run share that one read. Its own replacements update
+ * what it keeps (a day about to be replaced is read again first, alone), so it reads back what it wrote; a
+ * day another run replaced since the view's read is seen as it was then, unless this run replaces it too.
  */
 class DynamoDayRecordStore<R extends { id: string }> {
+  /** A run's view ({@link DynamoDayRecordStore.forRun}): each month partition read once, kept, and updated by this view's own replacements. */
+  private readonly kept: Map<string, Promise<StoredMonth>> | undefined;
+
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly table: string,
     private readonly kind: RecordKind,
-  ) {}
+    runView: boolean,
+  ) {
+    this.kept = runView ? new Map() : undefined;
+  }
+
+  /** This store is a run's view. */
+  protected get isRunView(): boolean {
+    return this.kept !== undefined;
+  }
 
   async replaceDays(source: string, days: readonly SourceDay<R>[]): Promise<ReplaceStats> {
+    const months = [...new Set(days.map((d) => monthOf(d.day)))];
     const stored = new Map<string, StoredDay>(); // day -> what is stored for this source
-    const dayOf = (day: string) => {
-      let entry = stored.get(day);
-      if (!entry) stored.set(day, (entry = { current: 0, hasPointer: false, versions: new Map<number, { hashes: Map<string, string>; sks: string[] }>() }));
-      return entry;
+    for (const month of months) {
+      if (this.kept) (await this.keptMonth(month)).collect(source, stored);
+      else collectDays(await this.queryMonth(month, true), source, stored);
+    }
+
+    const hashedDays = days.map(({ day, records }) => ({ day, records, hashed: records.map((record) => ({ record, hash: contentHash(record) })) }));
+    const isSame = (entry: StoredDay, hashed: ReadonlyArray<{ record: R; hash: string }>) => {
+      const current = entry.versions.get(entry.current)?.hashes ?? new Map<string, string>();
+      return hashed.length === current.size && hashed.every(({ record, hash }) => current.get(record.id) === hash);
     };
-    for (const month of new Set(days.map((d) => monthOf(d.day)))) {
-      const items = await queryAll(this.client, {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.recordMonth(this.kind, month) },
-        ProjectionExpression: '#sk, #id, #hash, #version, #current',
-        ExpressionAttributeNames: { '#sk': 'sk', '#id': 'id', '#hash': 'contentHash', '#version': VERSION, '#current': POINTER_CURRENT },
-      });
-      for (const item of items) {
-        const sk = item.sk as string;
-        const at = keys.dayOfSortKey(sk);
-        if (at.source !== source) continue;
-        const entry = dayOf(at.day);
-        if (at.pointer) {
-          entry.current = Number(item[POINTER_CURRENT]);
-          entry.hasPointer = true;
-          continue;
-        }
-        const version = item[VERSION] === undefined ? 0 : Number(item[VERSION]);
-        const v = entry.versions.get(version) ?? { hashes: new Map<string, string>(), sks: [] as string[] };
-        v.hashes.set(item.id as string, item.contentHash as string);
-        v.sks.push(sk);
-        entry.versions.set(version, v);
+    // A run's view read the month a while ago: a day it is about to replace is read again now (its items and
+    // pointer), so the version chosen and the switch's condition are as fresh as a replacement that read the
+    // whole month just before it. A day the view holds unchanged is left as it is.
+    const fresh = new Map<string, Item[]>();
+    if (this.kept) {
+      const changed = hashedDays.filter((d) => !isSame(storedDayOf(stored, d.day), d.hashed)).map((d) => d.day);
+      for (let i = 0; i < changed.length; i += POINTER_CONCURRENCY) {
+        await Promise.all(changed.slice(i, i + POINTER_CONCURRENCY).map(async (day) => fresh.set(day, await this.queryDay(source, day))));
+      }
+      for (const [day, items] of fresh) {
+        stored.delete(day);
+        collectDays(items, source, stored);
       }
     }
 
-    const puts: Record<string, unknown>[] = [];
+    const puts: Item[] = [];
     const switches: Array<{ day: string; from: number; to: number; hadPointer: boolean }> = [];
     const purges: { pk: string; sk: string }[] = [];
     let written = 0;
     let deleted = 0;
     let unchanged = 0;
-    for (const { day, records } of days) {
-      const entry = dayOf(day);
+    for (const { day, records, hashed } of hashedDays) {
+      const entry = storedDayOf(stored, day);
       const current = entry.versions.get(entry.current)?.hashes ?? new Map<string, string>();
-      const hashed = records.map((record) => ({ record, hash: contentHash(record) }));
-      const same = hashed.length === current.size && hashed.every(({ record, hash }) => current.get(record.id) === hash);
-      if (same) {
+      if (isSame(entry, hashed)) {
         unchanged += records.length;
         continue;
       }
@@ -123,12 +119,36 @@ class DynamoDayRecordStore<R extends { id: string }> {
     }
 
     // 1. Every new version in full; 2. the switches; 3. what no reader can be reading any more.
-    await batchWrite(this.client, this.table, puts.map((Item) => ({ PutRequest: { Item } })));
-    for (let i = 0; i < switches.length; i += POINTER_CONCURRENCY) {
-      await Promise.all(switches.slice(i, i + POINTER_CONCURRENCY).map((s) => this.switchPointer(source, s)));
+    try {
+      await batchWrite(this.client, this.table, puts.map((Item) => ({ PutRequest: { Item } })));
+      for (let i = 0; i < switches.length; i += POINTER_CONCURRENCY) {
+        await Promise.all(switches.slice(i, i + POINTER_CONCURRENCY).map((s) => this.switchPointer(source, s)));
+      }
+      await batchWrite(this.client, this.table, purges.map((Key) => ({ DeleteRequest: { Key } })));
+    } catch (error) {
+      // What is stored now is not known: the view reads these months again when next asked.
+      for (const month of months) this.kept?.delete(month);
+      throw error;
     }
-    await batchWrite(this.client, this.table, purges.map((Key) => ({ DeleteRequest: { Key } })));
+    if (this.kept) await this.keepReplaced(source, fresh, puts, switches, new Set(purges.map((p) => p.sk)));
     return { written, deleted, unchanged };
+  }
+
+  /**
+   * Updates the kept months with the days read again for this replacement, as they are stored now: what was
+   * read, less the purged items, plus the new version and its pointer where the day was switched.
+   */
+  private async keepReplaced(source: string, fresh: ReadonlyMap<string, Item[]>, puts: readonly Item[], switches: ReadonlyArray<{ day: string; from: number; to: number }>, purged: ReadonlySet<string>): Promise<void> {
+    const switched = new Map(switches.map((s) => [s.day, s]));
+    const byMonth = new Map<string, Map<string, Item[]>>();
+    for (const [day, read] of fresh) {
+      const s = switched.get(day);
+      const items = read.filter((item) => !purged.has(item.sk as string) && !(s && keys.dayOfSortKey(item.sk as string).pointer));
+      if (s) items.push({ ...keys.dayPointer(this.kind, source, day), [POINTER_CURRENT]: s.to, [POINTER_PRIOR]: s.from });
+      byMonth.set(monthOf(day), (byMonth.get(monthOf(day)) ?? new Map<string, Item[]>()).set(day, items));
+    }
+    for (const put of puts) byMonth.get(monthOf(keys.dayOfSortKey(put.sk as string).day))!.get(keys.dayOfSortKey(put.sk as string).day)!.push(asRead(put) as Item);
+    for (const [month, replaced] of byMonth) (await this.keptMonth(month)).replace(source, replaced);
   }
 
   private async switchPointer(source: string, s: { day: string; from: number; to: number; hadPointer: boolean }): Promise<void> {
@@ -150,40 +170,70 @@ class DynamoDayRecordStore<R extends { id: string }> {
     }
   }
 
-  /** Every record of the month, all sources: of each source's day, the current version only. One Query. */
+  /** Every record of the month, all sources: of each source's day, the current version only. One Query (none on a run's view that read it already). */
   async listMonth(month: string): Promise<R[]> {
-    const items = await queryAll(this.client, {
+    if (this.kept) return (await this.keptMonth(month)).records<R>();
+    return currentRecords<R>(await this.queryMonth(month, false));
+  }
+
+  /** The month as this run's view holds it: read on first use (a failed read is not kept). */
+  private keptMonth(month: string): Promise<StoredMonth> {
+    const kept = this.kept!;
+    let read = kept.get(month);
+    if (!read) {
+      read = this.queryMonth(month, false).then((items) => new StoredMonth(items));
+      kept.set(month, read);
+      read.catch(() => {
+        if (kept.get(month) === read) kept.delete(month);
+      });
+    }
+    return read;
+  }
+
+  /** Every item of the month partition, in sort key order; `forReplace` reads only what a replacement needs of each. */
+  private queryMonth(month: string, forReplace: boolean): Promise<Item[]> {
+    return queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': keys.recordMonth(this.kind, month) },
+      ...(forReplace
+        ? {
+            ProjectionExpression: '#sk, #id, #hash, #version, #current',
+            ExpressionAttributeNames: { '#sk': 'sk', '#id': 'id', '#hash': 'contentHash', '#version': VERSION, '#current': POINTER_CURRENT },
+          }
+        : {}),
     });
-    // Pointers sort first (`#…`), so each is known before its day's records are met.
-    const current = new Map<string, number>();
-    const records: R[] = [];
-    for (const item of items) {
-      const { pk: _pk, sk, contentHash: _hash, [VERSION]: version, ...record } = item;
-      const at = keys.dayOfSortKey(sk as string);
-      if (at.pointer) {
-        current.set(`${at.day}#${at.source}`, Number(item[POINTER_CURRENT]));
-        continue;
-      }
-      if ((version === undefined ? 0 : Number(version)) !== (current.get(`${at.day}#${at.source}`) ?? 0)) continue;
-      records.push(record as unknown as R);
-    }
-    return records;
+  }
+
+  /** Every item of a source's day, all versions, and its pointer: one Query and one GetItem. */
+  private async queryDay(source: string, day: string): Promise<Item[]> {
+    const prefix = keys.dayRecordsPrefix(this.kind, source, day);
+    const [records, pointer] = await Promise.all([
+      queryAll(this.client, { TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)', ExpressionAttributeValues: { ':pk': prefix.pk, ':sk': prefix.sk } }),
+      this.client.send(new GetCommand({ TableName: this.table, Key: keys.dayPointer(this.kind, source, day) })),
+    ]);
+    return pointer.Item ? [pointer.Item, ...records] : records;
   }
 }
 
 /** Billed cost records (and Cost Explorer's estimated ones) in DynamoDB. */
 export class DynamoCostRecordStore extends DynamoDayRecordStore<CostRecord> implements CostRecordStore {
-  constructor(client: DynamoDBDocumentClient, table: string) {
-    super(client, table, 'REC');
+  constructor(client: DynamoDBDocumentClient, table: string, runView = false) {
+    super(client, table, 'REC', runView);
+  }
+
+  forRun(): DynamoCostRecordStore {
+    return this.isRunView ? this : new DynamoCostRecordStore(this.client, this.table, true);
   }
 }
 
 /** Model usage records in DynamoDB. */
 export class DynamoUsageRecordStore extends DynamoDayRecordStore<UsageRecord> implements UsageRecordStore {
-  constructor(client: DynamoDBDocumentClient, table: string) {
-    super(client, table, 'USE');
+  constructor(client: DynamoDBDocumentClient, table: string, runView = false) {
+    super(client, table, 'USE', runView);
+  }
+
+  forRun(): DynamoUsageRecordStore {
+    return this.isRunView ? this : new DynamoUsageRecordStore(this.client, this.table, true);
   }
 }

@@ -6,6 +6,7 @@
  * | day pointer | `REC#<month>` | `#<day>#<source>` | read with the month's records (one Query); says which version of the day is current |
  * | cost record | `REC#<month>` | `<day>#<source>#v<version>#<id>` | a month: Query pk; readers keep each day's current version |
  * | cost record, before versions | `REC#<month>` | `<day>#<source>#<id>` | version 0 (no pointer): read and replaced like any other |
+ * | a source's day, every version | `REC#<month>` | begins with `<day>#<source>#` | Query pk + begins_with sk (one day re-read before it is replaced) |
  * | usage record, usage day pointer | `USE#<month>` | as cost records | as cost records |
  * | pending shrink | `SOURCE#<source>` | `SHRINK#<day>` | Query pk + begins_with sk |
  * | month ingestion health | `HEALTH#<month>` | `<source>` | Query pk (every source's last ingestion of the month) |
@@ -42,6 +43,8 @@ export const keys = {
     sk: version === 0 ? `${day}#${source}#${id}` : `${day}#${source}#v${version}#${id}`,
   }),
   recordMonth: (kind: RecordKind, month: string): string => `${kind}#${month}`,
+  /** The sort key prefix every record of a source's day has, whatever its version (the `#` ends the source id). */
+  dayRecordsPrefix: (kind: RecordKind, source: string, day: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `${day}#${source}#` }),
   /** The item naming the current version of a source's day, in the day's month partition. */
   dayPointer: (kind: RecordKind, source: string, day: string): Key => ({ pk: `${kind}#${monthOf(day)}`, sk: `#${day}#${source}` }),
   /** The day and source of a record or day pointer sort key. */

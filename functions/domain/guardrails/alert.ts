@@ -1,6 +1,9 @@
-import type { AlertKind } from '../../config/config-schema';
 import type { Provider } from '../records/cost-record';
 import type { AlertAttributes } from './alert-attributes';
+
+/** The kinds of alert costline sends; subscriptions filter on the `kind` attribute. */
+export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'shadow-ai', 'unit-cost'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** A message for the alerts topic, with the attributes subscription filter policies match on. */
 export interface AlertMessage {

@@ -1,5 +1,4 @@
 import Big from 'big.js';
-import type { CostlineConfig } from '../../config/config-schema';
 import type { AllocatedMonth } from '../allocation/allocate';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { Provider } from '../records/cost-record';
@@ -13,15 +12,15 @@ import { forecastAlerts } from './forecast-alerts';
 import { budgetScopes, inScope } from './scopes';
 import { shadowAiAlerts } from './shadow-ai-alerts';
 import { allocateSlices, dailySeries } from './slices';
-import { guardrailsPolicy } from './policy';
+import type { GuardrailsPolicy } from './policy';
 import { reachedThresholds, thresholdAlert } from './threshold-alerts';
 import { unitCostAlert, unitSeries } from './unit-cost-alerts';
 
-export type { AlertJson, GuardrailAlert } from './alert';
+export { ALERT_KINDS, type AlertJson, type AlertKind, type GuardrailAlert } from './alert';
 export { digestAlert } from './digest';
 export { isSilenced } from './silences';
 export { isAiSpend } from './slices';
-export { guardrailsPolicy, type GuardrailsPolicy } from './policy';
+export type { GuardrailsPolicy, Silence } from './policy';
 export { budgetPositions, teamThresholdAlert, type BudgetPosition } from './threshold-alerts';
 export type { AlertMessage } from './alert';
 export type { Severity } from './alert-attributes';
@@ -38,8 +37,8 @@ export interface GuardrailInput {
   month: string;
   /** The evaluation instant: days before its day are complete, its own day is in progress. */
   now: Date;
-  /** The configuration: its guardrails policy, and the allocation rules that put each record with a team. */
-  config: CostlineConfig;
+  /** The teams, budgets and alert settings (records arrive allocated: `allocated`). */
+  policy: GuardrailsPolicy;
   /** The month's chargeback (for team totals with their shared-pool shares, and unmapped model spend). */
   chargeback: Chargeback;
   /**
@@ -51,8 +50,7 @@ export interface GuardrailInput {
 
 /** Evaluates every guardrail for a month as of `now`; returns the alerts whose conditions hold now. */
 export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
-  const { config, month, chargeback } = input;
-  const policy = guardrailsPolicy(config);
+  const { policy, month, chargeback } = input;
   const today = input.now.toISOString().slice(0, 10);
   const yesterday = addDays(today, -1);
   const slices = allocateSlices(input.allocated, policy.costBasis);

@@ -1,7 +1,6 @@
-import type { AlertKind, CostlineConfig } from '../../config/config-schema';
 import type { CostBasis } from '../chargeback/chargeback';
-import { costBasisOf } from '../chargeback/chargeback-policy';
 import type { Provider } from '../records/cost-record';
+import type { AlertKind } from './alert';
 
 /** A planned event: no alerts of this scope (and its narrower scopes), of this kind or all, through `until`. */
 export interface Silence {
@@ -11,7 +10,7 @@ export interface Silence {
   until: string;
 }
 
-/** What the guardrails read of the configuration: the teams, their budgets and the alert settings. */
+/** What the guardrails read of the configuration (the caller builds it: `guardrailsPolicyOf`): the teams, their budgets and the alert settings. */
 export interface GuardrailsPolicy {
   /** Every team, in config order; those with a monthly budget are budget scopes. */
   teams: ReadonlyArray<{ id: string; name: string; monthlyBudget?: number }>;
@@ -27,21 +26,4 @@ export interface GuardrailsPolicy {
   unitCost: { enabled: boolean; minIncreasePercent: number; minImpact: number };
   shadowAi: { enabled: boolean; watchModels: readonly string[]; minSpend: number };
   silences: readonly Silence[];
-}
-
-/** The guardrails' policy of a configuration. */
-export function guardrailsPolicy(config: CostlineConfig): GuardrailsPolicy {
-  const { thresholds, budgets, organizationAiBudget, forecast, anomaly, unitCost, shadowAi, silences } = config.alerts;
-  return {
-    teams: config.teams,
-    costBasis: costBasisOf(config.sources.aws.costMetric),
-    thresholds,
-    budgets,
-    ...(organizationAiBudget !== undefined ? { organizationAiBudget } : {}),
-    forecast,
-    anomaly,
-    unitCost,
-    shadowAi,
-    silences,
-  };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guardrailsPolicyOf } from '../../../../functions/config/policies';
 import { allocateWith, buildChargeback } from '../../../support/chargeback';
 import { evaluateGuardrails } from '../../../../functions/domain/guardrails/guardrails';
 import { testConfig } from '../../../support/config';
@@ -10,7 +11,7 @@ describe('anomaly alerts', () => {
     const severityFor = (amount: string) => {
       const rows = [...dailyRecords('payments', '2026-09-15', 30, '0'), awsRecord({ tags: { team: 'payments' }, chargePeriodStart: '2026-10-15', cost: amount })];
       const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-16');
-      return evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-16T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] }).find((a) => a.kind === 'anomaly')?.attributes.severity;
+      return evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-16T06:00:00Z'), policy: guardrailsPolicyOf(config), chargeback, allocated: [allocateWith(rows, config)] }).find((a) => a.kind === 'anomaly')?.attributes.severity;
     };
     expect(severityFor('60')).toBe('warning');
     expect(severityFor('120')).toBe('critical');

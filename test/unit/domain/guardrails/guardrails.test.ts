@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guardrailsPolicyOf } from '../../../../functions/config/policies';
 import { allocateWith, buildChargeback } from '../../../support/chargeback';
 import { evaluateGuardrails } from '../../../../functions/domain/guardrails/guardrails';
 import { testConfig } from '../../../support/config';
@@ -12,7 +13,7 @@ describe('evaluateGuardrails', () => {
     const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-10');
 
     // Act
-    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] });
+    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), policy: guardrailsPolicyOf(config), chargeback, allocated: [allocateWith(rows, config)] });
 
     // Assess
     const forecast = alerts.filter((a) => a.kind === 'forecast');
@@ -32,7 +33,7 @@ describe('evaluateGuardrails', () => {
     });
     const rows = [...dailyRecords('payments', '2026-09-20', 20, '1'), awsRecord({ serviceName: 'AWS Support (Business)', chargePeriodStart: '2026-10-01', cost: '150' })];
     const chargeback = buildChargeback(rows.filter((r) => r.chargePeriodStart >= '2026-10-01'), config, '2026-10', '2026-10-10');
-    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] });
+    const alerts = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-10T06:00:00Z'), policy: guardrailsPolicyOf(config), chargeback, allocated: [allocateWith(rows, config)] });
     expect(alerts.filter((a) => a.kind === 'forecast')).toEqual([]);
     expect(chargeback.teams.find((t) => t.team === 'payments')!.shared).toBe('150.00');
   });

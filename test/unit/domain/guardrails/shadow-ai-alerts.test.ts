@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { guardrailsPolicyOf } from '../../../../functions/config/policies';
 import { allocateWith, buildChargeback } from '../../../support/chargeback';
 import { evaluateGuardrails } from '../../../../functions/domain/guardrails/guardrails';
 import { testConfig } from '../../../support/config';
@@ -13,7 +14,7 @@ describe('shadow-AI alerts', () => {
       awsRecord({ source: 'openai-costs', provider: 'openai', subAccountId: 'proj_y', serviceName: 'OpenAI API', model: 'gpt-4o', chargePeriodStart: '2026-10-03', cost: '0.40' }),
     ];
     const chargeback = buildChargeback(rows, config, '2026-10', '2026-10-04');
-    const shadow = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] }).filter((a) => a.kind === 'shadow-ai');
+    const shadow = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), policy: guardrailsPolicyOf(config), chargeback, allocated: [allocateWith(rows, config)] }).filter((a) => a.kind === 'shadow-ai');
     expect(shadow.map((a) => a.key).sort()).toEqual(['shadow-ai#model:openai:o1-pro-2025-03-19', 'shadow-ai#openai:project:proj_x']);
     const project = shadow.find((a) => a.key.includes('proj_x'))!;
     expect(project.attributes).toMatchObject({ team: 'unallocated', kind: 'shadow-ai', provider: 'openai' });
@@ -25,7 +26,7 @@ describe('shadow-AI alerts', () => {
     const use = (team: string, model: string) => awsRecord({ tags: { team }, serviceName: 'Amazon Bedrock', model, chargePeriodStart: '2026-10-03', cost: '20' });
     const rows = [use('payments', 'o1-pro-a'), use('search', 'o1-pro-a'), use('search', 'o1-pro-b')];
     const chargeback = buildChargeback(rows, config, '2026-10', '2026-10-04');
-    const teams = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), config, chargeback, allocated: [allocateWith(rows, config)] })
+    const teams = evaluateGuardrails({ month: '2026-10', now: new Date('2026-10-04T06:00:00Z'), policy: guardrailsPolicyOf(config), chargeback, allocated: [allocateWith(rows, config)] })
       .filter((a) => a.kind === 'shadow-ai')
       .map((a) => [a.attributes.model, a.attributes.team]);
     expect(teams.sort()).toEqual([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { guardrailsPolicy } from '../../../../functions/domain/guardrails/policy';
+import { guardrailsPolicyOf } from '../../../../functions/config/policies';
 import { isSilenced } from '../../../../functions/domain/guardrails/silences';
 import { testConfig } from '../../../support/config';
 
 describe('silences', () => {
   it('silences a scope and its narrower scopes through the until day, for one kind or all', () => {
-    const policy = guardrailsPolicy(testConfig({ alerts: { silences: [{ scope: 'team:search', kind: 'anomaly', until: '2026-10-20' }] } }));
+    const policy = guardrailsPolicyOf(testConfig({ alerts: { silences: [{ scope: 'team:search', kind: 'anomaly', until: '2026-10-20' }] } }));
     expect(isSilenced({ scope: 'team:search/model:gpt-4o', kind: 'anomaly' }, policy, '2026-10-20')).toBe(true);
     expect(isSilenced({ scope: 'team:search', kind: 'anomaly' }, policy, '2026-10-21')).toBe(false);
     expect(isSilenced({ scope: 'team:search', kind: 'threshold' }, policy, '2026-10-10')).toBe(false);
@@ -13,7 +13,7 @@ describe('silences', () => {
   });
 
   it('lets a silence on a model pattern or a provider cover the alerts inside it', () => {
-    const policy = guardrailsPolicy(
+    const policy = guardrailsPolicyOf(
       testConfig({
         alerts: {
           silences: [

@@ -2,7 +2,7 @@ import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
 import { buildChargeback } from '../../../support/chargeback';
 import { budgetPositions, teamThresholdAlert, thresholdAlert } from '../../../../functions/domain/guardrails/threshold-alerts';
-import { guardrailsPolicy } from '../../../../functions/domain/guardrails/policy';
+import { guardrailsPolicyOf } from '../../../../functions/config/policies';
 import { testConfig } from '../../../support/config';
 import { awsRecord } from '../../../support/records';
 
@@ -21,12 +21,12 @@ describe('budget thresholds', () => {
   );
 
   it('reports each threshold a budgeted team has reached, exactly at the boundary, and ignores teams without a budget', () => {
-    expect(budgetPositions(chargeback, guardrailsPolicy(config)).map((p) => [p.team.team, p.reached])).toEqual([
+    expect(budgetPositions(chargeback, guardrailsPolicyOf(config)).map((p) => [p.team.team, p.reached])).toEqual([
       ['payments', [50]],
       ['search', [50, 80, 100]],
     ]);
     const exactly = buildChargeback([awsRecord({ tags: { team: 'payments' }, cost: '80.00' })], config, '2026-10', '2026-10-20');
-    expect(budgetPositions(exactly, guardrailsPolicy(config))[0]!.reached).toEqual([50, 80]);
+    expect(budgetPositions(exactly, guardrailsPolicyOf(config))[0]!.reached).toEqual([50, 80]);
   });
 
   it('says team, month, spend, budget, percentage and top services, with filterable attributes', () => {
