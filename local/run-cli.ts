@@ -6,14 +6,15 @@
  * `sources.aws.roleArn` when the config names one, as the ingest function does), still storing and "sending"
  * locally, so a cloud team can try costline on its own bill before deploying.
  */
-import { configWarnings } from '../functions/config/config-schema';
+import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
 import { ConfigError, loadConfigFile } from '../functions/config/load-config';
 import { isMonth } from '../functions/domain/records/dates';
 import { UnknownTeamError } from '../functions/domain/allocation/explain';
 import { BackfillRangeError } from '../functions/use-cases/backfill';
 import { acquireStateLock, StateInUseError } from './state-lock';
 import { sampleLedger } from './sample/sample-ledger';
-import { durationMs, fixedInstant, parseCliArgs, USAGE } from './cli/args';
+import { SAMPLE_EXPORT } from './sample/cur-export';
+import { durationMs, fixedInstant, parseCliArgs, stateFolderOf, USAGE } from './cli/args';
 import { checkMonthHasData, checkWritableOut } from './cli/checks';
 import { RefusedError, UsageError } from './cli/errors';
 import { explain } from './cli/explain';
@@ -45,9 +46,12 @@ async function main(argv: string[]): Promise<number> {
   const deadlineMs = durationMs(values.deadline);
   const awsSource = values['aws-source'];
   if (!['cost-explorer', 'exports'].includes(awsSource)) throw new UsageError(`--aws-source: expected cost-explorer or exports, got "${awsSource}"`);
-  // The data-exports source (sources.aws.mode) is not in this build yet: say so rather than run Cost Explorer.
-  if (awsSource === 'exports') throw new RefusedError('--aws-source exports: the data-exports AWS source is not available in this build yet (sources.aws.mode "data-exports"); run without it to use Cost Explorer.');
-  const config = loadConfigFile(values.config);
+  const config = withAwsSource(loadConfigFile(values.config), awsSource, values.live, values.config);
+  const state = stateFolderOf(values.state, awsSource);
+  if (awsSource === 'exports' && command === 'run') {
+    const { bucket, prefix, exportName } = config.sources.aws.dataExports!;
+    console.log(`AWS billing from the CUR 2.0 export s3://${[bucket, prefix, exportName].filter((p) => p !== '').join('/')}/${values.live ? '' : ' (the sample, in a local S3)'}, not Cost Explorer; local state ${state}.`);
+  }
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
   // Refusals that need no data, before the state is locked or anything is ingested.
   if (command !== 'explain') checkWritableOut(values.out);
@@ -56,19 +60,30 @@ async function main(argv: string[]): Promise<number> {
   // One run at a time on a state folder: dynalite cannot share it, and --fresh must not empty it under another run.
   let lock;
   try {
-    lock = acquireStateLock(values.state, { command, warn: (message) => console.warn(`warning: ${message}`) });
+    lock = acquireStateLock(state, { command, warn: (message) => console.warn(`warning: ${message}`) });
   } catch (error) {
     if (error instanceof StateInUseError && values.fresh) throw new StateInUseError(error.state, error.holder, '--fresh refused, nothing deleted: ');
     throw error;
   }
   try {
-    if (command === 'explain') return await explain(config, values.state, values.team!, values.month);
-    if (command === 'statement') return await statement(config, values.state, values.out, values.month!, values.resend, { now: systemNow });
+    if (command === 'explain') return await explain(config, state, values.team!, values.month);
+    if (command === 'statement') return await statement(config, state, values.out, values.month!, values.resend, { now: systemNow });
     if (values.fresh) lock.clearState();
-    return await runPipeline(values, config, systemNow, Date.now() + deadlineMs);
+    return await runPipeline({ ...values, state }, config, systemNow, Date.now() + deadlineMs);
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The configuration with `--aws-source` applied: `exports` reads AWS billing from a CUR 2.0 export
+ * (`sources.aws.mode: "data-exports"`), the sample's in the local S3, or with --live the one the config names.
+ */
+function withAwsSource(config: CostlineConfig, awsSource: string, live: boolean, file: string): CostlineConfig {
+  if (awsSource !== 'exports') return config;
+  const dataExports = live ? config.sources.aws.dataExports : SAMPLE_EXPORT;
+  if (!dataExports) throw new RefusedError(`--aws-source exports --live: ${file} names no export; set sources.aws.dataExports { "bucket", "prefix", "exportName" } of your CUR 2.0 export.`);
+  return { ...config, sources: { ...config.sources, aws: { ...config.sources.aws, mode: 'data-exports', dataExports } } };
 }
 
 /**

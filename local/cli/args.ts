@@ -28,7 +28,9 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
   --config FILE     configuration file (default: ${DEFAULT_CONFIG_FILE})
   --out DIR         output folder (default: out/), checked writable before any work; writes DIR/<month>/
                     chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
-  --state DIR       where the local database persists between runs (default: .costline/state)
+  --state DIR       where the local database persists between runs (default: .costline/state, or
+                    .costline/state-exports with --aws-source exports: each AWS source replaces only its own
+                    records, so one state holding both would count AWS twice)
   --fresh           empty the local database first (refused while another run holds it)
   --deadline TIME   stop waiting on any source after this long, as a Lambda's timeout does (default: 15m);
                     seconds or a duration: 900, 90s, 15m, 1h
@@ -55,7 +57,8 @@ const OPTIONS = {
   to: { type: 'string' },
   config: { type: 'string', default: DEFAULT_CONFIG_FILE },
   out: { type: 'string', default: 'out' },
-  state: { type: 'string', default: join('.costline', 'state') },
+  // No default here: it depends on --aws-source (stateFolderOf).
+  state: { type: 'string' },
   fresh: { type: 'boolean', default: false },
   live: { type: 'boolean', default: false },
   resend: { type: 'boolean', default: false },
@@ -98,6 +101,11 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/** The local state folder: --state, else one default folder per AWS source (their AWS records never mix). */
+export function stateFolderOf(state: string | undefined, awsSource: string): string {
+  return state ?? join('.costline', awsSource === 'exports' ? 'state-exports' : 'state');
 }
 
 /** `--now`: a clock stopped at that UTC instant. */

@@ -16,6 +16,8 @@ import { runDailyIngestion, type DailyRunResult } from '../../functions/use-case
 import { startAnthropicServer } from '../emulators/anthropic-server';
 import { startCostExplorerServer } from '../emulators/cost-explorer-server';
 import { startOpenAiServer } from '../emulators/openai-server';
+import { startS3Server } from '../emulators/s3-server';
+import { curExportObjects } from '../sample/cur-export';
 import { ensureTable, startLocalDynamo } from '../local-dynamodb';
 import { ledgerAsOf, type Ledger } from '../sample/ledger';
 import { sampleLedger } from '../sample/sample-ledger';
@@ -29,13 +31,26 @@ import { asOfStores } from '../as-of-stores';
  * The default command: ingest (the replayed history, a backfill, or one daily run), then charge back and
  * write each month's files. Every request of every source ends by `deadline` (epoch ms).
  */
-export async function runPipeline(values: CliValues, config: CostlineConfig, systemNow: () => Date, deadline: number): Promise<number> {
+export async function runPipeline(values: CliValues & { state: string }, config: CostlineConfig, systemNow: () => Date, deadline: number): Promise<number> {
   const dynamo = await startLocalDynamo({ path: resolve(values.state) });
   const sns = await localSns();
   const ledger = values.live ? undefined : sampleLedger();
   // What the local Cost Explorer shows: the ledger as of the simulated day (late lines appear when posted).
   const servedLedger = ledger ? { ...ledger, lineItems: [...ledger.lineItems] } : undefined;
   const costExplorer = servedLedger ? await startCostExplorerServer({ ledger: servedLedger }) : undefined;
+  // In data-exports mode, the local S3 holds the sample's CUR 2.0 export as it was delivered on the simulated day.
+  const exportsMode = config.sources.aws.enabled && config.sources.aws.mode === 'data-exports';
+  const s3 = ledger && exportsMode ? await startS3Server({ buckets: [config.sources.aws.dataExports!.bucket] }) : undefined;
+  /** What Cost Explorer shows and the export holds as of `day`: the ledger without the lines posted later. */
+  const serveAsOf = (day: string) => {
+    if (!ledger || !servedLedger) return;
+    servedLedger.lineItems = ledgerAsOf(ledger, day).lineItems;
+    if (!s3) return;
+    // An overwrite export: each delivery replaces the period's files.
+    const location = config.sources.aws.dataExports!;
+    s3.objects.clear();
+    for (const o of curExportObjects(ledger, location, day)) s3.objects.set(`${location.bucket}/${o.key}`, { body: o.body, contentType: o.contentType });
+  };
   // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
   // keys and base URLs their own SDKs read from the environment.
   const books = values.live ? undefined : sampleProviderLedger();
@@ -58,7 +73,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
   // topics always stay on this machine.
   const clients = createClients({
     region: process.env.AWS_REGION ?? 'us-east-1',
-    endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}) },
+    endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}), ...(s3 ? { s3: s3.url } : {}) },
     loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...(values.live ? { costExplorerRole: costExplorerRoleOf(config) } : {}),
   });
@@ -75,7 +90,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
     now = ledger ? new Date(`${runDay}T06:00:00Z`) : systemNow();
     const clock: Clock = ledger ? { now: () => now } : { now: systemNow };
     const today = toDay(clock.now());
-    if (ledger && servedLedger) servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
+    serveAsOf(runDay);
     const upToToday = (w: DayWindow): DayWindow => ({ start: w.start, end: w.end < today ? w.end : today });
     // --from/--to: a backfill, month by month. --live with --month: that month. Otherwise: as the schedule plans.
     const backfillWindow = values.from && values.to ? upToToday({ start: monthWindow(values.from).start, end: monthWindow(values.to).end }) : undefined;
@@ -96,7 +111,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
         for (const earlier of replayedMonths(ledger, month).filter((m) => m < month)) {
           const closeDay = closeDayOf(earlier, lastRepullDay(config));
           now = new Date(`${closeDay}T06:00:00Z`);
-          servedLedger.lineItems = ledgerAsOf(ledger, closeDay).lineItems;
+          serveAsOf(closeDay);
           await ingestEverySource(deps, { window: monthWindow(earlier), deadline });
           const { outcome, chargeback } = await publishStatement(statementDeps, earlier, 'scheduled');
           replayed.push(`Replayed ${closeDay}: ${earlier} ${outcome === 'published-final' ? `closed and its final statement sent (total ${formatMoney(chargeback.total, chargeback.currency)})` : outcome}.`);
@@ -104,7 +119,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
         // 2. The run day's ingestion; then every morning of the latest month replayed over the days complete
         //    by then (so each alert fires on the day it would have), then the run day's own evaluation.
         now = new Date(`${runDay}T06:00:00Z`);
-        servedLedger.lineItems = ledgerAsOf(ledger, runDay).lineItems;
+        serveAsOf(runDay);
         const ingestion = await ingestEverySource(deps, { deadline });
         const history = { ...deps, ...asOfStores(deps.records, deps.usage, () => toDay(now)) };
         const first = addDays(monthStart(month), 1);
@@ -207,6 +222,7 @@ export async function runPipeline(values: CliValues, config: CostlineConfig, sys
     return 0;
   } finally {
     costExplorer && (await costExplorer.close());
+    s3 && (await s3.close());
     openai && (await openai.close());
     anthropic && (await anthropic.close());
     await sns.close();
