@@ -47,7 +47,8 @@ describe('one local run at a time on a state folder', () => {
     expect(existsSync(lockFile)).toBe(false); // released on exit
     expect(existsSync(join(tmp, 'out2'))).toBe(false);
     expect(existsSync(join(tmp, 'out3'))).toBe(false);
-  });
+    // A whole sample run as its own process, with two refused ones beside it: 25-40 s alone on 2 cores.
+  }, 180_000);
 
   it('takes over a lock left by a run that is no longer alive, with a warning, and releases it after a failure too', async () => {
     // Prepare: a lock naming a process that has exited.
