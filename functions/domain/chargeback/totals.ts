@@ -19,11 +19,11 @@ export function splitNamed(parts: Map<string, Decimal>, total: Decimal): Map<str
   return new Map(names.map((n, i) => [n, cents[i]!.toFixed(2)]));
 }
 
-/** The totals under `key`, created empty when missing. */
-export function getOrCreate(map: Map<string, Totals>, key: string): Totals {
-  let totals = map.get(key);
-  if (!totals) map.set(key, (totals = new Totals()));
-  return totals;
+/** The value under `key`, created by `create` when missing. */
+export function getOrCreate<V>(map: Map<string, V>, key: string, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = create()));
+  return value;
 }
 
 /** Splits a whole number by positive weights, largest remainder first, so the parts add up to it exactly. */
