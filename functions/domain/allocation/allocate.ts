@@ -4,6 +4,7 @@ import { reconcileUsage, type Reconciliation } from '../pricing/estimates';
 import type { PriceBook } from '../pricing/price-book';
 import { createAllocator, type Allocatable, type Allocation } from './allocation';
 import type { AllocationPolicy } from './allocation-policy';
+import { IdentityTable } from './identity-table';
 
 /** A month's stored records, as the allocate step takes them. */
 export interface MonthRecords {
@@ -56,34 +57,18 @@ export function effectiveRecords(input: MonthRecords): { records: CostRecord[]; 
   return { records: [...input.billed, ...reconciliation.estimates], reconciliation };
 }
 
-type Trie = Map<unknown, Trie | number>;
-
 /**
- * Finds or adds a record's identity: a trie over exactly the fields {@link createAllocator} reads
- * (provider, sub-account, service, usage type, API key, model, and the tags the policy looks at), so two
- * records share a decision only when allocation could not tell them apart. Map keys compare by value
- * (null and undefined included): no key string is built, none can collide.
+ * Finds or adds a record's identity (see {@link IdentityTable}) over exactly the fields
+ * {@link createAllocator} reads, the policy's tags included, and allocates each new identity once.
  */
 function identityIndex(policy: AllocationPolicy) {
   const tagKeys = [...new Set([policy.tagKey, ...policy.rules.flatMap((r) => (r.match.tag ? [r.match.tag.key] : []))])];
-  const root: Trie = new Map();
+  const table = new IdentityTable(tagKeys);
   const allocate = createAllocator(policy);
   const identities: AllocatedIdentity[] = [];
-  const step = (node: Trie, key: unknown): Trie => {
-    let next = node.get(key) as Trie | undefined;
-    if (next === undefined) node.set(key, (next = new Map()));
-    return next;
-  };
   const indexOf = (r: Allocatable): number => {
-    let node = step(step(step(step(step(step(root, r.provider), r.subAccountId), r.serviceName), r.usageType), r.apiKeyId), r.model);
-    for (let k = 0; k < tagKeys.length - 1; k++) node = step(node, r.tags[tagKeys[k]!]);
-    const last = r.tags[tagKeys[tagKeys.length - 1]!];
-    let index = node.get(last) as number | undefined;
-    if (index === undefined) {
-      index = identities.length;
-      identities.push({ sample: r, allocation: allocate(r) });
-      node.set(last, index);
-    }
+    const index = table.indexOf(r);
+    if (index === identities.length) identities.push({ sample: r, allocation: allocate(r) });
     return index;
   };
   return { indexOf, identities };

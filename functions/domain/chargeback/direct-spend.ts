@@ -1,17 +1,20 @@
-import type { AllocatedMonth } from '../allocation/allocate';
+import type { AllocatedIdentity, AllocatedMonth } from '../allocation/allocate';
 import { DEFAULT_WORKSPACE, UNALLOCATED, type Allocatable, type Allocation } from '../allocation/allocation';
 import type { CostRecord, TokenType } from '../records/cost-record';
 import { ExactSums } from '../records/exact-sums';
 import { parseAmount, ZERO, type Decimal } from '../records/money';
 import type { CostBasis, UnallocatedSource, UnmappedModelSpend } from './chargeback';
 import { TeamLines, type LineAccumulator } from './lines';
+import { KeyedSums } from './keyed-sums';
 import { getOrCreate, Totals } from './totals';
 
 /** The month's cost before any rounding: exact sums per team, line, pool, provider and unallocated source. */
 export interface DirectSpend {
   teamTotals: Totals;
-  teamProviders: Map<string, Totals>;
-  teamServices: Map<string, Totals>;
+  /** Per team, its providers, in first-seen order. */
+  teamProviders: Map<string, Set<string>>;
+  /** Per team, its `provider\u0000service` keys, in first-seen order. */
+  teamServices: Map<string, Set<string>>;
   lines: TeamLines;
   providerTotals: Totals;
   poolTotals: Totals;
@@ -76,90 +79,108 @@ function addServiceShare(serviceShares: Map<string, Totals>, record: CostRecord,
   serviceShares.set(key, shares);
 }
 
+/** Where one identity's sums go: slots of the shared store, and for a team identity its line. */
+interface Targets {
+  slots: number[];
+  line?: { accumulator: LineAccumulator; total: number; kinds: Int32Array } | undefined;
+}
+
 /**
- * Books each slot's exact sum under its team line, pool or unallocated source. Team slots are first added
- * up per line, cost kind and estimated flag in integer minor units (many identities share a line), and
- * provider totals likewise, so the decimal bookings are per line rather than per identity; every key is
- * still first seen in the order the records first show it.
+ * Books each slot's exact sum under its provider, and its team line, pool or unallocated source. Every
+ * sum is added up in integer minor units first (one store of slots, see {@link KeyedSums}), with each
+ * identity's destinations worked out once, so decimals are built once per key at the end, not per
+ * identity; every key is still first seen in the order the records first show it.
  */
 function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSums): Omit<DirectSpend, 'estimated' | 'serviceShares'> {
   const tagKey = month.policy.tagKey;
-  const teamTotals = new Totals();
-  const teamProviders = new Map<string, Totals>();
-  const teamServices = new Map<string, Totals>();
+  const store = new ExactSums();
+  const providers = new KeyedSums(store);
+  const teams = new KeyedSums(store);
+  const pools = new KeyedSums(store);
+  const poolSourceSums = new Map<string, KeyedSums>();
+  const unallocatedSources = new KeyedSums(store);
+  const unmappedSums = new KeyedSums(store);
+  const unallocatedSlot = store.open();
+  const teamProviders = new Map<string, Set<string>>();
+  const teamServices = new Map<string, Set<string>>();
   const lines = new TeamLines();
-  const providerTotals = new Totals();
-  const poolTotals = new Totals();
-  const poolSources = new Map<string, Totals>();
-  const unallocatedBySource = new Totals();
+  const lineSlots = new Map<LineAccumulator, NonNullable<Targets['line']>>();
   const sourceInfo = new Map<string, Omit<UnallocatedSource, 'cost'>>();
   const unmapped: DirectSpend['unmapped'] = new Map();
-  let unallocated = ZERO;
 
-  const providers = new ExactSums();
-  const providerSlot = new Map<string, number>();
-  const buckets = new ExactSums();
-  const bucketOf = new Map<LineAccumulator, Int32Array>();
-  const bucketInfo: Array<{ team: string; record: Allocatable; line: LineAccumulator; kind: number; estimated: boolean }> = [];
-  const lineOfIdentity = new Map<number, LineAccumulator>();
+  const targetsOf = ({ sample: record, allocation }: AllocatedIdentity): Targets => {
+    const slots = [providers.slotOf(record.provider)];
+    if (allocation.kind === 'team') {
+      const accumulator = lines.lineOf(allocation.team, record.provider, record.serviceName, record.model);
+      let line = lineSlots.get(accumulator);
+      if (!line) lineSlots.set(accumulator, (line = { accumulator, total: store.open(), kinds: new Int32Array(KINDS.length).fill(-1) }));
+      slots.push(teams.slotOf(allocation.team), line.total);
+      getOrCreate(teamProviders, allocation.team, () => new Set<string>()).add(record.provider);
+      getOrCreate(teamServices, allocation.team, () => new Set<string>()).add(`${record.provider}\u0000${record.serviceName}`);
+      return { slots, line };
+    }
+    if (allocation.kind === 'pool') {
+      slots.push(pools.slotOf(allocation.pool), getOrCreate(poolSourceSums, allocation.pool, () => new KeyedSums(store)).slotOf(`${record.provider}\u0000${record.serviceName}`));
+      return { slots };
+    }
+    slots.push(unallocatedSlot, ...bookUnallocated(record, tagKey, unallocatedSources, unmappedSums, sourceInfo, unmapped));
+    return { slots };
+  };
 
+  const identityTargets: Array<Targets | undefined> = [];
   slotKeys.forEach((key, slot) => {
     const identity = Math.floor(key / SLOTS_PER_IDENTITY);
-    const { sample: record, allocation } = month.identities[identity]!;
-    const kind = Math.floor((key % SLOTS_PER_IDENTITY) / 2);
-    const isEstimated = key % 2 === 1;
-    let p = providerSlot.get(record.provider);
-    if (p === undefined) providerSlot.set(record.provider, (p = providers.open()));
-    sums.addSlotTo(slot, providers, p);
-    if (allocation.kind === 'team') {
-      let line = lineOfIdentity.get(identity);
-      if (!line) lineOfIdentity.set(identity, (line = lines.lineOf(allocation.team, record.provider, record.serviceName, record.model)));
-      let own = bucketOf.get(line);
-      if (!own) bucketOf.set(line, (own = new Int32Array(SLOTS_PER_IDENTITY).fill(-1)));
-      const k = kind * 2 + (isEstimated ? 1 : 0);
-      if (own[k]! < 0) {
-        own[k] = buckets.open();
-        bucketInfo.push({ team: allocation.team, record, line, kind, estimated: isEstimated });
-      }
-      sums.addSlotTo(slot, buckets, own[k]!);
-      return;
-    }
-    const cost = sums.value(slot);
-    if (allocation.kind === 'pool') {
-      poolTotals.add(allocation.pool, cost);
-      getOrCreate(poolSources, allocation.pool).add(`${record.provider}\u0000${record.serviceName}`, cost);
-    } else {
-      unallocated = unallocated.plus(cost);
-      bookUnallocated(record, cost, tagKey, unallocatedBySource, sourceInfo, unmapped);
+    const targets = (identityTargets[identity] ??= targetsOf(month.identities[identity]!));
+    for (const target of targets.slots) sums.addSlotTo(slot, store, target);
+    const line = targets.line;
+    if (line) {
+      const kind = Math.floor((key % SLOTS_PER_IDENTITY) / 2);
+      if (line.kinds[kind]! < 0) line.kinds[kind] = store.open();
+      sums.addSlotTo(slot, store, line.kinds[kind]!);
+      if (key % 2 === 1) line.accumulator.estimated = true;
     }
   });
-  bucketInfo.forEach(({ team, record, line, kind, estimated }, bucket) => {
-    const cost = buckets.value(bucket);
-    const type = KINDS[kind]!;
-    teamTotals.add(team, cost);
-    getOrCreate(teamProviders, team).add(record.provider, cost);
-    getOrCreate(teamServices, team).add(`${record.provider}\u0000${record.serviceName}`, cost);
-    line.cost = line.cost.plus(cost);
-    line.costByType.set(type, (line.costByType.get(type) ?? ZERO).plus(cost));
-    line.estimated ||= estimated;
-  });
-  for (const [provider, slot] of providerSlot) providerTotals.add(provider, providers.value(slot));
-  return { teamTotals, teamProviders, teamServices, lines, providerTotals, poolTotals, poolSources, unallocated, unallocatedBySource, sourceInfo, unmapped };
+
+  for (const { accumulator, total, kinds } of lineSlots.values()) {
+    accumulator.cost = accumulator.cost.plus(store.value(total));
+    kinds.forEach((slot, kind) => {
+      if (slot >= 0) accumulator.costByType.set(KINDS[kind]!, store.value(slot));
+    });
+  }
+  const unmappedCosts = unmappedSums.totals();
+  for (const [k, entry] of unmapped) entry.cost = unmappedCosts.get(k);
+  return {
+    teamTotals: teams.totals(),
+    teamProviders,
+    teamServices,
+    lines,
+    providerTotals: providers.totals(),
+    poolTotals: pools.totals(),
+    poolSources: new Map([...poolSourceSums].map(([pool, sources]) => [pool, sources.totals()])),
+    unallocated: store.value(unallocatedSlot),
+    unallocatedBySource: unallocatedSources.totals(),
+    sourceInfo,
+    unmapped,
+  };
 }
 
-/** Books unallocated cost under its source, and model spend under its unmapped project or workspace. */
-function bookUnallocated(record: Allocatable, cost: Decimal, tagKey: string, unallocatedBySource: Totals, sourceInfo: DirectSpend['sourceInfo'], unmapped: DirectSpend['unmapped']): void {
+/**
+ * Registers an unallocated identity under its source, and its model spend under its unmapped project or
+ * workspace; returns the slots its cost is added to.
+ */
+function bookUnallocated(record: Allocatable, tagKey: string, sources: KeyedSums, unmappedSums: KeyedSums, sourceInfo: DirectSpend['sourceInfo'], unmapped: DirectSpend['unmapped']): number[] {
   const tagValue = record.tags[tagKey] ?? null;
   const key = JSON.stringify([record.provider, record.subAccountId, record.serviceName, tagValue]);
-  unallocatedBySource.add(key, cost);
   sourceInfo.set(key, { provider: record.provider, account: record.subAccountId, service: record.serviceName, tagValue });
+  const slots = [sources.slotOf(key)];
   if (record.provider === 'openai' || record.provider === 'anthropic') {
     const kind = record.provider === 'openai' ? 'project' : 'workspace';
     const id = record.subAccountId ?? (kind === 'workspace' ? DEFAULT_WORKSPACE : '(none)');
     const k = `${record.provider}|${id}`;
     const entry = unmapped.get(k) ?? { entry: { provider: record.provider, kind, id }, keys: new Set<string>(), cost: ZERO };
     if (record.apiKeyId) entry.keys.add(record.apiKeyId);
-    entry.cost = entry.cost.plus(cost);
     unmapped.set(k, entry);
+    slots.push(unmappedSums.slotOf(k));
   }
+  return slots;
 }

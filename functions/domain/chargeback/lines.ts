@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { divide } from '../records/division';
 import { splitToCents, ZERO, type Decimal } from '../records/money';
 import type { TokenType } from '../records/cost-record';
 import { NO_TOKENS, totalTokens, type TokenCounts } from '../records/usage-record';
@@ -20,7 +21,7 @@ export interface LineAccumulator {
 export const lineKey = (provider: string, service: string, model: string | null) => JSON.stringify([provider, service, model]);
 
 function unitCost(cost: Decimal | undefined, quantity: number, per: number): string | null {
-  return cost === undefined || quantity <= 0 ? null : cost.times(per).div(quantity).round(4, Big.roundHalfUp).toFixed(4);
+  return cost === undefined || quantity <= 0 ? null : divide(cost.times(per), new Big(quantity)).round(4, Big.roundHalfUp).toFixed(4);
 }
 
 /** The lines of every team, created on first use. */

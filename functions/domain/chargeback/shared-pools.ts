@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { UNALLOCATED } from '../allocation/allocation';
+import { divide } from '../records/division';
 import { splitToCents, sum, ZERO, type Decimal } from '../records/money';
 import type { PoolCharge, PoolShare } from './chargeback';
 import type { ChargebackPolicy, SharedPoolPolicy } from './chargeback-policy';
@@ -79,13 +80,13 @@ export function poolsToShare(spend: DirectSpend, policy: ChargebackPolicy): { sh
 export function splitPools(shared: readonly PoolToShare[], poolRounded: readonly Decimal[]): SplitPool[] {
   return shared.map((p, k) => {
     const weightSum = sum(p.weights);
-    const exactShares = p.weights.map((w) => p.exact.times(w).div(weightSum));
+    const exactShares = p.weights.map((w) => divide(p.exact.times(w), weightSum));
     const amounts = splitToCents(exactShares, poolRounded[k]!);
     // Each share by the pool's providers, in proportion to what each provider put in the pool.
     const byProvider = new Totals();
     for (const [source, amount] of p.sources.map) byProvider.add(source.split('\u0000')[0]!, amount);
-    const providerSplit = amounts.map((a) => (byProvider.map.size === 1 ? new Map([[[...byProvider.map.keys()][0]!, a.toFixed(2)]]) : splitNamed(new Map([...byProvider.map].map(([name, v]) => [name, p.exact.eq(0) ? ZERO : v.div(p.exact).times(a)])), a)));
-    return { pool: p, ratios: p.weights.map((w) => w.div(weightSum)), amounts, providerSplit };
+    const providerSplit = amounts.map((a) => (byProvider.map.size === 1 ? new Map([[[...byProvider.map.keys()][0]!, a.toFixed(2)]]) : splitNamed(new Map([...byProvider.map].map(([name, v]) => [name, p.exact.eq(0) ? ZERO : divide(v, p.exact).times(a)])), a)));
+    return { pool: p, ratios: p.weights.map((w) => divide(w, weightSum)), amounts, providerSplit };
   });
 }
 

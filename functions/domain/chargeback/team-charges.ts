@@ -28,8 +28,8 @@ export function teamCharges(policy: ChargebackPolicy, spend: DirectSpend, rounde
       providerCents.add(l.provider, new Big(l.cost));
       serviceCents.add(`${l.provider}\u0000${l.service}`, new Big(l.cost));
     }
-    const byProvider = Object.fromEntries([...(spend.teamProviders.get(team.id)?.map.keys() ?? [])].map((p) => [p, providerCents.get(p).toFixed(2)]));
-    const byService = [...(spend.teamServices.get(team.id)?.map.keys() ?? [])]
+    const byProvider = Object.fromEntries([...(spend.teamProviders.get(team.id) ?? [])].map((p) => [p, providerCents.get(p).toFixed(2)]));
+    const byService = [...(spend.teamServices.get(team.id) ?? [])]
       .map((key) => {
         const [provider, service] = key.split('\u0000') as [string, string];
         return { provider, service, cost: serviceCents.get(key).toFixed(2) };

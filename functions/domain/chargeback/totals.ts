@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { divide } from '../records/division';
 import { splitToCents, sum, ZERO, type Decimal } from '../records/money';
 
 /** Sums exact amounts under string keys, keeping first-seen order. */
@@ -19,18 +20,18 @@ export function splitNamed(parts: Map<string, Decimal>, total: Decimal): Map<str
   return new Map(names.map((n, i) => [n, cents[i]!.toFixed(2)]));
 }
 
-/** The totals under `key`, created empty when missing. */
-export function getOrCreate(map: Map<string, Totals>, key: string): Totals {
-  let totals = map.get(key);
-  if (!totals) map.set(key, (totals = new Totals()));
-  return totals;
+/** The value under `key`, created by `create` when missing. */
+export function getOrCreate<V>(map: Map<string, V>, key: string, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = create()));
+  return value;
 }
 
 /** Splits a whole number by positive weights, largest remainder first, so the parts add up to it exactly. */
 export function splitInteger(total: number, weights: readonly Decimal[]): number[] {
   const sumOfWeights = sum(weights);
   if (total === 0 || sumOfWeights.lte(0)) return weights.map(() => 0);
-  const exact = weights.map((w) => new Big(total).times(w).div(sumOfWeights));
+  const exact = weights.map((w) => divide(new Big(total).times(w), sumOfWeights));
   const floors = exact.map((e) => Number(e.round(0, Big.roundDown)));
   let missing = total - floors.reduce((a, b) => a + b, 0);
   const order = exact.map((e, i) => ({ i, r: e.minus(floors[i]!) })).sort((a, b) => b.r.cmp(a.r) || a.i - b.i);

@@ -7,8 +7,6 @@ const FRACTION_DIGITS = 15;
 const UNIT = 1e15;
 /** Carry threshold: |part| stays below 2^52 between additions, so adding one part (< 10^15 < 2^50) stays below 2^53. */
 const LIMIT = 2 ** 52;
-/** One minor unit, 10^-15. */
-const MINOR_UNIT = new Big('1e-15');
 const POW10 = Array.from({ length: FRACTION_DIGITS + 1 }, (_, k) => 10 ** k);
 
 /**
@@ -120,13 +118,31 @@ export class ExactSums {
 
   /** The slot's exact sum. */
   value(slot: number): Decimal {
-    // `|| 0` turns a negative zero (a remainder of -k * 10^15) into zero.
-    const minor = this.minor[slot]! || 0;
-    let v = new Big(this.whole[slot]! || 0);
-    if (minor !== 0) v = v.plus(new Big(minor).times(MINOR_UNIT));
+    let v = new Big(plainDecimal(this.whole[slot]!, this.minor[slot]!));
     const spilled = this.spilled.get(slot);
     if (spilled !== undefined) v = v.plus(spilled.toString());
     const exact = this.exact.get(slot);
     return exact === undefined ? v : v.plus(exact);
   }
+}
+
+/**
+ * `whole + minor * 10^-15` (both safe integers below 2^52 in magnitude) written as one plain decimal
+ * string, so reading a slot parses one decimal instead of adding three. Minor units are first carried
+ * into whole units (`minor % 10^15` and the quotient are exact) and given the sign of the whole.
+ */
+function plainDecimal(whole: number, minor: number): string {
+  const kept = minor % UNIT;
+  whole += (minor - kept) / UNIT;
+  minor = kept;
+  if (whole > 0 && minor < 0) {
+    whole -= 1;
+    minor += UNIT;
+  } else if (whole < 0 && minor > 0) {
+    whole += 1;
+    minor -= UNIT;
+  }
+  // Zero is written unsigned: big.js would print a negative zero as "-0.00".
+  const sign = whole < 0 || minor < 0 ? '-' : '';
+  return `${sign}${Math.abs(whole)}.${String(Math.abs(minor)).padStart(FRACTION_DIGITS, '0')}`;
 }

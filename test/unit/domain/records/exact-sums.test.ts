@@ -42,6 +42,12 @@ describe('ExactSums', () => {
     expect(addAll(amounts).toFixed()).toBe(amounts.reduce((a, v) => a.plus(v), new Big(0)).toFixed());
   });
 
+  it('reads whole and minor units of opposite signs as one exact decimal', () => {
+    for (const amounts of [['5', '-0.25'], ['-5', '0.25'], ['0.5', '-1'], ['-0.000000000000001'], ['1', '-1.000000000000001'], ['123456789012345', '-0.999999999999999'], ['3', '-3']]) {
+      expect(addAll(amounts).toFixed(), amounts.join(' + ')).toBe(amounts.reduce((a, v) => a.plus(v), new Big(0)).toFixed());
+    }
+  });
+
   it('declines what is not a plain decimal, adding nothing, and never sums to a negative zero', () => {
     const sums = new ExactSums();
     const slot = sums.open();
