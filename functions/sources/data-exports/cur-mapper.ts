@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } from '../../domain/records/cost-record';
 import { addDays, daysOf, toDay, type DayWindow } from '../../domain/records/dates';
+import { ExactSums } from '../../domain/records/exact-sums';
 import { canonical, ZERO, type Decimal } from '../../domain/records/money';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
@@ -14,8 +15,9 @@ import { MalformedExportError, type CurColumn } from './cur-columns';
  *
  * Amounts: Parquet stores CUR costs as doubles. Each is turned into a decimal through `String(x)`, the shortest
  * text that reads back as the same double (ECMAScript Number::toString), so `0.1` is `0.1`, not
- * `0.1000000000000000055511151231257827`; sums are then exact with big.js. That is the value AWS wrote, as far
- * as a double can carry it.
+ * `0.1000000000000000055511151231257827`; sums are then exact, in the chargeback's integer {@link ExactSums}
+ * (big.js for what its fast path declines, such as `1e-7`). That is the value AWS wrote, as far as a double
+ * can carry it.
  */
 
 /** One row as the Parquet reader returns it: column name to value (string, number, Date, map object or null). */
@@ -60,22 +62,24 @@ const CHARGE_CATEGORIES: Record<string, ChargeCategory> = {
 /** A Bedrock inference profile (system or application) ARN: the only resource ids kept on records. */
 const INFERENCE_PROFILE = /^arn:aws[a-z-]*:bedrock:[^:]*:\d*:(application-)?inference-profile\//;
 
+/** A record being summed; `billed`, `effective` and `quantity` are slots of the aggregator's sums. */
 interface Slice {
   record: Omit<CostRecord, 'billedCost' | 'effectiveCost' | 'consumedQuantity' | 'consumedUnit'>;
-  billed: Decimal;
-  effective: Decimal;
-  quantity: Decimal;
+  billed: number;
+  effective: number;
+  quantity: number;
   /** The unit of the quantity; null once two units met (then no quantity is reported). */
   unit: string | null | undefined;
 }
 
+/** One Bedrock meter's day; `quantity` and `cost` are slots of the aggregator's sums. */
 interface MeterDay {
   day: string;
   service: string;
   usageType: string;
-  quantity: Decimal;
+  quantity: number;
   unit: string | null | undefined;
-  cost: Decimal;
+  cost: number;
 }
 
 /** What the mapper saw besides the records, for the pull's notes. */
@@ -92,6 +96,7 @@ export interface CurFindings {
 export class CurAggregator {
   private readonly slices = new Map<string, Slice>();
   private readonly meters = new Map<string, MeterDay>();
+  private readonly sums = new ExactSums();
   private sawInvoice = true;
   readonly findings: CurFindings = { lineItems: 0, inWindow: 0, unknownLineItemTypes: new Set(), feesWithoutUnusedColumns: new Set() };
 
@@ -127,7 +132,7 @@ export class CurAggregator {
     const team = map(row, 'resource_tags', at)?.[`user_${this.ctx.tagKey}`] || map(row, 'tags', at)?.[`iamPrincipal/${this.ctx.tagKey}`] || null;
     const tags = team ? { [this.ctx.tagKey]: team } : {};
     const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
-    const billed = amount(row, 'line_item_unblended_cost', at) ?? ZERO;
+    const billed = rawAmount(row, 'line_item_unblended_cost', at);
     const effective = this.effectiveCostOf(row, lineItemType, billed, at);
     const identity = {
       source: this.ctx.source,
@@ -173,20 +178,20 @@ export class CurAggregator {
           ...(iamPrincipal ? { iamPrincipal } : {}),
           ...(resourceId ? { resourceId } : {}),
         },
-        billed: ZERO,
-        effective: ZERO,
-        quantity: ZERO,
+        billed: this.sums.open(),
+        effective: this.sums.open(),
+        quantity: this.sums.open(),
         unit: undefined,
       };
       this.slices.set(key, slice);
     }
-    slice.billed = slice.billed.plus(billed);
-    slice.effective = slice.effective.plus(effective);
+    this.addTo(slice.billed, billed);
+    this.addTo(slice.effective, effective);
     // Consumed quantity is usage's (FOCUS: null for other charge categories); a negation repeats the covered usage.
     if (chargeCategory === 'Usage' && lineItemType !== 'SavingsPlanNegation') {
-      const quantity = amount(row, 'line_item_usage_amount', at) ?? ZERO;
+      const quantity = rawAmount(row, 'line_item_usage_amount', at);
       const unit = text(row, 'pricing_unit', at);
-      slice.quantity = slice.quantity.plus(quantity);
+      this.addTo(slice.quantity, quantity);
       slice.unit = slice.unit === undefined || slice.unit === unit ? unit : null;
       if (this.ctx.bedrock && usageType && isBedrockService(service)) this.addMeter(day, service, usageType, quantity, unit, billed);
     }
@@ -198,7 +203,7 @@ export class CurAggregator {
    * upfront fees, amortized over that usage, count zero; recurring fees count only their unused part (the used
    * part is in the covered usage's effective cost). Everything else (usage, tax, credits, refunds) as billed.
    */
-  private effectiveCostOf(row: CurRow, lineItemType: string, billed: Decimal, at: string): Decimal {
+  private effectiveCostOf(row: CurRow, lineItemType: string, billed: number | null, at: string): Amount {
     // The fee's unused part from its two columns, or zero (and a note) when the export lacks them.
     const unused = (first: CurColumn, second: CurColumn, combine: (a: Decimal, b: Decimal) => Decimal): Decimal => {
       if (!(first in row) || !(second in row)) {
@@ -209,9 +214,9 @@ export class CurAggregator {
     };
     switch (lineItemType) {
       case 'SavingsPlanCoveredUsage':
-        return amount(row, 'savings_plan_savings_plan_effective_cost', at) ?? ZERO;
+        return rawAmount(row, 'savings_plan_savings_plan_effective_cost', at);
       case 'DiscountedUsage':
-        return amount(row, 'reservation_effective_cost', at) ?? ZERO;
+        return rawAmount(row, 'reservation_effective_cost', at);
       case 'SavingsPlanNegation':
       case 'SavingsPlanUpfrontFee':
         return ZERO;
@@ -227,13 +232,31 @@ export class CurAggregator {
     }
   }
 
-  private addMeter(day: string, service: string, usageType: string, quantity: Decimal, unit: string | null, cost: Decimal): void {
-    const key = JSON.stringify([day, service, usageType]);
-    const meter = this.meters.get(key) ?? { day, service, usageType, quantity: ZERO, unit: undefined, cost: ZERO };
-    meter.quantity = meter.quantity.plus(quantity);
-    meter.cost = meter.cost.plus(cost);
+  private addMeter(day: string, service: string, usageType: string, quantity: Amount, unit: string | null, cost: Amount): void {
+    // The same cheap key as a slice's (no JSON per line item).
+    const key = `${day}\u0000${service}\u0000${usageType}`;
+    let meter = this.meters.get(key);
+    if (!meter) {
+      meter = { day, service, usageType, quantity: this.sums.open(), unit: undefined, cost: this.sums.open() };
+      this.meters.set(key, meter);
+    }
+    this.addTo(meter.quantity, quantity);
+    this.addTo(meter.cost, cost);
     meter.unit = meter.unit === undefined || meter.unit === unit ? unit : null;
-    this.meters.set(key, meter);
+  }
+
+  /**
+   * Adds an amount to a slot: a column's double through its shortest text (the integer fast path, or big.js
+   * for what it declines), a derived decimal exactly; null adds nothing.
+   */
+  private addTo(slot: number, value: Amount): void {
+    if (value === null) return;
+    if (typeof value !== 'number') {
+      if (!value.eq(0)) this.sums.addExact(slot, value);
+      return;
+    }
+    const decimal = String(value);
+    if (!this.sums.add(slot, decimal)) this.sums.addExact(slot, new Big(decimal));
   }
 
   /** Whether every line item added so far carried an invoice id. */
@@ -249,14 +272,16 @@ export class CurAggregator {
     const byDay = new Map<string, CostRecord[]>(days.map((d) => [d, []]));
     for (const slice of this.slices.values()) {
       const list = byDay.get(slice.record.chargePeriodStart);
-      if (!list || (slice.billed.eq(0) && slice.effective.eq(0))) continue;
-      const hasQuantity = !slice.quantity.eq(0) && typeof slice.unit === 'string';
+      if (!list) continue;
+      const [billed, effective, quantity] = [this.sums.value(slice.billed), this.sums.value(slice.effective), this.sums.value(slice.quantity)];
+      if (billed.eq(0) && effective.eq(0)) continue;
+      const hasQuantity = !quantity.eq(0) && typeof slice.unit === 'string';
       list.push({
         ...slice.record,
         estimated,
-        billedCost: canonical(slice.billed),
-        effectiveCost: canonical(slice.effective),
-        consumedQuantity: hasQuantity ? canonical(slice.quantity) : null,
+        billedCost: canonical(billed),
+        effectiveCost: canonical(effective),
+        consumedQuantity: hasQuantity ? canonical(quantity) : null,
         consumedUnit: hasQuantity ? (slice.unit as string) : null,
       });
     }
@@ -272,7 +297,8 @@ export class CurAggregator {
       for (const meter of this.meters.values()) {
         const records = byDay.get(meter.day);
         if (!records) continue;
-        addBedrockMeter(records, uncounted, { day: meter.day, service: meter.service, usageType: meter.usageType, quantity: meter.quantity.toFixed(), unit: meter.unit ?? '', cost: () => meter.cost }, ctx);
+        const cost = this.sums.value(meter.cost);
+        addBedrockMeter(records, uncounted, { day: meter.day, service: meter.service, usageType: meter.usageType, quantity: this.sums.value(meter.quantity).toFixed(), unit: meter.unit ?? '', cost: () => cost }, ctx);
       }
     }
     return { days: [...byDay].map(([day, records]) => ({ day, records: [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), estimated: false })), uncounted: [...uncounted].sort() };
@@ -300,12 +326,21 @@ function required(row: CurRow, column: CurColumn, at: string): string {
   return text(row, column, at) ?? fail(at, column, 'is empty, expected a value');
 }
 
-/** A number column's value as an exact decimal (see the module comment); null when null. */
-function amount(row: CurRow, column: CurColumn, at: string): Decimal | null {
+/** An amount to sum: a column's double as read, a decimal derived from columns, or null for nothing. */
+type Amount = number | Decimal | null;
+
+/** A number column's value as read (a finite double); null when null. */
+function rawAmount(row: CurRow, column: CurColumn, at: string): number | null {
   const value = row[column];
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number' || !Number.isFinite(value)) fail(at, column, `holds ${shown(value)}, expected a finite number`);
-  return new Big(String(value));
+  return value;
+}
+
+/** A number column's value as an exact decimal (see the module comment); null when null. */
+function amount(row: CurRow, column: CurColumn, at: string): Decimal | null {
+  const value = rawAmount(row, column, at);
+  return value === null ? null : new Big(String(value));
 }
 
 /** A map column's value (string keys and values); null when null. */
