@@ -2,6 +2,7 @@ import { GetCostAndUsageCommand, type CostExplorerClient, type GetCostAndUsageCo
 import type { CostMetric } from '../../config/config-schema';
 import { daysOf, type DayWindow } from '../../domain/records/dates';
 import type { BillingSource, PullContext, SourcePull } from '../../ports/ports';
+import { beforeDeadline } from '../../lib/deadline';
 import { BEDROCK_USAGE_SOURCE, SOURCE_IDS } from '../../lib/source-ids';
 import { mapCostExplorerPages, mapDailyTotals, mergeQueries, MalformedCostExplorerPageError, type MappedQuery } from './cost-explorer-mapper';
 import type { PriceBook } from '../../domain/pricing/price-book';
@@ -114,27 +115,12 @@ export class CostExplorerSource implements BillingSource {
     return pages;
   }
 
-  /**
-   * Sends one request, ending by the deadline whatever happens inside the SDK: the abort signal stops
-   * the attempt in flight, and the race also ends a retry backoff, which the signal does not reach.
-   */
-  private async sendBefore(deadline: number | undefined, command: GetCostAndUsageCommand, where: string): Promise<GetCostAndUsageCommandOutput> {
-    if (deadline === undefined) return this.client.send(command);
-    const left = deadline - Date.now();
-    if (left <= 0) throw new CostExplorerDeadlineError(`${where}: not sent, no time left before the run's deadline`);
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new CostExplorerDeadlineError(`${where}: stopped at the run's deadline, waiting for an answer`));
-      }, left);
+  /** Sends one request, ending by the deadline whatever happens inside the SDK ({@link beforeDeadline}). */
+  private sendBefore(deadline: number | undefined, command: GetCostAndUsageCommand, where: string): Promise<GetCostAndUsageCommandOutput> {
+    return beforeDeadline(deadline, (abortSignal) => (abortSignal ? this.client.send(command, { abortSignal }) : this.client.send(command)), {
+      notStarted: () => new CostExplorerDeadlineError(`${where}: not sent, no time left before the run's deadline`),
+      expired: () => new CostExplorerDeadlineError(`${where}: stopped at the run's deadline, waiting for an answer`),
     });
-    try {
-      return await Promise.race([this.client.send(command, { abortSignal: controller.signal }), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 

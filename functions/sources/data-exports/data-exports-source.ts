@@ -2,6 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { monthOf, monthsOf, type DayWindow } from '../../domain/records/dates';
 import type { PriceBook } from '../../domain/pricing/price-book';
 import type { UsageRecord } from '../../domain/records/usage-record';
+import { beforeDeadline } from '../../lib/deadline';
 import { AWS_DATA_EXPORTS_SOURCE, BEDROCK_USAGE_SOURCE } from '../../lib/source-ids';
 import type { BillingSource, PullContext, SourceDay, SourcePull } from '../../ports/ports';
 import { priceBookBedrockRate } from '../cost-explorer/bedrock-usage';
@@ -106,23 +107,13 @@ export class DataExportsSource implements BillingSource {
    * One object's bytes, or undefined when it does not exist. The SDK's timeouts bound each attempt; the run's
    * deadline bounds the whole read, body included: none starts after it, and one in flight is aborted at it.
    */
-  private async get(bucket: string, key: string, context: PullContext, counter: { requests: number }): Promise<Uint8Array | undefined> {
+  private get(bucket: string, key: string, context: PullContext, counter: { requests: number }): Promise<Uint8Array | undefined> {
     const where = `s3://${bucket}/${key}`;
-    const left = context.deadline === undefined ? undefined : context.deadline - Date.now();
-    if (left !== undefined && left <= 0) throw new ExportReadError(`${where}: not read, no time left before the run's deadline`);
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      if (left === undefined) return;
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new ExportReadError(`${where}: stopped at the run's deadline`));
-      }, left);
-    });
-    const read = async () => {
+    const read = async (abortSignal?: AbortSignal) => {
       counter.requests += 1;
       try {
-        const answer = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: controller.signal });
+        const command = new GetObjectCommand({ Bucket: bucket, Key: key });
+        const answer = await (abortSignal ? this.s3.send(command, { abortSignal }) : this.s3.send(command));
         return await answer.Body!.transformToByteArray();
       } catch (error) {
         const name = (error as Error).name;
@@ -130,10 +121,9 @@ export class DataExportsSource implements BillingSource {
         throw new ExportReadError(`${where}: ${name}: ${(error as Error).message}`, { cause: error });
       }
     };
-    try {
-      return await Promise.race([read(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return beforeDeadline(context.deadline, read, {
+      notStarted: () => new ExportReadError(`${where}: not read, no time left before the run's deadline`),
+      expired: () => new ExportReadError(`${where}: stopped at the run's deadline`),
+    });
   }
 }
