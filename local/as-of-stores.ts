@@ -17,11 +17,17 @@ export function asOfStores(records: CostRecordStore, usage: UsageRecordStore, to
   return {
     records: {
       replaceDays: (source, days) => records.replaceDays(source, days),
-      listMonth: async (month) => (await cached(costCache, month, (m) => records.listMonth(m))).filter((r) => r.chargePeriodStart < today()),
+      listMonth: async (month) => {
+        const day = today();
+        return (await cached(costCache, month, (m) => records.listMonth(m))).filter((r) => r.chargePeriodStart < day);
+      },
     },
     usage: {
       replaceDays: (source, days) => usage.replaceDays(source, days),
-      listMonth: async (month) => (await cached(usageCache, month, (m) => usage.listMonth(m))).filter((u) => u.chargePeriodStart < today()),
+      listMonth: async (month) => {
+        const day = today();
+        return (await cached(usageCache, month, (m) => usage.listMonth(m))).filter((u) => u.chargePeriodStart < day);
+      },
     },
   };
 }

@@ -147,18 +147,21 @@ interface FlatRow<A> {
 }
 
 /** Groups ledger rows into flat rows: one per bucket and combination of the grouped values, only where there is data. */
-function flatRows<Row, A>(rows: readonly Row[], query: AnalyticsQuery, time: (row: Row) => number, keep: (row: Row) => boolean, fresh: () => A, add: (acc: A, row: Row) => void): FlatRow<A>[] {
+function flatRows<Row extends object, A>(rows: readonly Row[], query: AnalyticsQuery, time: (row: Row) => number, keep: (row: Row) => boolean, fresh: () => A, add: (acc: A, row: Row) => void): FlatRow<A>[] {
   const fields = query.endpoint.groupable;
   const filterFields = query.endpoint.filters;
+  const filters = [...query.filters];
   const read = (row: Row, field: string): Value => {
     const v = (row as Record<string, unknown>)[field];
     return field === 'speed' ? ((v as Value | undefined) ?? 'standard') : ((v as Value | undefined) ?? null);
   };
   const out = new Map<string, FlatRow<A>>();
-  for (const row of rows) {
-    const t = time(row);
-    if (t < query.start || t >= query.end || !keep(row)) continue;
-    if ([...query.filters].some(([name, allowed]) => !allowed.has(read(row, filterFields[name]!) ?? ''))) continue;
+  const { order, times } = timeIndexOf(rows, time);
+  for (let i = firstAtOrAfter(times, query.start); i < times.length && times[i]! < query.end; i++) {
+    const row = rows[order[i]!]!;
+    const t = times[i]!;
+    if (!keep(row)) continue;
+    if (filters.length > 0 && filters.some(([name, allowed]) => !allowed.has(read(row, filterFields[name]!) ?? ''))) continue;
     const bucket = query.width === undefined ? 0 : Math.floor((t - query.start) / query.width);
     const values = query.groupBy.map((g) => read(row, fields[g]!));
     const key = JSON.stringify([bucket, values]);
@@ -172,9 +175,56 @@ function flatRows<Row, A>(rows: readonly Row[], query: AnalyticsQuery, time: (ro
   return [...out.values()];
 }
 
-/** Rows by time bucket, then ranked by their metric (largest first), then by their group values; cut to the page. */
-function analyticsPage<A>(query: AnalyticsQuery, rows: FlatRow<A>[], metric: (acc: A) => Big, metricsKey: string, metrics: (acc: A) => unknown) {
-  rows.sort((a, b) => a.bucket - b.bucket || metric(b.acc).cmp(metric(a.acc)) || compareValues(a.values, b.values));
+/**
+ * The ledger's rows in time order (their indexes and instants), so that a query reads only its window: a year of
+ * hourly rows, scanned whole for every page of every 31-day query, was most of a local run's emulator time. Kept per
+ * rows array and rebuilt when its length changes (a test adding rows between requests).
+ */
+const timeIndexes = new WeakMap<object, { length: number; order: Uint32Array; times: Float64Array }>();
+function timeIndexOf<Row extends object>(rows: readonly Row[], time: (row: Row) => number): { order: Uint32Array; times: Float64Array } {
+  const known = timeIndexes.get(rows);
+  if (known && known.length === rows.length) return known;
+  const instants = rows.map(time);
+  const order = Uint32Array.from(rows.keys()).sort((a, b) => instants[a]! - instants[b]! || a - b);
+  const index = { length: rows.length, order, times: Float64Array.from(order, (i) => instants[i]!) };
+  timeIndexes.set(rows, index);
+  return index;
+}
+
+/** The first position whose instant is at or after `start` (binary search over ascending instants). */
+function firstAtOrAfter(times: Float64Array, start: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A query's rows by time bucket, then ranked by their metric (largest first), then by their group values. Kept for
+ * the query's later pages (`key`: the query's fingerprint and the cut-off of what has happened), so that paging
+ * through a month of rows does not aggregate it again for every page; rebuilt when the rows array's length changes.
+ */
+const rankings = new WeakMap<object, { length: number; byQuery: Map<string, FlatRow<unknown>[]> }>();
+function ranked<Row extends object, A>(rows: readonly Row[], key: string, metric: (acc: A) => Big, build: () => FlatRow<A>[]): FlatRow<A>[] {
+  let known = rankings.get(rows);
+  if (!known || known.length !== rows.length) {
+    known = { length: rows.length, byQuery: new Map() };
+    rankings.set(rows, known);
+  }
+  const cached = known.byQuery.get(key) as FlatRow<A>[] | undefined;
+  if (cached) return cached;
+  const flat = build().sort((a, b) => a.bucket - b.bucket || metric(b.acc).cmp(metric(a.acc)) || compareValues(a.values, b.values));
+  if (known.byQuery.size >= 16) known.byQuery.clear();
+  known.byQuery.set(key, flat as FlatRow<unknown>[]);
+  return flat;
+}
+
+/** One page of ranked rows, as the endpoint answers it, with the cursor to the next. */
+function analyticsPage<A>(query: AnalyticsQuery, rows: FlatRow<A>[], metricsKey: string, metrics: (acc: A) => unknown) {
   if (query.offset > rows.length) throw invalid('page: invalid page token for this query');
   const slice = rows.slice(query.offset, query.offset + query.limit);
   const hasMore = query.offset + slice.length < rows.length;
@@ -191,19 +241,22 @@ function analyticsPage<A>(query: AnalyticsQuery, rows: FlatRow<A>[], metric: (ac
 /** The rows `/analytics/usage` answers. */
 export function analyticsUsagePage(rows: AnthropicUsageRow[], query: AnalyticsQuery, now: number | undefined) {
   const happenedBefore = now ?? Infinity;
-  const flat = flatRows(
-    rows,
-    query,
-    (row) => instant(row.hour),
-    (row) => instant(row.hour) < happenedBefore,
-    () => ({ ...freshUsage(), requests: 0 }),
-    (acc, row) => {
-      addUsage(acc, row);
-      acc.requests += row.requests ?? 0;
-    },
+  type Acc = ReturnType<typeof freshUsage> & { requests: number };
+  const total = (a: Acc) => a.uncached + a.cache5m + a.cache1h + a.cacheRead + a.output;
+  const flat = ranked(rows, `${query.fingerprint}|${happenedBefore}`, (a: Acc) => new Big(total(a)), () =>
+    flatRows(
+      rows,
+      query,
+      (row) => instant(row.hour),
+      (row) => instant(row.hour) < happenedBefore,
+      (): Acc => ({ ...freshUsage(), requests: 0 }),
+      (acc, row) => {
+        addUsage(acc, row);
+        acc.requests += row.requests ?? 0;
+      },
+    ),
   );
-  const total = (a: (typeof flat)[number]['acc']) => a.uncached + a.cache5m + a.cache1h + a.cacheRead + a.output;
-  return analyticsPage(query, flat, (a) => new Big(total(a)), 'usage', (a) => ({
+  return analyticsPage(query, flat, 'usage', (a) => ({
     uncached_input_tokens: a.uncached,
     cache_creation: { ephemeral_5m_input_tokens: a.cache5m, ephemeral_1h_input_tokens: a.cache1h },
     cache_read_input_tokens: a.cacheRead,
@@ -218,22 +271,24 @@ export function analyticsUsagePage(rows: AnthropicUsageRow[], query: AnalyticsQu
 export function analyticsCostPage(rows: AnthropicCostRow[], query: AnalyticsQuery, now: number | undefined) {
   const billedBefore = now === undefined ? Infinity : Math.floor(now / 86_400_000) * 86_400_000;
   const dayStart = (row: AnthropicCostRow) => instant(`${row.day}T00:00:00Z`);
-  const flat = flatRows(
-    rows,
-    query,
-    dayStart,
-    // A day's bill arrives after the day; Priority Tier is billed apart and is in neither cost endpoint.
-    (row) => dayStart(row) < billedBefore && row.serviceTier !== 'priority',
-    () => ({ amount: new Big(0), list: new Big(0) as Big | null, requests: 0 }),
-    (acc, row) => {
-      acc.amount = acc.amount.plus(row.amountCents);
-      acc.list = acc.list && row.listAmountCents !== undefined ? acc.list.plus(row.listAmountCents) : null;
-      acc.requests += row.requests ?? 0;
-    },
+  const flat = ranked(rows, `${query.fingerprint}|${billedBefore}`, (a) => a.amount, () =>
+    flatRows(
+      rows,
+      query,
+      dayStart,
+      // A day's bill arrives after the day; Priority Tier is billed apart and is in neither cost endpoint.
+      (row) => dayStart(row) < billedBefore && row.serviceTier !== 'priority',
+      () => ({ amount: new Big(0), list: new Big(0) as Big | null, requests: 0 }),
+      (acc, row) => {
+        acc.amount = acc.amount.plus(row.amountCents);
+        acc.list = acc.list && row.listAmountCents !== undefined ? acc.list.plus(row.listAmountCents) : null;
+        acc.requests += row.requests ?? 0;
+      },
+    ),
   );
   // "Null when group_by includes cost_type or token_type" (a request is not split by token type).
   const byType = query.groupBy.includes('cost_type') || query.groupBy.includes('token_type');
-  return analyticsPage(query, flat, (a) => a.amount, 'cost', (a) => ({
+  return analyticsPage(query, flat, 'cost', (a) => ({
     amount: a.amount.toFixed(6),
     ...(a.list ? { list_amount: a.list.toFixed(6) } : {}),
     currency: 'USD',

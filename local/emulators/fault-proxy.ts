@@ -35,8 +35,11 @@ export type Fault =
    * every array in it becomes the string "not-a-list" (so a page's data, buckets or results are unusable).
    */
   | { kind: 'wrong-shape'; reshape?: (upstream: unknown) => unknown }
-  /** The request accepted and nothing sent back, for `ms` (then forwarded as usual), or until the proxy closes. */
-  | { kind: 'stall-headers'; ms?: number }
+  /**
+   * The request accepted and nothing sent back until `until` settles, or else for `ms` (then forwarded as
+   * usual), or, with neither, until the proxy closes. `until` lets a test hold a client mid-request for as long as it needs.
+   */
+  | { kind: 'stall-headers'; ms?: number; until?: Promise<unknown> }
   /** The upstream's status, headers and the first `fraction` (default 0.5) of its body, then silence, for `ms` (then the rest) or until the proxy closes. */
   | { kind: 'stall-body'; ms?: number; fraction?: number };
 
@@ -125,7 +128,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return options.faultFor?.(request);
   };
 
-  const later = (ms: number | undefined, then: () => void) => {
+  const later = (ms: number | undefined, then: () => void, until?: Promise<unknown>) => {
+    if (until) {
+      void until.finally(() => {
+        if (!closed) then();
+      });
+      return;
+    }
     if (ms === undefined) return; // held until the proxy closes
     const timer = setTimeout(() => {
       stalled.delete(timer);
@@ -190,7 +199,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return sendText(res, 200, JSON.stringify((fault.reshape ?? arraysToStrings)(upstream)), { 'content-type': String(answer.headers['content-type'] ?? 'application/json') });
       }
       case 'stall-headers':
-        return later(fault.ms, () => void forward(request).then((answer) => relay(res, answer), () => res.destroy()));
+        return later(fault.ms, () => void forward(request).then((answer) => relay(res, answer), () => res.destroy()), fault.until);
       case 'stall-body': {
         const answer = await forward(request);
         const at = cut(answer.body, fault.fraction);

@@ -18,37 +18,64 @@ async function until(ready: () => boolean, ms: number): Promise<void> {
   }
 }
 
+/** The sample config with only AWS enabled, written in `dir`; returns its path. */
+function awsOnlyConfig(dir: string): string {
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync('costline.config.json', 'utf8')), sources: { aws: { enabled: true }, openai: { enabled: false }, anthropic: { enabled: false } } }));
+  return config;
+}
+
 describe('one local run at a time on a state folder', () => {
   it('refuses a second run and a --fresh while a first run holds the state, naming its pid; the first finishes untouched', async () => {
-    // Prepare: a first run, as its own process, holding the state.
+    // Prepare: a first run, as its own process, holding the state while its first Cost Explorer request is held
+    // open by a proxy until the refusals are done (a --live run of AWS alone: the whole sample replay is not needed
+    // to hold a lock).
     const tmp = mkdtempSync(join(tmpdir(), 'costline-lock-cli-'));
     const state = join(tmp, 'state');
     const lockFile = join(state, STATE_LOCK_FILE);
-    const first = cliProcess(['--state', state, '--out', join(tmp, 'out1')]);
-    await until(() => existsSync(lockFile), 50_000);
-    const holder = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; since: string };
+    const config = awsOnlyConfig(tmp);
+    const ce = await startCostExplorerServer({ ledger: sampleLedger() });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const proxy = await startFaultProxy({ target: ce.url });
+    proxy.inject({ kind: 'stall-headers', until: held }, { times: 1 });
+    try {
+      const first = cliProcess(['--live', '--month', '2026-10', '--now', '2026-11-03T06:00:00Z', '--config', config, '--state', state, '--out', join(tmp, 'out1')], {
+        AWS_ENDPOINT_URL_COST_EXPLORER: proxy.url,
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      });
+      await until(() => existsSync(lockFile) && proxy.requests.length > 0, 50_000);
+      const holder = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; since: string };
 
-    // Act: a second run, and a --fresh one, while the first holds it.
-    const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
-    const fresh = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out3')]);
-    const stateWhileHeld = readdirSync(state);
+      // Act: a second run, and a --fresh one, while the first holds it.
+      const second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
+      const fresh = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out3')]);
+      const stateWhileHeld = readdirSync(state);
+      const lockedWhileHeld = existsSync(lockFile);
+      release();
+      const done = await first;
 
-    // Assess
-    expect(existsSync(lockFile)).toBe(true); // the first still holds it: the refusals did not touch it
-    expect(second.code).toBe(2);
-    expect(second.stderr).toBe(`the local state ${state} is in use by pid ${holder.pid} (run) since ${holder.since}; wait for it or use another --state`);
-    expect(second.stderr).not.toMatch(/Database is closed|at .*\.ts:\d+/);
-    expect(fresh.code).toBe(2);
-    expect(fresh.stderr).toBe(`--fresh refused, nothing deleted: the local state ${state} is in use by pid ${holder.pid} (run) since ${holder.since}; wait for it or use another --state`);
-    expect(stateWhileHeld).toContain(STATE_LOCK_FILE);
-    const done = await first;
-    expect(done.code, done.stderr).toBe(0);
-    expect(done.stdout).toContain('Ingested aws-cost-explorer');
-    expect(existsSync(lockFile)).toBe(false); // released on exit
-    expect(existsSync(join(tmp, 'out2'))).toBe(false);
-    expect(existsSync(join(tmp, 'out3'))).toBe(false);
-    // A whole sample run as its own process, with two refused ones beside it: 25-40 s alone on 2 cores.
-  }, 180_000);
+      // Assess
+      expect(lockedWhileHeld).toBe(true); // the first still held it: the refusals did not touch it
+      expect(second.code).toBe(2);
+      expect(second.stderr).toBe(`the local state ${state} is in use by pid ${holder.pid} (run) since ${holder.since}; wait for it or use another --state`);
+      expect(second.stderr).not.toMatch(/Database is closed|at .*\.ts:\d+/);
+      expect(fresh.code).toBe(2);
+      expect(fresh.stderr).toBe(`--fresh refused, nothing deleted: the local state ${state} is in use by pid ${holder.pid} (run) since ${holder.since}; wait for it or use another --state`);
+      expect(stateWhileHeld).toContain(STATE_LOCK_FILE);
+      expect(done.code, done.stderr).toBe(0);
+      expect(done.stdout).toContain('Ingested aws-cost-explorer');
+      expect(existsSync(join(tmp, 'out1', '2026-10', 'chargeback.json'))).toBe(true);
+      expect(existsSync(lockFile)).toBe(false); // released on exit
+      expect(existsSync(join(tmp, 'out2'))).toBe(false);
+      expect(existsSync(join(tmp, 'out3'))).toBe(false);
+    } finally {
+      release();
+      await proxy.close();
+      await ce.close();
+    }
+  });
 
   it('takes over a lock left by a run that is no longer alive, with a warning, and releases it after a failure too', async () => {
     // Prepare: a lock naming a process that has exited.
@@ -82,8 +109,7 @@ describe('--deadline', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'costline-deadline-cli-'));
     const ce = await startCostExplorerServer({ ledger: sampleLedger() });
     const proxy = await startFaultProxy({ target: ce.url, faultFor: () => ({ kind: 'stall-headers' }) });
-    const config = join(tmp, 'config.json');
-    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync('costline.config.json', 'utf8')), sources: { aws: { enabled: true }, openai: { enabled: false }, anthropic: { enabled: false } } }));
+    const config = awsOnlyConfig(tmp);
     try {
       // Act
       const started = Date.now();

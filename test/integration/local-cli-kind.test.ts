@@ -6,7 +6,6 @@ import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
 import { startCostExplorerServer } from '../../local/emulators/cost-explorer-server';
 import { sampleLedger } from '../../local/sample/sample-ledger';
 import { cli } from '../support/cli';
-import { expectGoldenText } from '../support/fixtures';
 
 /** A stack trace, or Node's own parseArgs wording: what a user should never have to read. */
 const RAW = /\n\s+at .*:\d+|To specify a positional argument/;
@@ -95,35 +94,6 @@ describe('npm run local fails kindly, before any work', () => {
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(tmp, 'state'))).toBe(false);
   });
-});
-
-describe('npm run local --month, its files and its summary', () => {
-  it('writes for an explicit --month 2026-10 what the default run writes, lists every file written, and orders alerts.jsonl by time', async () => {
-    const tmp = scratch();
-    const out = join(tmp, 'out');
-
-    const result = await cli(['--month', '2026-10', '--fresh', '--state', join(tmp, 'state'), '--out', out]);
-
-    expect(result.code, result.stderr).toBe(0);
-    // The golden files are the default run's output (local-cli.test.ts): the same history replayed.
-    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html', 'statement.search.txt']) {
-      expectGoldenText(`statements/2026-10/${name}`, readFileSync(join(out, '2026-10', name), 'utf8'));
-    }
-    for (const name of ['statement.txt', 'statement.csv']) expectGoldenText(`statements/2026-09/${name}`, readFileSync(join(out, '2026-09', name), 'utf8'));
-    expect(result.stdout).toContain('Replayed 2026-10-06: 2026-09 closed and its final statement sent');
-    // Every file written, statement.<team>.txt included, for each month's folder.
-    const listed = (prefix: string, dir: string) => new RegExp(`${prefix} ${escape(dir)}/: ([^\n]+)`).exec(result.stdout)?.[1]?.split(', ').sort();
-    expect(listed('Files in', join(out, '2026-10'))).toEqual(readdirSync(join(out, '2026-10')).sort());
-    expect(listed('Also written, in', join(out, '2026-09'))).toEqual(readdirSync(join(out, '2026-09')).sort());
-    expect(readdirSync(join(out, '2026-10'))).toContain('statement.search.txt');
-    // alerts.jsonl as the month happened: by firedAt, then key.
-    const alerts = readFileSync(join(out, '2026-10', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { firedAt: string; key: string });
-    expect(alerts.length).toBeGreaterThan(5);
-    const byTime = [...alerts].sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.key.localeCompare(b.key));
-    expect(alerts.map((a) => a.key)).toEqual(byTime.map((a) => a.key));
-    expect(alerts[0]!.firedAt < alerts.at(-1)!.firedAt).toBe(true);
-    // Two whole sample runs (the default and --month): about 40 s alone on 2 cores, too near the 60 s default.
-  }, 180_000);
 });
 
 describe('npm run local --live, on the first of a month and when a source fails', () => {

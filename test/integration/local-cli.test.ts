@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, type Dirent, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import Big from 'big.js';
 import type { Chargeback } from '../../functions/domain/chargeback/chargeback';
@@ -12,8 +13,8 @@ import { cli, cliProcess, filesOf, type CliResult } from '../support/cli';
 import { expectGoldenText } from '../support/fixtures';
 
 /**
- * The default run, twice, on one local state; the tests below read its output, or a copy of its state,
- * rather than replaying the sample's history again each.
+ * The default run, then the same run with an explicit `--month 2026-10`, on one local state; the tests below
+ * read their output, or a copy of the state, rather than replaying the sample's history again each.
  */
 const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-'));
 const state = join(tmp, 'state');
@@ -26,15 +27,26 @@ const copyOfState = (name: string) => {
   return copy;
 };
 
+/** Every file under `dir`, by relative path, as its SHA-256. */
+const bytesOf = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const path = join(e.parentPath, e.name);
+        return [relative(dir, path), createHash('sha256').update(readFileSync(path)).digest('hex')];
+      }),
+  );
+
 beforeAll(async () => {
   first = await cli(['--fresh', '--state', state, '--out', join(tmp, 'out1')]);
-  second = await cli(['--state', state, '--out', join(tmp, 'out2')]);
+  second = await cli(['--month', '2026-10', '--state', state, '--out', join(tmp, 'out2')]);
   // Two whole pipeline runs of the sample year: about 40 s on an idle 2-core machine, so the 60 s default
   // is too near; a loaded machine (parallel test files) needs more.
 }, 180_000);
 
 describe('npm run local', () => {
-  it('runs the whole pipeline on the sample ledger; a second run gives the same files and no new alerts', () => {
+  it('runs the whole pipeline on the sample ledger; a second run, for an explicit --month 2026-10, gives the same files and no new alerts', () => {
     expect([first.code, second.code]).toEqual([0, 0]);
     const files = filesOf(join(tmp, 'out1', '2026-10'));
     expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.search.txt', 'statement.txt']);
@@ -110,6 +122,23 @@ describe('npm run local', () => {
     expect(second.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
   });
 
+  it('lists every file written for each month, statement.<team>.txt included, and orders alerts.jsonl by time', () => {
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const [run, dir] of [[first, 'out1'], [second, 'out2']] as const) {
+      const out = join(tmp, dir);
+      const listed = (prefix: string, month: string) => new RegExp(`${prefix} ${escape(join(out, month))}/: ([^\n]+)`).exec(run.stdout)?.[1]?.split(', ').sort();
+      expect(listed('Files in', '2026-10')).toEqual(readdirSync(join(out, '2026-10')).sort());
+      expect(listed('Also written, in', '2026-09')).toEqual(readdirSync(join(out, '2026-09')).sort());
+      expect(readdirSync(join(out, '2026-10'))).toContain('statement.search.txt');
+    }
+    // alerts.jsonl as the month happened: by firedAt, then key.
+    const alerts = readFileSync(join(tmp, 'out1', '2026-10', 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { firedAt: string; key: string });
+    expect(alerts.length).toBeGreaterThan(5);
+    const byTime = [...alerts].sort((a, b) => a.firedAt.localeCompare(b.firedAt) || a.key.localeCompare(b.key));
+    expect(alerts.map((a) => a.key)).toEqual(byTime.map((a) => a.key));
+    expect(alerts[0]!.firedAt < alerts.at(-1)!.firedAt).toBe(true);
+  });
+
   it('writes each month’s focus.csv so that loading both months counts each dollar once: September as it was closed, its late credit only in October as Correction rows', () => {
     // Prepare
     const month = (m: string) => filesOf(join(tmp, 'out1', m));
@@ -181,9 +210,9 @@ describe('npm run local', () => {
 
     expect(error.code).toBe(2);
     expect(error.stderr).toContain(`${join(tmp, 'bad.json')} is invalid:\n  - teams[2].monthlyBudget: expected a positive number`);
-    const after = await cli(['--state', copy, '--out', join(tmp, 'after')]);
-    expect(after.stdout).toMatch(/0 written, 0 deleted, \d+ unchanged/);
-    expect(filesOf(join(tmp, 'after', '2026-10'))).toEqual(filesOf(join(tmp, 'out2', '2026-10')));
+    // The stored data intact: every file of the local database byte for byte as before, and no files written.
+    expect(bytesOf(copy)).toEqual(bytesOf(state));
+    expect(existsSync(join(tmp, 'bad-out'))).toBe(false);
   });
 
   it('runs the statement job on the local database: a closed month is not sent twice, --resend sends it, an open month cannot be resent', async () => {

@@ -38,11 +38,11 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
   }
 }
 
-/** Runs the real entry point (`tsx local/cli.ts`) as a process: for exit codes and stderr as a user sees them. */
-export async function cliProcess(args: string[]): Promise<CliResult> {
+/** Runs the real entry point (`tsx local/cli.ts`) as a process, with `env` added: for exit codes and stderr as a user sees them. */
+export async function cliProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -13,17 +13,20 @@ export class MissingSecretError extends Error {
   override readonly name = 'MissingSecretError';
 }
 
+/** What the reader asks of Powertools' `SecretsProvider` (a test gives its own). */
+export type SecretsGetter = Pick<SecretsProvider, 'get'>;
+
 /**
  * Reads an admin key from Secrets Manager (name or ARN), cached for five minutes across warm invocations
  * by Powertools Parameters. The secret's value is the key itself, as plain text; surrounding whitespace
  * is trimmed and any other control character refused (see {@link checkedAdminKey}).
  */
-export function secretsManagerReader(secretId: string): SecretReader {
+export function secretsManagerReader(secretId: string, provider?: SecretsGetter): SecretReader {
   return async () => {
     let value: unknown;
     try {
-      secrets ??= new SecretsProvider({ clientConfig: { requestHandler: sdkRequestHandler(), maxAttempts: 3 } });
-      value = await secrets.get(secretId, { maxAge: 300 });
+      const source = provider ?? (secrets ??= new SecretsProvider({ clientConfig: { requestHandler: sdkRequestHandler(), maxAttempts: 3 } }));
+      value = await source.get(secretId, { maxAge: 300 });
     } catch (cause) {
       throw new MissingSecretError(`cannot read secret "${secretId}" from Secrets Manager: ${(cause as Error).message}`, { cause });
     }

@@ -1,16 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { environmentReader, InvalidSecretError, MissingSecretError, secretsManagerReader as readerOf, type SecretsGetter } from '../../../../functions/adapters/secrets/secret-readers';
 
 // Secrets Manager as Powertools' SecretsProvider reads it: `get` is what each test answers.
-const getSecret = vi.hoisted(() => vi.fn<(id: string, options: unknown) => Promise<unknown>>());
-vi.mock('@aws-lambda-powertools/parameters/secrets', () => ({
-  SecretsProvider: class {
-    get(id: string, options: unknown) {
-      return getSecret(id, options);
-    }
-  },
-}));
-
-const { environmentReader, InvalidSecretError, MissingSecretError, secretsManagerReader } = await import('../../../../functions/adapters/secrets/secret-readers');
+const getSecret = vi.fn<(id: string, options: unknown) => Promise<unknown>>();
+const provider = { get: (id: string, options: unknown) => getSecret(id, options) } as SecretsGetter;
+const secretsManagerReader = (secretId: string) => readerOf(secretId, provider);
 
 const KEY = 'sk-admin-AbCdEfGh0123456789xyzXYZ';
 
