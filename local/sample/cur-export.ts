@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import Big from 'big.js';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { addDays, monthOf, monthStart, monthWindow } from '../../functions/domain/records/dates';
 import type { Ledger, LedgerLineItem } from './ledger';
 import { ACCOUNTS } from './sample-ledger';
+import { ATHENA_TYPES, CHUNK_ROWS, COLUMNS, parquetOf, type CurRow, type Tags } from './cur-export-parquet';
+
+export { CHUNK_ROWS, parquetOf, type CurRow } from './cur-export-parquet';
 
 /**
  * The sample organisation's AWS bill as a CUR 2.0 Data Export (billing-apis-2026.md §A7): the same line items the
@@ -40,75 +42,6 @@ export interface ExportObject {
   body: Uint8Array;
   contentType: string;
 }
-
-/** Rows per data file: a month of the sample spans two or three files, as larger exports are split into chunks. */
-export const CHUNK_ROWS = 1500;
-
-type Tags = Record<string, string>;
-
-/** One CUR 2.0 line item, with the columns of the export's QueryStatement (§A7.3). */
-export interface CurRow {
-  bill_billing_period_start_date: Date;
-  bill_payer_account_id: string;
-  bill_invoice_id: string;
-  bill_bill_type: string;
-  line_item_usage_account_id: string;
-  line_item_usage_account_name: string;
-  line_item_line_item_type: string;
-  line_item_line_item_description: string;
-  line_item_product_code: string;
-  product_servicecode: string;
-  product: Tags;
-  line_item_usage_type: string;
-  line_item_operation: string;
-  line_item_resource_id: string;
-  line_item_iam_principal: string;
-  line_item_usage_start_date: Date;
-  line_item_usage_end_date: Date;
-  line_item_usage_amount: number;
-  pricing_unit: string;
-  pricing_public_on_demand_cost: number;
-  line_item_unblended_cost: number;
-  line_item_net_unblended_cost: number;
-  reservation_effective_cost: number;
-  savings_plan_savings_plan_effective_cost: number;
-  line_item_currency_code: string;
-  resource_tags: Tags;
-  tags: Tags;
-  cost_category: Tags;
-}
-
-/** Column name to Parquet physical/logical type, in QueryStatement order; the manifest's `columns` name the Athena types. */
-const COLUMNS: { name: keyof CurRow; type: 'string' | 'timestamp' | 'double' | 'map' }[] = [
-  { name: 'bill_billing_period_start_date', type: 'timestamp' },
-  { name: 'bill_payer_account_id', type: 'string' },
-  { name: 'bill_invoice_id', type: 'string' },
-  { name: 'bill_bill_type', type: 'string' },
-  { name: 'line_item_usage_account_id', type: 'string' },
-  { name: 'line_item_usage_account_name', type: 'string' },
-  { name: 'line_item_line_item_type', type: 'string' },
-  { name: 'line_item_line_item_description', type: 'string' },
-  { name: 'line_item_product_code', type: 'string' },
-  { name: 'product_servicecode', type: 'string' },
-  { name: 'product', type: 'map' },
-  { name: 'line_item_usage_type', type: 'string' },
-  { name: 'line_item_operation', type: 'string' },
-  { name: 'line_item_resource_id', type: 'string' },
-  { name: 'line_item_iam_principal', type: 'string' },
-  { name: 'line_item_usage_start_date', type: 'timestamp' },
-  { name: 'line_item_usage_end_date', type: 'timestamp' },
-  { name: 'line_item_usage_amount', type: 'double' },
-  { name: 'pricing_unit', type: 'string' },
-  { name: 'pricing_public_on_demand_cost', type: 'double' },
-  { name: 'line_item_unblended_cost', type: 'double' },
-  { name: 'line_item_net_unblended_cost', type: 'double' },
-  { name: 'reservation_effective_cost', type: 'double' },
-  { name: 'savings_plan_savings_plan_effective_cost', type: 'double' },
-  { name: 'line_item_currency_code', type: 'string' },
-  { name: 'resource_tags', type: 'map' },
-  { name: 'tags', type: 'map' },
-  { name: 'cost_category', type: 'map' },
-];
 
 /** Service (Cost Explorer's SERVICE, the export's `product['product_name']`) to its product code and operation. */
 const PRODUCTS: Record<string, { code: string; operation: string }> = {
@@ -291,42 +224,6 @@ export function curExportRows(ledger: Ledger, asOf: string): Map<string, CurRow[
     byPeriod.set(period, rows);
   }
   return byPeriod;
-}
-
-/** The Parquet schema of {@link COLUMNS}: every column optional, maps as `MAP<string, string>`. */
-function parquetSchema(): Record<string, unknown>[] {
-  const string = { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' } as const;
-  return [
-    { name: 'root', num_children: COLUMNS.length },
-    ...COLUMNS.flatMap(({ name, type }): Record<string, unknown>[] =>
-      type === 'map'
-        ? [
-            { name, repetition_type: 'OPTIONAL', converted_type: 'MAP', num_children: 1 },
-            { name: 'key_value', repetition_type: 'REPEATED', num_children: 2 },
-            { name: 'key', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-            { name: 'value', ...string },
-          ]
-        : type === 'timestamp'
-          ? [{ name, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS', repetition_type: 'OPTIONAL' }]
-          : type === 'double'
-            ? [{ name, type: 'DOUBLE', repetition_type: 'OPTIONAL' }]
-            : [{ name, ...string }],
-    ),
-  ];
-}
-
-const ATHENA_TYPES = { string: 'string', timestamp: 'timestamp', double: 'double', map: 'map<string,string>' } as const;
-
-/** Rows as one snappy Parquet file. */
-export function parquetOf(rows: CurRow[]): Uint8Array {
-  const buffer = parquetWriteBuffer({
-    columnData: COLUMNS.map(({ name }) => ({ name, data: rows.map((r) => r[name]) })),
-    schema: parquetSchema() as never,
-    codec: 'SNAPPY',
-    rowGroupSize: CHUNK_ROWS,
-    createdBy: 'costline sample CUR 2.0 export',
-  });
-  return new Uint8Array(buffer);
 }
 
 /**

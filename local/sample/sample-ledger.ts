@@ -1,8 +1,13 @@
 import Big from 'big.js';
-import { addDays, isMonday } from '../../functions/domain/records/dates';
+import { addDays } from '../../functions/domain/records/dates';
 import { HISTORY_FIRST_DAY, monthsBeforeSeptember, MONTHLY_GROWTH_BACK } from './sample-history';
 import { mulberry32 } from './seeded-random';
 import type { Ledger, LedgerLineItem } from './ledger';
+import { ACCOUNT_NAMES, ACCOUNTS } from './sample-accounts';
+import { selfCost } from './sample-self-cost';
+
+export { ACCOUNT_NAMES, ACCOUNTS } from './sample-accounts';
+export { costExplorerRequestsOn, SELF_COST_TAGS } from './sample-self-cost';
 
 /**
  * The bundled sample bill that `npm run local` serves from the local Cost Explorer: a year of a fictional
@@ -16,34 +21,12 @@ import type { Ledger, LedgerLineItem } from './ledger';
  * matches no team, Bedrock spend under both `Amazon Bedrock` and the Marketplace "(Amazon Bedrock Edition)"
  * services, EC2 under a savings plan (amortized below unblended), a support fee, a credit, and a late September
  * credit posted after September closed (`postedOn`). It also carries costline's own spend, every day of the year
- * (see {@link selfCost}). Two teams' applications (growth's and support-bot's) call Bedrock from the shared-services
+ * (see sample-self-cost.ts). Two teams' applications (growth's and support-bot's) call Bedrock from the shared-services
  * account; Cost Explorer sees them by their team tag only, the billing export (cur-export.ts) by their IAM roles too.
  *
  * With AmortizedCost, October lands at about: search 115 % of budget, growth 88 %, payments 62 %,
  * data-platform 42 %, support-bot 37 %, and a few hundred dollars unallocated.
  */
-
-/** Linked accounts of the sample organisation. */
-export const ACCOUNTS = {
-  payments: '111122223333',
-  data: '222233334444',
-  support: '333344445555',
-  shared: '444455556666',
-  growth: '555566667777',
-  search: '777788889999',
-  /** The management (payer) account, `sources.aws.billingAccountId`: only costline's Cost Explorer requests are billed here. */
-  management: '999988887777',
-} as const;
-
-export const ACCOUNT_NAMES: Record<string, string> = {
-  [ACCOUNTS.payments]: 'payments-prod',
-  [ACCOUNTS.data]: 'data-prod',
-  [ACCOUNTS.support]: 'support-prod',
-  [ACCOUNTS.shared]: 'shared-services',
-  [ACCOUNTS.growth]: 'growth-prod',
-  [ACCOUNTS.search]: 'search-prod',
-  [ACCOUNTS.management]: 'management',
-};
 
 const EC2 = 'Amazon Elastic Compute Cloud - Compute';
 const BEDROCK = 'Amazon Bedrock';
@@ -182,90 +165,6 @@ const ONE_OFFS: LedgerLineItem[] = [
     postedOn: '2026-10-20',
   },
 ];
-
-/**
- * costline itself, as the README's Deploy section deploys it: in the shared-services account (us-east-1) with
- * `-c ownerTeam=data-platform`, reading the bill through the payer role. The stack tags every resource it
- * creates with the team tag (`allocation.awsTagKey`) and `costline:stage`; the admin-key secrets are tagged
- * the same way when they are created (Deploy, step 4). Two charges carry no resource tag, as in real AWS:
- * CloudWatch custom metrics (billed to the shared-services account) and the Cost Explorer API requests (billed
- * to the account whose credentials call, the management account with the payer role). The sample config's
- * allocation rules send both to data-platform. (The sample config has no `roleArn`, so that
- * `npm run local -- --live` works as is with management-account credentials.)
- *
- * A month's figures for the sample organisation, at us-east-1 list prices: about $10.40, most of it the
- * dashboard, custom metrics, alarms, the KMS key and the two secrets (monthly fees prorated by the hour);
- * DynamoDB, Lambda, logs, S3 and SNS are cents. The queues and schedules cost nothing at this volume.
- */
-export const SELF_COST_TAGS: Readonly<Record<string, string>> = { team: 'data-platform', 'costline:stage': 'Costline' };
-
-/** One of costline's charges: a usage quantity a day at a unit price, the same every day. */
-interface SelfCharge {
-  service: string;
-  usageType: string;
-  /** Usage a day; a monthly fee is prorated by the hour ({@link monthlyFee}). */
-  daily: string;
-  unitPrice: string;
-  unit: string;
-  /** Whether the charge carries the stack's tags (most do; custom metrics cannot). */
-  tagged: boolean;
-}
-
-/** AWS prorates monthly fees (alarms, dashboards, keys, secrets, custom metrics) over 730 hours a month. */
-const HOURS_A_MONTH = 730;
-/** `count` things billed by the month, as a day's share of the month: count × 24 / 730. */
-const monthlyFee = (count: string) => new Big(count).times(24).div(HOURS_A_MONTH).round(10).toFixed();
-
-const SELF_CHARGES: SelfCharge[] = [
-  // Three arm64 functions: the daily ingest (~20 GB-s a day at this size) and the hourly usage run (~90).
-  { service: 'AWS Lambda', usageType: 'USE1-Lambda-GB-Second-ARM', daily: '110', unitPrice: '0.0000133334', unit: 'Lambda-GB-Second', tagged: true },
-  { service: 'AWS Lambda', usageType: 'USE1-Request-ARM', daily: '40', unitPrice: '0.0000002', unit: 'Requests', tagged: true },
-  // One on-demand table: the hourly re-evaluation's reads dominate; about 60 MB stored.
-  { service: 'Amazon DynamoDB', usageType: 'USE1-ReadRequestUnits', daily: '9000', unitPrice: '0.000000125', unit: 'ReadRequestUnits', tagged: true },
-  { service: 'Amazon DynamoDB', usageType: 'USE1-WriteRequestUnits', daily: '1500', unitPrice: '0.000000625', unit: 'WriteRequestUnits', tagged: true },
-  { service: 'Amazon DynamoDB', usageType: 'USE1-TimedStorage-ByteHrs', daily: monthlyFee('0.06'), unitPrice: '0.25', unit: 'GB-Mo', tagged: true },
-  // Alert, statement and operations emails.
-  { service: 'Amazon Simple Notification Service', usageType: 'USE1-DeliveryAttempts-SMTP', daily: '12', unitPrice: '0.00002', unit: 'Notifications', tagged: true },
-  // The statements bucket: each closed month's files and hashes.
-  { service: 'Amazon Simple Storage Service', usageType: 'USE1-Requests-Tier1', daily: '8', unitPrice: '0.000005', unit: 'Requests', tagged: true },
-  { service: 'Amazon Simple Storage Service', usageType: 'USE1-TimedStorage-ByteHrs', daily: monthlyFee('0.02'), unitPrice: '0.023', unit: 'GB-Mo', tagged: true },
-  // The functions' log groups (ingested and stored), the eleven alarms and the operations dashboard.
-  { service: 'AmazonCloudWatch', usageType: 'USE1-DataProcessing-Bytes', daily: '0.004', unitPrice: '0.5', unit: 'GB', tagged: true },
-  { service: 'AmazonCloudWatch', usageType: 'USE1-TimedStorage-ByteHrs', daily: monthlyFee('0.1'), unitPrice: '0.03', unit: 'GB-Mo', tagged: true },
-  { service: 'AmazonCloudWatch', usageType: 'USE1-CW:AlarmMonitorUsage', daily: monthlyFee('11'), unitPrice: '0.1', unit: 'Alarms', tagged: true },
-  { service: 'AmazonCloudWatch', usageType: 'USE1-DashboardsUsageHour-Basic', daily: monthlyFee('1'), unitPrice: '3', unit: 'Dashboards', tagged: true },
-  // Custom metrics are not resources and carry no tag: nine sent every hour, twelve in one hour a day.
-  { service: 'AmazonCloudWatch', usageType: 'USE1-CW:MetricMonitorUsage', daily: new Big(9 * 24 + 12).div(HOURS_A_MONTH).round(10).toFixed(), unitPrice: '0.3', unit: 'Metrics', tagged: false },
-  // The topics' customer managed key, and the OpenAI and Anthropic admin-key secrets (read every five minutes at most).
-  { service: 'AWS Key Management Service', usageType: 'USE1-KMS-Keys', daily: monthlyFee('1'), unitPrice: '1', unit: 'Keys', tagged: true },
-  { service: 'AWS Secrets Manager', usageType: 'USE1-AWSSecretsManager-Secrets', daily: monthlyFee('2'), unitPrice: '0.4', unit: 'Secrets', tagged: true },
-  { service: 'AWS Secrets Manager', usageType: 'USE1-AWSSecretsManager-APIRequest', daily: '300', unitPrice: '0.000005', unit: 'API Requests', tagged: true },
-];
-
-/** Cost Explorer's price: $0.01 per request, each page a request. */
-const COST_EXPLORER_REQUEST = '0.01';
-
-/**
- * Cost Explorer requests of the daily run on `day`, as a rule of thumb: three queries (tagged, untagged, Bedrock
- * tokens) of about a page each over the month to date; three more while the previous month is re-pulled (to
- * `previousMonthUntilDay`, the 5th), and three more on Mondays, when the last closed month is re-pulled
- * (`recheckClosedMonths: 1`). The local Cost Explorer counts the pages of each run exactly; they come close.
- */
-export function costExplorerRequestsOn(day: string): number {
-  return 3 + (Number(day.slice(8, 10)) <= 5 ? 3 : 0) + (isMonday(day) ? 3 : 0);
-}
-
-/** costline's own line items for one day: the same charges every day, and that day's Cost Explorer requests. */
-function selfCost(date: string): LedgerLineItem[] {
-  const line = (account: string, service: string, usageType: string, quantity: Big, unitPrice: string, unit: string, tags: Record<string, string>): LedgerLineItem => {
-    const cost = quantity.times(unitPrice).round(10).toFixed(10);
-    return { date, account, service, usageType, region: 'us-east-1', recordType: 'Usage', tags, unblendedCost: cost, amortizedCost: cost, usageQuantity: quantity.round(10).toFixed(), usageUnit: unit };
-  };
-  return [
-    ...SELF_CHARGES.map((c) => line(ACCOUNTS.shared, c.service, c.usageType, new Big(c.daily), c.unitPrice, c.unit, c.tagged ? { ...SELF_COST_TAGS } : {})),
-    line(ACCOUNTS.management, 'AWS Cost Explorer', 'USE1-APIRequest', new Big(costExplorerRequestsOn(date)), COST_EXPLORER_REQUEST, 'Requests', {}),
-  ];
-}
 
 const FIRST_DAY = '2026-09-01';
 const LAST_DAY = '2026-10-31';

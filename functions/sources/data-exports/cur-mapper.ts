@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } from '../../domain/records/cost-record';
-import { addDays, daysOf, toDay, type DayWindow } from '../../domain/records/dates';
+import { addDays, daysOf, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
 import { canonical, ZERO, type Decimal } from '../../domain/records/money';
 import type { UsageRecord } from '../../domain/records/usage-record';
@@ -8,6 +8,8 @@ import type { SourceDay } from '../../ports/ports';
 import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
 import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
 import { MalformedExportError, type CurColumn } from './cur-columns';
+import { CHARGE_CATEGORIES, INFERENCE_PROFILE } from './cur-charges';
+import { amount, dayOf, map, rawAmount, required, text, type Amount, type CurRow } from './cur-values';
 
 /**
  * CUR 2.0 line items to normalized records (pure: the golden tests feed it rows). Line items are added one at a
@@ -20,8 +22,7 @@ import { MalformedExportError, type CurColumn } from './cur-columns';
  * can carry it.
  */
 
-/** One row as the Parquet reader returns it: column name to value (string, number, Date, map object or null). */
-export type CurRow = Partial<Record<CurColumn, unknown>>;
+export type { CurRow } from './cur-values';
 
 /** What the mapper needs besides the rows. */
 export interface CurMapperContext {
@@ -33,34 +34,6 @@ export interface CurMapperContext {
   /** To count Bedrock tokens from the export's usage types; absent, no usage is derived. */
   bedrock?: BedrockUsageContext;
 }
-
-/**
- * FOCUS ChargeCategory of a CUR line item type. Commitment fees are purchases; a Savings Plans negation is the
- * usage the plan covered, taken back out of the cash view, so it stays usage. Refunds reverse earlier charges:
- * an adjustment. Discounts reduce charges like credits do. Unknown types are adjustments, and counted in the
- * pull's notes.
- */
-const CHARGE_CATEGORIES: Record<string, ChargeCategory> = {
-  Usage: 'Usage',
-  DiscountedUsage: 'Usage',
-  SavingsPlanCoveredUsage: 'Usage',
-  SavingsPlanNegation: 'Usage',
-  RIFee: 'Purchase',
-  Fee: 'Purchase',
-  SavingsPlanRecurringFee: 'Purchase',
-  SavingsPlanUpfrontFee: 'Purchase',
-  Tax: 'Tax',
-  Credit: 'Credit',
-  BundledDiscount: 'Credit',
-  EdpDiscount: 'Credit',
-  PrivateRateDiscount: 'Credit',
-  SppDiscount: 'Credit',
-  DistributorDiscount: 'Credit',
-  Refund: 'Adjustment',
-};
-
-/** A Bedrock inference profile (system or application) ARN: the only resource ids kept on records. */
-const INFERENCE_PROFILE = /^arn:aws[a-z-]*:bedrock:[^:]*:\d*:(application-)?inference-profile\//;
 
 /** A record being summed; `billed`, `effective` and `quantity` are slots of the aggregator's sums. */
 interface Slice {
@@ -308,58 +281,4 @@ export class CurAggregator {
 /** The days of `window` that fall in billing period `month` (`YYYY-MM`). */
 export function periodDays(window: DayWindow, month: string): string[] {
   return daysOf(window).filter((d) => d.startsWith(`${month}-`));
-}
-
-function fail(at: string, column: CurColumn, problem: string): never {
-  throw new MalformedExportError(`${at}: column ${column} ${problem}`);
-}
-
-/** A string column's value; null when null or empty. */
-function text(row: CurRow, column: CurColumn, at: string): string | null {
-  const value = row[column];
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string') fail(at, column, `holds ${typeof value}, expected a string`);
-  return value;
-}
-
-function required(row: CurRow, column: CurColumn, at: string): string {
-  return text(row, column, at) ?? fail(at, column, 'is empty, expected a value');
-}
-
-/** An amount to sum: a column's double as read, a decimal derived from columns, or null for nothing. */
-type Amount = number | Decimal | null;
-
-/** A number column's value as read (a finite double); null when null. */
-function rawAmount(row: CurRow, column: CurColumn, at: string): number | null {
-  const value = row[column];
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(at, column, `holds ${shown(value)}, expected a finite number`);
-  return value;
-}
-
-/** A number column's value as an exact decimal (see the module comment); null when null. */
-function amount(row: CurRow, column: CurColumn, at: string): Decimal | null {
-  const value = rawAmount(row, column, at);
-  return value === null ? null : new Big(String(value));
-}
-
-/** A map column's value (string keys and values); null when null. */
-function map(row: CurRow, column: CurColumn, at: string): Record<string, string> | null {
-  const value = row[column];
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Date) fail(at, column, `holds ${typeof value}, expected a map`);
-  return value as Record<string, string>;
-}
-
-/** The UTC day of `line_item_usage_start_date`. */
-function dayOf(row: CurRow, at: string): string {
-  const value = row.line_item_usage_start_date;
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return toDay(value);
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
-  return fail(at, 'line_item_usage_start_date', `holds ${shown(value)}, expected a timestamp`);
-}
-
-/** A value as an error message shows it (`NaN`, `"abc"`, `[object]`). */
-function shown(value: unknown): string {
-  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : (JSON.stringify(value) ?? typeof value);
 }
