@@ -167,16 +167,17 @@ function split(amount: string, weights: number[], dp: number): Big[] {
  * The export's line items of the ledger as delivered on `asOf` (a UTC day): the days before it, without the lines
  * posted later (the ledger's `postedOn`, as the local Cost Explorer shows them). By billing period, `YYYY-MM`.
  */
-export function curExportRows(ledger: Ledger, asOf: string): Map<string, CurRow[]> {
+export function curExportRows(ledger: Ledger, asOf: string, periods?: ReadonlySet<string>): Map<string, CurRow[]> {
   const byPeriod = new Map<string, CurRow[]>();
   const payer = ACCOUNTS.management;
   for (const item of ledger.lineItems) {
-    if (item.date >= asOf || (item.postedOn !== undefined && item.postedOn > asOf)) continue;
+    if (!deliveredBy(item, asOf)) continue;
     const period = monthOf(item.date);
+    if (periods && !periods.has(period)) continue;
     const product = productOf(item.service);
     const savingsPlan = item.recordType === 'Usage' && !new Big(item.amortizedCost).eq(item.unblendedCost);
     const type = savingsPlan ? 'SavingsPlanCoveredUsage' : item.recordType;
-    const invoiced = monthWindow(period).end <= asOf && addDays(monthWindow(period).end, -1) <= ledger.finalizedThrough;
+    const invoiced = isInvoiced(ledger, period, asOf);
     const bedrock = isBedrock(item.service) && item.recordType === 'Usage';
     const callers = bedrock ? callersOf(item) : [];
     const slices = bedrock
@@ -226,6 +227,19 @@ export function curExportRows(ledger: Ledger, asOf: string): Map<string, CurRow[
   return byPeriod;
 }
 
+/** Whether a line item is in a delivery made on `asOf`: its day has passed and it has been posted. */
+const deliveredBy = (item: LedgerLineItem, asOf: string) => item.date < asOf && (item.postedOn === undefined || item.postedOn <= asOf);
+
+/** Whether a period is invoiced on `asOf`: it has ended and its last day is final in the ledger. */
+const isInvoiced = (ledger: Ledger, period: string, asOf: string) => monthWindow(period).end <= asOf && addDays(monthWindow(period).end, -1) <= ledger.finalizedThrough;
+
+/**
+ * Data files already written, per ledger: a period's files depend only on which of its line items are delivered
+ * (a set that only grows with the delivery day, so its size names it) and on whether it is invoiced. A local run
+ * delivers the export on two days, and most periods are the same on both.
+ */
+const writtenFiles = new WeakMap<Ledger, Map<string, Uint8Array[]>>();
+
 /**
  * The export's files as delivered on `asOf`: for every billing period with line items, its data files and, last
  * (AWS writes it once the data files are in place), its manifest.
@@ -234,13 +248,24 @@ export function curExportObjects(ledger: Ledger, location: CurExportLocation, as
   const root = [location.prefix, location.exportName].filter((p) => p !== '').join('/');
   const objects: ExportObject[] = [];
   const exportId = digest('export', location.exportName).slice(0, 8);
-  for (const [period, rows] of [...curExportRows(ledger, asOf)].sort(([a], [b]) => a.localeCompare(b))) {
+  const delivered = new Map<string, number>();
+  for (const item of ledger.lineItems) if (deliveredBy(item, asOf)) delivered.set(monthOf(item.date), (delivered.get(monthOf(item.date)) ?? 0) + 1);
+  const written = writtenFiles.get(ledger) ?? new Map<string, Uint8Array[]>();
+  writtenFiles.set(ledger, written);
+  const versionOf = (period: string) => `${period}|${delivered.get(period)}|${isInvoiced(ledger, period, asOf)}`;
+  const missing = new Set([...delivered.keys()].filter((period) => !written.has(versionOf(period))));
+  for (const [period, rows] of curExportRows(ledger, asOf, missing)) {
+    const files: Uint8Array[] = [];
+    for (let at = 0; at < rows.length; at += CHUNK_ROWS) files.push(parquetOf(rows.slice(at, at + CHUNK_ROWS)));
+    written.set(versionOf(period), files);
+  }
+  for (const period of [...delivered.keys()].sort()) {
     const dataKeys: string[] = [];
-    for (let at = 0, n = 1; at < rows.length; at += CHUNK_ROWS, n += 1) {
-      const key = `${root}/data/BILLING_PERIOD=${period}/${location.exportName}-${String(n).padStart(5, '0')}.snappy.parquet`;
-      objects.push({ key, body: parquetOf(rows.slice(at, at + CHUNK_ROWS)), contentType: 'application/octet-stream' });
+    written.get(versionOf(period))!.forEach((body, i) => {
+      const key = `${root}/data/BILLING_PERIOD=${period}/${location.exportName}-${String(i + 1).padStart(5, '0')}.snappy.parquet`;
+      objects.push({ key, body, contentType: 'application/octet-stream' });
       dataKeys.push(key);
-    }
+    });
     const execution = digest('execution', location.exportName, period, asOf);
     const manifest = {
       version: '1.0',

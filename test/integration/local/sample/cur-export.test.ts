@@ -122,8 +122,12 @@ describe('the sample CUR 2.0 export', () => {
     expect(earlyRows.length).toBe(rowsByPeriod.get('2026-09')!.length - 1);
   });
 
-  it('is deterministic: the same ledger and day give the same bytes', () => {
-    const again = curExportObjects(ledger, SAMPLE_EXPORT, AS_OF);
+  it('is deterministic: the same ledger and day give the same bytes, whatever day was delivered before', () => {
+    // Another copy of the ledger, delivered first on an earlier day (September not invoiced, its credit not posted),
+    // so that files kept from that delivery would show if they were reused where they no longer apply.
+    const other = sampleLedger();
+    curExportObjects(other, SAMPLE_EXPORT, '2026-10-05');
+    const again = curExportObjects(other, SAMPLE_EXPORT, AS_OF);
     expect(again.map((o) => o.key)).toEqual(objects.map((o) => o.key));
     for (const [i, o] of again.entries()) expect(Buffer.compare(Buffer.from(o.body), Buffer.from(objects[i]!.body)), o.key).toBe(0);
   });
