@@ -1,6 +1,7 @@
 import type { AllocationPolicy } from '../domain/allocation/allocation-policy';
 import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
 import type { GuardrailsPolicy } from '../domain/guardrails/policy';
+import { awsSourceIdOf } from '../lib/source-ids';
 import { lastRepullDay, type CostlineConfig } from './config-schema';
 
 /**
@@ -8,9 +9,11 @@ import { lastRepullDay, type CostlineConfig } from './config-schema';
  * never sees the whole config.
  */
 
-/** What allocation reads: the teams' names, the team tag key and the rules. */
+/** What allocation reads: the teams' names, the team tag key, the rules, and which AWS source counts on a day both have. */
 export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
-  return { teams: config.teams, tagKey: config.allocation.awsTagKey, rules: config.allocation.rules };
+  const mode = config.sources.aws.mode;
+  const billPrecedence = [awsSourceIdOf(mode), awsSourceIdOf(mode === 'data-exports' ? 'cost-explorer' : 'data-exports')];
+  return { teams: config.teams, tagKey: config.allocation.awsTagKey, rules: config.allocation.rules, billPrecedence };
 }
 
 /** What the chargeback reads: currency, teams and budgets, shared pools, cost basis and when a month closes. */

@@ -5,6 +5,8 @@ import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, typ
 import { alertAttributes, PLATFORM_TEAMS } from '../domain/guardrails/alert-attributes';
 import { formatMoney } from '../domain/statements/format';
 import { billedTotal, isShrink, totalConfirms } from '../domain/records/shrink';
+import { oneBillPerDay } from '../domain/records/one-bill-per-day';
+import { allocationPolicyOf } from '../config/policies';
 import { withRunViews } from './run-view';
 import type { BillingSource, Clock, CostRecordStore, IngestionStateStore, Log, MessagePublisher, PendingShrink, PullContext, ReplaceStats, Source, SourceDay, SourcePull, UsageRecordStore } from '../ports/ports';
 
@@ -125,6 +127,7 @@ export async function ingestBilling(given: IngestDeps, options: IngestOptions = 
               const guard = await guardShrinks(deps, source, window, pull, context);
               const stats = await deps.records.replaceDays(source.id, guard.days);
               await guard.settle();
+              guard.notes.push(...(await supersededNotes(deps, source, pull)));
               return { pull, stats, guard };
             })
           : await source.pull(window, context).then(async (pull) => ({ pull, stats: await deps.usage.replaceDays(source.id, pull.days), guard: undefined }));
@@ -195,6 +198,24 @@ interface GuardedPull {
 }
 
 const money = (d: Big) => formatMoney(d.toFixed(2));
+
+/**
+ * After a switch of `sources.aws.mode`: the other AWS source's records stored for the months this pull covers,
+ * on days this source now has, which are kept but no longer counted (see `oneBillPerDay`). Said on every run
+ * that still finds them, so a switch is never silent.
+ */
+async function supersededNotes(deps: IngestDeps, source: BillingSource, pull: SourcePull<CostRecord>): Promise<string[]> {
+  const precedence = allocationPolicyOf(deps.config).billPrecedence ?? [];
+  if (precedence[0] !== source.id) return [];
+  const notes: string[] = [];
+  for (const month of [...new Set(pull.days.map((d) => monthOf(d.day)))].sort()) {
+    for (const s of oneBillPerDay(await deps.records.listMonth(month), precedence).superseded) {
+      const span = s.days.length === 1 ? s.days[0] : `${s.days[0]}..${s.days.at(-1)}`;
+      notes.push(`${month}: ${s.records} record(s) of ${s.source} on ${s.days.length} day(s) (${span}) are kept but not counted: ${source.id} has those days (sources.aws.mode is ${deps.config.sources.aws.mode})`);
+    }
+  }
+  return notes;
+}
 
 /**
  * The shrink guard: a day whose answer is much smaller than what is stored (see `domain/shrink.ts`) is

@@ -4,7 +4,10 @@ import Big from 'big.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildSources, dailyDeps } from '../../functions/app/compose';
 import type { Log } from '../../functions/ports/ports';
-import { AWS_DATA_EXPORTS_SOURCE, BEDROCK_USAGE_SOURCE } from '../../functions/lib/source-ids';
+import { AWS_DATA_EXPORTS_SOURCE, BEDROCK_USAGE_SOURCE, SOURCE_IDS } from '../../functions/lib/source-ids';
+import { monthChargeback } from '../../functions/use-cases/month-chargeback';
+import { expectBooksBalance } from '../support/books';
+import { awsRecord } from '../support/records';
 import { DataExportsSource } from '../../functions/sources/data-exports/data-exports-source';
 import { ingestBilling, type SourceOutcome } from '../../functions/use-cases/ingest-billing';
 import { startS3Server, type S3Server } from '../../local/emulators/s3-server';
@@ -87,6 +90,32 @@ describe('data-exports source (local S3, dynalite, the ingest use case)', () => 
     expect(before.filter((r) => r.lineItemType === 'Refund')).toHaveLength(1);
     expect(after.filter((r) => r.lineItemType === 'Refund')).toEqual([]);
     expect(after).toHaveLength(before.length - 1);
+  });
+
+  it('after a switch from Cost Explorer, counts each day once: the export on the days it has, Cost Explorer before them, and says so', async () => {
+    // Prepare: what Cost Explorer mode stored before the switch: a day the export does not cover and one it does.
+    await deps().records.replaceDays(SOURCE_IDS.aws, [
+      { day: '2026-04-20', records: [awsRecord({ chargePeriodStart: '2026-04-20', cost: '5.00', tags: { team: 'search' } })], estimated: false },
+      { day: '2026-05-03', records: [awsRecord({ chargePeriodStart: '2026-05-03', cost: '1000.00', tags: { team: 'search' } })], estimated: true },
+    ]);
+
+    // Act: the first run in data-exports mode.
+    const summary = await ingestBilling(deps(), { window: WINDOW });
+
+    // Assess: both sources' records stay stored; the chargebacks count the export's days and Cost Explorer's others.
+    const outcome = summary.outcomes[0]!;
+    expect(outcome.ok && outcome.notes.at(-1)).toBe(
+      `2026-05: 1 record(s) of ${SOURCE_IDS.aws} on 1 day(s) (2026-05-03) are kept but not counted: ${AWS_DATA_EXPORTS_SOURCE} has those days (sources.aws.mode is data-exports)`,
+    );
+    // The chargeback's basis: amortized (effective) cost.
+    const sum = (records: { effectiveCost: string }[]) => records.reduce((t, r) => t.plus(r.effectiveCost), new Big(0)).toFixed(2);
+    const exported = (await stored()).filter((r) => r.source === AWS_DATA_EXPORTS_SOURCE);
+    for (const [month, fromCostExplorer] of [['2026-04', '5.00'], ['2026-05', '0.00']] as const) {
+      const { chargeback } = await monthChargeback(deps(), month, '2026-05-06');
+      expect(chargeback.providers.aws, month).toBe(new Big(sum(exported.filter((r) => r.chargePeriodStart.startsWith(month)))).plus(fromCostExplorer).toFixed(2));
+      expectBooksBalance(chargeback);
+    }
+    expect((await stored()).filter((r) => r.source === SOURCE_IDS.aws)).toHaveLength(2);
   });
 
   describe('bad input fails the source loudly and stores nothing', () => {

@@ -1,4 +1,5 @@
 import type { CostRecord } from '../records/cost-record';
+import { oneBillPerDay } from '../records/one-bill-per-day';
 import type { UsageRecord } from '../records/usage-record';
 import { reconcileUsage, type Reconciliation } from '../pricing/estimates';
 import type { PriceBook } from '../pricing/price-book';
@@ -33,7 +34,7 @@ export interface AllocatedMonth {
   month: string;
   /** The policy the month was allocated by. */
   policy: AllocationPolicy;
-  /** The billed records as stored. */
+  /** The billed records as stored, less any day of an AWS bill another source carries first (`policy.billPrecedence`). */
   billed: readonly CostRecord[];
   /** What the month is charged from: `billed` plus usage estimates for provider-days the bill does not cover yet. */
   records: readonly CostRecord[];
@@ -81,13 +82,14 @@ function identityIndex(policy: AllocationPolicy) {
  */
 export function allocate(input: MonthRecords, policy: AllocationPolicy): AllocatedMonth {
   const usage = input.usage ?? [];
-  const { records, reconciliation } = effectiveRecords(input);
+  const billed = policy.billPrecedence ? oneBillPerDay(input.billed, policy.billPrecedence).records : input.billed;
+  const { records, reconciliation } = effectiveRecords({ ...input, billed });
   const { indexOf, identities } = identityIndex(policy);
   const recordIdentity = new Uint32Array(records.length);
   for (let i = 0; i < records.length; i++) recordIdentity[i] = indexOf(records[i]!);
   const usageIdentity = new Uint32Array(usage.length);
   for (let i = 0; i < usage.length; i++) usageIdentity[i] = indexOf(usage[i]!);
-  return { month: input.month, policy, billed: input.billed, records, usage, reconciliation, identities, recordIdentity, usageIdentity };
+  return { month: input.month, policy, billed, records, usage, reconciliation, identities, recordIdentity, usageIdentity };
 }
 
 /** The allocation of the month's `i`th record. */

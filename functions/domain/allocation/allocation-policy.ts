@@ -42,4 +42,9 @@ export interface AllocationPolicy {
   /** The tag whose value names a team (`allocation.awsTagKey`). */
   tagKey: string;
   rules: readonly AllocationRule[];
+  /**
+   * The sources that each carry the whole AWS bill, the configured one first (see `oneBillPerDay`): on a day
+   * both have records for, after a switch of `sources.aws.mode`, only the first's count. Absent: every record counts.
+   */
+  billPrecedence?: readonly string[] | undefined;
 }

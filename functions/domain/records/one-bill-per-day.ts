@@ -1,0 +1,48 @@
+import type { CostRecord } from './cost-record';
+
+/** Days on which a source's stored records were not counted, because a source earlier in the order had the day. */
+export interface SupersededSource {
+  source: string;
+  /** The days, in order. */
+  days: string[];
+  records: number;
+}
+
+/**
+ * One bill counted once a day. AWS billing reaches costline through Cost Explorer or through the billing export
+ * (`sources.aws.mode`); after a deployment switches mode, both sources' records are stored for the days both have
+ * pulled, each the whole AWS bill of the day. On each day, only the records of the first source in `precedence`
+ * that has any that day count; a later source's records of that day are left out (they stay stored, so switching
+ * back loses nothing). Days only a later source has (history from before the switch) count from it. Records of
+ * sources not in `precedence` always count. Returns the input itself when nothing is superseded.
+ */
+export function oneBillPerDay(records: readonly CostRecord[], precedence: readonly string[]): { records: readonly CostRecord[]; superseded: SupersededSource[] } {
+  const rank = new Map(precedence.map((source, i) => [source, i]));
+  // The best-ranked source seen on each day.
+  const best = new Map<string, number>();
+  let ranked = 0;
+  for (const r of records) {
+    const at = rank.get(r.source);
+    if (at === undefined) continue;
+    ranked += 1;
+    const known = best.get(r.chargePeriodStart);
+    if (known === undefined || at < known) best.set(r.chargePeriodStart, at);
+  }
+  if (ranked === 0) return { records, superseded: [] };
+  const left = new Map<string, { days: Set<string>; records: number }>();
+  const kept: CostRecord[] = [];
+  for (const r of records) {
+    const at = rank.get(r.source);
+    if (at === undefined || at === best.get(r.chargePeriodStart)) {
+      kept.push(r);
+      continue;
+    }
+    const out = left.get(r.source) ?? { days: new Set<string>(), records: 0 };
+    out.days.add(r.chargePeriodStart);
+    out.records += 1;
+    left.set(r.source, out);
+  }
+  if (left.size === 0) return { records, superseded: [] };
+  const superseded = [...left].map(([source, { days, records: count }]) => ({ source, days: [...days].sort(), records: count }));
+  return { records: kept, superseded: superseded.sort((a, b) => (rank.get(a.source) ?? 0) - (rank.get(b.source) ?? 0)) };
+}
