@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { OrgSize } from './org-jobs';
 
 /** The bench's sections, in the order they run. */
-export const SECTIONS = ['jobs', 'records', 'bundles', 'alert-timing'] as const;
+export const SECTIONS = ['jobs', 'records', 'exports', 'bundles', 'alert-timing'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Parsed options. */
@@ -14,6 +14,8 @@ export interface BenchOptions {
   org: OrgSize;
   /** Synthetic records for the allocate + chargeback bench. */
   records: number;
+  /** Synthetic CUR 2.0 line items for the billing-export engine bench. */
+  lineItems: number;
   /** Fresh processes per bundle for its module load time. */
   loads: number;
   /** JSON Lines on stdout (one object per job, bundle and estimate) instead of text. */
@@ -26,9 +28,10 @@ export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
 }
 
-export const BENCH_USAGE = `usage: npm run bench -- [--teams N] [--days N] [--services N] [--accounts N] [--records N] [--loads N] [--only ${SECTIONS.join(',')}] [--json]
+export const BENCH_USAGE = `usage: npm run bench -- [--teams N] [--days N] [--services N] [--accounts N] [--records N] [--line-items N] [--loads N] [--only ${SECTIONS.join(',')}] [--json]
   --teams, --days, --services, --accounts  the synthetic organisation (default 100, 30, 150, 50)
   --records N   synthetic records for allocate + chargeback alone (default 1000000)
+  --line-items N  synthetic CUR 2.0 line items for the billing-export engine alone (default 1000000)
   --loads N     fresh Node processes per Lambda bundle for its module load time (default 5)
   --only LIST   run only these sections, comma-separated (default: all)
   --json        JSON Lines on stdout, one object per job, bundle and estimate; no text`;
@@ -51,6 +54,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
         services: { type: 'string', default: '150' },
         accounts: { type: 'string', default: '50' },
         records: { type: 'string', default: '1000000' },
+        'line-items': { type: 'string', default: '1000000' },
         loads: { type: 'string', default: '5' },
         only: { type: 'string', default: SECTIONS.join(',') },
         json: { type: 'boolean', default: false },
@@ -65,6 +69,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   return {
     org: { teams: positive('teams', values.teams), days: positive('days', values.days), services: positive('services', values.services), accounts: positive('accounts', values.accounts) },
     records: positive('records', values.records),
+    lineItems: positive('line-items', values['line-items']),
     loads: positive('loads', values.loads),
     json: values.json,
     sections: new Set(sections as Section[]),

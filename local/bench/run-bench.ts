@@ -1,6 +1,7 @@
 /**
  * The bench's sections in order, each printed as it finishes: the synthetic organisation's jobs and the
- * month's estimate, allocate + chargeback alone on synthetic records, the Lambda bundles, and the alert
+ * month's estimate, allocate + chargeback alone on synthetic records, the billing-export engine alone on synthetic
+ * line items, the Lambda bundles, and the alert
  * timing replay. Text for a person, or (`--json`) JSON Lines for a machine, one object per line.
  */
 import { alertTimingLine, alertTimingText } from './alert-timing-report';
@@ -9,6 +10,8 @@ import { measureBundles } from './bundles';
 import { estimateMonthlyCost } from './monthly-cost';
 import { runOrgJobs } from './org-jobs';
 import { benchAllocateAndCharge } from './records-bench';
+import { benchExportEngine } from './export-bench';
+import { exportEngineLine, exportEngineText } from './export-report';
 import { bundleLine, bundlesText, jobsText, monthlyCostLine, monthlyCostText, orgJobLines, orgText, recordsJobLine, recordsText } from './report';
 import { replaySampleSpike } from './spike-replay';
 
@@ -31,6 +34,10 @@ export async function runBench(options: BenchOptions, out: BenchOutput): Promise
   if (options.sections.has('records')) {
     const figures = benchAllocateAndCharge(options.records);
     emit([recordsJobLine(figures)], () => recordsText(figures));
+  }
+  if (options.sections.has('exports')) {
+    const figures = await benchExportEngine(options.lineItems);
+    emit([exportEngineLine(figures)], () => exportEngineText(figures));
   }
   if (options.sections.has('bundles')) {
     const bundles = await measureBundles(process.cwd(), options.loads);

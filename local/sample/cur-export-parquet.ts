@@ -98,13 +98,13 @@ function parquetSchema(): Record<string, unknown>[] {
 
 export const ATHENA_TYPES = { string: 'string', timestamp: 'timestamp', double: 'double', map: 'map<string,string>' } as const;
 
-/** Rows as one snappy Parquet file. */
-export function parquetOf(rows: CurRow[]): Uint8Array {
+/** Rows as one snappy Parquet file, in row groups of `rowGroupSize` rows. */
+export function parquetOf(rows: CurRow[], rowGroupSize = CHUNK_ROWS): Uint8Array {
   const buffer = parquetWriteBuffer({
     columnData: COLUMNS.map(({ name }) => ({ name, data: rows.map((r) => r[name]) })),
     schema: parquetSchema() as never,
     codec: 'SNAPPY',
-    rowGroupSize: CHUNK_ROWS,
+    rowGroupSize,
     createdBy: 'costline sample CUR 2.0 export',
   });
   return new Uint8Array(buffer);

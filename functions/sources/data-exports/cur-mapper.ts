@@ -9,7 +9,7 @@ import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../
 import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
 import { MalformedExportError, type CurColumn } from './cur-columns';
 import { CHARGE_CATEGORIES, INFERENCE_PROFILE } from './cur-charges';
-import { amount, dayOf, map, rawAmount, required, text, type Amount, type CurRow } from './cur-values';
+import { amount, dayOf, map, rawAmount, required, text, type Amount, type CurRow, type Where } from './cur-values';
 
 /**
  * CUR 2.0 line items to normalized records (pure: the golden tests feed it rows). Line items are added one at a
@@ -65,6 +65,32 @@ export interface CurFindings {
   feesWithoutUnusedColumns: Set<string>;
 }
 
+/** What the mapper derives from a service name, kept per name (an export has a few hundred, and millions of rows). */
+const serviceKinds = new Map<string, { category: string; bedrock: boolean; ai: boolean }>();
+function serviceKindOf(service: string): { category: string; bedrock: boolean; ai: boolean } {
+  let kind = serviceKinds.get(service);
+  if (!kind) {
+    const category = serviceCategoryOf(service);
+    const bedrock = isBedrockService(service);
+    kind = { category, bedrock, ai: bedrock || category === 'AI and Machine Learning' };
+    if (serviceKinds.size >= 10_000) serviceKinds.clear();
+    serviceKinds.set(service, kind);
+  }
+  return kind;
+}
+
+/** Whether a product code is Bedrock's (`AmazonBedrock`, Marketplace model codes that say so), kept per code. */
+const bedrockProducts = new Map<string, boolean>();
+function isBedrockProduct(code: string): boolean {
+  let bedrock = bedrockProducts.get(code);
+  if (bedrock === undefined) {
+    bedrock = /bedrock/i.test(code);
+    if (bedrockProducts.size >= 10_000) bedrockProducts.clear();
+    bedrockProducts.set(code, bedrock);
+  }
+  return bedrock;
+}
+
 /** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */
 export class CurAggregator {
   private readonly slices = new Map<string, Slice>();
@@ -73,16 +99,23 @@ export class CurAggregator {
   private sawInvoice = true;
   readonly findings: CurFindings = { lineItems: 0, inWindow: 0, unknownLineItemTypes: new Set(), feesWithoutUnusedColumns: new Set() };
 
+  /** The team tag's names in `resource_tags` and in `tags` (principal tags). */
+  private readonly resourceTag: string;
+  private readonly principalTag: string;
+
   constructor(
     private readonly window: DayWindow,
     private readonly ctx: CurMapperContext,
-  ) {}
+  ) {
+    this.resourceTag = `user_${ctx.tagKey}`;
+    this.principalTag = `iamPrincipal/${ctx.tagKey}`;
+  }
 
   /**
    * Adds one line item.
    * @param at where it came from, `<file>, row <n>`, for errors
    */
-  add(row: CurRow, at: string): void {
+  add(row: CurRow, at: Where): void {
     this.findings.lineItems += 1;
     const invoice = text(row, 'bill_invoice_id', at);
     if (!invoice) this.sawInvoice = false;
@@ -98,32 +131,21 @@ export class CurAggregator {
     const service = text(row, 'product_product_name', at) ?? product?.product_name ?? text(row, 'product_servicecode', at) ?? required(row, 'line_item_product_code', at);
     const accountId = required(row, 'line_item_usage_account_id', at);
     const usageType = text(row, 'line_item_usage_type', at);
-    const ai = isBedrockService(service) || serviceCategoryOf(service) === 'AI and Machine Learning' || /bedrock/i.test(required(row, 'line_item_product_code', at));
+    const kind = serviceKindOf(service);
+    const ai = kind.ai || isBedrockProduct(required(row, 'line_item_product_code', at));
     const iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
     const resource = text(row, 'line_item_resource_id', at);
     const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
-    const team = map(row, 'resource_tags', at)?.[`user_${this.ctx.tagKey}`] || map(row, 'tags', at)?.[`iamPrincipal/${this.ctx.tagKey}`] || null;
-    const tags = team ? { [this.ctx.tagKey]: team } : {};
+    const team = map(row, 'resource_tags', at)?.[this.resourceTag] || map(row, 'tags', at)?.[this.principalTag] || null;
     const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
     const billed = rawAmount(row, 'line_item_unblended_cost', at);
     const effective = this.effectiveCostOf(row, lineItemType, billed, at);
-    const identity = {
-      source: this.ctx.source,
-      provider: 'aws' as const,
-      billingAccountId,
-      subAccountId: accountId,
-      serviceName: service,
-      usageType,
-      tags,
-      chargePeriodStart: day,
-      lineItemType,
-      iamPrincipal,
-      resourceId,
-    };
     // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
     const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${team}\u0000${iamPrincipal}\u0000${resourceId}`;
     let slice = this.slices.get(key);
     if (!slice) {
+      const tags = team ? { [this.ctx.tagKey]: team } : {};
+      const identity = { source: this.ctx.source, provider: 'aws' as const, billingAccountId, subAccountId: accountId, serviceName: service, usageType, tags, chargePeriodStart: day, lineItemType, iamPrincipal, resourceId };
       const id = recordId(identity);
       slice = {
         record: {
@@ -135,7 +157,7 @@ export class CurAggregator {
           subAccountId: accountId,
           subAccountName: text(row, 'line_item_usage_account_name', at),
           serviceName: service,
-          serviceCategory: serviceCategoryOf(service),
+          serviceCategory: kind.category,
           usageType,
           model: bedrockModelOf(service),
           apiKeyId: null,
@@ -166,7 +188,7 @@ export class CurAggregator {
       const unit = text(row, 'pricing_unit', at);
       this.addTo(slice.quantity, quantity);
       slice.unit = slice.unit === undefined || slice.unit === unit ? unit : null;
-      if (this.ctx.bedrock && usageType && isBedrockService(service)) this.addMeter(day, service, usageType, quantity, unit, billed);
+      if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, quantity, unit, billed);
     }
   }
 
@@ -176,7 +198,7 @@ export class CurAggregator {
    * upfront fees, amortized over that usage, count zero; recurring fees count only their unused part (the used
    * part is in the covered usage's effective cost). Everything else (usage, tax, credits, refunds) as billed.
    */
-  private effectiveCostOf(row: CurRow, lineItemType: string, billed: number | null, at: string): Amount {
+  private effectiveCostOf(row: CurRow, lineItemType: string, billed: number | null, at: Where): Amount {
     // The fee's unused part from its two columns, or zero (and a note) when the export lacks them.
     const unused = (first: CurColumn, second: CurColumn, combine: (a: Decimal, b: Decimal) => Decimal): Decimal => {
       if (!(first in row) || !(second in row)) {

@@ -4,7 +4,7 @@ import { BenchUsageError, parseBenchArgs, SECTIONS } from '../../../../local/ben
 describe('bench options', () => {
   it('defaults to the 100-team organisation, a million records, every section, as text', () => {
     const options = parseBenchArgs([]);
-    expect(options).toMatchObject({ org: { teams: 100, days: 30, services: 150, accounts: 50 }, records: 1_000_000, loads: 5, json: false });
+    expect(options).toMatchObject({ org: { teams: 100, days: 30, services: 150, accounts: 50 }, records: 1_000_000, lineItems: 1_000_000, loads: 5, json: false });
     expect([...options.sections]).toEqual([...SECTIONS]);
   });
 
@@ -17,7 +17,7 @@ describe('bench options', () => {
   it.each([
     [['--records', '0'], '--records must be a positive integer, got "0"'],
     [['--teams', '2.5'], '--teams must be a positive integer, got "2.5"'],
-    [['--only', 'jobs,bundle'], '--only: unknown section bundle (known: jobs, records, bundles, alert-timing)'],
+    [['--only', 'jobs,bundle'], '--only: unknown section bundle (known: jobs, records, exports, bundles, alert-timing)'],
     [['--record', '10'], "Unknown option '--record'"],
   ])('refuses %j with a usage error', (args, message) => {
     // Act
