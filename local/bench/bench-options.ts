@@ -3,7 +3,7 @@
  * run, and whether the figures print as text or as JSON Lines.
  */
 import { parseArgs } from 'node:util';
-import type { OrgSize } from './org-jobs';
+import type { AwsMode, OrgSize } from './org-jobs';
 
 /** The bench's sections, in the order they run. */
 export const SECTIONS = ['jobs', 'records', 'exports', 'bundles', 'alert-timing'] as const;
@@ -16,6 +16,8 @@ export interface BenchOptions {
   records: number;
   /** Synthetic CUR 2.0 line items for the billing-export engine bench. */
   lineItems: number;
+  /** Where the organisation's jobs read AWS billing (`--aws-source`, as `npm run local` takes it). */
+  awsMode: AwsMode;
   /** Fresh processes per bundle for its module load time. */
   loads: number;
   /** JSON Lines on stdout (one object per job, bundle and estimate) instead of text. */
@@ -28,8 +30,10 @@ export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
 }
 
-export const BENCH_USAGE = `usage: npm run bench -- [--teams N] [--days N] [--services N] [--accounts N] [--records N] [--line-items N] [--loads N] [--only ${SECTIONS.join(',')}] [--json]
+export const BENCH_USAGE = `usage: npm run bench -- [--teams N] [--days N] [--services N] [--accounts N] [--aws-source cost-explorer|exports] [--records N] [--line-items N] [--loads N] [--only ${SECTIONS.join(',')}] [--json]
   --teams, --days, --services, --accounts  the synthetic organisation (default 100, 30, 150, 50)
+  --aws-source SRC  cost-explorer (default) or exports: the jobs read AWS billing from the local Cost Explorer or
+                from the organisation's CUR 2.0 export in the local S3, and the estimate prices that mode
   --records N   synthetic records for allocate + chargeback alone (default 1000000)
   --line-items N  synthetic CUR 2.0 line items for the billing-export engine alone (default 1000000)
   --loads N     fresh Node processes per Lambda bundle for its module load time (default 5)
@@ -53,6 +57,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
         days: { type: 'string', default: '30' },
         services: { type: 'string', default: '150' },
         accounts: { type: 'string', default: '50' },
+        'aws-source': { type: 'string', default: 'cost-explorer' },
         records: { type: 'string', default: '1000000' },
         'line-items': { type: 'string', default: '1000000' },
         loads: { type: 'string', default: '5' },
@@ -66,7 +71,10 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   const sections = values.only.split(',').map((s) => s.trim());
   const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new BenchUsageError(`--only: unknown section ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+  const source = values['aws-source'];
+  if (source !== 'cost-explorer' && source !== 'exports') throw new BenchUsageError(`--aws-source must be cost-explorer or exports, got ${JSON.stringify(source)}`);
   return {
+    awsMode: source === 'exports' ? 'data-exports' : 'cost-explorer',
     org: { teams: positive('teams', values.teams), days: positive('days', values.days), services: positive('services', values.services), accounts: positive('accounts', values.accounts) },
     records: positive('records', values.records),
     lineItems: positive('line-items', values['line-items']),

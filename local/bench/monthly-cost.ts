@@ -19,6 +19,8 @@ const PRICES = {
   kmsKeyMonth: 1,
   alarmMonth: 0.1,
   logsIngestGb: 0.5,
+  s3GetRequest: 0.0004 / 1000,
+  s3StorageGbMonth: 0.023,
 };
 /** The functions' memory (GB), as the stack sets it. */
 const MEMORY_GB: Partial<Record<OrgJobId, number>> = { 'daily-first': 1, 'daily-steady': 1, 'hourly-usage': 0.5, statement: 1 };
@@ -26,6 +28,7 @@ const MEMORY_GB: Partial<Record<OrgJobId, number>> = { 'daily-first': 1, 'daily-
 const RUNS_PER_MONTH: Record<OrgJobId, number> = { 'daily-first': 0, 'daily-steady': 30, 'alert-evaluation': 0, 'hourly-usage': 720, statement: 30 };
 const ALARMS = 11; // errors + DLQ for each of three functions, stale data for five sources
 const COST_EXPLORER = 'aws-cost-explorer';
+const DATA_EXPORTS = 'aws-data-exports';
 
 /** One job's share of the month. */
 export interface JobCost {
@@ -48,10 +51,12 @@ export interface MonthlyCost {
   costExplorer: { pagesPerDataDay: number; monthRequests: number; recheckRequests: number };
 }
 
+const fmtMiB = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
 function runCost(run: OrgJobRun): number {
   const lambda = ((run.wallMs / 1000) * (MEMORY_GB[run.job] ?? 0)) * PRICES.lambdaGbSecondArm + (MEMORY_GB[run.job] ? PRICES.lambdaRequest : 0);
   const dynamo = run.dynamo.writeUnits * PRICES.dynamoWriteUnit + run.dynamo.readUnits * PRICES.dynamoReadUnit;
-  return (run.requests[COST_EXPLORER] ?? 0) * PRICES.costExplorerRequest + lambda + dynamo;
+  return (run.requests[COST_EXPLORER] ?? 0) * PRICES.costExplorerRequest + (run.requests[DATA_EXPORTS] ?? 0) * PRICES.s3GetRequest + lambda + dynamo;
 }
 
 /**
@@ -78,7 +83,7 @@ export function estimateMonthlyCost(bench: OrgBench): MonthlyCost {
     const runsPerMonth = RUNS_PER_MONTH[r.job];
     const perRun = runCost(r);
     let monthly: number | null = runsPerMonth * perRun;
-    if (r.job === 'daily-steady') monthly = runsPerMonth * (perRun - (r.requests[COST_EXPLORER] ?? 0) * PRICES.costExplorerRequest) + monthRequests * PRICES.costExplorerRequest;
+    if (r.job === 'daily-steady' && bench.mode !== 'data-exports') monthly = runsPerMonth * (perRun - (r.requests[COST_EXPLORER] ?? 0) * PRICES.costExplorerRequest) + monthRequests * PRICES.costExplorerRequest;
     if (r.job === 'statement') monthly = perRun + (runsPerMonth - 1) * PRICES.lambdaRequest;
     if (r.job === 'alert-evaluation') monthly = null;
     jobs[r.job] = {
@@ -90,8 +95,15 @@ export function estimateMonthlyCost(bench: OrgBench): MonthlyCost {
   }
   const itemBytes = 600;
   const storedGb = (steady.records * 13 * itemBytes) / 1e9; // ~13 months of records kept
+  // In data-exports mode, Cost Explorer is not called: the export's S3 GETs are in the daily run's share, and the
+  // export's files are stored (overwritten each delivery; about 13 months of periods kept, each the size of this one).
+  const exportsMode = bench.mode === 'data-exports';
+  if (exportsMode) monthRequests = 0;
+  const recheck = exportsMode ? 0 : recheckRequests;
   const lines = [
-    { item: `Cost Explorer API (30 runs, ${monthRequests} requests)`, usd: monthRequests * PRICES.costExplorerRequest },
+    exportsMode
+      ? { item: `CUR 2.0 export in S3 (${fmtMiB(bench.exportBytes)} MiB a month, 13 months kept)`, usd: ((bench.exportBytes * 13) / 1e9) * PRICES.s3StorageGbMonth }
+      : { item: `Cost Explorer API (30 runs, ${monthRequests} requests)`, usd: monthRequests * PRICES.costExplorerRequest },
     ...(['daily-steady', 'hourly-usage', 'statement'] as const).map((job) => ({
       item: `${run(job).title}: Lambda and DynamoDB (${RUNS_PER_MONTH[job]} runs)`,
       usd: jobs[job].estimatedMonthlyCostUsd! - (job === 'daily-steady' ? monthRequests * PRICES.costExplorerRequest : 0),
@@ -102,5 +114,5 @@ export function estimateMonthlyCost(bench: OrgBench): MonthlyCost {
     { item: `CloudWatch alarms (${ALARMS})`, usd: ALARMS * PRICES.alarmMonth },
     { item: 'CloudWatch Logs (~5 KB per run)', usd: ((31 * 5e3) / 1e9) * PRICES.logsIngestGb },
   ];
-  return { jobs, lines, totalUsd: lines.reduce((a, l) => a + l.usd, 0), costExplorer: { pagesPerDataDay, monthRequests, recheckRequests } };
+  return { jobs, lines, totalUsd: lines.reduce((a, l) => a + l.usd, 0), costExplorer: { pagesPerDataDay, monthRequests, recheckRequests: recheck } };
 }

@@ -5,7 +5,7 @@
  * steady state), alert evaluation alone, the hourly usage run, and the monthly statement.
  */
 import { parseConfig, type CostlineConfig } from '../../functions/config/config-schema';
-import { addDays, monthOf, toDay } from '../../functions/domain/records/dates';
+import { addDays, addMonths, monthOf, toDay } from '../../functions/domain/records/dates';
 import type { Log } from '../../functions/ports/ports';
 import { createClients, dailyDeps, publisher, type ProviderAccess } from '../../functions/app/compose';
 import { evaluateBudgetAlerts } from '../../functions/use-cases/evaluate-budget-alerts';
@@ -14,7 +14,9 @@ import { runDailyIngestion } from '../../functions/use-cases/run-daily';
 import { startAnthropicServer } from '../emulators/anthropic-server';
 import { startCostExplorerServer } from '../emulators/cost-explorer-server';
 import { startOpenAiServer } from '../emulators/openai-server';
+import { startS3Server } from '../emulators/s3-server';
 import { startSnsServer } from '../emulators/sns-server';
+import { curExportObjects } from '../sample/cur-export';
 import { ensureTable, startLocalDynamo } from '../local-dynamodb';
 import { syntheticLedger, type SyntheticLedgerOptions } from '../sample/synthetic-ledger';
 import { syntheticProviderLedger } from '../sample/synthetic-provider-ledger';
@@ -44,6 +46,10 @@ export interface OrgJobRun {
 /** The organisation the jobs ran on. */
 export interface OrgBench {
   size: OrgSize;
+  /** Where AWS billing was read from (`sources.aws.mode`). */
+  mode: AwsMode;
+  /** In `data-exports` mode, the bytes of the export as delivered on the run day (every period's files). */
+  exportBytes: number;
   config: CostlineConfig;
   awsLineItems: number;
   usageRows: number;
@@ -53,8 +59,13 @@ export interface OrgBench {
 
 const quiet: Log = { info: () => undefined, warn: () => undefined, error: (message, ...extra) => console.error(message, ...extra) };
 
+/** `sources.aws.mode`: Cost Explorer, or the CUR 2.0 export served by the local S3. */
+export type AwsMode = 'cost-explorer' | 'data-exports';
+
+const BENCH_EXPORT = { bucket: 'costline-bench-billing', prefix: 'cur2', exportName: 'bench-cur2' };
+
 /** The synthetic ledger and a config that maps every team's OpenAI project and Anthropic workspace by rules. */
-function syntheticOrganisation(size: OrgSize) {
+function syntheticOrganisation(size: OrgSize, mode: AwsMode) {
   const start = performance.now();
   const { ledger, config: rawConfig } = syntheticLedger(size);
   const books = syntheticProviderLedger({ teams: size.teams, days: size.days });
@@ -65,22 +76,32 @@ function syntheticOrganisation(size: OrgSize) {
   );
   withProviders.sources.openai = { enabled: true, organizationId: 'org-bench' };
   withProviders.sources.anthropic = { enabled: true, organizationId: 'bench' };
+  if (mode === 'data-exports') withProviders.sources.aws = { ...(withProviders.sources.aws as object), mode, dataExports: BENCH_EXPORT };
   const config = parseConfig(withProviders, 'synthetic config');
   const lastDay = ledger.lineItems.reduce((a, i) => (i.date > a ? i.date : a), '');
   return { ledger, books, config, lastDay, generateMs: performance.now() - start };
 }
 
 /** Generates the organisation, starts the local servers, runs the jobs in order, and stops the servers. */
-export async function runOrgJobs(size: OrgSize): Promise<OrgBench> {
-  const { ledger, books, config, lastDay, generateMs } = syntheticOrganisation(size);
+export async function runOrgJobs(size: OrgSize, mode: AwsMode = 'cost-explorer'): Promise<OrgBench> {
+  const { ledger, books, config, lastDay, generateMs } = syntheticOrganisation(size, mode);
   const dynamo = await startLocalDynamo();
   const ce = await startCostExplorerServer({ ledger });
+  // In data-exports mode the local S3 holds the export as delivered on the run day (one delivery serves every job).
+  const s3 = mode === 'data-exports' ? await startS3Server({ buckets: [BENCH_EXPORT.bucket] }) : undefined;
+  let exportBytes = 0;
+  // The ledger is one month; the export also has the month before, empty, as the run's window reaches it.
+  const monthBefore = addMonths(monthOf(lastDay), -1);
+  for (const o of s3 ? curExportObjects(ledger, BENCH_EXPORT, addDays(lastDay, 1), { emptyPeriods: [monthBefore] }) : []) {
+    s3!.objects.set(`${BENCH_EXPORT.bucket}/${o.key}`, { body: o.body, contentType: o.contentType });
+    exportBytes += o.body.byteLength;
+  }
   const sns = await startSnsServer();
   const keys = { openai: 'sk-admin-bench', anthropic: 'sk-ant-admin-bench' };
   const openai = await startOpenAiServer({ ledger: books.ledger.openai, adminKey: keys.openai });
   const anthropic = await startAnthropicServer({ ledger: books.ledger.anthropic, adminKey: keys.anthropic });
   const access = (usageBucketWidth: '1h' | '1d'): ProviderAccess => ({ secret: (p) => async () => keys[p], baseUrls: { openai: openai.url, anthropic: anthropic.url }, usageBucketWidth });
-  const clients = createClients({ region: 'us-east-1', loopbackCredentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url } });
+  const clients = createClients({ region: 'us-east-1', loopbackCredentials: { accessKeyId: 'b', secretAccessKey: 'b' }, endpoints: { dynamodb: dynamo.endpoint, costExplorer: ce.url, sns: sns.url, ...(s3 ? { s3: s3.url } : {}) } });
   const meter = new DynamoMeter();
   meter.attach(clients.dynamo);
   try {
@@ -134,11 +155,12 @@ export async function runOrgJobs(size: OrgSize): Promise<OrgBench> {
       return { records: statement.chargeback.recordCount, requests: {}, alerts: 0, months: [month] };
     });
     const usageRows = books.ledger.openai.usage.length + books.ledger.anthropic.usage.length;
-    return { size, config, awsLineItems: ledger.lineItems.length, usageRows, generateMs, runs };
+    return { size, mode, exportBytes, config, awsLineItems: ledger.lineItems.length, usageRows, generateMs, runs };
   } finally {
     await openai.close();
     await anthropic.close();
     await ce.close();
+    await s3?.close();
     await sns.close();
     clients.dynamo.destroy();
     await dynamo.close();

@@ -119,6 +119,7 @@ export const monthlyCostLine = (cost: MonthlyCost): MonthlyCostLine => ({
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+const DATA_EXPORTS = 'aws-data-exports';
 const COST_EXPLORER = 'aws-cost-explorer';
 
 /** The organisation's header line. */
@@ -126,7 +127,8 @@ export function orgText(bench: OrgBench): string {
   const { size } = bench;
   return (
     `Synthetic organisation: ${size.teams} teams, ${size.days} days, ${size.services} services, ${size.accounts} accounts, ${fmt(bench.awsLineItems)} AWS line items, ` +
-    `${fmt(bench.usageRows)} hourly model-usage rows (generated in ${fmt(bench.generateMs)} ms)`
+    `${fmt(bench.usageRows)} hourly model-usage rows (generated in ${fmt(bench.generateMs)} ms)` +
+    (bench.mode === 'data-exports' ? `; AWS billing read from its CUR 2.0 export (${fmt(bench.exportBytes / 2 ** 20, 1)} MiB of Parquet); the CE req column counts the export's S3 requests` : '')
   );
 }
 
@@ -134,8 +136,8 @@ export function orgText(bench: OrgBench): string {
 export function jobsText(jobs: readonly JobLine[]): string {
   const header = `${'job'.padEnd(34)}  wall ms    records  records/s  CE req  API req  items written  items read  month recs  reads/rec     WRU       RRU  alerts`;
   const rows = jobs.map((j) => {
-    const ce = j.requests[COST_EXPLORER] ?? 0;
-    const api = Object.entries(j.requests).reduce((n, [source, count]) => n + (source === COST_EXPLORER ? 0 : count), 0);
+    const ce = j.requests[COST_EXPLORER] ?? j.requests[DATA_EXPORTS] ?? 0;
+    const api = Object.entries(j.requests).reduce((n, [source, count]) => n + (source === COST_EXPLORER || source === DATA_EXPORTS ? 0 : count), 0);
     return [
       j.title.padEnd(34),
       fmt(j.wallMs).padStart(8),
@@ -178,7 +180,9 @@ export function monthlyCostText(cost: MonthlyCost, bench: OrgBench): string {
     ...cost.lines.map((l) => `  ${l.item.padEnd(62)} ${usd(l.usd).padStart(9)}`),
     `  ${'total'.padEnd(62)} ${usd(cost.totalUsd).padStart(9)}`,
     '',
-    `Cost Explorer: ${(ce.pagesPerDataDay * bench.size.days).toFixed(0)} requests for a ${bench.size.days}-day window (${ce.pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${ce.monthRequests} requests, of which ~${ce.recheckRequests} re-pull ${recheck} closed month(s) on Mondays.`,
+    bench.mode === 'data-exports'
+      ? `Cost Explorer: no requests in data-exports mode; the export is read with ${bench.runs.find((r) => r.job === 'daily-steady')?.requests[DATA_EXPORTS] ?? 0} S3 requests a daily run (manifests and data files of the periods in its window).`
+      : `Cost Explorer: ${(ce.pagesPerDataDay * bench.size.days).toFixed(0)} requests for a ${bench.size.days}-day window (${ce.pagesPerDataDay.toFixed(2)} per day of data); a month of daily runs, window growing from 1 day, ~${ce.monthRequests} requests, of which ~${ce.recheckRequests} re-pull ${recheck} closed month(s) on Mondays.`,
     '',
     'Notes: wall times are this machine against dynalite, not DynamoDB; Lambda time in AWS is dominated by the API round trips.',
   ].join('\n');

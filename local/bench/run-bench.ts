@@ -25,7 +25,7 @@ export async function runBench(options: BenchOptions, out: BenchOutput): Promise
     else out(`${text()}\n`);
   };
   if (options.sections.has('jobs')) {
-    const bench = await runOrgJobs(options.org);
+    const bench = await runOrgJobs(options.org, options.awsMode);
     const cost = estimateMonthlyCost(bench);
     const jobs = orgJobLines(bench, cost);
     emit(jobs, () => `${orgText(bench)}\n\n${jobsText(jobs)}`);

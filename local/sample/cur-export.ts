@@ -70,6 +70,21 @@ const PRODUCTS: Record<string, { code: string; operation: string }> = {
   'AWS Cost Explorer': { code: 'AWSCostExplorer', operation: 'GetCostAndUsage' },
   'Amazon Simple Notification Service': { code: 'AmazonSNS', operation: 'Notification' },
   'AWS Secrets Manager': { code: 'AWSSecretsManager', operation: 'Secrets' },
+  // The rest of the bench's generated organisation (synthetic-ledger.ts).
+  'Amazon Simple Queue Service': { code: 'AWSQueueService', operation: 'SendMessage' },
+  'Amazon ElastiCache': { code: 'AmazonElastiCache', operation: 'CreateCacheCluster:0002' },
+  'Amazon Elastic Container Service': { code: 'AmazonECS', operation: 'FargateTask' },
+  'Amazon Elastic Kubernetes Service': { code: 'AmazonEKS', operation: 'CreateOperation' },
+  'Amazon Virtual Private Cloud': { code: 'AmazonVPC', operation: 'CreateVpnConnection' },
+  'AWS Step Functions': { code: 'AWSStepFunctions', operation: 'StartExecution' },
+  'Amazon SageMaker': { code: 'AmazonSageMaker', operation: 'RunInstance' },
+  'Amazon Comprehend': { code: 'comprehend', operation: 'DetectEntities' },
+  'Amazon Textract': { code: 'AmazonTextract', operation: 'AnalyzeDocument' },
+  'Amazon Transcribe': { code: 'transcribe', operation: 'StartTranscriptionJob' },
+  'Amazon Polly': { code: 'AmazonPolly', operation: 'SynthesizeSpeech' },
+  'Amazon Rekognition': { code: 'AmazonRekognition', operation: 'DetectLabels' },
+  'Amazon Elastic File System': { code: 'AmazonEFS', operation: 'Storage' },
+  'AWS WAF': { code: 'awswaf', operation: 'WebACL' },
 };
 
 const MARKETPLACE_BEDROCK = / \(Amazon Bedrock Edition\)$/;
@@ -82,6 +97,9 @@ function digest(...parts: string[]): string {
 /** Product code and servicecode: Marketplace models (third-party Bedrock) carry an opaque product code. */
 function productOf(service: string): { code: string; servicecode: string; operation: string } {
   if (MARKETPLACE_BEDROCK.test(service)) return { code: digest('marketplace', service).slice(0, 25), servicecode: service, operation: 'InvokeModel' };
+  // The bench's generated organisation (synthetic-ledger.ts) names its extra services by number.
+  const synthetic = /^Amazon Synthetic Service (\d+)$/.exec(service);
+  if (synthetic) return { code: `AmazonSynthetic${synthetic[1]}`, servicecode: `AmazonSynthetic${synthetic[1]}`, operation: 'Run' };
   const known = PRODUCTS[service];
   if (!known) throw new Error(`cur-export: no product code for the sample service "${service}"; add it to PRODUCTS`);
   return { code: known.code, servicecode: known.code, operation: known.operation };
@@ -241,15 +259,17 @@ const isInvoiced = (ledger: Ledger, period: string, asOf: string) => monthWindow
 const writtenFiles = new WeakMap<Ledger, Map<string, Uint8Array[]>>();
 
 /**
- * The export's files as delivered on `asOf`: for every billing period with line items, its data files and, last
- * (AWS writes it once the data files are in place), its manifest.
+ * The export's files as delivered on `asOf`: for every billing period with line items (and each of `emptyPeriods`,
+ * with one empty data file), its data files and, last (AWS writes it once the data files are in place), its manifest.
  */
-export function curExportObjects(ledger: Ledger, location: CurExportLocation, asOf: string): ExportObject[] {
+export function curExportObjects(ledger: Ledger, location: CurExportLocation, asOf: string, options: { emptyPeriods?: readonly string[] } = {}): ExportObject[] {
   const root = [location.prefix, location.exportName].filter((p) => p !== '').join('/');
   const objects: ExportObject[] = [];
   const exportId = digest('export', location.exportName).slice(0, 8);
   const delivered = new Map<string, number>();
   for (const item of ledger.lineItems) if (deliveredBy(item, asOf)) delivered.set(monthOf(item.date), (delivered.get(monthOf(item.date)) ?? 0) + 1);
+  // Periods with no line items that AWS still delivers (an account with no spend that month): one empty data file.
+  for (const period of options.emptyPeriods ?? []) if (!delivered.has(period)) delivered.set(period, 0);
   const written = writtenFiles.get(ledger) ?? new Map<string, Uint8Array[]>();
   writtenFiles.set(ledger, written);
   const versionOf = (period: string) => `${period}|${delivered.get(period)}|${isInvoiced(ledger, period, asOf)}`;
@@ -259,6 +279,7 @@ export function curExportObjects(ledger: Ledger, location: CurExportLocation, as
     for (let at = 0; at < rows.length; at += CHUNK_ROWS) files.push(parquetOf(rows.slice(at, at + CHUNK_ROWS)));
     written.set(versionOf(period), files);
   }
+  for (const period of missing) if (!written.has(versionOf(period))) written.set(versionOf(period), [parquetOf([])]);
   for (const period of [...delivered.keys()].sort()) {
     const dataKeys: string[] = [];
     written.get(versionOf(period))!.forEach((body, i) => {

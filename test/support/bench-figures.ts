@@ -19,6 +19,8 @@ export function jobRun(job: OrgJobId, overrides: Partial<OrgJobRun> = {}): OrgJo
 /** A 30-day organisation on the test config, every job measured once. */
 export function orgBench(): OrgBench {
   return {
+    mode: 'cost-explorer',
+    exportBytes: 0,
     size: { teams: 3, days: 30, services: 10, accounts: 2 },
     config: testConfig(),
     awsLineItems: 900,

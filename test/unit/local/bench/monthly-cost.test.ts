@@ -29,4 +29,24 @@ describe('bench monthly cost estimate', () => {
     expect(jobs['alert-evaluation']).toEqual({ runsPerMonth: 0, costPerRunUsd: null, estimatedMonthlyCostUsd: null, includedIn: ['daily-steady', 'hourly-usage'] });
     expect(jobs['hourly-usage'].runsPerMonth).toBe(720);
   });
+
+  it('prices data-exports mode without Cost Explorer: the export\'s S3 requests in the daily run, its files in storage', () => {
+    // Prepare: the same organisation reading the export: 4 S3 requests a daily run, 2 MB of Parquet a month.
+    const exportsBench = orgBench();
+    exportsBench.mode = 'data-exports';
+    exportsBench.exportBytes = 2_000_000;
+    exportsBench.runs = exportsBench.runs.map((r) => (r.requests['aws-cost-explorer'] === undefined ? r : { ...r, requests: { 'aws-data-exports': 4, 'openai-costs': 1 } }));
+
+    // Act
+    const cost = estimateMonthlyCost(exportsBench);
+    const withCostExplorer = estimateMonthlyCost(orgBench());
+
+    // Assess
+    expect(cost.lines.some((l) => /Cost Explorer/.test(l.item))).toBe(false);
+    expect(cost.costExplorer).toMatchObject({ monthRequests: 0, recheckRequests: 0 });
+    expect(cost.lines.find((l) => /CUR 2\.0 export in S3/.test(l.item))!.usd).toBeCloseTo(((2_000_000 * 13) / 1e9) * 0.023, 10);
+    const steadyRun = (c: typeof cost) => c.jobs['daily-steady'].costPerRunUsd!;
+    expect(steadyRun(cost) - (steadyRun(withCostExplorer) - 6 * 0.01)).toBeCloseTo(4 * 0.0004e-3, 12);
+    expect(cost.totalUsd).toBeLessThan(withCostExplorer.totalUsd);
+  });
 });
