@@ -80,6 +80,23 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(findings).toEqual([]);
   });
 
+  it('report no unacknowledged finding with FOCUS file sources (a prefix, and a whole bucket)', () => {
+    const raw = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, any>;
+    raw.sources.focus = [
+      { id: 'azure', bucket: 'acme-azure-exports', prefix: 'exports/focus/' },
+      { id: 'litellm', bucket: 'acme-litellm', prefix: '' },
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'costline-nag-config-'));
+    outdirs.push(dir);
+    const config = join(dir, 'costline.config.json');
+    writeFileSync(config, JSON.stringify(raw));
+    const findings = nagFindings(undefined, { config });
+    if (findings.length > 0) {
+      console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
+    }
+    expect(findings).toEqual([]);
+  });
+
   it('do report a non-compliant resource, and an acknowledgement silences exactly its rule', () => {
     // Guards the test above against passing vacuously (plugin not attached, report not read).
     const findings = nagFindings((_app, stack) => {
