@@ -2,8 +2,8 @@ import Big from 'big.js';
 import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord, type Provider } from '../../domain/records/cost-record';
 import { addDays, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
-import { canonical } from '../../domain/records/money';
 import type { SourceDay } from '../../ports/ports';
+import { daysOfSummed, noteUnit, type SummedRecord } from '../shared/summed-records';
 import type { FocusLayout } from './focus-columns';
 import type { FocusRow } from './focus-file-rows';
 import { amountText, dayOf, fail, required, requiredAmount, tagsOf, text } from './focus-values';
@@ -23,16 +23,6 @@ export interface FocusMapperContext {
   source: string;
   /** The team tag key (`allocation.awsTagKey`): the team is `Tags[<key>]`. */
   tagKey: string;
-}
-
-/** A record being summed; `billed`, `effective` and `quantity` are slots of the aggregator's sums. */
-interface Slice {
-  record: Omit<CostRecord, 'billedCost' | 'effectiveCost' | 'consumedQuantity' | 'consumedUnit' | 'estimated'>;
-  billed: number;
-  effective: number;
-  quantity: number;
-  /** The unit of the quantity; null once two units met (then no quantity is reported). */
-  unit: string | null | undefined;
 }
 
 /** What the mapper saw besides the records, for the pull's notes. */
@@ -61,7 +51,7 @@ export function providerIdOf(name: string): Provider {
 
 /** Sums FOCUS rows into one day's records per identity; see the module comment. */
 export class FocusAggregator {
-  private readonly slices = new Map<string, Slice>();
+  private readonly slices = new Map<string, SummedRecord>();
   private readonly sums = new ExactSums();
   readonly findings: FocusFindings = { rows: 0, inWindow: 0, correctionsBeforeWindow: 0, superseded: 0, periods: new Map(), providers: new Map() };
 
@@ -155,7 +145,7 @@ export class FocusAggregator {
     if (quantity !== null) {
       const unit = text(row, 'ConsumedUnit', at);
       this.addTo(slice.quantity, quantity);
-      slice.unit = slice.unit === undefined || slice.unit === unit ? unit : null;
+      noteUnit(slice, unit);
     }
     return periodStart;
   }
@@ -170,22 +160,6 @@ export class FocusAggregator {
    * @param estimated whether a day's figures may still change
    */
   days(days: readonly string[], estimated: (day: string) => boolean): SourceDay<CostRecord>[] {
-    const byDay = new Map<string, CostRecord[]>(days.map((d) => [d, []]));
-    for (const slice of this.slices.values()) {
-      const list = byDay.get(slice.record.chargePeriodStart);
-      if (!list) continue;
-      const [billed, effective, quantity] = [this.sums.value(slice.billed), this.sums.value(slice.effective), this.sums.value(slice.quantity)];
-      if (billed.eq(0) && effective.eq(0)) continue;
-      const hasQuantity = !quantity.eq(0) && typeof slice.unit === 'string';
-      list.push({
-        ...slice.record,
-        estimated: estimated(slice.record.chargePeriodStart),
-        billedCost: canonical(billed),
-        effectiveCost: canonical(effective),
-        consumedQuantity: hasQuantity ? canonical(quantity) : null,
-        consumedUnit: hasQuantity ? (slice.unit as string) : null,
-      });
-    }
-    return [...byDay].map(([day, records]) => ({ day, records: records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), estimated: estimated(day) }));
+    return daysOfSummed(this.slices.values(), this.sums, days, estimated);
   }
 }
