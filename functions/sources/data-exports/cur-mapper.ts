@@ -5,7 +5,7 @@ import { ExactSums } from '../../domain/records/exact-sums';
 import { ZERO, type Decimal } from '../../domain/records/money';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
-import { daysOfSummed, noteUnit, type SummedRecord } from '../shared/summed-records';
+import { daysOfSummed, noteUnit, openSummed, type SummedRecord } from '../shared/summed-records';
 import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
 import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
 import { MalformedExportError, type CurColumn } from './cur-columns';
@@ -116,8 +116,8 @@ export class CurAggregator {
     let slice = this.slices.get(key);
     if (!slice) {
       const id = recordId(identity);
-      slice = {
-        record: {
+      slice = openSummed(
+        {
           id,
           source: identity.source,
           provider: 'aws',
@@ -141,11 +141,8 @@ export class CurAggregator {
           ...(iamPrincipal ? { iamPrincipal } : {}),
           ...(resourceId ? { resourceId } : {}),
         },
-        billed: this.sums.open(),
-        effective: this.sums.open(),
-        quantity: this.sums.open(),
-        unit: undefined,
-      };
+        this.sums,
+      );
       this.slices.set(key, slice);
     }
     this.addTo(slice.billed, billed);

@@ -3,7 +3,7 @@ import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord, type
 import { addDays, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
 import type { SourceDay } from '../../ports/ports';
-import { daysOfSummed, noteUnit, type SummedRecord } from '../shared/summed-records';
+import { daysOfSummed, noteUnit, openSummed, type SummedRecord } from '../shared/summed-records';
 import type { FocusLayout } from './focus-columns';
 import type { FocusRow } from './focus-file-rows';
 import { amountText, dayOf, fail, required, requiredAmount, tagsOf, text } from './focus-values';
@@ -109,8 +109,8 @@ export class FocusAggregator {
     let slice = this.slices.get(key);
     if (!slice) {
       const id = recordId({ source: this.ctx.source, provider, billingAccountId, subAccountId, serviceName, usageType, tags: recordTags, chargePeriodStart: day, lineItemType });
-      slice = {
-        record: {
+      slice = openSummed(
+        {
           id,
           source: this.ctx.source,
           provider,
@@ -132,11 +132,8 @@ export class FocusAggregator {
           chargeCategory: chargeCategory as ChargeCategory,
           lineItemType,
         },
-        billed: this.sums.open(),
-        effective: this.sums.open(),
-        quantity: this.sums.open(),
-        unit: undefined,
-      };
+        this.sums,
+      );
       this.slices.set(key, slice);
     }
     this.addTo(slice.billed, billed);

@@ -13,6 +13,11 @@ export interface SummedRecord {
   unit: string | null | undefined;
 }
 
+/** A new summed record at zero, its three sums opened in `sums`. */
+export function openSummed(record: SummedRecord['record'], sums: ExactSums): SummedRecord {
+  return { record, billed: sums.open(), effective: sums.open(), quantity: sums.open(), unit: undefined };
+}
+
 /** Notes a row's quantity unit on a summed record: a second, different unit makes the quantity unreportable. */
 export function noteUnit(summed: SummedRecord, unit: string | null): void {
   summed.unit = summed.unit === undefined || summed.unit === unit ? unit : null;
