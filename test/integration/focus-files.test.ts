@@ -100,6 +100,23 @@ describe('FOCUS file sources (local S3, dynalite, the ingest use case)', () => {
     expect(billed(await stored('focus:litellm'))).toBe('10.6700005');
   });
 
+  it('lists every page of the prefix, and stops at the run\'s deadline naming what it did not read', async () => {
+    for (let i = 0; i < 1001; i++) s3.objects.set(`${BUCKET}/litellm/markers/${String(i).padStart(4, '0')}.json`, { body: '{}' });
+    const source = buildSources(config, aws.clients).find((s) => s.id === 'focus:litellm')!;
+    const pull = await source.pull(WINDOW, { now });
+    expect(pull.requests).toBe(3);
+    expect(pull.notes![0]).toBe(`s3://${BUCKET}/litellm/: 1 file(s) in 1 deliver(ies) read (FOCUS 1.3), 6 row(s), 6 in the window; 1001 object(s) that are not FOCUS data skipped`);
+    await expect(source.pull(WINDOW, { now, deadline: Date.now() - 1 })).rejects.toThrow(`s3://${BUCKET}/litellm/ (listing): not read, no time left before the run's deadline`);
+  });
+
+  it('stores a correction on its original day when the window reaches it', async () => {
+    const summary = await ingestBilling(deps(), { window: { start: '2026-04-28', end: '2026-05-04' } });
+    // Estimated until May, the period of the file it came in, ends.
+    expect(summary.outcomes[0]).toMatchObject({ source: 'focus:azure', ok: true, estimatedMonths: ['2026-04', '2026-05'] });
+    const april = (await deps().records.listMonth('2026-04')).filter((r) => r.source === 'focus:azure');
+    expect(april.map((r) => [r.chargePeriodStart, r.lineItemType, r.billedCost, r.estimated])).toEqual([['2026-04-28', 'Usage (Correction)', '-0.75', true]]);
+  });
+
   describe('bad input fails the source loudly and stores nothing of it', () => {
     const spoil = async (body: string) => {
       await ingestBilling(deps(), { window: WINDOW });

@@ -47,8 +47,9 @@ const NOT_DATA = /(\.json|\/_SUCCESS|\/)$/i;
  * deliveries are superseded is known only from their rows), each checked whole before anything is returned: a
  * malformed file fails the pull and stores nothing.
  *
- * A day is estimated while its billing period has not ended (FOCUS files say nothing of invoicing); a day no row
- * falls on is estimated while its month has not ended.
+ * A day is estimated while the billing period of a row on it has not ended (FOCUS files say nothing of invoicing;
+ * a correction in an open period's file keeps its earlier day estimated); a day no row falls on is estimated while
+ * its month has not ended.
  */
 export class FocusFilesSource implements BillingSource {
   readonly kind = 'cost' as const;
@@ -87,10 +88,11 @@ export class FocusFilesSource implements BillingSource {
       for (const p of periods) answered.add(p);
     }
     const today = toDay(context.now);
-    const periods = aggregate.findings.periods;
+    // A correction for a closed month sits in an open period's file: its day stays estimated until that period ends.
+    const periodEnds = aggregate.findings.periodEnds;
     const estimated = (day: string) => {
-      const covering = [...periods].filter(([start, end]) => start <= day && day < end);
-      return covering.length > 0 ? covering.some(([, end]) => end > today) : monthOf(day) >= monthOf(today);
+      const end = periodEnds.get(day);
+      return end !== undefined ? end > today : monthOf(day) >= monthOf(today);
     };
     const f = aggregate.findings;
     const notes = [

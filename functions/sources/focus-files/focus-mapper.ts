@@ -33,8 +33,8 @@ export interface FocusFindings {
   correctionsBeforeWindow: number;
   /** Rows of billing periods a newer delivery restated: read and checked, not added. */
   superseded: number;
-  /** Each billing period's end (`BillingPeriodStart` day to `BillingPeriodEnd` day) seen in the rows added. */
-  periods: Map<string, string>;
+  /** By charge day, the latest end (`BillingPeriodEnd` day) of the billing periods of the rows added on it. */
+  periodEnds: Map<string, string>;
   /** Each provider's name as the files wrote it, by costline id. */
   providers: Map<string, string>;
 }
@@ -53,7 +53,7 @@ export function providerIdOf(name: string): Provider {
 export class FocusAggregator {
   private readonly slices = new Map<string, SummedRecord>();
   private readonly sums = new ExactSums();
-  readonly findings: FocusFindings = { rows: 0, inWindow: 0, correctionsBeforeWindow: 0, superseded: 0, periods: new Map(), providers: new Map() };
+  readonly findings: FocusFindings = { rows: 0, inWindow: 0, correctionsBeforeWindow: 0, superseded: 0, periodEnds: new Map(), providers: new Map() };
 
   constructor(
     private readonly window: DayWindow,
@@ -93,7 +93,8 @@ export class FocusAggregator {
       return periodStart;
     }
     this.findings.inWindow += 1;
-    this.findings.periods.set(periodStart, periodEnd);
+    const end = this.findings.periodEnds.get(day);
+    if (end === undefined || periodEnd > end) this.findings.periodEnds.set(day, periodEnd);
     const provider = providerIdOf(providerName);
     if (provider === '') fail(at, layout.providerColumn, `is "${providerName}", expected a provider name with letters or digits`);
     this.findings.providers.set(provider, providerName);
