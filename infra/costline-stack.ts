@@ -4,7 +4,8 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
-import { awsSourceIdOf, SOURCE_IDS } from '../functions/lib/source-ids';
+import { awsSourceIdOf, focusSourceIdOf, SOURCE_IDS } from '../functions/lib/source-ids';
+import { pascalOf } from './constructs/focus-files-read';
 import { CostTable } from './constructs/cost-table';
 import { dataExportsLocation } from './constructs/data-exports-read';
 import { NotificationTopics } from './constructs/notification-topics';
@@ -103,6 +104,9 @@ export class CostlineStack extends Stack {
     else if (exportLocation) this.ingest.grantExportRead(exportLocation);
     else if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
     for (const { secret } of this.adminKeySecrets) this.ingest.grantSecretRead(secret);
+    // FOCUS files are read with the function's own role: their buckets are the exporters', not the payer's.
+    const focusSources = config.sources.focus.filter((f) => f.enabled);
+    for (const entry of focusSources) this.ingest.grantFocusRead(entry);
 
     if (this.adminKeySecrets.length > 0) {
       this.usage = new ScheduledFunction(this, 'Usage', {
@@ -146,6 +150,7 @@ export class CostlineStack extends Stack {
     const topic = this.topics.operations;
     const stale: StaleDataAlarm[] = [];
     if (config.sources.aws.enabled) stale.push(new StaleDataAlarm(this, 'AwsStaleData', { source: awsSourceIdOf(config.sources.aws.mode), topic }));
+    for (const entry of focusSources) stale.push(new StaleDataAlarm(this, `Focus${pascalOf(entry.id)}StaleData`, { source: focusSourceIdOf(entry.id), topic }));
     for (const { provider } of this.adminKeySecrets) {
       const prefix = MODEL_PROVIDERS[provider].idPrefix;
       stale.push(new StaleDataAlarm(this, `${prefix}CostsStaleData`, { source: SOURCE_IDS[provider].costs, topic }));

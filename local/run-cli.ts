@@ -14,6 +14,7 @@ import { BackfillRangeError } from '../functions/use-cases/backfill';
 import { acquireStateLock, StateInUseError } from './state-lock';
 import { sampleLedger } from './sample/sample-ledger';
 import { SAMPLE_EXPORT } from './sample/cur-export';
+import { SAMPLE_FOCUS_SOURCES } from './sample/focus-sample';
 import { durationMs, fixedInstant, parseCliArgs, stateFolderOf, USAGE } from './cli/args';
 import { checkMonthHasData, checkWritableOut } from './cli/checks';
 import { RefusedError, UsageError } from './cli/errors';
@@ -46,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
   const deadlineMs = durationMs(values.deadline);
   const awsSource = values['aws-source'];
   if (!['cost-explorer', 'exports'].includes(awsSource)) throw new UsageError(`--aws-source: expected cost-explorer or exports, got "${awsSource}"`);
-  const config = withAwsSource(loadConfigFile(values.config), awsSource, values.live, values.config);
-  const state = stateFolderOf(values.state, awsSource);
+  if (values.focus && values.live) throw new UsageError('--focus goes with the sample run; with --live, the config\'s own sources.focus entries are read');
+  const config = withFocus(withAwsSource(loadConfigFile(values.config), awsSource, values.live, values.config), values.focus);
+  const state = stateFolderOf(values.state, awsSource, values.focus);
   if (awsSource === 'exports' && command === 'run') {
     const { bucket, prefix, exportName } = config.sources.aws.dataExports!;
     console.log(`AWS billing from the CUR 2.0 export s3://${[bucket, prefix, exportName].filter((p) => p !== '').join('/')}/${values.live ? '' : ' (the sample, in a local S3)'}, not Cost Explorer; local state ${state}.`);
@@ -84,6 +86,13 @@ function withAwsSource(config: CostlineConfig, awsSource: string, live: boolean,
   const dataExports = live ? config.sources.aws.dataExports : SAMPLE_EXPORT;
   if (!dataExports) throw new RefusedError(`--aws-source exports --live: ${file} names no export; set sources.aws.dataExports { "bucket", "prefix", "exportName" } of your CUR 2.0 export.`);
   return { ...config, sources: { ...config.sources, aws: { ...config.sources.aws, mode: 'data-exports', dataExports } } };
+}
+
+/** The configuration with `--focus` applied: the sample's FOCUS sources added to the config's own. */
+function withFocus(config: CostlineConfig, focus: boolean): CostlineConfig {
+  if (!focus) return config;
+  const ids = new Set(SAMPLE_FOCUS_SOURCES.map((f) => f.id));
+  return { ...config, sources: { ...config.sources, focus: [...config.sources.focus.filter((f) => !ids.has(f.id)), ...SAMPLE_FOCUS_SOURCES] } };
 }
 
 /**

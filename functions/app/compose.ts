@@ -17,6 +17,7 @@ import { AnalyticsAccess } from '../sources/anthropic/anthropic-api-plan';
 import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
 import { DataExportsSource } from '../sources/data-exports/data-exports-source';
+import { FocusFilesSource } from '../sources/focus-files/focus-files-source';
 import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
 import { createProviderHttp } from '../lib/http/provider-http';
 import { sdkRequestHandler, type SdkTimeouts } from '../lib/sdk-timeouts';
@@ -38,6 +39,8 @@ export interface AwsClients {
    * `costExplorerRole` is set (the export's bucket is in the payer account), else the same as `s3`.
    */
   billingExports: S3Client;
+  /** S3 for the FOCUS file sources (`sources.focus`): the function's own credentials, following a bucket's region. */
+  focusFiles: S3Client;
 }
 
 export interface ClientOptions {
@@ -84,6 +87,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     s3: new S3Client(s3Settings),
     // The export's bucket may be in another region than the function (its S3Region): follow S3's redirect.
     billingExports: new S3Client({ ...s3Settings, followRegionRedirects: true, ...(payerCredentials ? { credentials: payerCredentials } : {}) }),
+    focusFiles: new S3Client({ ...s3Settings, followRegionRedirects: true }),
   };
 }
 
@@ -112,7 +116,7 @@ export function baseUrlsFromEnv(env: NodeJS.ProcessEnv = process.env) {
 
 /**
  * The enabled sources for a configuration: AWS billing (Cost Explorer, or in `data-exports` mode the CUR 2.0 export,
- * Bedrock tokens included), and each model provider's costs and usage.
+ * Bedrock tokens included), each FOCUS file source, and each model provider's costs and usage.
  */
 export function buildSources(config: CostlineConfig, clients: AwsClients, access?: ProviderAccess): Source[] {
   const sources: Source[] = [];
@@ -125,6 +129,9 @@ export function buildSources(config: CostlineConfig, clients: AwsClients, access
     sources.push(
       new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),
     );
+  }
+  for (const entry of config.sources.focus) {
+    if (entry.enabled) sources.push(new FocusFilesSource(clients.focusFiles, { entry, tagKey: config.allocation.awsTagKey }));
   }
   if (!access) return sources;
   const openai = config.sources.openai;

@@ -41,6 +41,48 @@ const dataExportsSchema = z.strictObject(
   { error: 'expected an object { "bucket", "prefix", "exportName" }' },
 );
 
+/** How a FOCUS file is read (`sources.focus[].format`). */
+export const FOCUS_FORMATS = ['csv', 'parquet'] as const;
+export type FocusFormat = (typeof FOCUS_FORMATS)[number];
+
+/** A FOCUS source's id: part of its source id (`focus:<id>`), so short and lowercase. */
+const FOCUS_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * One `sources.focus[]` entry: a bucket prefix where some system (an Azure cost export, a LiteLLM proxy, another
+ * cloud) delivers FOCUS 1.0 to 1.3 cost and usage files. Each entry is a source of its own, `focus:<id>`.
+ */
+const focusEntrySchema = z.strictObject(
+  {
+    id: z.string({ error: 'expected an id such as "azure"' }).regex(FOCUS_ID, { error: 'expected a lowercase id of 1-32 letters, digits and hyphens, such as "azure"' }),
+    bucket: z.string({ error: 'expected the name of the bucket the files are delivered to' }).regex(BUCKET_NAME, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)' }),
+    /** Every object under it is listed; "" reads the whole bucket. */
+    prefix: z.string({ error: 'expected the S3 prefix of the files (may be "")' }).refine((p) => !p.startsWith('/'), { error: 'expected a prefix without a leading "/"' }),
+    /** Absent: each file's format comes from its extension (`.csv`, `.csv.gz`, `.parquet`). */
+    format: z.enum(FOCUS_FORMATS, { error: `expected one of ${FOCUS_FORMATS.map((f) => `"${f}"`).join(', ')} (or no format: from each file's extension)` }).optional(),
+    enabled: flag.default(true),
+    /** Re-read the previous month until this day of the new month, as for the other sources. */
+    previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),
+    /** On Mondays, re-read this many closed months too. */
+    recheckClosedMonths: z.number({ error: 'expected a number of months' }).int({ error: 'expected a whole number of months' }).min(0).max(12).default(1),
+  },
+  { error: 'expected an object { "id", "bucket", "prefix", "format"?, "enabled"? }' },
+);
+export type FocusSourceConfig = z.infer<typeof focusEntrySchema>;
+
+/** `sources.focus`: the FOCUS file sources, ids unique. */
+const focusSchema = z
+  .array(focusEntrySchema, { error: 'expected a list of FOCUS sources [{ "id", "bucket", "prefix" }]' })
+  .superRefine((entries, ctx) => {
+    const seen = new Map<string, number>();
+    entries.forEach((e, i) => {
+      const first = seen.get(e.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${e.id}" is already the id of sources.focus[${first}]; each FOCUS source needs its own id` });
+      else seen.set(e.id, i);
+    });
+  })
+  .default([]);
+
 /** A model provider read through its admin API. */
 function modelProviderSchema(defaultSecret: string) {
   return z.strictObject(
@@ -98,4 +140,5 @@ export const sourcesSection = section({
       api: z.enum(ANTHROPIC_APIS, { error: `expected one of ${ANTHROPIC_APIS.map((a) => `"${a}"`).join(', ')} (which Anthropic reporting API to read)` }).default('auto'),
     })
     .prefault({}),
+  focus: focusSchema,
 });

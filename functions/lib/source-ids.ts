@@ -30,3 +30,11 @@ export const AWS_DATA_EXPORTS_SOURCE = 'aws-data-exports';
 export function awsSourceIdOf(mode: 'cost-explorer' | 'data-exports'): string {
   return mode === 'data-exports' ? AWS_DATA_EXPORTS_SOURCE : SOURCE_IDS.aws;
 }
+
+/** The prefix of a FOCUS file source's id: `sources.focus[]` entry `azure` is the source `focus:azure`. */
+export const FOCUS_SOURCE_PREFIX = 'focus:';
+
+/** The source id of the `sources.focus[]` entry `id`. */
+export function focusSourceIdOf(id: string): string {
+  return `${FOCUS_SOURCE_PREFIX}${id}`;
+}

@@ -1,6 +1,7 @@
 import type { CostlineConfig } from '../config/config-schema';
 import Big from 'big.js';
-import type { CostRecord, Provider } from '../domain/records/cost-record';
+import type { BuiltInProvider, CostRecord } from '../domain/records/cost-record';
+import { focusSourceIdOf, FOCUS_SOURCE_PREFIX } from '../lib/source-ids';
 import { addDays, addMonths, isMonday, monthOf, monthStart, monthsOf, toDay, type DayWindow } from '../domain/records/dates';
 import { alertAttributes, PLATFORM_TEAMS } from '../domain/guardrails/alert-attributes';
 import { formatMoney } from '../domain/statements/format';
@@ -74,9 +75,19 @@ export function planWindow(today: string, previousMonthSettled: boolean, previou
   return start < end ? { start, end } : null;
 }
 
-/** How long after a month ends its bill may still move, per provider (`sources.<provider>.previousMonthUntilDay`). */
-export function previousMonthUntilDayOf(provider: Provider, config: CostlineConfig): number {
-  return config.sources[provider].previousMonthUntilDay;
+/**
+ * How long after a month ends a source's bill may still move, and how many closed months it re-pulls on
+ * Mondays: `sources.<provider>` for the built-in sources, the source's own `sources.focus[]` entry for a
+ * FOCUS file source.
+ */
+export function restatementScheduleOf(source: Pick<Source, 'id' | 'provider'>, config: CostlineConfig): { previousMonthUntilDay: number; recheckClosedMonths: number } {
+  if (source.id.startsWith(FOCUS_SOURCE_PREFIX)) {
+    const entry = config.sources.focus.find((f) => focusSourceIdOf(f.id) === source.id);
+    if (entry) return entry;
+  }
+  const builtIn = config.sources[source.provider as BuiltInProvider] as { previousMonthUntilDay: number; recheckClosedMonths: number } | undefined;
+  if (!builtIn) throw new Error(`${source.id}: no sources.${source.provider} or sources.focus entry says how long its months may be restated`);
+  return builtIn;
 }
 
 /** What to pull: an explicit window (backfill, hourly usage), and which kinds of source. */
@@ -106,13 +117,8 @@ export async function ingestBilling(given: IngestDeps, options: IngestOptions = 
       if (!pullWindow) {
         const previous = await deps.state.getMonthState(source.id, addMonths(monthOf(today), -1));
         // Usage includes today (as far as it has happened): it is what the hourly estimates are made of.
-        pullWindow = planWindow(
-          today,
-          previous?.estimated === false,
-          previousMonthUntilDayOf(source.provider, deps.config),
-          source.kind === 'usage',
-          deps.config.sources[source.provider].recheckClosedMonths,
-        );
+        const schedule = restatementScheduleOf(source, deps.config);
+        pullWindow = planWindow(today, previous?.estimated === false, schedule.previousMonthUntilDay, source.kind === 'usage', schedule.recheckClosedMonths);
       }
       if (!pullWindow) {
         outcomes.push({ source: source.id, ok: true, window: { start: today, end: today }, days: 0, records: 0, requests: 0, estimatedMonths: [], stats: { written: 0, deleted: 0, unchanged: 0 }, notes: [], shrinks: { held: [], applied: [] } });

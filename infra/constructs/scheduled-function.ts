@@ -19,6 +19,7 @@ import { STATEMENTS_PREFIX } from '../../functions/adapters/s3/s3-statement-arch
 import { DEFAULT_CONFIG_FILE } from '../../functions/config/load-config';
 import { copyFileHooks } from './copy-file-hooks';
 import { attachExportRead, type DataExportsLocation } from './data-exports-read';
+import { attachFocusRead, type FocusFilesLocation } from './focus-files-read';
 import { functionRolePath } from './function-role-path';
 import { nagResource } from './nag-resource';
 import { powertoolsEnvironment } from './powertools';
@@ -299,6 +300,12 @@ export class ScheduledFunction extends Construct {
    */
   grantExportRead(location: DataExportsLocation): this {
     attachExportRead(this, 'BillingExportRead', this.role, location);
+    return this;
+  }
+
+  /** Lets the function list and read one FOCUS file source's prefix (`sources.focus[]`), in a policy of its own. */
+  grantFocusRead(location: FocusFilesLocation): this {
+    attachFocusRead(this, this.role, location);
     return this;
   }
 

@@ -30,7 +30,7 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     chargeback.json, alerts.jsonl, statement.txt, .csv, .html, focus.csv, statement.<team>.txt
   --state DIR       where the local database persists between runs (default: .costline/state, or
                     .costline/state-exports with --aws-source exports: each AWS source replaces only its own
-                    records, so one state holding both would count AWS twice)
+                    records, so one state holding both would count AWS twice; -focus appended with --focus)
   --fresh           empty the local database first (refused while another run holds it)
   --deadline TIME   stop waiting on any source after this long, as a Lambda's timeout does (default: 15m);
                     seconds or a duration: 900, 90s, 15m, 1h
@@ -38,6 +38,9 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     instead of now; the sample run keeps its own calendar
   --aws-source SRC  cost-explorer (default) or exports: read the sample's CUR 2.0 billing export (Parquet in
                     the local S3) instead of the local Cost Explorer (sources.aws.mode = data-exports)
+  --focus           also read the sample's FOCUS files (an Azure-like FOCUS 1.0 export and a LiteLLM-like 1.3
+                    file, in the local S3) as the FOCUS sources azure and litellm (sources.focus); without it, a
+                    config's own sources.focus entries are served the same sample files in the local S3
   --live            read your real AWS Cost Explorer (default credential chain, assuming sources.aws.roleArn with
                     its externalId when the config sets it; AWS_ENDPOINT_URL_* apply) and,
                     for enabled model providers, the real admin APIs (OPENAI_ADMIN_KEY, ANTHROPIC_ADMIN_KEY;
@@ -65,6 +68,7 @@ const OPTIONS = {
   now: { type: 'string' },
   deadline: { type: 'string', default: DEFAULT_DEADLINE },
   'aws-source': { type: 'string', default: 'cost-explorer' },
+  focus: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -103,9 +107,12 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** The local state folder: --state, else one default folder per AWS source (their AWS records never mix). */
-export function stateFolderOf(state: string | undefined, awsSource: string): string {
-  return state ?? join('.costline', awsSource === 'exports' ? 'state-exports' : 'state');
+/**
+ * The local state folder: --state, else one default folder per AWS source (their AWS records never mix), and per
+ * --focus (a run without it would leave the FOCUS sources' records in place, and a later run show them).
+ */
+export function stateFolderOf(state: string | undefined, awsSource: string, focus = false): string {
+  return state ?? join('.costline', `${awsSource === 'exports' ? 'state-exports' : 'state'}${focus ? '-focus' : ''}`);
 }
 
 /** `--now`: a clock stopped at that UTC instant. */

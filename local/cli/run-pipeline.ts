@@ -18,6 +18,7 @@ import { startCostExplorerServer } from '../emulators/cost-explorer-server';
 import { startOpenAiServer } from '../emulators/openai-server';
 import { startS3Server } from '../emulators/s3-server';
 import { curExportObjects } from '../sample/cur-export';
+import { focusSampleObjects } from '../sample/focus-sample';
 import { ensureTable, startLocalDynamo } from '../local-dynamodb';
 import { ledgerAsOf, type Ledger } from '../sample/ledger';
 import { sampleLedger } from '../sample/sample-ledger';
@@ -40,16 +41,25 @@ export async function runPipeline(values: CliValues & { state: string }, config:
   const costExplorer = servedLedger ? await startCostExplorerServer({ ledger: servedLedger }) : undefined;
   // In data-exports mode, the local S3 holds the sample's CUR 2.0 export as it was delivered on the simulated day.
   const exportsMode = config.sources.aws.enabled && config.sources.aws.mode === 'data-exports';
-  const s3 = ledger && exportsMode ? await startS3Server({ buckets: [config.sources.aws.dataExports!.bucket] }) : undefined;
+  // FOCUS file sources (sources.focus, or --focus): the local S3 holds the sample's FOCUS files under each prefix.
+  const focusSources = config.sources.focus.filter((f) => f.enabled);
+  const buckets = [...new Set([...(exportsMode ? [config.sources.aws.dataExports!.bucket] : []), ...focusSources.map((f) => f.bucket)])];
+  const s3 = ledger && buckets.length > 0 ? await startS3Server({ buckets }) : undefined;
+  const ledgerMonths = ledger ? [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort() : [];
   /** What Cost Explorer shows and the export holds as of `day`: the ledger without the lines posted later. */
   const serveAsOf = (day: string) => {
     if (!ledger || !servedLedger) return;
     servedLedger.lineItems = ledgerAsOf(ledger, day).lineItems;
     if (!s3) return;
-    // An overwrite export: each delivery replaces the period's files.
-    const location = config.sources.aws.dataExports!;
     s3.objects.clear();
-    for (const o of curExportObjects(ledger, location, day)) s3.objects.set(`${location.bucket}/${o.key}`, { body: o.body, contentType: o.contentType });
+    if (exportsMode) {
+      // An overwrite export: each delivery replaces the period's files.
+      const location = config.sources.aws.dataExports!;
+      for (const o of curExportObjects(ledger, location, day)) s3.objects.set(`${location.bucket}/${o.key}`, { body: o.body, contentType: o.contentType });
+    }
+    for (const entry of focusSources) {
+      for (const o of focusSampleObjects(entry, ledgerMonths, day)) s3.objects.set(`${entry.bucket}/${o.key}`, { body: o.body, lastModified: o.lastModified });
+    }
   };
   // Model providers: local servers answering from the sample books, or (--live) the real APIs with the
   // keys and base URLs their own SDKs read from the environment.

@@ -32,7 +32,11 @@ export interface S3StoredObject {
   /** Text is stored as UTF-8; bytes as they are. */
   body: string | Uint8Array;
   contentType?: string;
+  /** When it was written, as ListObjectsV2 reports it; default 2026-01-01 (a seeded object may set its own). */
+  lastModified?: Date;
 }
+
+const DEFAULT_LAST_MODIFIED = new Date('2026-01-01T00:00:00.000Z');
 
 /** A running local S3. */
 export interface S3Server {
@@ -156,8 +160,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     const truncated = keys.length > page.length;
     const contents = page
       .map((k) => {
-        const bytes = bytesOf(objects.get(`${bucket}/${k}`)!);
-        return `<Contents><Key>${escapeXml(k)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>${escapeXml(etagOf(bytes))}</ETag><Size>${bytes.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+        const object = objects.get(`${bucket}/${k}`)!;
+        const bytes = bytesOf(object);
+        return `<Contents><Key>${escapeXml(k)}</Key><LastModified>${(object.lastModified ?? DEFAULT_LAST_MODIFIED).toISOString()}</LastModified><ETag>${escapeXml(etagOf(bytes))}</ETag><Size>${bytes.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
       })
       .join('');
     const body =

@@ -54,6 +54,21 @@ function nagFindings(change?: (app: App, stack: CostlineStack) => void, context:
   return findings;
 }
 
+/** The app built from the repository's config changed by `change` reports no unacknowledged finding. */
+function expectNoFindingsWith(change: (raw: Record<string, any>) => void): void {
+  const raw = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, any>;
+  change(raw);
+  const dir = mkdtempSync(join(tmpdir(), 'costline-nag-config-'));
+  outdirs.push(dir);
+  const config = join(dir, 'costline.config.json');
+  writeFileSync(config, JSON.stringify(raw));
+  const findings = nagFindings(undefined, { config });
+  if (findings.length > 0) {
+    console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
+  }
+  expect(findings).toEqual([]);
+}
+
 describe('cdk-nag AwsSolutions checks', () => {
   it('report no unacknowledged finding on the costline app', () => {
     const findings = nagFindings();
@@ -67,17 +82,16 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['without a payer role', {}],
     ['with the payer role', { roleArn: 'arn:aws:iam::111111111111:role/Costline-cost-read', externalId: 'costline-test-external-id' }],
   ])('report no unacknowledged finding in data-exports mode %s (export, bucket and read grants)', (_name, aws) => {
-    const raw = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, any>;
-    Object.assign(raw.sources.aws, { mode: 'data-exports', dataExports: { bucket: 'acme-billing-export', prefix: 'cur2', exportName: 'costline-cur2-daily' }, ...aws });
-    const dir = mkdtempSync(join(tmpdir(), 'costline-nag-config-'));
-    outdirs.push(dir);
-    const config = join(dir, 'costline.config.json');
-    writeFileSync(config, JSON.stringify(raw));
-    const findings = nagFindings(undefined, { config });
-    if (findings.length > 0) {
-      console.error(`Unacknowledged findings:\n${findings.map((f) => `  ${f.rule} at ${f.path} (${f.plugin}): ${f.description}`).join('\n')}`);
-    }
-    expect(findings).toEqual([]);
+    expectNoFindingsWith((raw) => Object.assign(raw.sources.aws, { mode: 'data-exports', dataExports: { bucket: 'acme-billing-export', prefix: 'cur2', exportName: 'costline-cur2-daily' }, ...aws }));
+  });
+
+  it('report no unacknowledged finding with FOCUS file sources (a prefix, and a whole bucket)', () => {
+    expectNoFindingsWith((raw) => {
+      raw.sources.focus = [
+        { id: 'azure', bucket: 'acme-azure-exports', prefix: 'exports/focus/' },
+        { id: 'litellm', bucket: 'acme-litellm', prefix: '' },
+      ];
+    });
   });
 
   it('do report a non-compliant resource, and an acknowledgement silences exactly its rule', () => {

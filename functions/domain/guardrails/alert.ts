@@ -1,4 +1,4 @@
-import type { Provider } from '../records/cost-record';
+import type { BuiltInProvider, Provider } from '../records/cost-record';
 import type { AlertAttributes } from './alert-attributes';
 
 /** The kinds of alert costline sends; subscriptions filter on the `kind` attribute. */
@@ -45,8 +45,13 @@ export interface AlertJson {
   metadata: { threadId: string; summary: string; eventType: AlertKind; additionalContext: Record<string, string> };
 }
 
-/** Provider names as alert texts spell them. */
-export const PROVIDER_NAMES: Record<Provider, string> = { aws: 'AWS', openai: 'OpenAI', anthropic: 'Anthropic' };
+/** Built-in provider names as alert texts spell them. */
+const PROVIDER_NAMES: Record<BuiltInProvider, string> = { aws: 'AWS', openai: 'OpenAI', anthropic: 'Anthropic' };
+
+/** A provider's name as alert texts spell it: a FOCUS file's provider by its id (`microsoft`). */
+export function providerLabel(provider: Provider): string {
+  return Object.hasOwn(PROVIDER_NAMES, provider) ? PROVIDER_NAMES[provider as BuiltInProvider] : provider;
+}
 
 /** The alert's JSON form, with `facts` (its figures) added to the attributes in its additional context. */
 export function jsonOf(alert: Omit<GuardrailAlert, 'json'>, facts: Record<string, string>): AlertJson {

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { formatMoney } from '../statements/format';
-import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import { build, providerLabel, type GuardrailAlert } from './alert';
 import { topDrivers, type Driver, type DriverSeries, type SpendAnomaly } from './anomaly';
 import { alertAttributes, ALERT_ATTRIBUTES, type Severity } from './alert-attributes';
 import { dailySeries, type Slice } from './slices';
@@ -19,7 +19,7 @@ export function driversOf(slices: readonly Slice[], day: string, options: { minI
     return [...groups.entries()].map(([id, g]) => ({ kind, id, label: g.label, daily: dailySeries(g.slices) }));
   };
   const what = [
-    ...components('model', (s) => (s.model ? [s.model, `${s.model} (${PROVIDER_NAMES[s.provider]})`] : null)),
+    ...components('model', (s) => (s.model ? [s.model, `${s.model} (${providerLabel(s.provider)})`] : null)),
     ...components('service', (s) => (s.model ? null : [s.service, s.service])),
   ];
   const where = components('project', (s) => (s.provider === 'openai' && s.subAccount ? [s.subAccount, `OpenAI project ${s.subAccount}`] : s.provider === 'anthropic' ? [s.subAccount ?? 'default', `Anthropic workspace ${s.subAccount ?? 'default'}`] : null));

@@ -3,7 +3,7 @@ import { globMatches } from '../../lib/glob';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
-import { PROVIDER_NAMES } from './alert';
+import { providerLabel } from './alert';
 import { ALERT_ATTRIBUTES, PLATFORM_TEAMS } from './alert-attributes';
 import type { GuardrailsPolicy } from './policy';
 import type { Slice } from './slices';
@@ -29,7 +29,7 @@ export function budgetScopes(policy: GuardrailsPolicy, chargeback: Chargeback): 
   for (const b of policy.budgets) {
     const name = policy.teams.find((t) => t.id === b.team)?.name ?? b.team;
     const parts = [b.provider && `provider:${b.provider}`, b.model && `model:${b.model}`].filter(Boolean);
-    const what = [b.provider && PROVIDER_NAMES[b.provider], b.model].filter(Boolean).join(' ');
+    const what = [b.provider && providerLabel(b.provider), b.model].filter(Boolean).join(' ');
     scopes.push({ scope: `team:${b.team}/${parts.join('/')}`, label: `${name}: ${what}`, team: b.team, provider: b.provider, model: b.model, monthly: new Big(b.monthly), shared: ZERO });
   }
   if (policy.organizationAiBudget !== undefined) {

@@ -5,7 +5,7 @@ import type { Provider } from '../records/cost-record';
 import { monthOf } from '../records/dates';
 import { formatCents, ZERO, type Decimal } from '../records/money';
 import { formatMoney } from '../statements/format';
-import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import { build, providerLabel, type GuardrailAlert } from './alert';
 import { alertAttributes, ALERT_ATTRIBUTES, PLATFORM_TEAMS } from './alert-attributes';
 import type { GuardrailsPolicy } from './policy';
 import type { Slice } from './slices';
@@ -25,7 +25,7 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: G
         : 'none by project: this spend has no project and no API key; move its callers into a project'
       : `{ "match": { "provider": "${u.provider}", "${field}": "${u.id}" }, "team": "<team id>" }`;
     const body = [
-      `${formatMoney(u.cost, currency)} of ${PROVIDER_NAMES[u.provider as Provider] ?? u.provider} spend in ${month} came through ${u.kind} ${u.id}, which no allocation rule maps: it is unallocated.`,
+      `${formatMoney(u.cost, currency)} of ${providerLabel(u.provider)} spend in ${month} came through ${u.kind} ${u.id}, which no allocation rule maps: it is unallocated.`,
       '',
       u.apiKeys.length ? `API keys it came through: ${u.apiKeys.join(', ')}.` : 'The source reports no API keys for it.',
       `To charge it to a team, add a rule such as: ${rule}`,
@@ -53,7 +53,7 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: G
       if (e.cost.lt(minSpend)) continue;
       const teams = [...e.teams.entries()].sort(([, a], [, b]) => b.cmp(a));
       const body = [
-        `${model} (${PROVIDER_NAMES[e.provider]}), on the watch list of high-cost models, has cost ${formatMoney(formatCents(e.cost), currency)} in ${month} so far.`,
+        `${model} (${providerLabel(e.provider)}), on the watch list of high-cost models, has cost ${formatMoney(formatCents(e.cost), currency)} in ${month} so far.`,
         '',
         'Who used it:',
         ...teams.map(([t, c]) => `  ${formatMoney(formatCents(c), currency).padStart(12)}  ${t}`),

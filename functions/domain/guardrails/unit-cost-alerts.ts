@@ -3,7 +3,7 @@ import type { Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
 import { totalTokens } from '../records/usage-record';
 import { formatMoney } from '../statements/format';
-import { build, PROVIDER_NAMES, type GuardrailAlert } from './alert';
+import { build, providerLabel, type GuardrailAlert } from './alert';
 import { alertAttributes, ALERT_ATTRIBUTES } from './alert-attributes';
 import type { UnitCostChange } from './anomaly';
 import type { Slice } from './slices';
@@ -44,7 +44,7 @@ export function unitSeries(months: readonly AllocatedMonth[], slices: readonly S
 export function unitCostAlert(team: string, name: string, provider: Provider, model: string, c: UnitCostChange, month: string, currency: string): GuardrailAlert {
   const scope = `team:${team}/model:${model}`;
   const body = [
-    `${name}'s ${model} (${PROVIDER_NAMES[provider]}) cost ${formatMoney(c.costPerMillion, currency)} per million tokens on ${c.day}, up ${c.increasePercent.toFixed(0)}% from ${formatMoney(c.baselineCostPerMillion, currency)}, at a steady ${(c.tokens / 1e6).toFixed(1)}M tokens: ${formatMoney(c.impact, currency)} more for the day.`,
+    `${name}'s ${model} (${providerLabel(provider)}) cost ${formatMoney(c.costPerMillion, currency)} per million tokens on ${c.day}, up ${c.increasePercent.toFixed(0)}% from ${formatMoney(c.baselineCostPerMillion, currency)}, at a steady ${(c.tokens / 1e6).toFixed(1)}M tokens: ${formatMoney(c.impact, currency)} more for the day.`,
     '',
     'A prompt change (longer outputs, lost prompt caching) or a switch to a dearer model version or tier does this.',
     `How: ${c.method}`,

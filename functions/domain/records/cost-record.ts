@@ -3,8 +3,15 @@ import { createHash } from 'node:crypto';
 /** FOCUS ChargeCategory: what kind of charge a line is. */
 export type ChargeCategory = 'Usage' | 'Purchase' | 'Tax' | 'Credit' | 'Adjustment';
 
-/** Who sold the service: AWS (Bedrock included) or a model provider billed by the token. */
-export type Provider = 'aws' | 'openai' | 'anthropic';
+/** The providers costline reads through their own APIs: AWS (Bedrock included) and the model providers billed by the token. */
+export type BuiltInProvider = 'aws' | 'openai' | 'anthropic';
+
+/**
+ * Who sold the service: a built-in provider, or the provider a FOCUS file names (its ServiceProviderName or
+ * ProviderName as a lowercase slug: `microsoft`, `litellm`, `google-cloud`). Open, so code that treats the
+ * built-in providers apart must compare with their ids, never assume the list is complete.
+ */
+export type Provider = BuiltInProvider | (string & {});
 
 /** The token types costline tracks; disjoint, so they add up to all tokens. */
 export type TokenType = 'input' | 'cachedInput' | 'cacheWrite' | 'output';

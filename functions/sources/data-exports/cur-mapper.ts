@@ -2,9 +2,10 @@ import Big from 'big.js';
 import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } from '../../domain/records/cost-record';
 import { addDays, daysOf, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
-import { canonical, ZERO, type Decimal } from '../../domain/records/money';
+import { ZERO, type Decimal } from '../../domain/records/money';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
+import { daysOfSummed, noteUnit, openSummed, type SummedRecord } from '../shared/summed-records';
 import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
 import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
 import { MalformedExportError, type CurColumn } from './cur-columns';
@@ -33,16 +34,6 @@ export interface CurMapperContext {
   billingAccountId: string;
   /** To count Bedrock tokens from the export's usage types; absent, no usage is derived. */
   bedrock?: BedrockUsageContext;
-}
-
-/** A record being summed; `billed`, `effective` and `quantity` are slots of the aggregator's sums. */
-interface Slice {
-  record: Omit<CostRecord, 'billedCost' | 'effectiveCost' | 'consumedQuantity' | 'consumedUnit'>;
-  billed: number;
-  effective: number;
-  quantity: number;
-  /** The unit of the quantity; null once two units met (then no quantity is reported). */
-  unit: string | null | undefined;
 }
 
 /** One Bedrock meter's day; `quantity` and `cost` are slots of the aggregator's sums. */
@@ -93,7 +84,7 @@ function isBedrockProduct(code: string): boolean {
 
 /** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */
 export class CurAggregator {
-  private readonly slices = new Map<string, Slice>();
+  private readonly slices = new Map<string, SummedRecord>();
   private readonly meters = new Map<string, MeterDay>();
   private readonly sums = new ExactSums();
   private sawInvoice = true;
@@ -147,8 +138,8 @@ export class CurAggregator {
       const tags = team ? { [this.ctx.tagKey]: team } : {};
       const identity = { source: this.ctx.source, provider: 'aws' as const, billingAccountId, subAccountId: accountId, serviceName: service, usageType, tags, chargePeriodStart: day, lineItemType, iamPrincipal, resourceId };
       const id = recordId(identity);
-      slice = {
-        record: {
+      slice = openSummed(
+        {
           id,
           source: identity.source,
           provider: 'aws',
@@ -167,17 +158,13 @@ export class CurAggregator {
           chargePeriodEnd: addDays(day, 1),
           billingCurrency: 'USD',
           tags,
-          estimated: false,
           chargeCategory,
           lineItemType,
           ...(iamPrincipal ? { iamPrincipal } : {}),
           ...(resourceId ? { resourceId } : {}),
         },
-        billed: this.sums.open(),
-        effective: this.sums.open(),
-        quantity: this.sums.open(),
-        unit: undefined,
-      };
+        this.sums,
+      );
       this.slices.set(key, slice);
     }
     this.addTo(slice.billed, billed);
@@ -187,7 +174,7 @@ export class CurAggregator {
       const quantity = rawAmount(row, 'line_item_usage_amount', at);
       const unit = text(row, 'pricing_unit', at);
       this.addTo(slice.quantity, quantity);
-      slice.unit = slice.unit === undefined || slice.unit === unit ? unit : null;
+      noteUnit(slice, unit);
       if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, quantity, unit, billed);
     }
   }
@@ -264,23 +251,7 @@ export class CurAggregator {
    * @param estimated whether the period's figures may still change (not invoiced)
    */
   days(days: readonly string[], estimated: boolean): SourceDay<CostRecord>[] {
-    const byDay = new Map<string, CostRecord[]>(days.map((d) => [d, []]));
-    for (const slice of this.slices.values()) {
-      const list = byDay.get(slice.record.chargePeriodStart);
-      if (!list) continue;
-      const [billed, effective, quantity] = [this.sums.value(slice.billed), this.sums.value(slice.effective), this.sums.value(slice.quantity)];
-      if (billed.eq(0) && effective.eq(0)) continue;
-      const hasQuantity = !quantity.eq(0) && typeof slice.unit === 'string';
-      list.push({
-        ...slice.record,
-        estimated,
-        billedCost: canonical(billed),
-        effectiveCost: canonical(effective),
-        consumedQuantity: hasQuantity ? canonical(quantity) : null,
-        consumedUnit: hasQuantity ? (slice.unit as string) : null,
-      });
-    }
-    return [...byDay].map(([day, records]) => ({ day, records: records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), estimated }));
+    return daysOfSummed(this.slices.values(), this.sums, days, () => estimated);
   }
 
   /** Bedrock token usage of `days`, org-level as Cost Explorer's (see `addBedrockMeter`), and the meters not counted. */

@@ -1,16 +1,13 @@
 import Big from 'big.js';
 import { toDay } from '../../domain/records/dates';
 import type { Decimal } from '../../domain/records/money';
+import type { Where } from '../shared/parquet-rows';
 import { MalformedExportError, type CurColumn } from './cur-columns';
+
+export type { Where } from '../shared/parquet-rows';
 
 /** One row as the Parquet reader returns it: column name to value (string, number, Date, map object or null). */
 export type CurRow = Partial<Record<CurColumn, unknown>>;
-
-/**
- * Where a row came from, for errors: `<file>, row <n>`. Anything whose text is that, so that a reader can pass one
- * object per file and count rows in it rather than build a string per row that no error needs.
- */
-export type Where = { toString(): string };
 
 /*
  * Reading one CUR 2.0 row's columns, each checked for its type: a value of the wrong type fails the export,

@@ -41,6 +41,37 @@ describe('config validation', () => {
     ]);
   });
 
+  it('reads sources.focus entries with their defaults, and names the entry and field of each mistake', () => {
+    const focus = (entries: unknown) => ({ ...valid(), sources: { focus: entries } });
+    expect(parseConfig(valid()).sources.focus).toEqual([]);
+    expect(parseConfig(focus([{ id: 'azure', bucket: 'costline-focus', prefix: 'exports/focus/' }])).sources.focus).toEqual([
+      { id: 'azure', bucket: 'costline-focus', prefix: 'exports/focus/', enabled: true, previousMonthUntilDay: 5, recheckClosedMonths: 1 },
+    ]);
+    expect(parseConfig(focus([{ id: 'litellm', bucket: 'costline-focus', prefix: '', format: 'parquet', enabled: false }])).sources.focus[0]).toMatchObject({ format: 'parquet', enabled: false });
+    expect(
+      problemsOf(
+        focus([
+          { id: 'azure', bucket: 'costline-focus', prefix: 'a/' },
+          { id: 'azure', bucket: 'Bad_Bucket', prefix: '/b', format: 'json' },
+          { id: 'Azure Cloud', bucket: 'costline-focus', prefix: 'c', region: 'x' },
+          { bucket: 'costline-focus' },
+        ]),
+      ),
+    ).toEqual([
+      'sources.focus[1].bucket: expected an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+      'sources.focus[1].prefix: expected a prefix without a leading "/"',
+      'sources.focus[1].format: expected one of "csv", "parquet" (or no format: from each file\'s extension)',
+      'sources.focus[2].id: expected a lowercase id of 1-32 letters, digits and hyphens, such as "azure"',
+      'sources.focus[2]: unknown field(s) "region"',
+      'sources.focus[3].id: expected an id such as "azure"',
+      'sources.focus[3].prefix: expected the S3 prefix of the files (may be "")',
+    ]);
+    expect(problemsOf(focus([{ id: 'azure', bucket: 'costline-focus', prefix: 'a/' }, { id: 'azure', bucket: 'costline-focus', prefix: 'b/' }]))).toEqual([
+      'sources.focus[1].id: "azure" is already the id of sources.focus[0]; each FOCUS source needs its own id',
+    ]);
+    expect(problemsOf(focus({ id: 'azure' }))).toEqual(['sources.focus: expected a list of FOCUS sources [{ "id", "bucket", "prefix" }]']);
+  });
+
   it('reads sources.aws.mode, dataExports and engine, and names the field of each mistake', () => {
     const aws = (extra: Record<string, unknown>) => ({ ...valid(), sources: { aws: { enabled: true, ...extra } } });
     const where = { bucket: 'costline-billing-111111111111', prefix: 'cur2', exportName: 'costline-cur2-daily' };
