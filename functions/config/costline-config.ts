@@ -77,6 +77,12 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'pool'], message: `unknown pool "${rule.pool}" (known: ${[...pools].join(', ') || 'none; add it to allocation.sharedPools'})` });
       }
     });
+    const dimensions = new Set<string>();
+    config.allocation.dimensions.forEach((d, i) => {
+      if (d.id === 'team') ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: '"team" is what teams and allocation.rules decide; pick another dimension id' });
+      else if (dimensions.has(d.id)) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `duplicate dimension id "${d.id}"` });
+      dimensions.add(d.id);
+    });
     const seenScopes = new Set<string>();
     config.alerts.budgets.forEach((b, i) => {
       if (!ids.has(b.team)) ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i, 'team'], message: `unknown team "${b.team}" (known: ${[...ids].join(', ')})` });
@@ -100,5 +106,7 @@ export type CostlineConfig = z.output<typeof configSchema>;
 export type TeamConfig = CostlineConfig['teams'][number];
 /** One budget scope as configured. */
 export type BudgetScopeConfig = CostlineConfig['alerts']['budgets'][number];
+/** One dimension as configured. */
+export type DimensionConfig = CostlineConfig['allocation']['dimensions'][number];
 /** One allocation rule as configured. */
 export type AllocationRule = CostlineConfig['allocation']['rules'][number];

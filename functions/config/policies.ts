@@ -8,9 +8,29 @@ import { lastRepullDay, type CostlineConfig } from './config-schema';
  * never sees the whole config.
  */
 
-/** What allocation reads: the teams' names, the team tag key and the rules. */
+/** What allocation reads: the teams' names, the team tag key, the rules and the further dimensions. */
 export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
-  return { teams: config.teams, tagKey: config.allocation.awsTagKey, rules: config.allocation.rules };
+  const { awsTagKey, rules, dimensions } = config.allocation;
+  return {
+    teams: config.teams,
+    tagKey: awsTagKey,
+    rules,
+    // Present only when configured, so a month without dimensions is allocated exactly as before.
+    ...(dimensions.length > 0 ? { dimensions: dimensions.map((d) => ({ id: d.id, tagKey: d.tagKey, rules: d.rules ?? [] })) } : {}),
+  };
+}
+
+/**
+ * The tags besides the team tag that rules and dimensions read (`allocation.rules[].match.tag`,
+ * `allocation.dimensions[].tagKey` and their rules' tags): the billing exports carry them onto records.
+ */
+export function recordTagKeysOf(config: CostlineConfig): string[] {
+  const { awsTagKey, rules, dimensions } = config.allocation;
+  const keys = [
+    ...rules.flatMap((r) => (r.match.tag ? [r.match.tag.key] : [])),
+    ...dimensions.flatMap((d) => [...(d.tagKey !== undefined ? [d.tagKey] : []), ...(d.rules ?? []).flatMap((r) => (r.match.tag ? [r.match.tag.key] : []))]),
+  ];
+  return [...new Set(keys)].filter((k) => k !== awsTagKey);
 }
 
 /** What the chargeback reads: currency, teams and budgets, shared pools, cost basis and when a month closes. */

@@ -3,6 +3,7 @@ import { allocationPolicyOf, chargebackPolicyOf } from '../config/policies';
 import { allocate, type AllocatedMonth, type MonthRecords } from '../domain/allocation/allocate';
 import type { Chargeback } from '../domain/chargeback/chargeback';
 import { chargeMonth } from '../domain/chargeback/charge-month';
+import { withDimensions } from '../domain/chargeback/dimension-totals';
 import type { PriceBook } from '../domain/pricing/price-book';
 import type { CostRecordStore, UsageRecordStore } from '../ports/ports';
 
@@ -26,7 +27,7 @@ export interface MonthChargeback {
 /** Allocates a month's records by the config's policy and builds its chargeback as of `asOf`. Pure. */
 export function chargeRecords(config: CostlineConfig, input: MonthRecords, asOf: string): { allocated: AllocatedMonth; chargeback: Chargeback } {
   const allocated = allocate(input, allocationPolicyOf(config));
-  return { allocated, chargeback: chargeMonth(allocated, chargebackPolicyOf(config), asOf) };
+  return { allocated, chargeback: withDimensions(chargeMonth(allocated, chargebackPolicyOf(config), asOf), allocated) };
 }
 
 /** Reads a month's records and usage, once, and allocates them by the config's policy. */
@@ -38,6 +39,6 @@ export async function readAllocatedMonth(deps: MonthChargebackDeps, month: strin
 /** Reads a month's records and usage once, allocates them once and builds its chargeback as of `asOf`: the one way every job does it. */
 export async function monthChargeback(deps: MonthChargebackDeps, month: string, asOf: string): Promise<MonthChargeback> {
   const allocated = await readAllocatedMonth(deps, month);
-  const chargeback = chargeMonth(allocated, chargebackPolicyOf(deps.config), asOf);
+  const chargeback = withDimensions(chargeMonth(allocated, chargebackPolicyOf(deps.config), asOf), allocated);
   return { chargeback, allocated, empty: allocated.billed.length === 0 && allocated.usage.length === 0 };
 }

@@ -135,6 +135,40 @@ export interface CapacityLine {
   requests: number;
 }
 
+/**
+ * One value of a dimension: its cost, with the tokens and requests of the usage attributed to it (usage
+ * with an allocation of its own; Bedrock's per-service tokens are split by cost across teams, not values).
+ */
+export interface DimensionValueTotal {
+  /** The value, or `(none)` for spend with no tag for the dimension and no rule that matches it. */
+  value: string;
+  cost: string;
+  tokens: LineTokens;
+  requests: number;
+  /** Cost of the value's model lines (records that name a model) per million of its tokens; null without tokens. */
+  perMillionTokens: string | null;
+  /** The same cost per thousand of its requests; null without requests. */
+  perThousandRequests: string | null;
+}
+
+/**
+ * A dimension's breakdown of the month (`allocation.dimensions`): the month's total cost by value, record
+ * by record, before any shared pool is split (pools and unallocated spend included, under their records'
+ * values), and each team's direct spend by value. Values add up to `total`, and a team's to its `direct`,
+ * to the cent.
+ */
+export interface DimensionBreakdown {
+  dimension: string;
+  /** The tag the values come from first, if the dimension reads one. */
+  tagKey: string | null;
+  /** The month's total (the chargeback's `total`). */
+  total: string;
+  /** Largest first, `(none)` last. */
+  values: DimensionValueTotal[];
+  /** Teams with direct spend or usage, in the chargeback's order. */
+  teams: Array<{ team: string; direct: string; values: DimensionValueTotal[] }>;
+}
+
 /** The monthly chargeback: `chargeback.json`. Teams plus unallocated equal the total, to the cent. */
 export interface Chargeback {
   month: string;
@@ -168,6 +202,8 @@ export interface Chargeback {
   /** True while any cost of the month is an estimate (the provider's, or costline's from usage). */
   estimated: boolean;
   recordCount: number;
+  /** Per configured dimension, the month by value; absent when no dimensions are configured. */
+  dimensions?: DimensionBreakdown[];
 }
 
 /** A month against the one before: each team's previous total and its change. */

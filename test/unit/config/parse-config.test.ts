@@ -102,7 +102,7 @@ describe('config validation', () => {
 
   it('fills the documented defaults when allocation and sources are left out', () => {
     const config = parseConfig({ currency: 'USD', teams: [{ id: 'a', name: 'A' }] });
-    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false });
+    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false, dimensions: [] });
     expect(config.sources.aws).toEqual({ enabled: true, mode: 'cost-explorer', engine: 'embedded', costMetric: 'AmortizedCost', previousMonthUntilDay: 5, recheckClosedMonths: 1 });
     expect(config.sources.openai.enabled).toBe(false);
     expect(problemsOf({ currency: 'USD', teams: [{ id: 'a', name: 'A' }], sources: [] })).toEqual(['sources: expected an object']);
