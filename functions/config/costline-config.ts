@@ -4,6 +4,8 @@ import { alertsSection } from './alerts-schema';
 import { allocationSection, teamSchema } from './allocation-schema';
 import { email, section } from './config-fields';
 import { sourcesSection } from './sources-schema';
+import { dimensionColumnOf } from '../domain/statements/dimension-files';
+import { FOCUS_COLUMNS } from '../domain/statements/focus-csv';
 
 /**
  * Schema of `costline.config.json`: its sections (`*-schema.ts`) assembled, and the checks across them. Read by
@@ -81,6 +83,8 @@ export const configSchema = z
     config.allocation.dimensions.forEach((d, i) => {
       if (d.id === 'team') ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: '"team" is what teams and allocation.rules decide; pick another dimension id' });
       else if (dimensions.has(d.id)) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `duplicate dimension id "${d.id}"` });
+      else if ((FOCUS_COLUMNS as readonly string[]).includes(dimensionColumnOf(d.id))) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `its focus.csv column ${dimensionColumnOf(d.id)} is one costline already writes; pick another dimension id` });
+      else if ([...dimensions].some((other) => dimensionColumnOf(other) === dimensionColumnOf(d.id))) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `its focus.csv column ${dimensionColumnOf(d.id)} is another dimension's too; pick another dimension id` });
       dimensions.add(d.id);
     });
     const seenScopes = new Set<string>();

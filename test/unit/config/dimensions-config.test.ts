@@ -70,6 +70,13 @@ describe('allocation.dimensions config', () => {
     ]);
   });
 
+  it('refuses a dimension id whose focus.csv column costline already writes or another dimension shares', () => {
+    expect(problemsOf(withAllocation({ dimensions: [{ id: 'model', tagKey: 'm' }, { id: 'cost-center', tagKey: 'cc' }, { id: 'cost_center', tagKey: 'cc2' }] }))).toEqual([
+      'allocation.dimensions[0].id: its focus.csv column x_Model is one costline already writes; pick another dimension id',
+      "allocation.dimensions[2].id: its focus.csv column x_CostCenter is another dimension's too; pick another dimension id",
+    ]);
+  });
+
   it('accepts iamPrincipal and resource ARN patterns in team and dimension rules, and refuses what is not an ARN', () => {
     const profile = 'arn:aws:bedrock:us-east-1:*:application-inference-profile/sb7k2m9q4x1c';
     const config = parseConfig(withAllocation({ rules: [{ match: { iamPrincipal: principal }, team: 'growth' }, { match: { resource: profile }, team: 'search' }] }));
