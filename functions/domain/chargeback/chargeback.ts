@@ -119,6 +119,16 @@ export interface UnmappedModelSpend {
   cost: string;
 }
 
+/** An IAM principal whose AI spend (Bedrock, from billing exports) no tag or rule maps: the shadow-AI list for AWS. */
+export interface UnmappedPrincipalSpend {
+  /** The caller's ARN (`arn:aws:sts::<account>:assumed-role/<role>/<session>`). */
+  principal: string;
+  /** The linked account the calls were billed to. */
+  account: string | null;
+  services: string[];
+  cost: string;
+}
+
 /**
  * Usage of capacity billed separately, by commitment (Anthropic Priority Tier), per team and workspace
  * and model: tokens and requests, no dollars, in no total. Neither Anthropic cost endpoint carries it.
@@ -202,6 +212,8 @@ export interface Chargeback {
   /** True while any cost of the month is an estimate (the provider's, or costline's from usage). */
   estimated: boolean;
   recordCount: number;
+  /** AI spend by IAM principals no rule maps (part of `unallocated`); absent when there is none. */
+  unmappedPrincipals?: UnmappedPrincipalSpend[];
   /** Per configured dimension, the month by value; absent when no dimensions are configured. */
   dimensions?: DimensionBreakdown[];
 }

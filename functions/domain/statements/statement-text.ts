@@ -155,6 +155,13 @@ export function renderStatementText(chargeback: Chargeback, options: StatementTe
     }
     if (hidden.length) out.push(rest(hidden.length, hidden.map((u) => u.cost), '  ', 'projects and workspaces'));
   }
+  const principals = chargeback.unmappedPrincipals ?? [];
+  if (principals.length > 0) {
+    out.push('', 'AI callers no rule maps (IAM principals from the billing export; tag the role or add a rule on iamPrincipal):');
+    const { shown, hidden } = head(principals, TEXT_LIMITS.unmapped, (p) => p.cost);
+    for (const p of shown) out.push(`  ${formatAmount(p.cost).padStart(12)}  ${p.principal} (${p.services.join(', ')})`);
+    if (hidden.length) out.push(rest(hidden.length, hidden.map((p) => p.cost), '  ', 'callers'));
+  }
   if (chargeback.unpriced.length > 0) {
     out.push('', 'Models with no price in the price book (their usage cannot be estimated):');
     for (const u of chargeback.unpriced) {
