@@ -26,13 +26,6 @@ export function configWarnings(config: CostlineConfig): string[] {
     }
     warnings.push(...exportOnlyFields(config, at, rule.match));
   });
-  config.allocation.dimensions.forEach((d, i) => {
-    const aws = config.sources.aws;
-    if (aws.enabled && aws.mode !== 'data-exports' && d.tagKey !== undefined && d.tagKey !== config.allocation.awsTagKey) {
-      warnings.push(`allocation.dimensions[${i}]: dimension ${d.id}: Cost Explorer mode cannot see tag ${d.tagKey} (it groups AWS spend by the team tag only), so AWS spend gets its value from the rules or "(none)"; use data-exports`);
-    }
-    d.rules?.forEach((rule, j) => warnings.push(...exportOnlyFields(config, `allocation.dimensions[${i}].rules[${j}].match`, rule.match)));
-  });
   const platformAlerts = [config.alerts.shadowAi.enabled && config.alerts.shadowAi.watchModels.length > 0 && 'watched-model alerts', config.alerts.organizationAiBudget !== undefined && 'the organisation AI budget\'s alerts'].filter(Boolean);
   if (platformAlerts.length > 0 && config.alerts.platformEmails.length === 0) {
     warnings.push(`alerts.platformEmails is empty: ${platformAlerts.join(' and ')} are published but no address subscribes to them`);
@@ -42,7 +35,10 @@ export function configWarnings(config: CostlineConfig): string[] {
 
 type RuleMatch = AllocationRule['match'];
 
-/** In Cost Explorer mode no record carries an IAM principal or a resource: rules on them never match. */
+/**
+ * In Cost Explorer mode no record carries an IAM principal or a resource: team rules on them never match.
+ * (What a dimension cannot see in that mode is said in the statement instead: see `dimensionNoteOf`.)
+ */
 function exportOnlyFields(config: CostlineConfig, at: string, match: RuleMatch): string[] {
   const aws = config.sources.aws;
   if (!aws.enabled || aws.mode === 'data-exports') return [];

@@ -2,6 +2,7 @@ import type { AllocationPolicy } from '../domain/allocation/allocation-policy';
 import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeback-policy';
 import type { GuardrailsPolicy } from '../domain/guardrails/policy';
 import { lastRepullDay, type CostlineConfig } from './config-schema';
+import type { DimensionConfig } from './costline-config';
 
 /**
  * The narrow policies the domain takes, derived from the configuration here, once per job: the domain
@@ -16,8 +17,23 @@ export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
     tagKey: awsTagKey,
     rules,
     // Present only when configured, so a month without dimensions is allocated exactly as before.
-    ...(dimensions.length > 0 ? { dimensions: dimensions.map((d) => ({ id: d.id, tagKey: d.tagKey, rules: d.rules ?? [] })) } : {}),
+    ...(dimensions.length > 0 ? { dimensions: dimensions.map((d) => ({ id: d.id, tagKey: d.tagKey, rules: d.rules ?? [], ...noteOf(config, d) })) } : {}),
   };
+}
+
+/**
+ * What a dimension cannot see in Cost Explorer mode, for its statement section: Cost Explorer groups AWS
+ * spend by the team tag only and reports no callers or resources. Nothing in data-exports mode.
+ */
+function noteOf(config: CostlineConfig, d: DimensionConfig): { note?: string } {
+  const aws = config.sources.aws;
+  if (!aws.enabled || aws.mode === 'data-exports') return {};
+  const unseen = [
+    ...(d.tagKey !== undefined && d.tagKey !== config.allocation.awsTagKey ? [`tag ${d.tagKey}`] : []),
+    ...((d.rules ?? []).some((r) => r.match.iamPrincipal !== undefined) ? ['IAM principals'] : []),
+    ...((d.rules ?? []).some((r) => r.match.resource !== undefined) ? ['resources'] : []),
+  ];
+  return unseen.length ? { note: `dimension ${d.id}: Cost Explorer mode cannot see ${unseen.join(' or ')} on AWS spend; use data-exports` } : {};
 }
 
 /**

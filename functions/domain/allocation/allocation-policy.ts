@@ -64,4 +64,6 @@ export interface DimensionPolicy {
   id: string;
   tagKey?: string | undefined;
   rules: readonly DimensionRule[];
+  /** What the source cannot see for this dimension (Cost Explorer mode), said in its statement section. */
+  note?: string | undefined;
 }

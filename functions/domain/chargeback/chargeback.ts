@@ -171,6 +171,8 @@ export interface DimensionBreakdown {
   dimension: string;
   /** The tag the values come from first, if the dimension reads one. */
   tagKey: string | null;
+  /** What the AWS source cannot see for it (`dimension feature: Cost Explorer mode cannot see tag feature ...`). */
+  note?: string;
   /** The month's total (the chargeback's `total`). */
   total: string;
   /** Largest first, `(none)` last. */

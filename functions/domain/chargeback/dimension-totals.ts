@@ -109,6 +109,7 @@ export function dimensionTotals(month: AllocatedMonth, chargeback: Chargeback): 
   return dimensions.map((dimension: DimensionPolicy, d): DimensionBreakdown => ({
     dimension: dimension.id,
     tagKey: dimension.tagKey ?? null,
+    ...(dimension.note !== undefined ? { note: dimension.note } : {}),
     total: chargeback.total,
     values: finish(org[d], chargeback.total),
     teams: chargeback.teams.filter((t) => byTeam[d]!.has(t.team)).map((t) => ({ team: t.team, direct: t.direct, values: finish(byTeam[d]!.get(t.team), t.direct) })),

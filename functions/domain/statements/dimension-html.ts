@@ -21,7 +21,7 @@ export function dimensionsHtml(cb: Chargeback): string {
       });
       return [
         `<h2 id="dimension-${escapeHtml(d.dimension)}">By ${escapeHtml(d.dimension)}</h2>`,
-        `<p class="sub">Values from the ${escapeHtml(source)}; "(none)" has neither. The month's ${escapeHtml(formatAmount(d.total))} by record, before shared pools are split; the values add up to it. Every value is in dimensions.csv.</p>`,
+        `<p class="sub">Values from the ${escapeHtml(source)}; "(none)" has neither. The month's ${escapeHtml(formatAmount(d.total))} by record, before shared pools are split; the values add up to it. Every value is in dimensions.csv.${d.note !== undefined ? ` Note: ${escapeHtml(d.note)}.` : ''}</p>`,
         `<table><thead><tr><th>Value</th><th class="n">Cost</th><th class="n">Tokens</th><th class="n">$ / M tokens</th></tr></thead><tbody>\n${d.values.map(valueRow).join('\n')}\n</tbody></table>`,
         teamRows.length ? `<table><thead><tr><th>Team</th><th>Value</th><th class="n">Direct spend</th></tr></thead><tbody>\n${teamRows.join('\n')}\n</tbody></table>` : '',
       ]

@@ -32,7 +32,12 @@ function valueLines(values: readonly DimensionValueTotal[], indent: string): str
  * shared pools are split), with tokens and unit costs where usage is attributed. Empty without dimensions.
  */
 export function dimensionTextSections(cb: Chargeback): string[] {
-  return (cb.dimensions ?? []).flatMap((d) => ['', `By ${d.dimension} (${sourceOf(d)}; the month's ${formatAmount(d.total)} by record, before shared pools are split):`, ...valueLines(d.values, '  ')]);
+  return (cb.dimensions ?? []).flatMap((d) => [
+    '',
+    `By ${d.dimension} (${sourceOf(d)}; the month's ${formatAmount(d.total)} by record, before shared pools are split):`,
+    ...(d.note !== undefined ? [`  Note: ${d.note}.`] : []),
+    ...valueLines(d.values, '  '),
+  ]);
 }
 
 /** A team statement's section per dimension: the team's direct spend by value. Empty without dimensions. */

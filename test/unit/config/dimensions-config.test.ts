@@ -36,7 +36,7 @@ describe('allocation.dimensions config', () => {
       { id: 'feature', tagKey: 'feature', rules: [{ match: { iamPrincipal: principal }, value: 'campaign-writer' }] },
       { id: 'environment', tagKey: 'env', rules: [] },
       { id: 'customer', tagKey: undefined, rules: [{ match: { provider: 'openai', project: 'proj_acme' }, value: 'acme' }] },
-    ]);
+    ].map((d, i) => (i < 2 ? { ...d, note: `dimension ${d.id}: Cost Explorer mode cannot see ${i === 0 ? 'tag feature or IAM principals' : 'tag env'} on AWS spend; use data-exports` } : d)));
     expect(recordTagKeysOf(config)).toEqual(['feature', 'env']);
   });
 
@@ -87,22 +87,25 @@ describe('allocation.dimensions config', () => {
     ]);
   });
 
-  it('warns in Cost Explorer mode about dimension tags and principal or resource rules it cannot see, and not with data exports', () => {
+  it('in Cost Explorer mode, warns about team rules on principals and notes what each dimension cannot see; nothing with data exports', () => {
     const allocation = {
       rules: [{ match: { iamPrincipal: principal }, team: 'growth' }],
       dimensions: [
         { id: 'environment', tagKey: 'env' },
         { id: 'owner', tagKey: 'team' },
-        { id: 'feature', rules: [{ match: { resource: 'arn:aws:bedrock:*' }, value: 'chat' }] },
+        { id: 'feature', tagKey: 'feature', rules: [{ match: { resource: 'arn:aws:bedrock:*' }, value: 'chat' }, { match: { iamPrincipal: principal }, value: 'writer' }] },
       ],
     };
-    expect(configWarnings(parseConfig(withAllocation(allocation)))).toEqual([
-      'allocation.rules[0].match.iamPrincipal: Cost Explorer mode reports no IAM principals, so this never matches AWS spend; use sources.aws.mode "data-exports"',
-      'allocation.dimensions[0]: dimension environment: Cost Explorer mode cannot see tag env (it groups AWS spend by the team tag only), so AWS spend gets its value from the rules or "(none)"; use data-exports',
-      'allocation.dimensions[2].rules[0].match.resource: Cost Explorer mode reports no resources, so this never matches AWS spend; use sources.aws.mode "data-exports"',
+    const config = parseConfig(withAllocation(allocation));
+    expect(configWarnings(config)).toEqual(['allocation.rules[0].match.iamPrincipal: Cost Explorer mode reports no IAM principals, so this never matches AWS spend; use sources.aws.mode "data-exports"']);
+    expect(allocationPolicyOf(config).dimensions!.map((d) => d.note)).toEqual([
+      'dimension environment: Cost Explorer mode cannot see tag env on AWS spend; use data-exports',
+      undefined,
+      'dimension feature: Cost Explorer mode cannot see tag feature or IAM principals or resources on AWS spend; use data-exports',
     ]);
-    const exportsMode = { aws: { enabled: true, mode: 'data-exports', dataExports: { bucket: 'billing-exports', prefix: 'cur', exportName: 'costline' } } };
-    expect(configWarnings(parseConfig(withAllocation(allocation, exportsMode)))).toEqual([]);
+    const exportsMode = parseConfig(withAllocation(allocation, { aws: { enabled: true, mode: 'data-exports', dataExports: { bucket: 'billing-exports', prefix: 'cur', exportName: 'costline' } } }));
+    expect(configWarnings(exportsMode)).toEqual([]);
+    expect(allocationPolicyOf(exportsMode).dimensions!.map((d) => d.note)).toEqual([undefined, undefined, undefined]);
   });
 
   it('does not call a rule on one principal shadowed by an earlier rule on another', () => {

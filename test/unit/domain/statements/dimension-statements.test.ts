@@ -32,15 +32,17 @@ const records = [
 const { allocated, chargeback: cb } = chargeWith(records, config, '2026-10', '2026-10-20');
 
 describe('dimension statements', () => {
-  it('adds a section per dimension to the finance text, and the team\'s direct spend by value to its own statement', () => {
+  it('adds a section per dimension to the finance text, noting what Cost Explorer mode cannot see, and the team\'s direct spend by value to its own statement', () => {
     const text = renderStatementText(cb);
     expect(text).toContain(
       [
         "By feature (rules; the month's 87.26 by record, before shared pools are split):",
+        '  Note: dimension feature: Cost Explorer mode cannot see IAM principals on AWS spend; use data-exports.',
         '          7.25  campaign-writer',
         '         80.01  (none)',
         '',
         "By environment (tag env, else rules; the month's 87.26 by record, before shared pools are split):",
+        '  Note: dimension environment: Cost Explorer mode cannot see tag env on AWS spend; use data-exports.',
         '         64.51  prod',
         '         15.50  dev',
         '          7.25  (none)',
