@@ -155,7 +155,10 @@ export interface DimensionValueTotal {
   cost: string;
   tokens: LineTokens;
   requests: number;
-  /** Cost of the value's model lines (records that name a model) per million of its tokens; null without tokens. */
+  /**
+   * Cost of the value's model spend (records that name a model, of services whose usage is attributed) per
+   * million of its tokens; null without tokens.
+   */
   perMillionTokens: string | null;
   /** The same cost per thousand of its requests; null without requests. */
   perThousandRequests: string | null;

@@ -34,7 +34,8 @@ function byCost(a: DimensionValueTotal, b: DimensionValueTotal): number {
  * Sums are exact, then split by largest remainder from the chargeback's own rounded figures (its total,
  * each team's direct), so the values of a dimension, `(none)` included, add up to them to the cent.
  * Tokens and requests are those of usage records with an allocation of their own; committed capacity and
- * Bedrock's per-service tokens (split across teams by cost, not known per record) are left out.
+ * Bedrock's per-service tokens (split across teams by cost, not known per record) are left out. Unit costs
+ * divide the value's model spend of those same services (records naming a model) by its tokens and requests.
  * Returns undefined when no dimensions are configured.
  */
 export function dimensionTotals(month: AllocatedMonth, chargeback: Chargeback): DimensionBreakdown[] | undefined {
@@ -58,24 +59,11 @@ export function dimensionTotals(month: AllocatedMonth, chargeback: Chargeback): 
     if (!sums.add(slot, amount)) sums.addExact(slot, parseAmount(amount, where));
   };
 
-  const basis = chargeback.costBasis;
-  month.records.forEach((record, i) => {
-    const values = resolve(record);
-    const allocation = month.identities[month.recordIdentity[i]!]!.allocation;
-    const amount = record[basis];
-    const where = `record ${record.id} ${basis}`;
-    values.forEach((v, d) => {
-      const targets = [valueOf(org[d]!, v.value)];
-      if (allocation.kind === 'team') targets.push(valueOf(teamValues(d, allocation.team), v.value));
-      for (const t of targets) {
-        add(t.cost, amount, where);
-        if (record.model !== null) add(t.modelCost, amount, where);
-      }
-    });
-  });
-
+  // The services whose usage is attributed record by record: their model records are what unit costs divide.
+  const attributed = new Set<string>();
   month.usage.forEach((u, i) => {
     if (u.apportionByCost || isCommittedCapacity(u)) return;
+    attributed.add(`${u.provider}\u0000${u.serviceName}`);
     const values = resolve(u);
     const allocation = month.identities[month.usageIdentity[i]!]!.allocation;
     values.forEach((v, d) => {
@@ -87,6 +75,23 @@ export function dimensionTotals(month: AllocatedMonth, chargeback: Chargeback): 
         t.tokens.cacheWrite += u.tokens.cacheWrite5m + u.tokens.cacheWrite1h;
         t.tokens.output += u.tokens.output;
         t.requests += u.requests;
+      }
+    });
+  });
+
+  const basis = chargeback.costBasis;
+  month.records.forEach((record, i) => {
+    const values = resolve(record);
+    const allocation = month.identities[month.recordIdentity[i]!]!.allocation;
+    const amount = record[basis];
+    const where = `record ${record.id} ${basis}`;
+    const modelSpend = record.model !== null && attributed.has(`${record.provider}\u0000${record.serviceName}`);
+    values.forEach((v, d) => {
+      const targets = [valueOf(org[d]!, v.value)];
+      if (allocation.kind === 'team') targets.push(valueOf(teamValues(d, allocation.team), v.value));
+      for (const t of targets) {
+        add(t.cost, amount, where);
+        if (modelSpend) add(t.modelCost, amount, where);
       }
     });
   });
