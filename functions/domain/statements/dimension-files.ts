@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AllocatedMonth } from '../allocation/allocate';
 import { createDimensionResolver } from '../allocation/dimensions';
 import type { Chargeback, DimensionValueTotal } from '../chargeback/chargeback';
+import { USAGE_COLUMNS } from './statement-csv';
 
 /** Stable column names of `dimensions.csv`. */
 export const DIMENSIONS_CSV_COLUMNS = [
@@ -13,11 +14,7 @@ export const DIMENSIONS_CSV_COLUMNS = [
   'team_name',
   'value',
   'cost',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'requests',
+  ...USAGE_COLUMNS,
   'per_million_tokens',
   'per_thousand_requests',
 ] as const;

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { configWarnings } from '../../../functions/config/config-warnings';
-import { ConfigError, parseConfig } from '../../../functions/config/parse-config';
+import { parseConfig } from '../../../functions/config/parse-config';
 import { allocationPolicyOf, recordTagKeysOf } from '../../../functions/config/policies';
-import { valid } from './raw-config';
+import { problemsOf, valid } from './raw-config';
 
 const withAllocation = (extra: Record<string, unknown>, sources?: Record<string, unknown>) => {
   const raw = valid();
   return { ...raw, allocation: { ...raw.allocation, ...extra }, ...(sources ? { sources } : {}) };
 };
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 const principal = 'arn:aws:sts::*:assumed-role/growth-campaign-writer/*';
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../functions/config/parse-config';
-import { valid } from './raw-config';
+import { parseConfig } from '../../../functions/config/parse-config';
+import { problemsOf, valid } from './raw-config';
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 
 describe('config validation', () => {
