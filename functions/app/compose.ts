@@ -10,6 +10,7 @@ import { DynamoClosedStatementStore } from '../adapters/dynamodb/dynamo-closed-s
 import { SnsMessagePublisher } from '../adapters/sns/sns-message-publisher';
 import { assumedRoleCredentials } from '../adapters/sts/assumed-role-credentials';
 import type { CostlineConfig } from '../config/config-schema';
+import { recordTagKeysOf } from '../config/policies';
 import type { PriceBook } from '../domain/pricing/price-book';
 import { bundledPriceBook } from '../domain/pricing/bundled-price-book';
 import type { Clock, Log, MessagePublisher, SecretReader, Source } from '../ports/ports';
@@ -124,7 +125,7 @@ export function buildSources(config: CostlineConfig, clients: AwsClients, access
   if (aws.enabled && aws.mode === 'data-exports') {
     // The config schema requires dataExports in this mode.
     const location = aws.dataExports!;
-    sources.push(new DataExportsSource(clients.billingExports, { location, tagKey: config.allocation.awsTagKey, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }));
+    sources.push(new DataExportsSource(clients.billingExports, { location, tagKey: config.allocation.awsTagKey, otherTagKeys: recordTagKeysOf(config), billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }));
   } else if (aws.enabled) {
     sources.push(
       new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),

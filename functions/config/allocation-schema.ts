@@ -13,11 +13,18 @@ export const teamSchema = z.strictObject({
   statementToLeads: flag.default(false),
 });
 
+/** An ARN or an ARN pattern: `arn:` then no spaces, `*` for any run of characters. */
+const arnPattern = (what: string) =>
+  z
+    .string({ error: `expected ${what} ARN or pattern string` })
+    .regex(/^arn:[^\s]+$/, { error: `expected ${what} ARN, or a pattern such as "arn:aws:sts::*:assumed-role/my-app/*" (starting "arn:", no spaces; * matches any run of characters)` })
+    .refine((p) => !p.includes('**'), { error: 'expected no "**" in a pattern; one * already matches any run of characters' });
+
 /**
  * What a rule can look at. Every field present must match (AND); comparisons are exact, except `model`,
- * where `*` matches any run of characters (`gpt-4o*`).
+ * `iamPrincipal` and `resource`, where `*` matches any run of characters (`gpt-4o*`).
  */
-const ruleMatchSchema = z
+export const ruleMatchSchema = z
   .strictObject({
     provider: provider.optional(),
     /** AWS linked account. */
@@ -32,6 +39,10 @@ const ruleMatchSchema = z
     /** OpenAI or Anthropic API key id. */
     apiKey: nonEmpty.optional(),
     model: nonEmpty.optional(),
+    /** The AI service's caller (CUR 2.0 `line_item_iam_principal`): an IAM role, user or session ARN pattern. */
+    iamPrincipal: arnPattern('an IAM principal').optional(),
+    /** The record's resource: a Bedrock (application) inference profile ARN pattern. */
+    resource: arnPattern('an inference profile').optional(),
   })
   .refine((m) => Object.keys(m).length > 0, { error: 'expected at least one field to match on' });
 
@@ -62,11 +73,34 @@ const sharedPoolSchema = z
     if (pool.basis === 'tokens' && pool.method !== 'proportional') ctx.addIssue({ code: 'custom', path: ['basis'], message: 'basis "tokens" applies to proportional pools only' });
   });
 
-/** `allocation`: the team tag, the rules (first match wins) and the shared pools. */
+/** The value a dimension never takes from a tag or rule: what records with neither get. */
+export const NO_DIMENSION_VALUE = '(none)';
+
+/** A dimension rule: what it matches gets `value`. */
+const dimensionRuleSchema = z.strictObject({
+  match: ruleMatchSchema,
+  value: nonEmpty.refine((v) => v !== NO_DIMENSION_VALUE, { error: `"${NO_DIMENSION_VALUE}" is what records with no value get; pick another value` }),
+});
+
+/**
+ * A further breakdown besides team (feature, environment, customer): a record's value is its tag
+ * `tagKey`, else the value of the first rule it matches, else `(none)`.
+ */
+const dimensionSchema = z
+  .strictObject({
+    id,
+    tagKey: nonEmpty.optional(),
+    rules: z.array(dimensionRuleSchema).min(1, { error: 'expected at least one rule; leave "rules" out to take values from the tag only' }).optional(),
+  })
+  .refine((d) => d.tagKey !== undefined || d.rules !== undefined, { error: 'expected "tagKey", "rules" or both: where the dimension\'s values come from' });
+
+/** `allocation`: the team tag, the rules (first match wins), the shared pools and the further dimensions. */
 export const allocationSection = section({
   awsTagKey: nonEmpty.default('team'),
   rules: z.array(ruleSchema).default([]),
   sharedPools: z.array(sharedPoolSchema).default([]),
   /** Split unallocated spend across the teams too (proportionally to their direct spend). */
   shareUnallocated: flag.default(false),
+  /** Further breakdowns of spend besides team, in the order statements show them. */
+  dimensions: z.array(dimensionSchema).default([]),
 });

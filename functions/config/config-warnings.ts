@@ -24,6 +24,7 @@ export function configWarnings(config: CostlineConfig): string[] {
     if (rule.match.tag !== undefined && rule.match.tag.key !== config.allocation.awsTagKey) {
       warnings.push(`${at}.tag: only the "${config.allocation.awsTagKey}" tag (allocation.awsTagKey) is read from Cost Explorer, so a rule on tag "${rule.match.tag.key}" never matches`);
     }
+    warnings.push(...exportOnlyFields(config, at, rule.match));
   });
   const platformAlerts = [config.alerts.shadowAi.enabled && config.alerts.shadowAi.watchModels.length > 0 && 'watched-model alerts', config.alerts.organizationAiBudget !== undefined && 'the organisation AI budget\'s alerts'].filter(Boolean);
   if (platformAlerts.length > 0 && config.alerts.platformEmails.length === 0) {
@@ -34,9 +35,21 @@ export function configWarnings(config: CostlineConfig): string[] {
 
 type RuleMatch = AllocationRule['match'];
 
+/**
+ * In Cost Explorer mode no record carries an IAM principal or a resource: team rules on them never match.
+ * (What a dimension cannot see in that mode is said in the statement instead: see `dimensionNoteOf`.)
+ */
+function exportOnlyFields(config: CostlineConfig, at: string, match: RuleMatch): string[] {
+  const aws = config.sources.aws;
+  if (!aws.enabled || aws.mode === 'data-exports') return [];
+  return (['iamPrincipal', 'resource'] as const)
+    .filter((field) => match[field] !== undefined)
+    .map((field) => `${at}.${field}: Cost Explorer mode reports no ${field === 'iamPrincipal' ? 'IAM principals' : 'resources'}, so this never matches AWS spend; use sources.aws.mode "data-exports"`);
+}
+
 /** The provider a rule can only ever match, given its fields (a project is OpenAI's, a workspace Anthropic's). */
 function providerOf(m: RuleMatch): string | undefined {
-  return m.provider ?? (m.project ? 'openai' : m.workspace ? 'anthropic' : m.account ? 'aws' : undefined);
+  return m.provider ?? (m.project ? 'openai' : m.workspace ? 'anthropic' : m.account || m.iamPrincipal || m.resource ? 'aws' : undefined);
 }
 
 function patternCovers(general: string, specific: string): boolean {
@@ -56,6 +69,10 @@ export function shadows(earlier: RuleMatch, later: RuleMatch): boolean {
     if (earlier[field] !== undefined) checks.push(later[field] === earlier[field]);
   }
   if (earlier.model !== undefined) checks.push(later.model !== undefined && patternCovers(earlier.model, later.model));
+  for (const field of ['iamPrincipal', 'resource'] as const) {
+    const general = earlier[field];
+    if (general !== undefined) checks.push(later[field] !== undefined && patternCovers(general, later[field]));
+  }
   if (earlier.tag !== undefined) checks.push(later.tag !== undefined && later.tag.key === earlier.tag.key && later.tag.value === earlier.tag.value);
   return checks.every(Boolean);
 }

@@ -4,6 +4,8 @@ import { alertsSection } from './alerts-schema';
 import { allocationSection, teamSchema } from './allocation-schema';
 import { email, section } from './config-fields';
 import { sourcesSection } from './sources-schema';
+import { dimensionColumnOf } from '../domain/statements/dimension-files';
+import { FOCUS_COLUMNS } from '../domain/statements/focus-csv';
 
 /**
  * Schema of `costline.config.json`: its sections (`*-schema.ts`) assembled, and the checks across them. Read by
@@ -77,6 +79,14 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['allocation', 'rules', i, 'pool'], message: `unknown pool "${rule.pool}" (known: ${[...pools].join(', ') || 'none; add it to allocation.sharedPools'})` });
       }
     });
+    const dimensions = new Set<string>();
+    config.allocation.dimensions.forEach((d, i) => {
+      if (d.id === 'team') ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: '"team" is what teams and allocation.rules decide; pick another dimension id' });
+      else if (dimensions.has(d.id)) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `duplicate dimension id "${d.id}"` });
+      else if ((FOCUS_COLUMNS as readonly string[]).includes(dimensionColumnOf(d.id))) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `its focus.csv column ${dimensionColumnOf(d.id)} is one costline already writes; pick another dimension id` });
+      else if ([...dimensions].some((other) => dimensionColumnOf(other) === dimensionColumnOf(d.id))) ctx.addIssue({ code: 'custom', path: ['allocation', 'dimensions', i, 'id'], message: `its focus.csv column ${dimensionColumnOf(d.id)} is another dimension's too; pick another dimension id` });
+      dimensions.add(d.id);
+    });
     const seenScopes = new Set<string>();
     config.alerts.budgets.forEach((b, i) => {
       if (!ids.has(b.team)) ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i, 'team'], message: `unknown team "${b.team}" (known: ${[...ids].join(', ')})` });
@@ -100,5 +110,7 @@ export type CostlineConfig = z.output<typeof configSchema>;
 export type TeamConfig = CostlineConfig['teams'][number];
 /** One budget scope as configured. */
 export type BudgetScopeConfig = CostlineConfig['alerts']['budgets'][number];
+/** One dimension as configured. */
+export type DimensionConfig = CostlineConfig['allocation']['dimensions'][number];
 /** One allocation rule as configured. */
 export type AllocationRule = CostlineConfig['allocation']['rules'][number];

@@ -3,17 +3,53 @@ import { costBasisOf, type ChargebackPolicy } from '../domain/chargeback/chargeb
 import type { GuardrailsPolicy } from '../domain/guardrails/policy';
 import { awsSourceIdOf } from '../lib/source-ids';
 import { lastRepullDay, type CostlineConfig } from './config-schema';
+import type { DimensionConfig } from './costline-config';
 
 /**
  * The narrow policies the domain takes, derived from the configuration here, once per job: the domain
  * never sees the whole config.
  */
 
-/** What allocation reads: the teams' names, the team tag key, the rules, and which AWS source counts on a day both have. */
+/** What allocation reads: the teams' names, the team tag key, the rules, the further dimensions, and which AWS source counts on a day both have. */
 export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
+  const { awsTagKey, rules, dimensions } = config.allocation;
   const mode = config.sources.aws.mode;
-  const billPrecedence = [awsSourceIdOf(mode), awsSourceIdOf(mode === 'data-exports' ? 'cost-explorer' : 'data-exports')];
-  return { teams: config.teams, tagKey: config.allocation.awsTagKey, rules: config.allocation.rules, billPrecedence };
+  return {
+    teams: config.teams,
+    tagKey: awsTagKey,
+    rules,
+    billPrecedence: [awsSourceIdOf(mode), awsSourceIdOf(mode === 'data-exports' ? 'cost-explorer' : 'data-exports')],
+    // Present only when configured, so a month without dimensions is allocated exactly as before.
+    ...(dimensions.length > 0 ? { dimensions: dimensions.map((d) => ({ id: d.id, tagKey: d.tagKey, rules: d.rules ?? [], ...noteOf(config, d) })) } : {}),
+  };
+}
+
+/**
+ * What a dimension cannot see in Cost Explorer mode, for its statement section: Cost Explorer groups AWS
+ * spend by the team tag only and reports no callers or resources. Nothing in data-exports mode.
+ */
+function noteOf(config: CostlineConfig, d: DimensionConfig): { note?: string } {
+  const aws = config.sources.aws;
+  if (!aws.enabled || aws.mode === 'data-exports') return {};
+  const unseen = [
+    ...(d.tagKey !== undefined && d.tagKey !== config.allocation.awsTagKey ? [`tag ${d.tagKey}`] : []),
+    ...((d.rules ?? []).some((r) => r.match.iamPrincipal !== undefined) ? ['IAM principals'] : []),
+    ...((d.rules ?? []).some((r) => r.match.resource !== undefined) ? ['resources'] : []),
+  ];
+  return unseen.length ? { note: `dimension ${d.id}: Cost Explorer mode cannot see ${unseen.join(' or ')} on AWS spend; use data-exports` } : {};
+}
+
+/**
+ * The tags besides the team tag that rules and dimensions read (`allocation.rules[].match.tag`,
+ * `allocation.dimensions[].tagKey` and their rules' tags): the billing exports carry them onto records.
+ */
+export function recordTagKeysOf(config: CostlineConfig): string[] {
+  const { awsTagKey, rules, dimensions } = config.allocation;
+  const keys = [
+    ...rules.flatMap((r) => (r.match.tag ? [r.match.tag.key] : [])),
+    ...dimensions.flatMap((d) => [...(d.tagKey !== undefined ? [d.tagKey] : []), ...(d.rules ?? []).flatMap((r) => (r.match.tag ? [r.match.tag.key] : []))]),
+  ];
+  return [...new Set(keys)].filter((k) => k !== awsTagKey);
 }
 
 /** What the chargeback reads: currency, teams and budgets, shared pools, cost basis and when a month closes. */

@@ -3,6 +3,8 @@ import { allocationPolicyOf, chargebackPolicyOf } from '../config/policies';
 import { allocate, type AllocatedMonth, type MonthRecords } from '../domain/allocation/allocate';
 import type { Chargeback } from '../domain/chargeback/chargeback';
 import { chargeMonth } from '../domain/chargeback/charge-month';
+import { withDimensions } from '../domain/chargeback/dimension-totals';
+import { withUnmappedPrincipals } from '../domain/chargeback/unmapped-principals';
 import type { PriceBook } from '../domain/pricing/price-book';
 import type { CostRecordStore, UsageRecordStore } from '../ports/ports';
 
@@ -23,10 +25,15 @@ export interface MonthChargeback {
   empty: boolean;
 }
 
+/** The month's chargeback with what is computed beside it: unmapped AI callers and, when configured, the dimensions. */
+function chargebackOf(allocated: AllocatedMonth, config: CostlineConfig, asOf: string): Chargeback {
+  return withDimensions(withUnmappedPrincipals(chargeMonth(allocated, chargebackPolicyOf(config), asOf), allocated), allocated);
+}
+
 /** Allocates a month's records by the config's policy and builds its chargeback as of `asOf`. Pure. */
 export function chargeRecords(config: CostlineConfig, input: MonthRecords, asOf: string): { allocated: AllocatedMonth; chargeback: Chargeback } {
   const allocated = allocate(input, allocationPolicyOf(config));
-  return { allocated, chargeback: chargeMonth(allocated, chargebackPolicyOf(config), asOf) };
+  return { allocated, chargeback: chargebackOf(allocated, config, asOf) };
 }
 
 /** Reads a month's records and usage, once, and allocates them by the config's policy. */
@@ -38,6 +45,6 @@ export async function readAllocatedMonth(deps: MonthChargebackDeps, month: strin
 /** Reads a month's records and usage once, allocates them once and builds its chargeback as of `asOf`: the one way every job does it. */
 export async function monthChargeback(deps: MonthChargebackDeps, month: string, asOf: string): Promise<MonthChargeback> {
   const allocated = await readAllocatedMonth(deps, month);
-  const chargeback = chargeMonth(allocated, chargebackPolicyOf(deps.config), asOf);
+  const chargeback = chargebackOf(allocated, deps.config, asOf);
   return { chargeback, allocated, empty: allocated.billed.length === 0 && allocated.usage.length === 0 };
 }

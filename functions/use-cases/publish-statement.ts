@@ -6,6 +6,7 @@ import type { PriceBook } from '../domain/pricing/price-book';
 import { renderStatementText, renderTeamStatementText } from '../domain/statements/statement-text';
 import type { AllocatedMonth } from '../domain/allocation/allocate';
 import { monthChargeback, readAllocatedMonth } from './month-chargeback';
+import { renderDimensionsCsv } from '../domain/statements/dimension-files';
 import { renderFocusCsv } from '../domain/statements/focus-csv';
 import { renderStatementCsv } from '../domain/statements/statement-csv';
 import { renderStatementHtml } from '../domain/statements/statement-html';
@@ -84,8 +85,9 @@ export function emailBody(message: Pick<OutboundMessage, 'subject' | 'attributes
 }
 
 /**
- * The month's statement files as finance receives them: the text, CSV and HTML statements and the FOCUS
- * CSV of the month's allocated records with its adjustments as Correction rows. The statement job puts
+ * The month's statement files as finance receives them: the text, CSV and HTML statements, the FOCUS
+ * CSV of the month's allocated records with its adjustments as Correction rows, and with dimensions
+ * configured their breakdowns (`dimensions.csv`). The statement job puts
  * them in S3; the local CLI writes the same files to `OUT/<month>/`.
  * @param allocated the month as this run allocated it; read from the stores when not given
  */
@@ -98,6 +100,8 @@ export async function statementFiles(deps: StatementDeps, month: string, chargeb
     { name: 'statement.csv', body: renderStatementCsv(chargeback), contentType: 'text/csv' },
     { name: 'statement.html', body: renderStatementHtml(chargeback), contentType: 'text/html' },
     { name: 'focus.csv', body: focus, contentType: 'text/csv' },
+    // Only with dimensions configured, so a statement without them has the same files as before.
+    ...(chargeback.dimensions ? [{ name: 'dimensions.csv', body: renderDimensionsCsv(chargeback), contentType: 'text/csv' }] : []),
   ];
 }
 

@@ -194,7 +194,7 @@ describe('Lambda handlers', () => {
     expect(ce.requests.length).toBe(ceBefore);
   });
 
-  it('statement: archives the four statement files in S3 and emails the statement with where they are', async () => {
+  it('statement: archives the statement files in S3 (dimensions.csv too, as the sample config has dimensions) and emails the statement with where they are', async () => {
     vi.resetModules();
     const { createStatementHandler } = await import('../../functions/handlers/statement');
     const handler = createStatementHandler(NOVEMBER_MORNING);
@@ -204,7 +204,7 @@ describe('Lambda handlers', () => {
     expect(statement.subject).toBe('costline chargeback statement 2026-10 (preliminary)');
     expect(statement.message).toMatch(/^By provider: anthropic [\d,.]+, aws 11,470\.27, openai [\d,.]+$/m);
     expect(statement.message).toContain('The statement as CSV, HTML and FOCUS CSV: s3://costline-statements/statements/2026-10/');
-    expect([...s3.objects.keys()].sort()).toEqual(['statement.csv', 'statement.html', 'statement.txt', 'focus.csv'].map((f) => `costline-statements/statements/2026-10/${f}`).sort());
+    expect([...s3.objects.keys()].sort()).toEqual(['statement.csv', 'statement.html', 'statement.txt', 'focus.csv', 'dimensions.csv'].map((f) => `costline-statements/statements/2026-10/${f}`).sort());
     expect(s3.objects.get('costline-statements/statements/2026-10/statement.csv')!.contentType).toMatch(/^text\/csv/);
   });
 

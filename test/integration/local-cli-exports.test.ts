@@ -8,7 +8,10 @@ import { buildStores, createClients } from '../../functions/app/compose';
 import { AWS_DATA_EXPORTS_SOURCE, SOURCE_IDS } from '../../functions/lib/source-ids';
 import { ensureTable, startLocalDynamo } from '../../local/local-dynamodb';
 import { TABLE } from '../../local/cli/local-setup';
-import { SAMPLE_EXPORT } from '../../local/sample/cur-export';
+import { SAMPLE_EXPORT, SHARED_BEDROCK_CALLERS } from '../../local/sample/cur-export';
+import { ACCOUNTS } from '../../local/sample/sample-accounts';
+import { parse } from 'csv-parse/sync';
+import Big from 'big.js';
 import { expectBooksBalance } from '../support/books';
 import { cli, filesOf, type CliResult } from '../support/cli';
 import { FIXTURES } from '../support/fixtures';
@@ -76,5 +79,42 @@ describe('npm run local -- --aws-source exports', () => {
     expect(bedrock.every((r) => /bedrock/i.test(r.serviceName))).toBe(true);
     // No Cost Explorer record in this state: each AWS source replaces only its own records.
     expect(october.some((r) => r.source === SOURCE_IDS.aws)).toBe(false);
+  });
+
+  it('breaks every month down by dimension, balanced to the cent, and tells the shared account\'s two Bedrock applications apart by their IAM principals', () => {
+    const sumOf = (costs: string[]) => costs.reduce((a, c) => a.plus(c), new Big(0)).toFixed(2);
+    for (const month of ['2026-09', '2026-10']) {
+      const files = filesOf(join(out, month));
+      const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
+      expect(chargeback.dimensions!.map((d) => d.dimension)).toEqual(['feature', 'environment']);
+      for (const d of chargeback.dimensions!) {
+        expect(sumOf(d.values.map((v) => v.cost)), `${month} ${d.dimension}`).toBe(chargeback.total);
+        for (const t of d.teams) expect(sumOf(t.values.map((v) => v.cost)), `${month} ${d.dimension} ${t.team}`).toBe(chargeback.teams.find((c) => c.team === t.team)!.direct);
+        // The export carries tags and principals: nothing to note as unseen.
+        expect(d.note).toBeUndefined();
+      }
+      // The environment tag the sample ledger carries reaches records only through the export.
+      expect(chargeback.dimensions![1]!.values.find((v) => v.value === 'prod')?.cost ?? '0.00', month).not.toBe('0.00');
+    }
+    const october = filesOf(join(out, '2026-10'));
+    const feature = (JSON.parse(october['chargeback.json']!) as Chargeback).dimensions![0]!;
+    const teamValues = (team: string) => feature.teams.find((t) => t.team === team)!.values.map((v) => v.value);
+    expect(teamValues('growth')).toContain('campaign-writer');
+    expect(teamValues('support-bot')).toContain('support-chat');
+    expect(teamValues('search')).toEqual(expect.arrayContaining(['search-rag', 'search-eval', 'search-ranking']));
+    // In focus.csv, each Bedrock record of the shared account has its caller's feature and its caller's team.
+    const rows = parse(october['focus.csv']!, { columns: true }) as Array<Record<string, string>>;
+    const shared = rows.filter((r) => r.SubAccountId === ACCOUNTS.shared && r.ServiceName === 'Amazon Bedrock');
+    expect(new Set(shared.map((r) => `${r.x_Feature} ${r.x_Team}`))).toEqual(new Set(['campaign-writer growth', 'support-chat support-bot']));
+    expect(Object.keys(SHARED_BEDROCK_CALLERS).sort()).toEqual(['growth', 'support']);
+    expect(october['statement.txt']).toMatch(/^By feature \(tag feature, else rules;[^\n]*\n(?: +[\d,.]+ {2}[^\n]+\n)*? +[\d,.]+ {2}campaign-writer\n/m);
+    expect(october['statement.txt']).not.toContain('Cost Explorer mode cannot see');
+    expect(Object.keys(october)).toContain('dimensions.csv');
+  });
+
+  it('explains which rule on the caller set a team\'s feature', async () => {
+    const { stdout, code } = await cli(['explain', '--team', 'growth', '--state', state]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Direct spend by feature:\n(?:.*\n)*? +[\d,.]+ {2}campaign-writer: rule 0: \{"provider":"aws","iamPrincipal":"arn:aws:sts::\*:assumed-role\/growth-campaign-writer\/\*"\}/);
   });
 });

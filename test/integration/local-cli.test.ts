@@ -49,9 +49,9 @@ describe('npm run local', () => {
   it('runs the whole pipeline on the sample ledger; a second run, for an explicit --month 2026-10, gives the same files and no new alerts', () => {
     expect([first.code, second.code]).toEqual([0, 0]);
     const files = filesOf(join(tmp, 'out1', '2026-10'));
-    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'focus.csv', 'statement.csv', 'statement.html', 'statement.search.txt', 'statement.txt']);
+    expect(Object.keys(files).sort()).toEqual(['alerts.jsonl', 'chargeback.json', 'dimensions.csv', 'focus.csv', 'statement.csv', 'statement.html', 'statement.search.txt', 'statement.txt']);
     // The sample organisation's statements, as finance and search's leads receive them: golden files, reviewed by hand.
-    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html', 'statement.search.txt']) expectGoldenText(`statements/2026-10/${name}`, files[name]!);
+    for (const name of ['chargeback.json', 'statement.txt', 'statement.csv', 'statement.html', 'statement.search.txt', 'dimensions.csv']) expectGoldenText(`statements/2026-10/${name}`, files[name]!);
     const chargeback = JSON.parse(files['chargeback.json']!) as Chargeback;
     expect(chargeback).toMatchObject({ month: '2026-10', currency: 'USD', status: 'preliminary' });
     expectBooksBalance(chargeback);

@@ -2,7 +2,7 @@ import type { Provider } from '../records/cost-record';
 
 /**
  * What a rule looks at. Every field present must match (AND); comparisons are exact, except `model`,
- * where `*` matches any run of characters (`gpt-4o*`).
+ * `iamPrincipal` and `resource`, where `*` matches any run of characters (`gpt-4o*`).
  */
 export interface RuleMatch {
   provider?: Provider | undefined;
@@ -18,6 +18,10 @@ export interface RuleMatch {
   /** OpenAI or Anthropic API key id. */
   apiKey?: string | undefined;
   model?: string | undefined;
+  /** The AI service's caller, an IAM principal ARN pattern (`arn:aws:sts::*:assumed-role/app-role/*`); billing exports only. */
+  iamPrincipal?: string | undefined;
+  /** The record's resource, a Bedrock (application) inference profile ARN pattern; billing exports only. */
+  resource?: string | undefined;
 }
 
 /** A rule sends what it matches to one team, or to one shared pool. */
@@ -47,4 +51,24 @@ export interface AllocationPolicy {
    * both have records for, after a switch of `sources.aws.mode`, only the first's count. Absent: every record counts.
    */
   billPrecedence?: readonly string[] | undefined;
+  /** Further breakdowns besides team (`allocation.dimensions`), in order; absent or empty when none are configured. */
+  dimensions?: readonly DimensionPolicy[] | undefined;
+}
+
+/** A dimension rule gives what it matches one value of its dimension. */
+export interface DimensionRule {
+  match: RuleMatch;
+  value: string;
+}
+
+/**
+ * One further breakdown of spend (feature, environment, customer): a record's value is its tag
+ * `tagKey` (trimmed), else the value of the first of `rules` it matches, else `(none)`.
+ */
+export interface DimensionPolicy {
+  id: string;
+  tagKey?: string | undefined;
+  rules: readonly DimensionRule[];
+  /** What the source cannot see for this dimension (Cost Explorer mode), said in its statement section. */
+  note?: string | undefined;
 }

@@ -4,7 +4,12 @@ import type { CostRecord } from '../records/cost-record';
 import type { UsageRecord } from '../records/usage-record';
 
 /** What allocation looks at: cost and usage records both have it. */
-export type Allocatable = Pick<CostRecord, 'provider' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'apiKeyId' | 'model'> | UsageRecord;
+export type Allocatable = Pick<CostRecord, 'provider' | 'subAccountId' | 'serviceName' | 'usageType' | 'tags' | 'apiKeyId' | 'model' | 'iamPrincipal' | 'resourceId'> | UsageRecord;
+
+/** A record's IAM principal (billing exports' AI lines only; usage records carry none). */
+export const principalOf = (r: Allocatable): string | undefined => ('iamPrincipal' in r ? r.iamPrincipal : undefined);
+/** A record's resource, an inference profile ARN (billing exports only). */
+export const resourceOf = (r: Allocatable): string | undefined => ('resourceId' in r ? r.resourceId : undefined);
 
 /** Where one record's dollars go, and why. */
 export type Allocation =
@@ -26,7 +31,8 @@ function normalize(name: string): string {
 /** The Anthropic default workspace arrives as null; rules name it `default`. */
 export const DEFAULT_WORKSPACE = 'default';
 
-function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
+/** Whether a record meets every field of a rule's match (team rules and dimension rules alike). */
+export function ruleMatches(rule: Pick<AllocationRule, 'match'>, record: Allocatable): boolean {
   const m = rule.match;
   return (
     (m.provider === undefined || m.provider === record.provider) &&
@@ -37,7 +43,9 @@ function ruleMatches(rule: AllocationRule, record: Allocatable): boolean {
     (m.model === undefined || globMatches(m.model, record.model)) &&
     (m.service === undefined || m.service === record.serviceName) &&
     (m.usageType === undefined || m.usageType === record.usageType) &&
-    (m.tag === undefined || record.tags[m.tag.key] === m.tag.value)
+    (m.tag === undefined || record.tags[m.tag.key] === m.tag.value) &&
+    (m.iamPrincipal === undefined || globMatches(m.iamPrincipal, principalOf(record) ?? null)) &&
+    (m.resource === undefined || globMatches(m.resource, resourceOf(record) ?? null))
   );
 }
 

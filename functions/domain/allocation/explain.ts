@@ -1,6 +1,7 @@
 import { recordAllocation, type AllocatedMonth } from './allocate';
 import type { Chargeback, PoolShare } from '../chargeback/chargeback';
 import { formatAmount } from '../statements/format';
+import { explainTeamDimensions, type DimensionExplanation } from './explain-dimensions';
 import { parseAmount, splitToCents, ZERO, type Decimal } from '../records/money';
 
 /** One reason a team was charged: its tag, a rule, with the dollars it placed. */
@@ -22,6 +23,8 @@ export interface TeamExplanation {
   total: string;
   reasons: ChargeReason[];
   shares: PoolShare[];
+  /** Per configured dimension, the direct spend by value and what set it; absent without dimensions. */
+  dimensions?: DimensionExplanation[];
 }
 
 /** Thrown for a team id the configuration does not know. */
@@ -68,7 +71,8 @@ export function explainTeam(allocated: AllocatedMonth, chargeback: Chargeback, t
         .map(([service, cost]) => ({ service, cost: cost.round(2, 1).toFixed(2) })),
     }))
     .sort((a, b) => Number(b.cost) - Number(a.cost) || a.reason.localeCompare(b.reason));
-  return { team, month, direct: charge.direct, shared: charge.shared, total: charge.total, reasons, shares: charge.shares };
+  const dimensions = explainTeamDimensions(allocated, chargeback, team);
+  return { team, month, direct: charge.direct, shared: charge.shared, total: charge.total, reasons, shares: charge.shares, ...(dimensions.length ? { dimensions } : {}) };
 }
 
 /** The explanation as text for a terminal. */
@@ -80,6 +84,10 @@ export function renderExplanation(e: TeamExplanation): string {
   }
   for (const s of e.shares) {
     out.push(`  ${formatAmount(s.amount).padStart(12)}  shared pool ${s.pool}: ${s.method}${s.method === 'proportional' ? ` to ${s.basis === 'tokens' ? 'tokens' : 'direct spend'}` : ''}, ratio ${(Number(s.ratio) * 100).toFixed(2)}%`);
+  }
+  for (const d of e.dimensions ?? []) {
+    out.push('', `Direct spend by ${d.dimension}:`);
+    for (const r of d.reasons) out.push(`  ${formatAmount(r.cost).padStart(12)}  ${r.value}: ${r.reason}  (${r.records} records)`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,12 +1,12 @@
-import type { Allocatable } from './allocation';
+import { principalOf, resourceOf, type Allocatable } from './allocation';
 
 /** Fields of a record every identity compares, before the tags the policy reads. */
-const FIELDS = 6;
+const FIELDS = 8;
 const EMPTY = -1;
 
 /**
  * Numbers records by allocation identity: the fields allocation reads (provider, sub-account, service,
- * usage type, API key, model, and the given tags), so two records get one number only when allocation
+ * usage type, API key, model, IAM principal, resource, and the given tags), so two records get one number only when allocation
  * could not tell them apart.
  *
  * Each field value is interned into a small integer (one Map per field; Map keys compare by value, null
@@ -47,6 +47,8 @@ export class IdentityTable {
     probe[3] = this.intern(3, r.usageType);
     probe[4] = this.intern(4, r.apiKeyId);
     probe[5] = this.intern(5, r.model);
+    probe[6] = this.intern(6, principalOf(r));
+    probe[7] = this.intern(7, resourceOf(r));
     for (let k = 0; k < this.tagKeys.length; k++) probe[FIELDS + k] = this.intern(FIELDS + k, r.tags[this.tagKeys[k]!]);
     const mask = this.slots.length - 1;
     for (let s = hashOf(probe, 0, this.width) & mask; ; s = (s + 1) & mask) {

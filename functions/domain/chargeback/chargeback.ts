@@ -119,6 +119,16 @@ export interface UnmappedModelSpend {
   cost: string;
 }
 
+/** An IAM principal whose AI spend (Bedrock, from billing exports) no tag or rule maps: the shadow-AI list for AWS. */
+export interface UnmappedPrincipalSpend {
+  /** The caller's ARN (`arn:aws:sts::<account>:assumed-role/<role>/<session>`). */
+  principal: string;
+  /** The linked account the calls were billed to. */
+  account: string | null;
+  services: string[];
+  cost: string;
+}
+
 /**
  * Usage of capacity billed separately, by commitment (Anthropic Priority Tier), per team and workspace
  * and model: tokens and requests, no dollars, in no total. Neither Anthropic cost endpoint carries it.
@@ -133,6 +143,45 @@ export interface CapacityLine {
   serviceTier: string;
   tokens: LineTokens;
   requests: number;
+}
+
+/**
+ * One value of a dimension: its cost, with the tokens and requests of the usage attributed to it (usage
+ * with an allocation of its own; Bedrock's per-service tokens are split by cost across teams, not values).
+ */
+export interface DimensionValueTotal {
+  /** The value, or `(none)` for spend with no tag for the dimension and no rule that matches it. */
+  value: string;
+  cost: string;
+  tokens: LineTokens;
+  requests: number;
+  /**
+   * Cost of the value's model spend (records that name a model, of services whose usage is attributed) per
+   * million of its tokens; null without tokens.
+   */
+  perMillionTokens: string | null;
+  /** The same cost per thousand of its requests; null without requests. */
+  perThousandRequests: string | null;
+}
+
+/**
+ * A dimension's breakdown of the month (`allocation.dimensions`): the month's total cost by value, record
+ * by record, before any shared pool is split (pools and unallocated spend included, under their records'
+ * values), and each team's direct spend by value. Values add up to `total`, and a team's to its `direct`,
+ * to the cent.
+ */
+export interface DimensionBreakdown {
+  dimension: string;
+  /** The tag the values come from first, if the dimension reads one. */
+  tagKey: string | null;
+  /** What the AWS source cannot see for it (`dimension feature: Cost Explorer mode cannot see tag feature ...`). */
+  note?: string;
+  /** The month's total (the chargeback's `total`). */
+  total: string;
+  /** Largest first, `(none)` last. */
+  values: DimensionValueTotal[];
+  /** Teams with direct spend or usage, in the chargeback's order. */
+  teams: Array<{ team: string; direct: string; values: DimensionValueTotal[] }>;
 }
 
 /** The monthly chargeback: `chargeback.json`. Teams plus unallocated equal the total, to the cent. */
@@ -168,6 +217,10 @@ export interface Chargeback {
   /** True while any cost of the month is an estimate (the provider's, or costline's from usage). */
   estimated: boolean;
   recordCount: number;
+  /** AI spend by IAM principals no rule maps (part of `unallocated`); absent when there is none. */
+  unmappedPrincipals?: UnmappedPrincipalSpend[];
+  /** Per configured dimension, the month by value; absent when no dimensions are configured. */
+  dimensions?: DimensionBreakdown[];
 }
 
 /** A month against the one before: each team's previous total and its change. */

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { globMatches } from '../../lib/glob';
 import type { Chargeback } from '../chargeback/chargeback';
+import { principalPattern } from '../chargeback/unmapped-principals';
 import type { Provider } from '../records/cost-record';
 import { monthOf } from '../records/dates';
 import { formatCents, ZERO, type Decimal } from '../records/money';
@@ -10,7 +11,7 @@ import { alertAttributes, ALERT_ATTRIBUTES, PLATFORM_TEAMS } from './alert-attri
 import type { GuardrailsPolicy } from './policy';
 import type { Slice } from './slices';
 
-/** Unmapped projects, workspaces and keys, and watched high-cost models: once a month each. */
+/** Unmapped projects, workspaces and keys, unmapped AWS AI callers (IAM principals), and watched high-cost models: once a month each. */
 export function shadowAiAlerts(month: string, chargeback: Chargeback, options: GuardrailsPolicy['shadowAi'], slices: readonly Slice[]): GuardrailAlert[] {
   const currency = chargeback.currency;
   const alerts: GuardrailAlert[] = [];
@@ -35,6 +36,22 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: G
       build(
         { key: `shadow-ai#${u.provider}:${u.kind}:${u.id}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `${u.provider}:${u.kind}:${u.id}`, rank: 0, subject: `[costline] Unmapped AI spend: ${u.provider} ${u.kind} ${u.id}, ${formatMoney(u.cost, currency)} in ${month}`, body, attributes: alertAttributes(PLATFORM_TEAMS.unallocated, 'shadow-ai', 'warning', { [ALERT_ATTRIBUTES.provider]: u.provider }) },
         { id: u.id, idKind: u.kind, apiKeys: u.apiKeys.join(','), amount: u.cost },
+      ),
+    );
+  }
+  for (const p of chargeback.unmappedPrincipals ?? []) {
+    if (new Big(p.cost).lt(minSpend)) continue;
+    const pattern = principalPattern(p.principal);
+    const body = [
+      `${formatMoney(p.cost, currency)} of AWS AI spend (${p.services.join(', ')}) in ${month} was called by IAM principal ${p.principal}${p.account ? ` in account ${p.account}` : ''}, which no tag or allocation rule maps: it is unallocated.`,
+      '',
+      `To charge it to a team, tag the role with the team tag, or add a rule such as: { "match": { "provider": "aws", "iamPrincipal": "${pattern}" }, "team": "<team id>" }`,
+      'Severity: warning. Sent the first time it is seen each month.',
+    ].join('\n');
+    alerts.push(
+      build(
+        { key: `shadow-ai#aws:principal:${p.principal}`, month, kind: 'shadow-ai', scope: 'shadow-ai', level: `aws:principal:${p.principal}`, rank: 0, subject: `[costline] Unmapped AI caller: ${p.principal}, ${formatMoney(p.cost, currency)} in ${month}`, body, attributes: alertAttributes(PLATFORM_TEAMS.unallocated, 'shadow-ai', 'warning', { [ALERT_ATTRIBUTES.provider]: 'aws' }) },
+        { principal: p.principal, account: p.account ?? '', amount: p.cost },
       ),
     );
   }

@@ -5,6 +5,7 @@ import { UNALLOCATED } from '../allocation/allocation';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { Adjustment } from '../chargeback/month-close';
 import { addMonths, monthStart } from '../records/dates';
+import { focusDimensionColumns } from './dimension-files';
 import { ROUNDING } from './statement-csv';
 
 /**
@@ -68,7 +69,8 @@ function statementCells(cb: Chargeback): Map<string, Big> {
 
 /**
  * `focus.csv`: the month's records (billed, and estimates for what is not billed yet) in FOCUS column
- * names, with how each was allocated. costline does not know list or negotiated prices, so `ListCost`
+ * names, with how each was allocated, and a column per configured dimension (`x_Feature`, ...) after
+ * the others, with each record's value (empty on rounding and adjustment rows). costline does not know list or negotiated prices, so `ListCost`
  * and `ContractedCost` repeat `BilledCost` (the FOCUS columns must not be empty); a negative cost is a
  * `Credit`, anything else `Usage`.
  *
@@ -82,6 +84,7 @@ export function renderFocusCsv(allocated: AllocatedMonth, currency: string, adju
   const { records, month } = allocated;
   const periodStart = `${monthStart(month)}T00:00:00Z`;
   const periodEnd = `${monthStart(addMonths(month, 1))}T00:00:00Z`;
+  const dimensions = focusDimensionColumns(allocated);
   const rows: Array<Record<(typeof FOCUS_COLUMNS)[number], string>> = records.map((r, i) => {
     const a = recordAllocation(allocated, i);
     return {
@@ -119,6 +122,7 @@ export function renderFocusCsv(allocated: AllocatedMonth, currency: string, adju
       x_Estimated: r.estimated ? 'true' : 'false',
       // costline's deterministic record id: a dollar is traceable to one record, and never in two months' files.
       x_RecordId: r.id,
+      ...dimensions.valuesOf(i),
     };
   });
   if (statement) {
@@ -199,5 +203,5 @@ export function renderFocusCsv(allocated: AllocatedMonth, currency: string, adju
       x_Estimated: 'false',
     });
   }
-  return stringify(rows, { header: true, columns: [...FOCUS_COLUMNS], record_delimiter: '\n' });
+  return stringify(rows, { header: true, columns: [...FOCUS_COLUMNS, ...dimensions.columns], record_delimiter: '\n' });
 }

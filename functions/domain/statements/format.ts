@@ -13,3 +13,18 @@ export function formatMoney(amount: string, currency = 'USD'): string {
 export function formatAmount(amount: string): string {
   return amountFormat.format(amount as unknown as number);
 }
+
+/** 1234567 → "1.23M", for token counts in a table. */
+export function compact(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+/** "in 1.20M, cached 300.0k, out 45.0k": the token types a line used. */
+export function tokenSummary(t: { input: number; cachedInput: number; cacheWrite: number; output: number }): string {
+  return [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Text made safe inside HTML elements and attribute values. */
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -8,6 +8,9 @@ import type { AdjustedChargeback } from '../chargeback/month-close';
  * use-case decides where the file goes (S3 in AWS, `OUT/<month>/` locally).
  */
 
+/** A line's usage columns, in `statement.csv` and `dimensions.csv`: disjoint token types, then model requests. */
+export const USAGE_COLUMNS = ['input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'requests'] as const;
+
 /** Stable column names of `statement.csv`; amounts are plain decimals, tokens whole numbers. */
 export const STATEMENT_CSV_COLUMNS = [
   'month',
@@ -24,11 +27,7 @@ export const STATEMENT_CSV_COLUMNS = [
   'method',
   'ratio',
   'cost',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'requests',
+  ...USAGE_COLUMNS,
   'estimated',
   'for_month',
 ] as const;

@@ -3,7 +3,8 @@ import { UNALLOCATED } from '../allocation/allocation';
 import type { Chargeback } from '../chargeback/chargeback';
 import type { AdjustedChargeback } from '../chargeback/month-close';
 import { totalTokens } from '../records/usage-record';
-import { formatAmount } from './format';
+import { dimensionsHtml } from './dimension-html';
+import { escapeHtml, formatAmount } from './format';
 
 /**
  * `statement.html`: the statement as one self-contained page. A pure renderer: the use-case decides
@@ -13,7 +14,6 @@ import { formatAmount } from './format';
 /** Unallocated sources the HTML page lists before one line summing the rest (statement.csv has them all). */
 export const HTML_UNALLOCATED_ROWS = 25;
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * `statement.html`: one self-contained page (no scripts, no external assets): totals, a bar per team of
@@ -145,7 +145,7 @@ ${
     : ''
 }
 ${poolRows ? `<h2>Shared pools</h2>\n<table><thead><tr><th>Pool</th><th>Method</th><th>Team</th><th class="n">Ratio</th><th class="n">Share</th></tr></thead><tbody>\n${poolRows}\n</tbody></table>` : ''}
-${unallocatedSection}
+${dimensionsHtml(cb)}${unallocatedSection}
 ${unmappedSection}
 <h2 id="lines">Lines</h2>
 <table><thead><tr><th>Team</th><th>Provider</th><th>Service</th><th>Model</th><th class="n">Cost</th><th class="n">Tokens</th><th class="n">$ / M tokens</th></tr></thead><tbody>

@@ -1,7 +1,8 @@
 import Big from 'big.js';
 import type { Chargeback, ChargebackLine, UnallocatedSource } from '../chargeback/chargeback';
 import type { AdjustedChargeback } from '../chargeback/month-close';
-import { formatAmount } from './format';
+import { dimensionTextSections, teamDimensionTextSections } from './dimension-text';
+import { compact, formatAmount, tokenSummary } from './format';
 import { sum } from '../records/money';
 import { totalTokens } from '../records/usage-record';
 
@@ -10,18 +11,6 @@ function subAccountLabel(s: Pick<UnallocatedSource, 'provider' | 'account'>): st
   if (s.provider === 'openai') return s.account ? `project ${s.account}` : 'no project';
   if (s.provider === 'anthropic') return `workspace ${s.account ?? 'default'}`;
   return s.account ? `account ${s.account}` : null;
-}
-
-/** 1234567 → "1.23M", for token counts in a table. */
-function compact(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
-}
-
-/** "in 1.20M, cached 300.0k, out 45.0k": the token types a line used. */
-function tokenSummary(t: ChargebackLine['tokens']): string {
-  return [t.input && `in ${compact(t.input)}`, t.cachedInput && `cached ${compact(t.cachedInput)}`, t.cacheWrite && `cache-write ${compact(t.cacheWrite)}`, t.output && `out ${compact(t.output)}`]
-    .filter(Boolean)
-    .join(', ');
 }
 
 function modelLine(l: ChargebackLine): string {
@@ -112,6 +101,7 @@ export function renderStatementText(chargeback: Chargeback, options: StatementTe
     '',
     `By provider: ${Object.entries(chargeback.providers).map(([p, v]) => `${p} ${formatAmount(v)}`).join(', ')}`,
   ];
+  out.push(...dimensionTextSections(chargeback));
   const adjustments = 'adjustments' in chargeback ? (chargeback as AdjustedChargeback) : undefined;
   if (adjustments && adjustments.adjustments.length > 0) {
     out.push('', 'Prior-period adjustments (late changes to closed months; FOCUS ChargeClass Correction):');
@@ -164,6 +154,13 @@ export function renderStatementText(chargeback: Chargeback, options: StatementTe
       out.push(`  ${formatAmount(u.cost).padStart(12)}  ${u.provider} ${u.kind} ${u.id}${u.apiKeys.length ? ` (API keys: ${u.apiKeys.join(', ')})` : ''}`);
     }
     if (hidden.length) out.push(rest(hidden.length, hidden.map((u) => u.cost), '  ', 'projects and workspaces'));
+  }
+  const principals = chargeback.unmappedPrincipals ?? [];
+  if (principals.length > 0) {
+    out.push('', 'AI callers no rule maps (IAM principals from the billing export; tag the role or add a rule on iamPrincipal):');
+    const { shown, hidden } = head(principals, TEXT_LIMITS.unmapped, (p) => p.cost);
+    for (const p of shown) out.push(`  ${formatAmount(p.cost).padStart(12)}  ${p.principal} (${p.services.join(', ')})`);
+    if (hidden.length) out.push(rest(hidden.length, hidden.map((p) => p.cost), '  ', 'callers'));
   }
   if (chargeback.unpriced.length > 0) {
     out.push('', 'Models with no price in the price book (their usage cannot be estimated):');
@@ -225,5 +222,6 @@ export function renderTeamStatementText(chargeback: Chargeback, team: string): s
     out.push('', 'Shares of shared pools:');
     for (const s of t.shares) out.push(`    ${formatAmount(s.amount).padStart(10)}  ${s.pool}: ${s.method}${s.method === 'proportional' ? ` to ${s.basis === 'tokens' ? 'tokens' : 'direct spend'}` : ''}, ${(Number(s.ratio) * 100).toFixed(2)}%`);
   }
+  out.push(...teamDimensionTextSections(chargeback, team));
   return `${out.join('\n')}\n`;
 }

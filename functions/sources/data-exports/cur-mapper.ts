@@ -28,8 +28,13 @@ export type { CurRow } from './cur-values';
 /** What the mapper needs besides the rows. */
 export interface CurMapperContext {
   source: string;
-  /** The team tag key (`allocation.awsTagKey`): read from `resource_tags['user_<key>']`, else `tags['iamPrincipal/<key>']`. */
+  /**
+   * The team tag key (`allocation.awsTagKey`): read from `resource_tags['user_<key>']` (a resource's cost
+   * allocation tag), else `tags['iamPrincipal/<key>']` (the calling principal's tag).
+   */
   tagKey: string;
+  /** Further tags records carry (dimensions', rules'), read the same way as the team tag; the team tag need not be among them. */
+  otherTagKeys?: readonly string[];
   /** FOCUS BillingAccountId when a row has no `bill_payer_account_id`. */
   billingAccountId: string;
   /** To count Bedrock tokens from the export's usage types; absent, no usage is derived. */
@@ -127,15 +132,27 @@ export class CurAggregator {
     const iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
     const resource = text(row, 'line_item_resource_id', at);
     const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
-    const team = map(row, 'resource_tags', at)?.[this.resourceTag] || map(row, 'tags', at)?.[this.principalTag] || null;
+    const resourceTags = map(row, 'resource_tags', at);
+    const principalTags = map(row, 'tags', at);
+    const tagOf = (key: string) => resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null;
+    const team = resourceTags?.[this.resourceTag] || principalTags?.[this.principalTag] || null;
+    const tags: Record<string, string> = team ? { [this.ctx.tagKey]: team } : {};
+    // The slice key below tells records apart by their tags: the team's, then the others present.
+    let tagPart = `${team}`;
+    for (const key of this.ctx.otherTagKeys ?? []) {
+      const value = key === this.ctx.tagKey ? null : tagOf(key);
+      if (value) {
+        tags[key] = value;
+        tagPart += `\u0000${key}=${value}`;
+      }
+    }
     const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
     const billed = rawAmount(row, 'line_item_unblended_cost', at);
     const effective = this.effectiveCostOf(row, lineItemType, billed, at);
     // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
-    const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${team}\u0000${iamPrincipal}\u0000${resourceId}`;
+    const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${tagPart}\u0000${iamPrincipal}\u0000${resourceId}`;
     let slice = this.slices.get(key);
     if (!slice) {
-      const tags = team ? { [this.ctx.tagKey]: team } : {};
       const identity = { source: this.ctx.source, provider: 'aws' as const, billingAccountId, subAccountId: accountId, serviceName: service, usageType, tags, chargePeriodStart: day, lineItemType, iamPrincipal, resourceId };
       const id = recordId(identity);
       slice = openSummed(

@@ -15,6 +15,8 @@ import type { CostRecord } from '../../domain/records/cost-record';
 export interface DataExportsSourceOptions {
   location: ExportLocation;
   tagKey: string;
+  /** Further tags records carry: the dimensions' and the rules' (`allocation.dimensions`, `allocation.rules`). */
+  otherTagKeys?: readonly string[];
   /** FOCUS BillingAccountId for line items without `bill_payer_account_id`. */
   billingAccountId: string;
   /** To derive Bedrock Marketplace tokens from cost where the usage unit is not documented. */
@@ -73,6 +75,7 @@ export class DataExportsSource implements BillingSource {
       const aggregate = new CurAggregator(window, {
         source: this.id,
         tagKey: this.options.tagKey,
+        ...(this.options.otherTagKeys ? { otherTagKeys: this.options.otherTagKeys } : {}),
         billingAccountId: this.options.billingAccountId,
         bedrock: { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId, rate: priceBookBedrockRate(this.options.priceBook) },
       });

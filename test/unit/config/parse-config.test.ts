@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../functions/config/parse-config';
-import { valid } from './raw-config';
+import { parseConfig } from '../../../functions/config/parse-config';
+import { problemsOf, valid } from './raw-config';
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test.json');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 
 describe('config validation', () => {
@@ -133,7 +124,7 @@ describe('config validation', () => {
 
   it('fills the documented defaults when allocation and sources are left out', () => {
     const config = parseConfig({ currency: 'USD', teams: [{ id: 'a', name: 'A' }] });
-    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false });
+    expect(config.allocation).toEqual({ awsTagKey: 'team', rules: [], sharedPools: [], shareUnallocated: false, dimensions: [] });
     expect(config.sources.aws).toEqual({ enabled: true, mode: 'cost-explorer', engine: 'embedded', costMetric: 'AmortizedCost', previousMonthUntilDay: 5, recheckClosedMonths: 1 });
     expect(config.sources.openai.enabled).toBe(false);
     expect(problemsOf({ currency: 'USD', teams: [{ id: 'a', name: 'A' }], sources: [] })).toEqual(['sources: expected an object']);

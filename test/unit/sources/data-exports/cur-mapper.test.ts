@@ -68,6 +68,24 @@ describe('CUR 2.0 mapper', () => {
     expect(records.filter((r) => r.serviceName === 'Amazon Elastic Compute Cloud' && r.iamPrincipal !== undefined)).toEqual([]);
   });
 
+  it('carries the other tags rules and dimensions read, from resource tags then principal tags, and keeps records with different ones apart', () => {
+    // Prepare: one EC2 line three times, with env prod, env dev, and a feature only the caller's principal carries.
+    const row = MAY_ROWS.find((r) => r.line_item_line_item_type === 'Usage' && (r.line_item_usage_start_date as Date).toISOString() < '2026-05-06')!;
+    const aggregate = new CurAggregator(WINDOW, { ...ctx, otherTagKeys: ['env', 'feature'] });
+    const teamOf = { user_team: 'search' };
+    aggregate.add({ ...row, resource_tags: { ...teamOf, user_env: 'prod' }, tags: {} }, 'a, row 1');
+    aggregate.add({ ...row, resource_tags: { ...teamOf, user_env: 'dev' }, tags: {} }, 'a, row 2');
+    aggregate.add({ ...row, resource_tags: teamOf, tags: { 'iamPrincipal/feature': 'checkout' } }, 'a, row 3');
+
+    // Act
+    const records = aggregate.days(periodDays(WINDOW, '2026-05'), true).flatMap((d) => d.records);
+
+    // Assess
+    expect(records.map((r) => r.tags)).toEqual(expect.arrayContaining([{ team: 'search', env: 'prod' }, { team: 'search', env: 'dev' }, { team: 'search', feature: 'checkout' }]));
+    expect(records).toHaveLength(3);
+    expect(new Set(records.map((r) => r.id)).size).toBe(3);
+  });
+
   it('counts Bedrock tokens from usage types: documented units directly, Marketplace Units from cost and the price book', async () => {
     const usage = (await may()).usage(periodDays(WINDOW, '2026-05'));
     const day = usage.days.find((d) => d.day === '2026-05-04')!;
