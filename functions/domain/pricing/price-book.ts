@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../lib/zod-issues';
 import type { Provider } from '../records/cost-record';
 import { isDay } from '../records/dates';
+import { divide } from '../records/division';
 import { ZERO, type Decimal } from '../records/money';
 import { totalTokens, type ModalityTokens, type UsageRecord, type UsageUnit } from '../records/usage-record';
 
@@ -118,9 +119,20 @@ function latestEffective<T extends { effectiveFrom: string }>(rows: readonly T[]
 
 /** The price in force on `day` for a model: an exact-name row first, else one for its base name. */
 export function findModelPrice(book: PriceBook, provider: Provider, model: string, day: string): ModelPrice | undefined {
+  // Every usage record of a month asks this of the whole book; the answers for a book (parsed once,
+  // never changed) are kept by provider, model and day.
+  let found = modelPrices.get(book);
+  if (!found) modelPrices.set(book, (found = new Map()));
+  const key = JSON.stringify([provider, model, day]);
+  if (found.has(key)) return found.get(key);
   const rows = book.models.filter((m) => m.provider === provider);
-  return latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
+  const row = latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
+  if (found.size >= 10_000) found.clear();
+  found.set(key, row);
+  return row;
 }
+
+const modelPrices = new WeakMap<PriceBook, Map<string, ModelPrice | undefined>>();
 
 /** A usage record priced, by the token types of {@link CostRecord.tokenType}, plus audio, image and units. */
 export interface PricedUsage {
@@ -273,7 +285,7 @@ export function priceUsage(book: PriceBook, usage: UsageRecord): PricedUsage | U
   ];
   const missing = prices.filter(([, n, price]) => n > 0 && price === undefined).map(([type]) => type);
   if (missing.length > 0) return { unpriced: `no ${missing.join(', ')} price for ${usage.provider} model ${usage.model}${describeModifiers(usage)}` };
-  const cost = (n: number, price: string | undefined) => (price === undefined || n === 0 ? ZERO : new Big(n).times(price).div(MILLION).times(multiplier));
+  const cost = (n: number, price: string | undefined) => (price === undefined || n === 0 ? ZERO : divide(new Big(n).times(price), MILLION).times(multiplier));
   const modality = (m: ModalityTokens, q: PriceTable['audio']) => ({ input: cost(m.input, q?.input), cachedInput: cost(m.cachedInput, q?.cachedInput), output: cost(m.output, q?.output) });
   return {
     input: cost(text.input, p.input),
