@@ -6,6 +6,19 @@
 export function globMatches(pattern: string, value: string | null): boolean {
   if (value === null) return false;
   if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
+  return regexOf(pattern).test(value);
+}
+
+/** Compiled patterns: budget scopes and watched models match every slice of a month against a handful. */
+const compiled = new Map<string, RegExp>();
+
+function regexOf(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    // Patterns come from the config: a few dozen. The bound only keeps a long-lived process safe.
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex;
 }

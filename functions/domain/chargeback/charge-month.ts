@@ -1,12 +1,12 @@
-import Big from 'big.js';
 import type { AllocatedMonth } from '../allocation/allocate';
 import { formatCents, roundCents, splitToCents, sum } from '../records/money';
+import { centsOf, formatCentUnits } from '../records/scaled';
 import type { Chargeback, TeamCharge, UnallocatedSource } from './chargeback';
 import { closeDayOf, type ChargebackPolicy } from './chargeback-policy';
 import { directSpend } from './direct-spend';
 import { poolCharges, poolsToShare, splitPools } from './shared-pools';
 import { everySource, teamCharges } from './team-charges';
-import { splitNamed, Totals } from './totals';
+import { splitNamed } from './totals';
 import { addUsage, apportionedServicesOf } from './usage-lines';
 
 /**
@@ -14,16 +14,19 @@ import { addUsage, apportionedServicesOf } from './usage-lines';
  * carries them (team lines, pool shares by provider, unallocated sources), each rounded on its own.
  */
 function roundingRows(providers: Record<string, string>, teams: readonly TeamCharge[], unallocatedSources: readonly UnallocatedSource[]): Record<string, string> {
-  const rowsByProvider = new Totals();
+  // Every figure here is written with two places: whole cents add up exactly as integers.
+  const rowsByProvider = new Map<string, bigint>();
+  const add = (provider: string, cost: string) => rowsByProvider.set(provider, (rowsByProvider.get(provider) ?? 0n) + centsOf(cost));
   for (const t of teams) {
-    for (const l of t.lines) rowsByProvider.add(l.provider, new Big(l.cost));
-    for (const s of t.shares) for (const [p, v] of Object.entries(s.byProvider)) rowsByProvider.add(p, new Big(v));
+    for (const l of t.lines) add(l.provider, l.cost);
+    for (const s of t.shares) for (const [p, v] of Object.entries(s.byProvider)) add(p, v);
   }
-  for (const u of unallocatedSources) rowsByProvider.add(u.provider, new Big(u.cost));
+  for (const u of unallocatedSources) add(u.provider, u.cost);
   return Object.fromEntries(
     Object.entries(providers)
-      .map(([p, v]) => [p, new Big(v).minus(rowsByProvider.get(p)).toFixed(2)] as const)
-      .filter(([, v]) => !new Big(v).eq(0)),
+      .map(([p, v]) => [p, centsOf(v) - (rowsByProvider.get(p) ?? 0n)] as const)
+      .filter(([, cents]) => cents !== 0n)
+      .map(([p, cents]) => [p, formatCentUnits(cents)]),
   );
 }
 

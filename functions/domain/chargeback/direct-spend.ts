@@ -3,6 +3,7 @@ import { DEFAULT_WORKSPACE, UNALLOCATED, type Allocatable, type Allocation } fro
 import type { CostRecord, TokenType } from '../records/cost-record';
 import { ExactSums } from '../records/exact-sums';
 import { parseAmount, ZERO, type Decimal } from '../records/money';
+import { addScaled } from '../records/scaled';
 import type { CostBasis, UnallocatedSource, UnmappedModelSpend } from './chargeback';
 import { TeamLines, type LineAccumulator } from './lines';
 import { KeyedSums } from './keyed-sums';
@@ -113,10 +114,14 @@ function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSum
     if (allocation.kind === 'team') {
       const accumulator = lines.lineOf(allocation.team, record.provider, record.serviceName, record.model);
       let line = lineSlots.get(accumulator);
-      if (!line) lineSlots.set(accumulator, (line = { accumulator, total: store.open(), kinds: new Int32Array(KINDS.length).fill(-1) }));
+      if (!line) {
+        lineSlots.set(accumulator, (line = { accumulator, total: store.open(), kinds: new Int32Array(KINDS.length).fill(-1) }));
+        // A provider or service first seen for the team is first seen on a new line of it: the sets
+        // keep the same first-seen order when they are only added to here.
+        getOrCreate(teamProviders, allocation.team, () => new Set<string>()).add(record.provider);
+        getOrCreate(teamServices, allocation.team, () => new Set<string>()).add(`${record.provider}\u0000${record.serviceName}`);
+      }
       slots.push(teams.slotOf(allocation.team), line.total);
-      getOrCreate(teamProviders, allocation.team, () => new Set<string>()).add(record.provider);
-      getOrCreate(teamServices, allocation.team, () => new Set<string>()).add(`${record.provider}\u0000${record.serviceName}`);
       return { slots, line };
     }
     if (allocation.kind === 'pool') {
@@ -142,9 +147,9 @@ function book(month: AllocatedMonth, slotKeys: readonly number[], sums: ExactSum
   });
 
   for (const { accumulator, total, kinds } of lineSlots.values()) {
-    accumulator.cost = accumulator.cost.plus(store.value(total));
+    accumulator.cost = addScaled(accumulator.cost, store.units(total));
     kinds.forEach((slot, kind) => {
-      if (slot >= 0) accumulator.costByType.set(KINDS[kind]!, store.value(slot));
+      if (slot >= 0) accumulator.costByType.set(KINDS[kind]!, store.units(slot));
     });
   }
   const unmappedCosts = unmappedSums.totals();

@@ -1,17 +1,19 @@
-import Big from 'big.js';
-import { divide } from '../records/division';
-import { splitToCents, ZERO, type Decimal } from '../records/money';
+import type { Decimal } from '../records/money';
+import { formatCentUnits, formatRatio, SCALED_ZERO, splitScaledToCents, wholeCentsOf, type Scaled } from '../records/scaled';
 import type { TokenType } from '../records/cost-record';
 import { NO_TOKENS, totalTokens, type TokenCounts } from '../records/usage-record';
 import type { ChargebackLine } from './chargeback';
 
-/** Accumulates one team's lines: exact cost by token type, tokens and requests. */
+/**
+ * Accumulates one team's lines: exact cost by token type, tokens and requests. Costs are exact integers
+ * ({@link Scaled}), not big decimals: a month has a line per team, provider, service and model.
+ */
 export interface LineAccumulator {
   provider: string;
   service: string;
   model: string | null;
-  cost: Decimal;
-  costByType: Map<TokenType | 'other', Decimal>;
+  cost: Scaled;
+  costByType: Map<TokenType | 'other', Scaled>;
   tokens: TokenCounts;
   requests: number;
   estimated: boolean;
@@ -20,8 +22,9 @@ export interface LineAccumulator {
 /** A line's key within its team. */
 export const lineKey = (provider: string, service: string, model: string | null) => JSON.stringify([provider, service, model]);
 
-function unitCost(cost: Decimal | undefined, quantity: number, per: number): string | null {
-  return cost === undefined || quantity <= 0 ? null : divide(cost.times(per), new Big(quantity)).round(4, Big.roundHalfUp).toFixed(4);
+/** Cost per `per` of the quantity, to four places (as big.js: divided to 20 places, then rounded half up). */
+function unitCost(cost: Scaled | undefined, quantity: number, per: number): string | null {
+  return cost === undefined || quantity <= 0 ? null : formatRatio(cost, per, quantity, 4);
 }
 
 /** The lines of every team, created on first use. */
@@ -33,7 +36,7 @@ export class TeamLines {
     this.byTeam.set(team, lines);
     const key = lineKey(provider, service, model);
     let line = lines.get(key);
-    if (!line) lines.set(key, (line = { provider, service, model, cost: ZERO, costByType: new Map(), tokens: { ...NO_TOKENS }, requests: 0, estimated: false }));
+    if (!line) lines.set(key, (line = { provider, service, model, cost: SCALED_ZERO, costByType: new Map(), tokens: { ...NO_TOKENS }, requests: 0, estimated: false }));
     return line;
   }
   /** Every token of the team's lines. */
@@ -45,9 +48,9 @@ export class TeamLines {
 /** Rounds a team's lines from its rounded direct total by largest remainder, largest first, with unit costs. */
 export function finishLines(lines: Map<string, LineAccumulator> | undefined, teamTotal: Decimal): ChargebackLine[] {
   const all = [...(lines?.values() ?? [])];
-  const cents = splitToCents(
+  const cents = splitScaledToCents(
     all.map((l) => l.cost),
-    teamTotal,
+    wholeCentsOf(teamTotal),
   );
   return all
     .map((l, i): ChargebackLine => {
@@ -57,7 +60,7 @@ export function finishLines(lines: Map<string, LineAccumulator> | undefined, tea
         provider: l.provider,
         service: l.service,
         model: l.model,
-        cost: cents[i]!.toFixed(2),
+        cost: formatCentUnits(cents[i]!),
         tokens,
         requests: l.requests,
         unitCosts: {

@@ -4,8 +4,8 @@ import type { PoolShare, TeamCharge, UnallocatedSource } from './chargeback';
 import type { ChargebackPolicy } from './chargeback-policy';
 import type { DirectSpend } from './direct-spend';
 import { finishLines } from './lines';
+import { centsOf, formatCentUnits } from '../records/scaled';
 import type { SplitPool } from './shared-pools';
-import { Totals } from './totals';
 
 /**
  * Each team's charge: its rounded direct spend, its pool shares, and its lines, providers and services
@@ -22,17 +22,19 @@ export function teamCharges(policy: ChargebackPolicy, spend: DirectSpend, rounde
     // By provider and by service: sums of the rounded lines, so that the lines a reader adds up in
     // statement.csv give these figures exactly (a split of its own could round a cent the other way).
     const lines = finishLines(spend.lines.byTeam.get(team.id), direct);
-    const providerCents = new Totals();
-    const serviceCents = new Totals();
+    const providerCents = new Map<string, bigint>();
+    const serviceCents = new Map<string, bigint>();
     for (const l of lines) {
-      providerCents.add(l.provider, new Big(l.cost));
-      serviceCents.add(`${l.provider}\u0000${l.service}`, new Big(l.cost));
+      const cents = centsOf(l.cost);
+      providerCents.set(l.provider, (providerCents.get(l.provider) ?? 0n) + cents);
+      const key = `${l.provider}\u0000${l.service}`;
+      serviceCents.set(key, (serviceCents.get(key) ?? 0n) + cents);
     }
-    const byProvider = Object.fromEntries([...(spend.teamProviders.get(team.id) ?? [])].map((p) => [p, providerCents.get(p).toFixed(2)]));
+    const byProvider = Object.fromEntries([...(spend.teamProviders.get(team.id) ?? [])].map((p) => [p, formatCentUnits(providerCents.get(p) ?? 0n)]));
     const byService = [...(spend.teamServices.get(team.id) ?? [])]
       .map((key) => {
         const [provider, service] = key.split('\u0000') as [string, string];
-        return { provider, service, cost: serviceCents.get(key).toFixed(2) };
+        return { provider, service, cost: formatCentUnits(serviceCents.get(key) ?? 0n) };
       })
       .sort((a, b) => Number(b.cost) - Number(a.cost) || a.service.localeCompare(b.service));
     const budget = team.monthlyBudget === undefined ? null : parseAmount(team.monthlyBudget, `teams.${team.id}.monthlyBudget`);

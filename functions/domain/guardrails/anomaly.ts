@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import { addDays, isDay, isWeekend } from '../records/dates';
+import { divide } from '../records/division';
 import { formatCents, parseAmount, roundCents, sum, ZERO, type Decimal } from '../records/money';
 
 /**
@@ -253,7 +254,8 @@ export function detectUnitCostChange(daily: readonly DailyUnitUsage[], day: stri
   const today = byDay.get(day);
   const base = [...Array(baselineDays).keys()].map((i) => byDay.get(addDays(day, -i - 1))).filter((u): u is Usage => u !== undefined && u.tokens > 0);
   if (today === undefined || today.tokens === 0 || base.length < minBaselineDays) return null;
-  const perMillion = (u: Usage): Decimal => u.cost.times(1e6).div(u.tokens);
+  // divide: the quotient big.js's div gives, by integer arithmetic.
+  const perMillion = (u: Usage): Decimal => divide(u.cost.times(1e6), new Big(u.tokens));
   const baseUnit = median(base.map(perMillion));
   const baseTokens = median(base.map((u) => new Big(u.tokens))).toNumber();
   const unit = perMillion(today);

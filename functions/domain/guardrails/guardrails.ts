@@ -11,7 +11,7 @@ import { forecastMonthEnd } from './forecast';
 import { forecastAlerts } from './forecast-alerts';
 import { budgetScopes, inScope } from './scopes';
 import { shadowAiAlerts } from './shadow-ai-alerts';
-import { allocateSlices, dailySeries } from './slices';
+import { allocateSlices, dailySeries, groupSlices } from './slices';
 import type { GuardrailsPolicy } from './policy';
 import { reachedThresholds, thresholdAlert } from './threshold-alerts';
 import { unitCostAlert, unitSeries } from './unit-cost-alerts';
@@ -57,10 +57,14 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   const teamName = new Map(policy.teams.map((t) => [t.id, t.name]));
   const alerts: GuardrailAlert[] = [];
   const inMonth = (day: string) => monthOf(day) === month && day <= today;
+  // Each team's slices, in the slices' order: what `slices.filter((s) => s.team === id)` gives, found once.
+  const byTeam = groupSlices(slices, (s) => s.team);
+  const slicesOf = (team: string | null) => (team === null ? slices : (byTeam.get(team) ?? []));
 
   // Budget scopes: thresholds for the month, and (current month) a forecast of its end.
   for (const scope of budgetScopes(policy, chargeback)) {
-    const series = dailySeries(slices.filter((s) => inScope(s, scope)));
+    // A team's scope only holds its own slices (inScope checks the team first).
+    const series = dailySeries(slicesOf(scope.team).filter((s) => inScope(s, scope)));
     const monthToDate = sum(series.filter((d) => inMonth(d.day)).map((d) => new Big(d.amount))).plus(scope.shared);
     if (scope.scope.includes('/') || scope.team === null) {
       const reached = reachedThresholds(monthToDate, scope.monthly, policy.thresholds);
@@ -81,18 +85,20 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAlert[] {
   if (policy.anomaly.enabled) {
     const options = { minImpact: String(policy.anomaly.minImpact), sensitivity: policy.anomaly.sensitivity, baselineDays: policy.anomaly.baselineDays };
     for (const team of policy.teams) {
-      const own = slices.filter((s) => s.team === team.id);
+      const own = slicesOf(team.id);
+      // The team's and each model's series, built once for both days.
+      const ownSeries = dailySeries(own);
+      const byModel = [...groupSlices(own, (s) => s.model)].flatMap(([model, modelSlices]) => (model === null ? [] : [{ model, modelSlices, series: dailySeries(modelSlices) }]));
       for (const day of days) {
-        const anomaly = detectSpendAnomaly(dailySeries(own), day, options);
+        const anomaly = detectSpendAnomaly(ownSeries, day, options);
         const drivers = anomaly ? driversOf(own, day, options) : [];
         if (anomaly) {
           const alert = anomalyAlert(`team:${team.id}`, team.name, null, anomaly, drivers, month, chargeback.currency, options.minImpact);
           alert.coveredBy = drivers.filter((d) => d.kind === 'model').slice(0, 1).map((d) => `anomaly#team:${team.id}/model:${d.id}#${day}`);
           alerts.push(alert);
         }
-        for (const model of [...new Set(own.filter((s) => s.model !== null).map((s) => s.model!))]) {
-          const modelSlices = own.filter((s) => s.model === model);
-          const modelAnomaly = detectSpendAnomaly(dailySeries(modelSlices), day, options);
+        for (const { model, modelSlices, series } of byModel) {
+          const modelAnomaly = detectSpendAnomaly(series, day, options);
           // Quiet: the team's own anomaly already names this model as a driver.
           if (!modelAnomaly || drivers.some((d) => d.kind === 'model' && d.id === model)) continue;
           alerts.push(anomalyAlert(`team:${team.id}/model:${model}`, team.name, modelSlices[0]!, modelAnomaly, driversOf(modelSlices, day, options), month, chargeback.currency, options.minImpact));

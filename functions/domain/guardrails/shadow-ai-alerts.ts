@@ -4,12 +4,12 @@ import type { Chargeback } from '../chargeback/chargeback';
 import { principalPattern } from '../chargeback/unmapped-principals';
 import type { Provider } from '../records/cost-record';
 import { monthOf } from '../records/dates';
-import { formatCents, ZERO, type Decimal } from '../records/money';
+import { formatCents, type Decimal } from '../records/money';
 import { formatMoney } from '../statements/format';
 import { build, providerLabel, type GuardrailAlert } from './alert';
 import { alertAttributes, ALERT_ATTRIBUTES, PLATFORM_TEAMS } from './alert-attributes';
 import type { GuardrailsPolicy } from './policy';
-import type { Slice } from './slices';
+import { sumAmounts, type Slice } from './slices';
 
 /** Unmapped projects, workspaces and keys, unmapped AWS AI callers (IAM principals), and watched high-cost models: once a month each. */
 export function shadowAiAlerts(month: string, chargeback: Chargeback, options: GuardrailsPolicy['shadowAi'], slices: readonly Slice[]): GuardrailAlert[] {
@@ -57,14 +57,21 @@ export function shadowAiAlerts(month: string, chargeback: Chargeback, options: G
   }
   const watched = options.watchModels;
   if (watched.length) {
+    // Whether a model is watched, asked once per model rather than once per slice.
+    const isWatched = new Map<string, boolean>();
+    const watchedSlices = slices.filter((s) => {
+      if (s.model === null || monthOf(s.day) !== month) return false;
+      let hit = isWatched.get(s.model);
+      if (hit === undefined) isWatched.set(s.model, (hit = watched.some((p) => globMatches(p, s.model))));
+      return hit;
+    });
+    const costs = sumAmounts(watchedSlices, (s) => s.model, (s) => s.amount);
+    const teamCosts = sumAmounts(watchedSlices, (s) => JSON.stringify([s.model, s.team ?? PLATFORM_TEAMS.unallocated]), (s) => s.amount);
     const byModel = new Map<string, { provider: Provider; cost: Decimal; teams: Map<string, Decimal> }>();
-    for (const s of slices) {
-      if (s.model === null || monthOf(s.day) !== month || !watched.some((p) => globMatches(p, s.model))) continue;
-      const entry = byModel.get(s.model) ?? { provider: s.provider, cost: ZERO, teams: new Map() };
-      entry.cost = entry.cost.plus(s.cost);
-      const team = s.team ?? PLATFORM_TEAMS.unallocated;
-      entry.teams.set(team, (entry.teams.get(team) ?? ZERO).plus(s.cost));
-      byModel.set(s.model, entry);
+    for (const s of watchedSlices) if (!byModel.has(s.model!)) byModel.set(s.model!, { provider: s.provider, cost: costs.get(s.model!)!, teams: new Map() });
+    for (const [key, cost] of teamCosts) {
+      const [model, team] = JSON.parse(key) as [string, string];
+      byModel.get(model)!.teams.set(team, cost);
     }
     for (const [model, e] of byModel) {
       if (e.cost.lt(minSpend)) continue;

@@ -1,12 +1,11 @@
 import { usageAllocation, type AllocatedMonth } from '../allocation/allocate';
 import type { Provider } from '../records/cost-record';
-import { ZERO, type Decimal } from '../records/money';
 import { totalTokens } from '../records/usage-record';
 import { formatMoney } from '../statements/format';
 import { build, providerLabel, type GuardrailAlert } from './alert';
 import { alertAttributes, ALERT_ATTRIBUTES } from './alert-attributes';
 import type { UnitCostChange } from './anomaly';
-import type { Slice } from './slices';
+import { sumAmounts, type Slice } from './slices';
 
 /** Daily cost and tokens per (team, provider, model), for unit costs: model lines with usage only. */
 export function unitSeries(months: readonly AllocatedMonth[], slices: readonly Slice[]): Map<string, Array<{ day: string; cost: string; tokens: number }>> {
@@ -20,12 +19,11 @@ export function unitSeries(months: readonly AllocatedMonth[], slices: readonly S
       tokens.set(key, (tokens.get(key) ?? 0) + totalTokens(u.tokens));
     });
   }
-  const cost = new Map<string, Decimal>();
-  for (const s of slices) {
-    if (s.team === null || s.model === null) continue;
-    const key = JSON.stringify([s.team, s.provider, s.model, s.day]);
-    cost.set(key, (cost.get(key) ?? ZERO).plus(s.cost));
-  }
+  const cost = sumAmounts(
+    slices,
+    (s) => (s.team === null || s.model === null ? null : JSON.stringify([s.team, s.provider, s.model, s.day])),
+    (s) => s.amount,
+  );
   const series = new Map<string, Array<{ day: string; cost: string; tokens: number }>>();
   for (const [key, c] of cost) {
     const n = tokens.get(key);

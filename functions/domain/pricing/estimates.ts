@@ -1,4 +1,5 @@
 import { recordId, type CostRecord, type Provider, type TokenType } from '../records/cost-record';
+import { ExactSums } from '../records/exact-sums';
 import { parseAmount, sum, ZERO, type Decimal } from '../records/money';
 import { priceUsage, type PriceBook } from './price-book';
 import { addTokens, NO_TOKENS, type TokenCounts, type UsageRecord } from '../records/usage-record';
@@ -88,14 +89,19 @@ const sliceKey = (provider: string, day: string, subAccountId: string | null) =>
  * estimated, never in a total.
  */
 export function reconcileUsage(costs: readonly CostRecord[], usage: readonly UsageRecord[], book: PriceBook): Reconciliation {
-  const billed = new Map<string, Decimal>();
+  // The bill per provider-day, summed as integers (ExactSums) rather than a big decimal per record.
+  const billedSums = new ExactSums();
+  const billedSlots = new Map<string, number>();
   const billedSlices = new Set<string>();
   for (const c of costs) {
     if (!ESTIMATED_PROVIDERS.has(c.provider) || c.costOrigin !== 'billed') continue;
     const key = dayKey(c.provider, c.chargePeriodStart);
-    billed.set(key, (billed.get(key) ?? ZERO).plus(parseAmount(c.billedCost, `record ${c.id}`)));
+    let slot = billedSlots.get(key);
+    if (slot === undefined) billedSlots.set(key, (slot = billedSums.open()));
+    if (!billedSums.add(slot, c.billedCost)) billedSums.addExact(slot, parseAmount(c.billedCost, `record ${c.id}`));
     billedSlices.add(sliceKey(c.provider, c.chargePeriodStart, c.subAccountId));
   }
+  const billed = new Map([...billedSlots].map(([key, slot]) => [key, billedSums.value(slot)] as const));
   const estimatedByDay = new Map<string, Decimal>();
   const unpricedByDay = new Map<string, Set<string>>();
   const unpriced = new Map<string, UnpricedUsage>();

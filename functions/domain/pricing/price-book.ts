@@ -118,9 +118,20 @@ function latestEffective<T extends { effectiveFrom: string }>(rows: readonly T[]
 
 /** The price in force on `day` for a model: an exact-name row first, else one for its base name. */
 export function findModelPrice(book: PriceBook, provider: Provider, model: string, day: string): ModelPrice | undefined {
+  // Every usage record of a month asks this of the whole book; the answers for a book (parsed once,
+  // never changed) are kept by provider, model and day.
+  let found = modelPrices.get(book);
+  if (!found) modelPrices.set(book, (found = new Map()));
+  const key = JSON.stringify([provider, model, day]);
+  if (found.has(key)) return found.get(key);
   const rows = book.models.filter((m) => m.provider === provider);
-  return latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
+  const row = latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
+  if (found.size >= 10_000) found.clear();
+  found.set(key, row);
+  return row;
 }
+
+const modelPrices = new WeakMap<PriceBook, Map<string, ModelPrice | undefined>>();
 
 /** A usage record priced, by the token types of {@link CostRecord.tokenType}, plus audio, image and units. */
 export interface PricedUsage {
@@ -144,6 +155,18 @@ export interface Unpriced {
 }
 
 const MILLION = new Big(1_000_000);
+const MILLIONTH = new Big('0.000001');
+
+/**
+ * `x / 10^6` exactly as big.js's `x.div(MILLION)` gives it: a product by 10^-6 when the quotient has at
+ * most the 20 places big.js divides to (then it is exact either way, and big.js keeps no trailing zeros),
+ * else the division itself, which rounds. The product skips big.js's digit-by-digit long division.
+ */
+function perMillionOf(x: Decimal): Decimal {
+  // big.js keeps the digits in `c` and the exponent of the first in `e`: `c.length - 1 - e` places.
+  const { c, e } = x as unknown as { c: number[]; e: number };
+  return c.length - 1 - e + 6 <= 20 ? x.times(MILLIONTH) : x.div(MILLION);
+}
 /** Service tiers, context windows, speeds and geographies that are the standard price (no modifier). */
 const STANDARD_TIERS = new Set(['standard', 'default']);
 const STANDARD_WINDOWS = new Set(['0-200k']);
@@ -266,14 +289,21 @@ export function priceUsage(book: PriceBook, usage: UsageRecord): PricedUsage | U
     ['cacheWrite5m', t.cacheWrite5m, p.cacheWrite5m ?? p.input],
     ['cacheWrite1h', t.cacheWrite1h, p.cacheWrite1h ?? p.input],
     ['output', text.output, p.output],
-    ...(['input', 'cachedInput', 'output'] as const).flatMap((k): Array<[string, number, string | undefined]> => [
-      [`audio ${k}`, audio[k], p.audio?.[k]],
-      [`image ${k}`, image[k], p.image?.[k]],
-    ]),
+    ['audio input', audio.input, p.audio?.input],
+    ['image input', image.input, p.image?.input],
+    ['audio cachedInput', audio.cachedInput, p.audio?.cachedInput],
+    ['image cachedInput', image.cachedInput, p.image?.cachedInput],
+    ['audio output', audio.output, p.audio?.output],
+    ['image output', image.output, p.image?.output],
   ];
   const missing = prices.filter(([, n, price]) => n > 0 && price === undefined).map(([type]) => type);
   if (missing.length > 0) return { unpriced: `no ${missing.join(', ')} price for ${usage.provider} model ${usage.model}${describeModifiers(usage)}` };
-  const cost = (n: number, price: string | undefined) => (price === undefined || n === 0 ? ZERO : new Big(n).times(price).div(MILLION).times(multiplier));
+  const unmultiplied = multiplier.eq(1);
+  const cost = (n: number, price: string | undefined) => {
+    if (price === undefined || n === 0) return ZERO;
+    const perMillion = perMillionOf(new Big(n).times(price));
+    return unmultiplied ? perMillion : perMillion.times(multiplier);
+  };
   const modality = (m: ModalityTokens, q: PriceTable['audio']) => ({ input: cost(m.input, q?.input), cachedInput: cost(m.cachedInput, q?.cachedInput), output: cost(m.output, q?.output) });
   return {
     input: cost(text.input, p.input),

@@ -15,8 +15,28 @@ export interface DayWindow {
   end: string;
 }
 
+/**
+ * Answers of the pure day functions below, by their arguments: alert evaluation asks about the same few
+ * hundred days hundreds of thousands of times a run, and each fresh answer builds and prints a Date. Each
+ * cache is cleared when it reaches {@link CACHE_LIMIT} entries, so a long-lived process stays bounded.
+ */
+const CACHE_LIMIT = 10_000;
+const validDays = new Map<string, boolean>();
+const weekendDays = new Map<string, boolean>();
+const shiftedDays = new Map<number, Map<string, string>>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, compute: (key: K) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 export function isDay(value: string): boolean {
-  return DAY.test(value) && toDay(new Date(`${value}T00:00:00Z`)) === value;
+  return remember(validDays, value, (v) => DAY.test(v) && toDay(new Date(`${v}T00:00:00Z`)) === v);
 }
 
 export function isMonth(value: string): boolean {
@@ -29,9 +49,11 @@ export function toDay(instant: Date): string {
 }
 
 export function addDays(day: string, count: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + count);
-  return toDay(d);
+  return remember(remember(shiftedDays, count, () => new Map<string, string>()), day, (from) => {
+    const d = new Date(`${from}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + count);
+    return toDay(d);
+  });
 }
 
 /** The month a day belongs to. */
@@ -76,7 +98,7 @@ export function daysInMonth(month: string): number {
 
 /** Saturday or Sunday, UTC. */
 export function isWeekend(day: string): boolean {
-  return [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
+  return remember(weekendDays, day, (d) => [0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay()));
 }
 
 /** Monday, UTC. */

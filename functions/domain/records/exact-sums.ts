@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type { Decimal } from './money';
+import { addScaled, pow10, scaledOf, type Scaled } from './scaled';
 
 /** Fraction digits the fast path keeps: amounts with more go to the exact big-decimal path. */
 const FRACTION_DIGITS = 15;
@@ -114,6 +115,16 @@ export class ExactSums {
   /** Adds an already parsed amount to a slot, exactly. */
   addExact(slot: number, amount: Decimal): void {
     this.exact.set(slot, (this.exact.get(slot) ?? new Big(0)).plus(amount));
+  }
+
+  /** The slot's exact sum as an integer of minor units (see {@link Scaled}): no big decimal is built. */
+  units(slot: number): Scaled {
+    let units = BigInt(this.whole[slot]!) * pow10(FRACTION_DIGITS) + BigInt(this.minor[slot]!);
+    const spilled = this.spilled.get(slot);
+    if (spilled !== undefined) units += spilled * pow10(FRACTION_DIGITS);
+    const exact = this.exact.get(slot);
+    const sum: Scaled = { units, places: FRACTION_DIGITS };
+    return exact === undefined ? sum : addScaled(sum, scaledOf(exact));
   }
 
   /** The slot's exact sum. */
