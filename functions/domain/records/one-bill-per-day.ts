@@ -18,17 +18,24 @@ export interface SupersededSource {
  */
 export function oneBillPerDay(records: readonly CostRecord[], precedence: readonly string[]): { records: readonly CostRecord[]; superseded: SupersededSource[] } {
   const rank = new Map(precedence.map((source, i) => [source, i]));
+  // Which of the ordered sources the month has at all: with fewer than two (every month but those around a
+  // switch), nothing can be superseded, and the month is returned as it is after one cheap pass.
+  const present = new Set<string>();
+  let last: string | undefined;
+  for (const r of records) {
+    if (r.source === last) continue;
+    last = r.source;
+    if (rank.has(r.source)) present.add(r.source);
+  }
+  if (present.size < 2) return { records, superseded: [] };
   // The best-ranked source seen on each day.
   const best = new Map<string, number>();
-  let ranked = 0;
   for (const r of records) {
     const at = rank.get(r.source);
     if (at === undefined) continue;
-    ranked += 1;
     const known = best.get(r.chargePeriodStart);
     if (known === undefined || at < known) best.set(r.chargePeriodStart, at);
   }
-  if (ranked === 0) return { records, superseded: [] };
   const left = new Map<string, { days: Set<string>; records: number }>();
   const kept: CostRecord[] = [];
   for (const r of records) {
