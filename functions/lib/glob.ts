@@ -1,3 +1,5 @@
+import { remember } from './remember';
+
 /**
  * Model patterns (`gpt-4o*`, `claude-*-4-*`): `*` matches any run of characters, everything else itself, and the
  * pattern covers the whole string. Allocation rules, budget scopes, watched models and silences match models so,
@@ -13,12 +15,6 @@ export function globMatches(pattern: string, value: string | null): boolean {
 const compiled = new Map<string, RegExp>();
 
 function regexOf(pattern: string): RegExp {
-  let regex = compiled.get(pattern);
-  if (regex === undefined) {
-    regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    // Patterns come from the config: a few dozen. The bound only keeps a long-lived process safe.
-    if (compiled.size >= 1000) compiled.clear();
-    compiled.set(pattern, regex);
-  }
-  return regex;
+  // Patterns come from the config: a few dozen. The bound only keeps a long-lived process safe.
+  return remember(compiled, pattern, (p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`), 1000);
 }

@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { remember } from '../../lib/remember';
 import type { Provider } from '../records/cost-record';
 import { ZERO, type Decimal } from '../records/money';
 import { totalTokens, type ModalityTokens, type UsageRecord } from '../records/usage-record';
@@ -35,13 +36,10 @@ export function findModelPrice(book: PriceBook, provider: Provider, model: strin
   // never changed) are kept by provider, model and day.
   let found = modelPrices.get(book);
   if (!found) modelPrices.set(book, (found = new Map()));
-  const key = JSON.stringify([provider, model, day]);
-  if (found.has(key)) return found.get(key);
-  const rows = book.models.filter((m) => m.provider === provider);
-  const row = latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
-  if (found.size >= 10_000) found.clear();
-  found.set(key, row);
-  return row;
+  return remember(found, JSON.stringify([provider, model, day]), () => {
+    const rows = book.models.filter((m) => m.provider === provider);
+    return latestEffective(rows.filter((m) => m.model === model), day) ?? latestEffective(rows.filter((m) => m.model === baseModel(model)), day);
+  });
 }
 
 const modelPrices = new WeakMap<PriceBook, Map<string, ModelPrice | undefined>>();

@@ -3,6 +3,7 @@
  * `[start, end)`, as in Cost Explorer and FOCUS. Plain string arithmetic over `Date.UTC` keeps the domain
  * free of time zones; no date library is needed for whole UTC days.
  */
+import { remember } from '../../lib/remember';
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -17,23 +18,11 @@ export interface DayWindow {
 
 /**
  * Answers of the pure day functions below, by their arguments: alert evaluation asks about the same few
- * hundred days hundreds of thousands of times a run, and each fresh answer builds and prints a Date. Each
- * cache is cleared when it reaches {@link CACHE_LIMIT} entries, so a long-lived process stays bounded.
+ * hundred days hundreds of thousands of times a run, and each fresh answer builds and prints a Date.
  */
-const CACHE_LIMIT = 10_000;
 const validDays = new Map<string, boolean>();
 const weekendDays = new Map<string, boolean>();
 const shiftedDays = new Map<number, Map<string, string>>();
-
-function remember<K, V>(cache: Map<K, V>, key: K, compute: (key: K) => V): V {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = compute(key);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, value);
-  }
-  return value;
-}
 
 export function isDay(value: string): boolean {
   return remember(validDays, value, (v) => DAY.test(v) && toDay(new Date(`${v}T00:00:00Z`)) === v);

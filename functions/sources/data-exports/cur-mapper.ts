@@ -3,6 +3,7 @@ import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } fro
 import { addDays, daysOf, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
 import { ZERO, type Decimal } from '../../domain/records/money';
+import { remember } from '../../lib/remember';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { daysOfSummed, noteUnit, openSummed, type SummedRecord } from '../shared/summed-records';
@@ -64,27 +65,17 @@ export interface CurFindings {
 /** What the mapper derives from a service name, kept per name (an export has a few hundred, and millions of rows). */
 const serviceKinds = new Map<string, { category: string; bedrock: boolean; ai: boolean }>();
 function serviceKindOf(service: string): { category: string; bedrock: boolean; ai: boolean } {
-  let kind = serviceKinds.get(service);
-  if (!kind) {
-    const category = serviceCategoryOf(service);
-    const bedrock = isBedrockService(service);
-    kind = { category, bedrock, ai: bedrock || category === 'AI and Machine Learning' };
-    if (serviceKinds.size >= 10_000) serviceKinds.clear();
-    serviceKinds.set(service, kind);
-  }
-  return kind;
+  return remember(serviceKinds, service, (name) => {
+    const category = serviceCategoryOf(name);
+    const bedrock = isBedrockService(name);
+    return { category, bedrock, ai: bedrock || category === 'AI and Machine Learning' };
+  });
 }
 
 /** Whether a product code is Bedrock's (`AmazonBedrock`, Marketplace model codes that say so), kept per code. */
 const bedrockProducts = new Map<string, boolean>();
 function isBedrockProduct(code: string): boolean {
-  let bedrock = bedrockProducts.get(code);
-  if (bedrock === undefined) {
-    bedrock = /bedrock/i.test(code);
-    if (bedrockProducts.size >= 10_000) bedrockProducts.clear();
-    bedrockProducts.set(code, bedrock);
-  }
-  return bedrock;
+  return remember(bedrockProducts, code, (c) => /bedrock/i.test(c));
 }
 
 /** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */

@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import { toDay } from '../../domain/records/dates';
 import type { Decimal } from '../../domain/records/money';
+import { remember } from '../../lib/remember';
 import type { Where } from '../shared/parquet-rows';
 import { MalformedExportError, type CurColumn } from './cur-columns';
 
@@ -71,12 +72,5 @@ function shown(value: unknown): string {
 /** Days by epoch ms: an export has a few dozen distinct start times and millions of rows. */
 const days = new Map<number, string>();
 function dayAt(instant: Date): string {
-  const ms = instant.getTime();
-  let day = days.get(ms);
-  if (day === undefined) {
-    day = toDay(instant);
-    if (days.size >= 10_000) days.clear();
-    days.set(ms, day);
-  }
-  return day;
+  return remember(days, instant.getTime(), () => toDay(instant));
 }
