@@ -13,12 +13,11 @@ import type { DimensionConfig } from './costline-config';
 /** What allocation reads: the teams' names, the team tag key, the rules, the further dimensions, and which AWS source counts on a day both have. */
 export function allocationPolicyOf(config: CostlineConfig): AllocationPolicy {
   const { awsTagKey, rules, dimensions } = config.allocation;
-  const mode = config.sources.aws.mode;
   return {
     teams: config.teams,
     tagKey: awsTagKey,
     rules,
-    billPrecedence: [awsSourceIdOf(mode), awsSourceIdOf(mode === 'data-exports' ? 'cost-explorer' : 'data-exports')],
+    billPrecedence: billPrecedenceOf(config),
     // Present only when configured, so a month without dimensions is allocated exactly as before.
     ...(dimensions.length > 0 ? { dimensions: dimensions.map((d) => ({ id: d.id, tagKey: d.tagKey, rules: d.rules ?? [], ...noteOf(config, d) })) } : {}),
   };
@@ -50,6 +49,12 @@ export function recordTagKeysOf(config: CostlineConfig): string[] {
     ...dimensions.flatMap((d) => [...(d.tagKey !== undefined ? [d.tagKey] : []), ...(d.rules ?? []).flatMap((r) => (r.match.tag ? [r.match.tag.key] : []))]),
   ];
   return [...new Set(keys)].filter((k) => k !== awsTagKey);
+}
+
+/** The sources that each carry the whole AWS bill, the configured mode's first (see `oneBillPerDay`). */
+export function billPrecedenceOf(config: CostlineConfig): string[] {
+  const mode = config.sources.aws.mode;
+  return [awsSourceIdOf(mode), awsSourceIdOf(mode === 'data-exports' ? 'cost-explorer' : 'data-exports')];
 }
 
 /** What the chargeback reads: currency, teams and budgets, shared pools, cost basis and when a month closes. */

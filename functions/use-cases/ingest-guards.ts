@@ -5,7 +5,7 @@ import { alertAttributes, PLATFORM_TEAMS } from '../domain/guardrails/alert-attr
 import { formatMoney } from '../domain/statements/format';
 import { billedTotal, isShrink, totalConfirms } from '../domain/records/shrink';
 import { oneBillPerDay } from '../domain/records/one-bill-per-day';
-import { allocationPolicyOf } from '../config/policies';
+import { billPrecedenceOf } from '../config/policies';
 import type { BillingSource, PendingShrink, PullContext, SourceDay, SourcePull } from '../ports/ports';
 import type { IngestDeps } from './ingest-billing';
 
@@ -35,7 +35,7 @@ const money = (d: Big) => formatMoney(d.toFixed(2));
  * that still finds them, so a switch is never silent.
  */
 export async function supersededNotes(deps: IngestDeps, source: BillingSource, pull: SourcePull<CostRecord>): Promise<string[]> {
-  const precedence = allocationPolicyOf(deps.config).billPrecedence ?? [];
+  const precedence = billPrecedenceOf(deps.config);
   if (precedence[0] !== source.id) return [];
   const notes: string[] = [];
   for (const month of [...new Set(pull.days.map((d) => monthOf(d.day)))].sort()) {
