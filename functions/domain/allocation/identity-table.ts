@@ -9,8 +9,8 @@ const EMPTY = -1;
  * usage type, API key, model, IAM principal, resource, and the given tags), so two records get one number only when allocation
  * could not tell them apart.
  *
- * Each field value is interned into a small integer (one Map per field; Map keys compare by value, null
- * and undefined apart, so nothing can collide), and the tuple of integers is looked up in an
+ * Each field value is interned into a small integer (undefined and null apart, then one Map per field;
+ * Map keys compare by value, so nothing can collide), and the tuple of integers is looked up in an
  * open-addressing hash table of typed arrays. Per record that is one Map lookup per field and one probe:
  * no key string, no object, nothing for the garbage collector. Numbers are dense, in the order first seen.
  */
@@ -58,10 +58,12 @@ export class IdentityTable {
     }
   }
 
+  /** A field value's integer: 0 for undefined, 1 for null (no Map lookup: most fields of most records are one of them), then 2, 3, ... */
   private intern(field: number, value: unknown): number {
+    if (value == null) return value === undefined ? 0 : 1;
     const ids = this.interned[field]!;
     let id = ids.get(value);
-    if (id === undefined) ids.set(value, (id = ids.size));
+    if (id === undefined) ids.set(value, (id = ids.size + 2));
     return id;
   }
 

