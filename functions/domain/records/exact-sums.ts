@@ -73,8 +73,20 @@ export class ExactSums {
       }
       fracDigits = i - fracStart;
     }
-    if (i !== n || intDigits + fracDigits === 0 || intDigits > FRACTION_DIGITS || fracDigits > FRACTION_DIGITS) return false;
-    f *= POW10[FRACTION_DIGITS - fracDigits]!;
+    if (intDigits + fracDigits === 0) return false;
+    if (i < n && (c === 101 || c === 69)) {
+      // An exponent, as String(x) writes a double below 10^-6 (`1.2e-7`): the value is the digits m, read as one
+      // integer, times 10^(exponent - fracDigits). With at most 15 digits, m < 10^15 is exact, and so are its
+      // split at the value's point and the powers of ten up to 10^15, so the sum stays exact; anything else
+      // (more digits, more than 15 places, a value of 10^15 or more) is declined.
+      const scaled = this.scientific(amount, i + 1, w, f, intDigits, fracDigits);
+      if (scaled === undefined) return false;
+      w = scaled.whole;
+      f = scaled.minor;
+    } else {
+      if (i !== n || intDigits > FRACTION_DIGITS || fracDigits > FRACTION_DIGITS) return false;
+      f *= POW10[FRACTION_DIGITS - fracDigits]!;
+    }
     if (negative) {
       // 0 - x, not -x: never a negative zero, which big.js would print as "-0.00".
       w = 0 - w;
@@ -82,6 +94,36 @@ export class ExactSums {
     }
     this.settle(slot, this.minor[slot]! + f, this.whole[slot]! + w);
     return true;
+  }
+
+  /**
+   * The whole and minor units of `<w>.<f>e<exponent>` (digits counted as given), the exponent read from `start`;
+   * undefined when it is not one the fast path takes exactly.
+   */
+  private scientific(amount: string, start: number, w: number, f: number, intDigits: number, fracDigits: number): { whole: number; minor: number } | undefined {
+    const n = amount.length;
+    let i = start;
+    let c = i < n ? amount.charCodeAt(i) : 0;
+    const negative = c === 45;
+    if (c === 45 || c === 43) c = ++i < n ? amount.charCodeAt(i) : 0;
+    const digitsStart = i;
+    let exponent = 0;
+    for (; i < n; i++) {
+      c = amount.charCodeAt(i);
+      if (c < 48 || c > 57 || exponent > 99) return undefined;
+      exponent = exponent * 10 + (c - 48);
+    }
+    if (i === digitsStart || intDigits + fracDigits > FRACTION_DIGITS) return undefined;
+    const digits = w * POW10[fracDigits]! + f;
+    // Places of the value after its point: fracDigits - exponent.
+    const places = fracDigits - (negative ? -exponent : exponent);
+    if (places < 0) {
+      const whole = digits * POW10[Math.min(-places, FRACTION_DIGITS)]!;
+      return -places <= FRACTION_DIGITS && whole < UNIT ? { whole, minor: 0 } : undefined;
+    }
+    if (places > FRACTION_DIGITS) return undefined;
+    const minor = digits % POW10[places]!;
+    return { whole: (digits - minor) / POW10[places]!, minor: minor * POW10[FRACTION_DIGITS - places]! };
   }
 
   /**

@@ -89,6 +89,9 @@ export class CurAggregator {
   /** The team tag's names in `resource_tags` and in `tags` (principal tags). */
   private readonly resourceTag: string;
   private readonly principalTag: string;
+  private readonly otherTagKeys: readonly string[];
+  /** The current line item's value of each of {@link otherTagKeys} (reused from row to row). */
+  private readonly otherTagValues: Array<string | null>;
 
   constructor(
     private readonly window: DayWindow,
@@ -96,6 +99,8 @@ export class CurAggregator {
   ) {
     this.resourceTag = `user_${ctx.tagKey}`;
     this.principalTag = `iamPrincipal/${ctx.tagKey}`;
+    this.otherTagKeys = ctx.otherTagKeys ?? [];
+    this.otherTagValues = this.otherTagKeys.map(() => null);
   }
 
   /**
@@ -125,17 +130,15 @@ export class CurAggregator {
     const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
     const resourceTags = map(row, 'resource_tags', at);
     const principalTags = map(row, 'tags', at);
-    const tagOf = (key: string) => resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null;
     const team = resourceTags?.[this.resourceTag] || principalTags?.[this.principalTag] || null;
-    const tags: Record<string, string> = team ? { [this.ctx.tagKey]: team } : {};
-    // The slice key below tells records apart by their tags: the team's, then the others present.
+    // The slice key below tells records apart by their tags: the team's, then the others present. The tags object
+    // itself is made only for a new slice (most line items add to one that exists).
     let tagPart = `${team}`;
-    for (const key of this.ctx.otherTagKeys ?? []) {
-      const value = key === this.ctx.tagKey ? null : tagOf(key);
-      if (value) {
-        tags[key] = value;
-        tagPart += `\u0000${key}=${value}`;
-      }
+    const others = this.otherTagValues;
+    for (let k = 0; k < this.otherTagKeys.length; k++) {
+      const key = this.otherTagKeys[k]!;
+      const value = (others[k] = key === this.ctx.tagKey ? null : resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null);
+      if (value) tagPart += `\u0000${key}=${value}`;
     }
     const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
     const billed = rawAmount(row, 'line_item_unblended_cost', at);
@@ -144,6 +147,10 @@ export class CurAggregator {
     const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${tagPart}\u0000${iamPrincipal}\u0000${resourceId}`;
     let slice = this.slices.get(key);
     if (!slice) {
+      const tags: Record<string, string> = team ? { [this.ctx.tagKey]: team } : {};
+      this.otherTagKeys.forEach((key, k) => {
+        if (others[k]) tags[key] = others[k];
+      });
       const identity = { source: this.ctx.source, provider: 'aws' as const, billingAccountId, subAccountId: accountId, serviceName: service, usageType, tags, chargePeriodStart: day, lineItemType, iamPrincipal, resourceId };
       const id = recordId(identity);
       slice = openSummed(
@@ -194,14 +201,7 @@ export class CurAggregator {
    * part is in the covered usage's effective cost). Everything else (usage, tax, credits, refunds) as billed.
    */
   private effectiveCostOf(row: CurRow, lineItemType: string, billed: number | null, at: Where): Amount {
-    // The fee's unused part from its two columns, or zero (and a note) when the export lacks them.
-    const unused = (first: CurColumn, second: CurColumn, combine: (a: Decimal, b: Decimal) => Decimal): Decimal => {
-      if (!(first in row) || !(second in row)) {
-        this.findings.feesWithoutUnusedColumns.add(lineItemType);
-        return ZERO;
-      }
-      return combine(amount(row, first, at) ?? ZERO, amount(row, second, at) ?? ZERO);
-    };
+    // No closure here: this runs for every line item (see `unusedFee`).
     switch (lineItemType) {
       case 'SavingsPlanCoveredUsage':
         return rawAmount(row, 'savings_plan_savings_plan_effective_cost', at);
@@ -211,15 +211,24 @@ export class CurAggregator {
       case 'SavingsPlanUpfrontFee':
         return ZERO;
       case 'SavingsPlanRecurringFee':
-        return unused('savings_plan_total_commitment_to_date', 'savings_plan_used_commitment', (total, used) => total.minus(used));
+        return this.unusedFee(row, lineItemType, 'savings_plan_total_commitment_to_date', 'savings_plan_used_commitment', at, (total, used) => total.minus(used));
       case 'RIFee':
-        return unused('reservation_unused_amortized_upfront_fee_for_billing_period', 'reservation_unused_recurring_fee', (upfront, recurring) => upfront.plus(recurring));
+        return this.unusedFee(row, lineItemType, 'reservation_unused_amortized_upfront_fee_for_billing_period', 'reservation_unused_recurring_fee', at, (upfront, recurring) => upfront.plus(recurring));
       case 'Fee':
         // An RI's upfront fee is amortized into its DiscountedUsage; other fees (support, registrations) are as billed.
         return text(row, 'reservation_reservation_a_r_n', at) ? ZERO : billed;
       default:
         return billed;
     }
+  }
+
+  /** A commitment fee's unused part from its two columns, or zero (and a note) when the export lacks them. */
+  private unusedFee(row: CurRow, lineItemType: string, first: CurColumn, second: CurColumn, at: Where, combine: (a: Decimal, b: Decimal) => Decimal): Decimal {
+    if (!(first in row) || !(second in row)) {
+      this.findings.feesWithoutUnusedColumns.add(lineItemType);
+      return ZERO;
+    }
+    return combine(amount(row, first, at) ?? ZERO, amount(row, second, at) ?? ZERO);
   }
 
   private addMeter(day: string, service: string, usageType: string, quantity: Amount, unit: string | null, cost: Amount): void {

@@ -26,6 +26,10 @@ export function noteUnit(summed: SummedRecord, unit: string | null): void {
 /**
  * Every day of `days` with its summed records, in id order; a record whose billed and effective cost both sum to
  * zero is dropped, and a quantity is reported only when it is not zero and had one unit.
+ *
+ * Each record is finished in place (its costs, quantity and flag set on the summed record's own object) rather than
+ * copied: a spread copy of a record of twenty-odd fields cost several microseconds in V8, over a second for a
+ * month of 78,000 records in the export engine bench. A later call sets the same objects' fields again.
  * @param estimated whether a day's figures may still change
  */
 export function daysOfSummed(summed: Iterable<SummedRecord>, sums: ExactSums, days: readonly string[], estimated: (day: string) => boolean): SourceDay<CostRecord>[] {
@@ -33,17 +37,19 @@ export function daysOfSummed(summed: Iterable<SummedRecord>, sums: ExactSums, da
   for (const s of summed) {
     const list = byDay.get(s.record.chargePeriodStart);
     if (!list) continue;
-    const [billed, effective, quantity] = [sums.value(s.billed), sums.value(s.effective), sums.value(s.quantity)];
+    const billed = sums.value(s.billed);
+    const effective = sums.value(s.effective);
     if (billed.eq(0) && effective.eq(0)) continue;
+    const quantity = sums.value(s.quantity);
     const hasQuantity = !quantity.eq(0) && typeof s.unit === 'string';
-    list.push({
-      ...s.record,
-      estimated: estimated(s.record.chargePeriodStart),
-      billedCost: canonical(billed),
-      effectiveCost: canonical(effective),
-      consumedQuantity: hasQuantity ? canonical(quantity) : null,
-      consumedUnit: hasQuantity ? (s.unit as string) : null,
-    });
+    // The fields in the order a copy `{ ...record, estimated, billedCost, ... }` gave them (stored items keep it).
+    const record = s.record as CostRecord;
+    record.estimated = estimated(record.chargePeriodStart);
+    record.billedCost = canonical(billed);
+    record.effectiveCost = canonical(effective);
+    record.consumedQuantity = hasQuantity ? canonical(quantity) : null;
+    record.consumedUnit = hasQuantity ? (s.unit as string) : null;
+    list.push(record);
   }
   return [...byDay].map(([day, records]) => ({ day, records: records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), estimated: estimated(day) }));
 }

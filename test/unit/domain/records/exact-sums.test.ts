@@ -37,6 +37,23 @@ describe('ExactSums', () => {
     }
   });
 
+  it('takes the exponent forms String(x) writes for small doubles, exactly (property)', () => {
+    // Prepare: doubles of 10^-12 to 10^3 as JavaScript writes them (below 10^-6 with an exponent), and other forms.
+    const random = seeded(7);
+    const doubles = Array.from({ length: 5000 }, () => String((random() < 0.2 ? -1 : 1) * Math.round(random() * 10 ** (1 + Math.floor(random() * 8))) / 10 ** (6 + Math.floor(random() * 9))));
+    const amounts = [...doubles, '1e5', '-3.5E+2', '1.25e-7', '1e-15', '99999999999999e0', '.5e1', '1.e3', '0.000001e-9', '-0e-3'];
+    expect(doubles.filter((d) => d.includes('e')).length).toBeGreaterThan(500);
+    const sums = new ExactSums();
+    const slot = sums.open();
+
+    // Act
+    const declined = amounts.filter((a) => !sums.add(slot, a));
+
+    // Assess
+    expect(declined).toEqual([]);
+    expect(sums.value(slot).eq(amounts.reduce((a, v) => a.plus(parseAmount(v, 'test')), new Big(0)))).toBe(true);
+  });
+
   it('stays exact past 2^53 minor units and past 2^53 whole units (carry and spill)', () => {
     const amounts = [...Array.from({ length: 5000 }, () => '0.999999999999999'), ...Array.from({ length: 20 }, () => '999999999999999.5'), '-3.000000000000001'];
     expect(addAll(amounts).toFixed()).toBe(amounts.reduce((a, v) => a.plus(v), new Big(0)).toFixed());
@@ -51,7 +68,7 @@ describe('ExactSums', () => {
   it('declines what is not a plain decimal, adding nothing, and never sums to a negative zero', () => {
     const sums = new ExactSums();
     const slot = sums.open();
-    for (const declined of ['', '-', '.', '+1', '1e5', '12.3.4', ' 1', '1234567890123456', '0.1234567890123456', 7 as unknown]) expect(sums.add(slot, declined)).toBe(false);
+    for (const declined of ['', '-', '.', '+1', 'e5', '1e', '1e+', '1e-', '1e5x', '1e1000', '1e-16', '1e15', '1234567890123456e-3', '12.3.4', ' 1', '1234567890123456', '0.1234567890123456', 7 as unknown]) expect(sums.add(slot, declined), String(declined)).toBe(false);
     expect(sums.add(slot, '-0.00')).toBe(true);
     expect(sums.value(slot).toFixed(2)).toBe('0.00');
   });
