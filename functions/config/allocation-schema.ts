@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, flag, id, nonEmpty, positive, provider, section } from './config-fields';
+import { email, flag, id, nonEmpty, positive, providerId, section } from './config-fields';
 
 /** The `teams` and `allocation` sections: who is charged, and the rules and shared pools that decide what. */
 
@@ -26,9 +26,12 @@ const arnPattern = (what: string) =>
  */
 export const ruleMatchSchema = z
   .strictObject({
-    provider: provider.optional(),
+    /** A built-in provider, or a FOCUS file's provider (`microsoft`). */
+    provider: providerId.optional(),
     /** AWS linked account. */
     account: z.string({ error: 'expected an account id string' }).regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' }).optional(),
+    /** Any provider's sub-account as its records carry it (FOCUS SubAccountId: an Azure subscription, a Google Cloud project). */
+    subAccount: nonEmpty.optional(),
     service: nonEmpty.optional(),
     usageType: nonEmpty.optional(),
     tag: z.strictObject({ key: nonEmpty, value: z.string({ error: 'expected a string' }) }).optional(),

@@ -33,6 +33,14 @@ export const PROVIDERS = ['aws', 'openai', 'anthropic'] as const;
 /** A provider field: one of {@link PROVIDERS}. */
 export const provider = z.enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join(', ')}` });
 
+/**
+ * A provider id a rule can name: a built-in provider, or the provider of FOCUS files as costline writes it, a
+ * lowercase slug of its ServiceProviderName (`microsoft`, `google-cloud`, `litellm`).
+ */
+export const providerId = z
+  .string({ error: 'expected a provider id string' })
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: `expected ${PROVIDERS.join(', ')} or a FOCUS provider's id such as "microsoft" or "google-cloud" (lowercase letters, digits and single hyphens)` });
+
 /** A model pattern: letters, digits and `.-_:/@`, with `*` for any run of characters. */
 export const modelPattern = z
   .string({ error: 'expected a model pattern string' })

@@ -65,7 +65,7 @@ function patternCovers(general: string, specific: string): boolean {
 export function shadows(earlier: RuleMatch, later: RuleMatch): boolean {
   const checks: boolean[] = [];
   if (earlier.provider !== undefined) checks.push(providerOf(later) === earlier.provider);
-  for (const field of ['account', 'service', 'usageType', 'project', 'workspace', 'apiKey'] as const) {
+  for (const field of ['account', 'subAccount', 'service', 'usageType', 'project', 'workspace', 'apiKey'] as const) {
     if (earlier[field] !== undefined) checks.push(later[field] === earlier[field]);
   }
   if (earlier.model !== undefined) checks.push(later.model !== undefined && patternCovers(earlier.model, later.model));

@@ -8,6 +8,8 @@ export interface RuleMatch {
   provider?: Provider | undefined;
   /** AWS linked account. */
   account?: string | undefined;
+  /** Any provider's sub-account id (FOCUS SubAccountId), compared exactly. */
+  subAccount?: string | undefined;
   service?: string | undefined;
   usageType?: string | undefined;
   tag?: { key: string; value: string } | undefined;

@@ -37,6 +37,7 @@ export function ruleMatches(rule: Pick<AllocationRule, 'match'>, record: Allocat
   return (
     (m.provider === undefined || m.provider === record.provider) &&
     (m.account === undefined || (record.provider === 'aws' && m.account === record.subAccountId)) &&
+    (m.subAccount === undefined || m.subAccount === record.subAccountId) &&
     (m.project === undefined || (record.provider === 'openai' && m.project === record.subAccountId)) &&
     (m.workspace === undefined || (record.provider === 'anthropic' && m.workspace === (record.subAccountId ?? DEFAULT_WORKSPACE))) &&
     (m.apiKey === undefined || m.apiKey === record.apiKeyId) &&

@@ -95,6 +95,14 @@ describe('config validation', () => {
     expect(problemsOf(raw)[0]).toMatch(/^allocation\.rules\[0\]\.team: unknown team "paymnets"/);
   });
 
+  it('takes a FOCUS provider id and a sub-account in a rule, and names a malformed provider id', () => {
+    const raw = valid();
+    raw.allocation.rules.push({ match: { provider: 'google-cloud', subAccount: 'acme-prod-1234' }, team: 'search' } as never);
+    expect(parseConfig(raw).allocation.rules.at(-1)!.match).toEqual({ provider: 'google-cloud', subAccount: 'acme-prod-1234' });
+    raw.allocation.rules.at(-1)!.match = { provider: 'Google Cloud' } as never;
+    expect(problemsOf(raw)).toEqual([`allocation.rules[${raw.allocation.rules.length - 1}].match.provider: expected aws, openai, anthropic or a FOCUS provider's id such as "microsoft" or "google-cloud" (lowercase letters, digits and single hyphens)`]);
+  });
+
   it('rejects an alias that collides with another team', () => {
     const raw = valid();
     raw.teams[1]!.aliases = ['PAY'];

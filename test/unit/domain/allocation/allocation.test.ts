@@ -43,6 +43,18 @@ describe('allocation', () => {
     expect(allocateS3(awsRecord({ serviceName: 'Amazon S3', tags: { app: 'api' } })).kind).toBe('unallocated');
   });
 
+  it('places the spend of a FOCUS provider by a rule on its provider id and sub-account', () => {
+    // Prepare: an Azure subscription owned by one team, from a FOCUS file (provider "microsoft").
+    const config = testConfig({ allocation: { awsTagKey: 'team', rules: [{ match: { provider: 'microsoft', subAccount: 'sub-0001' }, team: 'growth' }] } });
+    const allocateFocus = createAllocator(allocationPolicyOf(config));
+    const azure = (subAccountId: string) => awsRecord({ source: 'focus-azure', provider: 'microsoft', providerName: 'Microsoft', subAccountId });
+
+    // Act and assess: the subscription matches exactly; another subscription, or the same id at another provider, does not.
+    expect(allocateFocus(azure('sub-0001'))).toEqual({ kind: 'team', team: 'growth', by: 'rule', ruleIndex: 0 });
+    expect(allocateFocus(azure('sub-0002'))).toEqual({ kind: 'unallocated' });
+    expect(allocateFocus(awsRecord({ subAccountId: 'sub-0001' }))).toEqual({ kind: 'unallocated' });
+  });
+
   it('leaves untagged spend that no rule claims unallocated', () => {
     expect(allocate(awsRecord({ subAccountId: '444455556666' }))).toEqual({ kind: 'unallocated' });
   });
