@@ -78,6 +78,39 @@ function isBedrockProduct(code: string): boolean {
   return remember(bedrockProducts, code, (c) => /bedrock/i.test(c));
 }
 
+/**
+ * One line item's fields as records are keyed and summed, or the sums of a group of line items sharing them:
+ * `tagOf(key)` is the `user_<key>` resource tag, else the `iamPrincipal/<key>` principal tag; `iamPrincipal`
+ * only for AI services ({@link isAiService}); `resourceId` only an inference profile; `quantity` and `unit`
+ * only where {@link countsQuantity}; `unit` null when absent or, for a group, not one unit throughout.
+ */
+export interface CurLine {
+  day: string;
+  billingAccountId: string;
+  accountId: string;
+  accountName: string | null;
+  service: string;
+  usageType: string | null;
+  lineItemType: string;
+  tagOf: (key: string) => string | null;
+  iamPrincipal: string | null;
+  resourceId: string | null;
+  billed: Amount;
+  effective: Amount;
+  quantity: Amount;
+  unit: string | null;
+}
+
+/** Whether a line item type's usage quantity counts (FOCUS: usage's only; a negation repeats the covered usage). */
+export function countsQuantity(lineItemType: string): boolean {
+  return CHARGE_CATEGORIES[lineItemType] === 'Usage' && lineItemType !== 'SavingsPlanNegation';
+}
+
+/** Whether a service (or its product code) is an AI service, whose line items keep their IAM principal. */
+export function isAiService(service: string, productCode: string): boolean {
+  return serviceKindOf(service).ai || isBedrockProduct(productCode);
+}
+
 /** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */
 export class CurAggregator {
   private readonly slices = new Map<string, SummedRecord>();
@@ -86,17 +119,10 @@ export class CurAggregator {
   private sawInvoice = true;
   readonly findings: CurFindings = { lineItems: 0, inWindow: 0, unknownLineItemTypes: new Set(), feesWithoutUnusedColumns: new Set() };
 
-  /** The team tag's names in `resource_tags` and in `tags` (principal tags). */
-  private readonly resourceTag: string;
-  private readonly principalTag: string;
-
   constructor(
     private readonly window: DayWindow,
     private readonly ctx: CurMapperContext,
-  ) {
-    this.resourceTag = `user_${ctx.tagKey}`;
-    this.principalTag = `iamPrincipal/${ctx.tagKey}`;
-  }
+  ) {}
 
   /**
    * Adds one line item.
@@ -110,36 +136,65 @@ export class CurAggregator {
     if (day < this.window.start || day >= this.window.end) return;
     this.findings.inWindow += 1;
     const lineItemType = required(row, 'line_item_line_item_type', at);
-    const chargeCategory = CHARGE_CATEGORIES[lineItemType] ?? 'Adjustment';
-    if (!(lineItemType in CHARGE_CATEGORIES)) this.findings.unknownLineItemTypes.add(lineItemType);
     const currency = required(row, 'line_item_currency_code', at);
     if (currency !== 'USD') throw new MalformedExportError(`${at}: column line_item_currency_code is "${currency}", expected "USD" (the only billing currency costline handles)`);
     const product = map(row, 'product', at);
     const service = text(row, 'product_product_name', at) ?? product?.product_name ?? text(row, 'product_servicecode', at) ?? required(row, 'line_item_product_code', at);
-    const accountId = required(row, 'line_item_usage_account_id', at);
-    const usageType = text(row, 'line_item_usage_type', at);
-    const kind = serviceKindOf(service);
-    const ai = kind.ai || isBedrockProduct(required(row, 'line_item_product_code', at));
-    const iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
+    const ai = isAiService(service, required(row, 'line_item_product_code', at));
     const resource = text(row, 'line_item_resource_id', at);
-    const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
     const resourceTags = map(row, 'resource_tags', at);
     const principalTags = map(row, 'tags', at);
-    const tagOf = (key: string) => resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null;
-    const team = resourceTags?.[this.resourceTag] || principalTags?.[this.principalTag] || null;
+    const billed = rawAmount(row, 'line_item_unblended_cost', at);
+    const usage = countsQuantity(lineItemType);
+    this.addLine({
+      day,
+      billingAccountId: text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId,
+      accountId: required(row, 'line_item_usage_account_id', at),
+      accountName: text(row, 'line_item_usage_account_name', at),
+      service,
+      usageType: text(row, 'line_item_usage_type', at),
+      lineItemType,
+      tagOf: (key) => resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null,
+      iamPrincipal: ai ? text(row, 'line_item_iam_principal', at) : null,
+      resourceId: resource && INFERENCE_PROFILE.test(resource) ? resource : null,
+      billed,
+      effective: this.effectiveCostOf(row, lineItemType, billed, at),
+      quantity: usage ? rawAmount(row, 'line_item_usage_amount', at) : null,
+      unit: usage ? text(row, 'pricing_unit', at) : null,
+    });
+  }
+
+  /**
+   * Counts line items summed elsewhere (the Athena engine's query counts them per group): `lineItems` of the
+   * billing period, `inWindow` of them inside the window, `withoutInvoice` of them with no `bill_invoice_id`.
+   */
+  countLineItems(lineItems: number, inWindow: number, withoutInvoice: number): void {
+    this.findings.lineItems += lineItems;
+    this.findings.inWindow += inWindow;
+    if (withoutInvoice > 0) this.sawInvoice = false;
+  }
+
+  /**
+   * Adds one line item's derived fields, or the sums of a group of line items that share them all (the Athena
+   * engine's rows: the same fields, derived in SQL, see `athena-sql.ts`). Sums of exact decimals add up to the
+   * same exact total however the line items were grouped first.
+   */
+  addLine(line: CurLine): void {
+    const { day, billingAccountId, accountId, service, usageType, lineItemType, iamPrincipal, resourceId } = line;
+    const chargeCategory = CHARGE_CATEGORIES[lineItemType] ?? 'Adjustment';
+    if (!(lineItemType in CHARGE_CATEGORIES)) this.findings.unknownLineItemTypes.add(lineItemType);
+    const kind = serviceKindOf(service);
+    const team = line.tagOf(this.ctx.tagKey);
     const tags: Record<string, string> = team ? { [this.ctx.tagKey]: team } : {};
     // The slice key below tells records apart by their tags: the team's, then the others present.
     let tagPart = `${team}`;
     for (const key of this.ctx.otherTagKeys ?? []) {
-      const value = key === this.ctx.tagKey ? null : tagOf(key);
+      const value = key === this.ctx.tagKey ? null : line.tagOf(key);
       if (value) {
         tags[key] = value;
         tagPart += `\u0000${key}=${value}`;
       }
     }
-    const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
-    const billed = rawAmount(row, 'line_item_unblended_cost', at);
-    const effective = this.effectiveCostOf(row, lineItemType, billed, at);
     // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
     const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${tagPart}\u0000${iamPrincipal}\u0000${resourceId}`;
     let slice = this.slices.get(key);
@@ -154,7 +209,7 @@ export class CurAggregator {
           providerName: 'AWS',
           billingAccountId,
           subAccountId: accountId,
-          subAccountName: text(row, 'line_item_usage_account_name', at),
+          subAccountName: line.accountName,
           serviceName: service,
           serviceCategory: kind.category,
           usageType,
@@ -175,15 +230,13 @@ export class CurAggregator {
       );
       this.slices.set(key, slice);
     }
-    this.addTo(slice.billed, billed);
-    this.addTo(slice.effective, effective);
+    this.addTo(slice.billed, line.billed);
+    this.addTo(slice.effective, line.effective);
     // Consumed quantity is usage's (FOCUS: null for other charge categories); a negation repeats the covered usage.
-    if (chargeCategory === 'Usage' && lineItemType !== 'SavingsPlanNegation') {
-      const quantity = rawAmount(row, 'line_item_usage_amount', at);
-      const unit = text(row, 'pricing_unit', at);
-      this.addTo(slice.quantity, quantity);
-      noteUnit(slice, unit);
-      if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, quantity, unit, billed);
+    if (countsQuantity(lineItemType)) {
+      this.addTo(slice.quantity, line.quantity);
+      noteUnit(slice, line.unit);
+      if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, line.quantity, line.unit, line.billed);
     }
   }
 
