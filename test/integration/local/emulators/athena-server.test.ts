@@ -91,5 +91,9 @@ describe('the loopback Athena server', () => {
     expect(missing.json).toEqual(fixture('invalid-request.json'));
     await expect(runQuery(client(), { ...target, workgroup: 'nope' }, 'SELECT 1', undefined)).rejects.toThrow(/^Athena workgroup nope: StartQueryExecution failed: InvalidRequestException: WorkGroup nope is not found\.$/);
     await expect(runQuery(client(), target, 'SELECT 1', Date.now() - 1)).rejects.toThrow(/no time left before the run's deadline/);
+    // The first poll always finds the query QUEUED; the next wait (250 ms) would pass a deadline 100 ms away.
+    await expect(runQuery(client(), target, `SELECT 1 AS one FROM "${target.database}"."${target.table}"`, Date.now() + 100)).rejects.toThrow(
+      /^Athena workgroup costline-billing, query [0-9a-f-]{36}: still QUEUED at the run's deadline; nothing is stored$/,
+    );
   });
 });
