@@ -1,14 +1,11 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import Big from 'big.js';
-import type { CostRecord } from '../../../domain/records/cost-record';
 import { monthOf, monthsOf, type DayWindow } from '../../../domain/records/dates';
-import type { UsageRecord } from '../../../domain/records/usage-record';
-import { AWS_DATA_EXPORTS_SOURCE, BEDROCK_USAGE_SOURCE } from '../../../lib/source-ids';
-import type { BillingSource, PullContext, SourceDay, SourcePull } from '../../../ports/ports';
-import { priceBookBedrockRate } from '../../cost-explorer/bedrock-usage';
+import { AWS_DATA_EXPORTS_SOURCE } from '../../../lib/source-ids';
+import type { BillingSource, PullContext, SourcePull } from '../../../ports/ports';
 import { MalformedExportError } from '../cur-columns';
-import { CurAggregator, periodDays } from '../cur-mapper';
-import type { DataExportsSourceOptions } from '../data-exports-source';
+import { periodDays, type CurAggregator } from '../cur-mapper';
+import { addEmptyPeriod, addPeriod, newPullParts, periodAggregator, pullOf, type ExportAggregation } from '../period-pull';
 import { curAggregationSql, keyColumns, tagKeysOf } from './athena-sql';
 import { runQuery, type AthenaQueryError } from './athena-query';
 import { PARTITION_COLUMN, type AthenaTarget } from './glue-table';
@@ -16,7 +13,7 @@ import { PARTITION_COLUMN, type AthenaTarget } from './glue-table';
 export type { AthenaQueryError };
 
 /** Settings of the Athena engine: the embedded engine's, and where the query runs. */
-export interface AthenaSourceOptions extends Omit<DataExportsSourceOptions, 'location'> {
+export interface AthenaSourceOptions extends ExportAggregation {
   target: AthenaTarget;
 }
 
@@ -59,13 +56,7 @@ export class AthenaExportsSource implements BillingSource {
     const aggregateOf = (month: string) => {
       let aggregate = aggregates.get(month);
       if (!aggregate) {
-        aggregate = new CurAggregator(window, {
-          source: this.id,
-          tagKey: this.options.tagKey,
-          ...(this.options.otherTagKeys ? { otherTagKeys: this.options.otherTagKeys } : {}),
-          billingAccountId: this.options.billingAccountId,
-          bedrock: { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId, rate: priceBookBedrockRate(this.options.priceBook) },
-        });
+        aggregate = periodAggregator(window, this.options);
         aggregates.set(month, aggregate);
       }
       return aggregate;
@@ -106,9 +97,7 @@ export class AthenaExportsSource implements BillingSource {
         unit,
       });
     });
-    const days: SourceDay<CostRecord>[] = [];
-    const usage: SourceDay<UsageRecord>[] = [];
-    const notes: string[] = [];
+    const parts = newPullParts();
     for (const month of monthsOf(window)) {
       const wanted = periodDays(window, month);
       const aggregate = aggregates.get(month);
@@ -116,24 +105,12 @@ export class AthenaExportsSource implements BillingSource {
         if (month < monthOf(context.now.toISOString().slice(0, 10))) {
           throw new MalformedExportError(`${at}: no line items for billing period ${month} in "${target.database}"."${target.table}"; the export has not delivered it (or was moved), so its stored days are kept`);
         }
-        notes.push(`billing period ${month}: no line items yet in "${target.database}"."${target.table}" (AWS's first delivery of a period takes up to a day); its days are empty for now`);
-        days.push(...wanted.map((day) => ({ day, records: [], estimated: true })));
-        usage.push(...wanted.map((day) => ({ day, records: [], estimated: true })));
+        addEmptyPeriod(parts, wanted, `billing period ${month}: no line items yet in "${target.database}"."${target.table}" (AWS's first delivery of a period takes up to a day); its days are empty for now`);
         continue;
       }
-      const final = aggregate.invoiced;
-      days.push(...aggregate.days(wanted, !final));
-      const bedrock = aggregate.usage(wanted);
-      usage.push(...bedrock.days);
-      const f = aggregate.findings;
-      notes.push(
-        `billing period ${month}: ${f.lineItems} line item(s), ${f.inWindow} in the window, summed by Athena (${at}, ${answer.bytesScanned} bytes scanned); ` +
-          (final ? 'invoiced (every line item has a bill_invoice_id): final' : 'not invoiced yet: estimated'),
-      );
-      if (f.unknownLineItemTypes.size > 0) notes.push(`billing period ${month}: line item types costline does not know, charged as Adjustment: ${[...f.unknownLineItemTypes].sort().join(', ')}`);
-      if (bedrock.uncounted.length > 0) notes.push(`Bedrock tokens not counted (the usage unit is not documented and the price book has no rate to derive them from cost): ${bedrock.uncounted.join('; ')}`);
+      addPeriod(parts, month, wanted, aggregate, { before: '', via: `, summed by Athena (${at}, ${answer.bytesScanned} bytes scanned)`, after: '' });
     }
-    return { days, requests: answer.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage }, notes };
+    return pullOf(parts, answer.requests);
   }
 }
 
