@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, type CostlineConfig } from '../functions/config/load-config';
 import { awsSourceIdOf, focusSourceIdOf, SOURCE_IDS } from '../functions/lib/source-ids';
 import { pascalOf } from './constructs/focus-files-read';
 import { CostTable } from './constructs/cost-table';
+import { AthenaEngine } from './constructs/athena-engine';
 import { dataExportsLocation } from './constructs/data-exports-read';
+import { DEFAULT_ATHENA } from '../functions/lib/athena-names';
 import { NotificationTopics } from './constructs/notification-topics';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { ScheduledFunction } from './constructs/scheduled-function';
@@ -58,6 +60,8 @@ export class CostlineStack extends Stack {
   readonly ingest: ScheduledFunction;
   /** The hourly model-usage job; absent when no model provider is enabled. */
   readonly usage?: ScheduledFunction;
+  /** The Athena engine's Glue table, workgroup and results bucket (`sources.aws.engine: "athena"`). */
+  readonly athena?: AthenaEngine;
   readonly statement: ScheduledFunction;
   /** The operations dashboard (`<stack name>-operations`). */
   readonly dashboard: OperationsDashboard;
@@ -100,9 +104,24 @@ export class CostlineStack extends Stack {
     // Outside the management account, billing is read through the payer role (PayerAccessStack), which holds the
     // Cost Explorer or export read permissions; in it, with the function's own role.
     const exportLocation = dataExportsLocation(config);
+    const athena = exportLocation && config.sources.aws.engine === 'athena';
     if (config.sources.aws.enabled && config.sources.aws.roleArn) this.ingest.grantAssumeRole(config.sources.aws.roleArn);
-    else if (exportLocation) this.ingest.grantExportRead(exportLocation);
+    else if (exportLocation) {
+      // The Athena engine's own grants (below) include the export read.
+      if (!athena) this.ingest.grantExportRead(exportLocation);
+    }
     else if (config.sources.aws.enabled) this.ingest.grantCostExplorerRead();
+    // The Athena engine queries in this account with the function's own role (the workgroup and table are here).
+    if (exportLocation && athena) {
+      this.athena = new AthenaEngine(this, 'AthenaEngine', { location: exportLocation, target: { ...DEFAULT_ATHENA, ...config.sources.aws.athena } });
+      this.athena.grantQuery(this.ingest.role);
+      if (config.sources.aws.roleArn) {
+        Annotations.of(this).addWarningV2(
+          'costline:athenaCrossAccount',
+          `sources.aws.engine "athena" reads s3://${exportLocation.bucket} with the ingest function's own role, not the payer role: the export bucket's policy in the payer account must grant that role s3:GetObject on the export and s3:ListBucket`,
+        );
+      }
+    }
     for (const { secret } of this.adminKeySecrets) this.ingest.grantSecretRead(secret);
     // FOCUS files are read with the function's own role: their buckets are the exporters', not the payer's.
     const focusSources = config.sources.focus.filter((f) => f.enabled);

@@ -6,7 +6,8 @@
  * `sources.aws.roleArn` when the config names one, as the ingest function does), still storing and "sending"
  * locally, so a cloud team can try costline on its own bill before deploying.
  */
-import { configWarnings, type CostlineConfig } from '../functions/config/config-schema';
+import { AWS_ENGINES, configWarnings, type AwsEngine, type CostlineConfig } from '../functions/config/config-schema';
+import { DEFAULT_ATHENA } from '../functions/lib/athena-names';
 import { ConfigError, loadConfigFile } from '../functions/config/load-config';
 import { isMonth } from '../functions/domain/records/dates';
 import { UnknownTeamError } from '../functions/domain/allocation/explain';
@@ -48,11 +49,18 @@ async function main(argv: string[]): Promise<number> {
   const awsSource = values['aws-source'];
   if (!['cost-explorer', 'exports'].includes(awsSource)) throw new UsageError(`--aws-source: expected cost-explorer or exports, got "${awsSource}"`);
   if (values.focus && values.live) throw new UsageError('--focus goes with the sample run; with --live, the config\'s own sources.focus entries are read');
-  const config = withFocus(withAwsSource(loadConfigFile(values.config), awsSource, values.live, values.config), values.focus);
+  const engine = values.engine;
+  if (engine !== undefined && !(AWS_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`--engine: expected ${AWS_ENGINES.join(' or ')}, got "${engine}"`);
+  if (engine !== undefined && awsSource !== 'exports') throw new UsageError('--engine goes with --aws-source exports (it says what reads the billing export)');
+  const config = withFocus(withEngine(withAwsSource(loadConfigFile(values.config), awsSource, values.live, values.config), engine as AwsEngine | undefined), values.focus);
   const state = stateFolderOf(values.state, awsSource, values.focus);
   if (awsSource === 'exports' && command === 'run') {
     const { bucket, prefix, exportName } = config.sources.aws.dataExports!;
     console.log(`AWS billing from the CUR 2.0 export s3://${[bucket, prefix, exportName].filter((p) => p !== '').join('/')}/${values.live ? '' : ' (the sample, in a local S3)'}, not Cost Explorer; local state ${state}.`);
+    if (config.sources.aws.engine === 'athena') {
+      const { workgroup, database, table } = { ...DEFAULT_ATHENA, ...config.sources.aws.athena };
+      console.log(`Read through Athena: workgroup ${workgroup}, table "${database}"."${table}"${values.live ? '' : ' (a local Athena on DuckDB over the same files)'}.`);
+    }
   }
   for (const warning of configWarnings(config)) console.warn(`warning: ${values.config}: ${warning}`);
   // Refusals that need no data, before the state is locked or anything is ingested.
@@ -86,6 +94,12 @@ function withAwsSource(config: CostlineConfig, awsSource: string, live: boolean,
   const dataExports = live ? config.sources.aws.dataExports : SAMPLE_EXPORT;
   if (!dataExports) throw new RefusedError(`--aws-source exports --live: ${file} names no export; set sources.aws.dataExports { "bucket", "prefix", "exportName" } of your CUR 2.0 export.`);
   return { ...config, sources: { ...config.sources, aws: { ...config.sources.aws, mode: 'data-exports', dataExports } } };
+}
+
+/** The configuration with `--engine` applied (what reads the export); absent, the config's own. */
+function withEngine(config: CostlineConfig, engine: AwsEngine | undefined): CostlineConfig {
+  if (engine === undefined) return config;
+  return { ...config, sources: { ...config.sources, aws: { ...config.sources.aws, engine } } };
 }
 
 /** The configuration with `--focus` applied: the sample's FOCUS sources added to the config's own. */

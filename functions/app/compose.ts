@@ -2,6 +2,7 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCostRecordStore, DynamoUsageRecordStore } from '../adapters/dynamodb/dynamo-cost-record-store';
@@ -18,6 +19,8 @@ import { AnalyticsAccess } from '../sources/anthropic/anthropic-api-plan';
 import { anthropicClients, AnthropicCostsSource, AnthropicUsageSource } from '../sources/anthropic/anthropic-sources';
 import { CostExplorerSource } from '../sources/cost-explorer/cost-explorer-source';
 import { DataExportsSource } from '../sources/data-exports/data-exports-source';
+import { AthenaExportsSource } from '../sources/data-exports/athena/athena-source';
+import { DEFAULT_ATHENA } from '../lib/athena-names';
 import { FocusFilesSource } from '../sources/focus-files/focus-files-source';
 import { OpenAiCostsSource, OpenAiUsageSource } from '../sources/openai/openai-sources';
 import { createProviderHttp } from '../lib/http/provider-http';
@@ -42,11 +45,13 @@ export interface AwsClients {
   billingExports: S3Client;
   /** S3 for the FOCUS file sources (`sources.focus`): the function's own credentials, following a bucket's region. */
   focusFiles: S3Client;
+  /** Athena for the billing export's Athena engine: the function's own credentials, in its own account (the workgroup and Glue table the stack creates there). */
+  athena: AthenaClient;
 }
 
 export interface ClientOptions {
   /** Explicit endpoints, for loopback servers; a service without one uses the SDK's own resolution. */
-  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string; sts?: string };
+  endpoints?: { dynamodb?: string; costExplorer?: string; sns?: string; s3?: string; sts?: string; athena?: string };
   /**
    * `sources.aws.roleArn` and `externalId`: Cost Explorer (and the billing export's bucket) is then read with that
    * role's credentials (assumed through STS with the default or loopback credentials, renewed before they expire)
@@ -89,6 +94,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     // The export's bucket may be in another region than the function (its S3Region): follow S3's redirect.
     billingExports: new S3Client({ ...s3Settings, followRegionRedirects: true, ...(payerCredentials ? { credentials: payerCredentials } : {}) }),
     focusFiles: new S3Client({ ...s3Settings, followRegionRedirects: true }),
+    athena: new AthenaClient(settings(options.endpoints?.athena)),
   };
 }
 
@@ -125,7 +131,8 @@ export function buildSources(config: CostlineConfig, clients: AwsClients, access
   if (aws.enabled && aws.mode === 'data-exports') {
     // The config schema requires dataExports in this mode.
     const location = aws.dataExports!;
-    sources.push(new DataExportsSource(clients.billingExports, { location, tagKey: config.allocation.awsTagKey, otherTagKeys: recordTagKeysOf(config), billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }));
+    const common = { tagKey: config.allocation.awsTagKey, otherTagKeys: recordTagKeysOf(config), billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook };
+    sources.push(aws.engine === 'athena' ? new AthenaExportsSource(clients.athena, { ...common, target: { ...DEFAULT_ATHENA, ...aws.athena } }) : new DataExportsSource(clients.billingExports, { location, ...common }));
   } else if (aws.enabled) {
     sources.push(
       new CostExplorerSource(clients.costExplorer, { tagKey: config.allocation.awsTagKey, costMetric: aws.costMetric, billingAccountId: aws.billingAccountId ?? 'unspecified', priceBook: bundledPriceBook }),

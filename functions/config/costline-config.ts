@@ -37,6 +37,9 @@ export const configSchema = z
     if (config.sources.aws.enabled && config.sources.aws.mode === 'data-exports' && config.sources.aws.dataExports === undefined) {
       ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'dataExports'], message: 'required with sources.aws.mode "data-exports": { "bucket", "prefix", "exportName" } of the CUR 2.0 export' });
     }
+    if (config.sources.aws.enabled && config.sources.aws.engine === 'athena' && config.sources.aws.mode !== 'data-exports') {
+      ctx.addIssue({ code: 'custom', path: ['sources', 'aws', 'engine'], message: '"athena" reads the CUR 2.0 export: it needs sources.aws.mode "data-exports" (Cost Explorer mode has no engine)' });
+    }
     const owner = new Map<string, string>();
     config.teams.forEach((team, i) => {
       for (const [j, name] of [team.id, ...team.aliases].entries()) {

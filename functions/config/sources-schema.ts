@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ATHENA } from '../lib/athena-names';
 import { flag, nonEmpty, section } from './config-fields';
 
 /** The `sources` section: Cost Explorer, and each model provider read through its admin API. */
@@ -19,14 +20,29 @@ export type AnthropicApi = (typeof ANTHROPIC_APIS)[number];
 export const AWS_MODES = ['cost-explorer', 'data-exports'] as const;
 export type AwsMode = (typeof AWS_MODES)[number];
 
-/** What reads the export (`sources.aws.engine`): costline's own Parquet reader, in the function. Athena is planned. */
-export const AWS_ENGINES = ['embedded'] as const;
+/** What reads the export (`sources.aws.engine`): costline's own Parquet reader in the function, or Amazon Athena. */
+export const AWS_ENGINES = ['embedded', 'athena'] as const;
 export type AwsEngine = (typeof AWS_ENGINES)[number];
 
 /** An S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** A Data Exports export name (`Export.Name`, billing-apis-2026.md §A7.1). */
 const EXPORT_NAME = /^[0-9A-Za-z!\-_.*'()]{1,128}$/;
+
+/** An Athena workgroup name (1 to 128 letters, digits, `.`, `_`, `-`). */
+const WORKGROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** A Glue database or table name as Athena reads it unquoted-safe: lower case letters, digits and `_`. */
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+
+/** `sources.aws.athena`: where the Athena engine queries the export; each field defaults to what the stack creates. */
+const athenaSchema = z.strictObject(
+  {
+    workgroup: z.string({ error: 'expected an Athena workgroup name' }).regex(WORKGROUP_NAME, { error: 'expected an Athena workgroup name (1-128 letters, digits, ".", "_" and "-")' }).default(DEFAULT_ATHENA.workgroup),
+    database: z.string({ error: 'expected a Glue database name' }).regex(GLUE_NAME, { error: 'expected a Glue database name (lower case letters, digits and "_")' }).default(DEFAULT_ATHENA.database),
+    table: z.string({ error: 'expected a Glue table name' }).regex(GLUE_NAME, { error: 'expected a Glue table name (lower case letters, digits and "_")' }).default(DEFAULT_ATHENA.table),
+  },
+  { error: 'expected an object { "workgroup", "database", "table" }' },
+);
 
 /** `sources.aws.dataExports`: where the CUR 2.0 export is delivered (`s3://<bucket>/<prefix>/<exportName>/...`). */
 const dataExportsSchema = z.strictObject(
@@ -108,12 +124,10 @@ export const sourcesSection = section({
     mode: z.enum(AWS_MODES, { error: `expected one of ${AWS_MODES.map((m) => `"${m}"`).join(', ')}` }).default('cost-explorer'),
     /** Required in `data-exports` mode. */
     dataExports: dataExportsSchema.optional(),
-    /** What reads the export in `data-exports` mode; only `embedded` for now. */
-    engine: z
-      .string({ error: 'expected "embedded"' })
-      .refine((e) => e !== 'athena', { error: '"athena" is not yet supported; use "embedded" (the export is read inside the function)', abort: true })
-      .pipe(z.enum(AWS_ENGINES, { error: 'expected "embedded"' }))
-      .default('embedded'),
+    /** What reads the export in `data-exports` mode: `embedded` (in the function) or `athena` (one query per window). */
+    engine: z.enum(AWS_ENGINES, { error: `expected one of ${AWS_ENGINES.map((e) => `"${e}"`).join(', ')}` }).default('embedded'),
+    /** The Athena engine's workgroup, Glue database and table (`engine: "athena"`); absent, or a field absent: what the stack creates (`DEFAULT_ATHENA`). */
+    athena: athenaSchema.optional(),
     costMetric: z.enum(COST_METRICS, { error: `expected one of ${COST_METRICS.join(', ')}` }).default('AmortizedCost'),
     /** Re-pull the previous month until this day of the new month, even once Cost Explorer says it is final. */
     previousMonthUntilDay: z.number({ error: 'expected a day of the month' }).int({ error: 'expected a whole day of the month' }).min(1).max(28).default(5),

@@ -2,13 +2,15 @@
  * `npm run bench -- --only exports --line-items N`: the embedded engine of `data-exports` mode alone. N synthetic
  * CUR 2.0 line items of one billing period are written as snappy Parquet files, as an export delivers them, and
  * read back and aggregated by the code the ingest function runs (`readLineItems` into a `CurAggregator`), file by
- * file and in memory (no S3: the network is not the engine). Writing the files is not timed.
+ * file and in memory (no S3: the network is not the engine). Writing the files is not timed. Beside it, the Athena
+ * engine's query over the same files: bytes scanned and price per daily run (`athena-bench.ts`).
  */
 import { bundledPriceBook } from '../../functions/domain/pricing/bundled-price-book';
 import { priceBookBedrockRate } from '../../functions/sources/cost-explorer/bedrock-usage';
 import { CurAggregator, periodDays } from '../../functions/sources/data-exports/cur-mapper';
 import { readLineItems } from '../../functions/sources/data-exports/parquet-line-items';
 import { parquetOf, type CurRow } from '../sample/cur-export-parquet';
+import { benchAthenaEngine, type AthenaBench } from './athena-bench';
 
 /** What one timing gives. */
 export interface ExportBench {
@@ -25,6 +27,8 @@ export interface ExportBench {
   records: number;
   /** The largest heap seen after a file (MiB): what a function's memory must hold besides one file. */
   heapPeakMiB: number;
+  /** The Athena engine's daily query over the same files (`athena-bench.ts`). */
+  athena: AthenaBench;
 }
 
 const MONTH = '2026-10';
@@ -111,8 +115,10 @@ export async function benchExportEngine(lineItems: number): Promise<ExportBench>
   let bytes = 0;
   let files = 0;
   let heapPeak = 0;
+  const written: Uint8Array[] = [];
   for (let start = 0; start < lineItems; start += FILE_ROWS) {
     const file = syntheticExportFile(start, Math.min(FILE_ROWS, lineItems - start));
+    written.push(file);
     bytes += file.byteLength;
     files += 1;
     const wall = performance.now();
@@ -131,5 +137,7 @@ export async function benchExportEngine(lineItems: number): Promise<ExportBench>
   ms += performance.now() - wall;
   cpuMs += (used.user + used.system) / 1000;
   const records = days.reduce((n, d) => n + d.records.length, 0);
-  return { lineItems, files, bytes, ms, cpuMs, lineItemsPerSecond: lineItems / (ms / 1000), records, heapPeakMiB: heapPeak / 2 ** 20 };
+  const athena = await benchAthenaEngine(written, MONTH, WINDOW);
+  if (athena.records !== records) throw new Error(`export bench: the Athena engine made ${athena.records} records of the month, the embedded engine ${records}`);
+  return { lineItems, files, bytes, ms, cpuMs, lineItemsPerSecond: lineItems / (ms / 1000), records, heapPeakMiB: heapPeak / 2 ** 20, athena };
 }

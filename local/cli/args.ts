@@ -38,6 +38,9 @@ A --month of the sample is replayed the same way, so --month 2026-10 writes what
                     instead of now; the sample run keeps its own calendar
   --aws-source SRC  cost-explorer (default) or exports: read the sample's CUR 2.0 billing export (Parquet in
                     the local S3) instead of the local Cost Explorer (sources.aws.mode = data-exports)
+  --engine ENGINE   with --aws-source exports: embedded (default: the function reads the Parquet) or athena
+                    (sources.aws.engine = athena: one SQL query per window, run by a local Athena on DuckDB over
+                    the same files; with --live, your Athena workgroup, AWS_ENDPOINT_URL_ATHENA applies)
   --focus           also read the sample's FOCUS files (an Azure-like FOCUS 1.0 export and a LiteLLM-like 1.3
                     file, in the local S3) as the FOCUS sources azure and litellm (sources.focus); without it, a
                     config's own sources.focus entries are served the same sample files in the local S3
@@ -68,6 +71,7 @@ const OPTIONS = {
   now: { type: 'string' },
   deadline: { type: 'string', default: DEFAULT_DEADLINE },
   'aws-source': { type: 'string', default: 'cost-explorer' },
+  engine: { type: 'string' },
   focus: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;

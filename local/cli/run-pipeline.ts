@@ -17,6 +17,7 @@ import { startAnthropicServer } from '../emulators/anthropic-server';
 import { startCostExplorerServer } from '../emulators/cost-explorer-server';
 import { startOpenAiServer } from '../emulators/openai-server';
 import { startS3Server } from '../emulators/s3-server';
+import { startLocalAthena } from './local-athena';
 import { curExportObjects } from '../sample/cur-export';
 import { focusSampleObjects } from '../sample/focus-sample';
 import { ensureTable, startLocalDynamo } from '../local-dynamodb';
@@ -45,6 +46,9 @@ export async function runPipeline(values: CliValues & { state: string }, config:
   const focusSources = config.sources.focus.filter((f) => f.enabled);
   const buckets = [...new Set([...(exportsMode ? [config.sources.aws.dataExports!.bucket] : []), ...focusSources.map((f) => f.bucket)])];
   const s3 = ledger && buckets.length > 0 ? await startS3Server({ buckets }) : undefined;
+  // The Athena engine on the sample: a local Athena over the local S3's export (imported only then: DuckDB is a
+  // devDependency the default run does not load). With --live the SDK resolves Athena (AWS_ENDPOINT_URL_ATHENA).
+  const athena = s3 && exportsMode && config.sources.aws.engine === 'athena' ? await startLocalAthena(config, () => s3.objects) : undefined;
   const ledgerMonths = ledger ? [...new Set(ledger.lineItems.map((i) => monthOf(i.date)))].sort() : [];
   /** What Cost Explorer shows and the export holds as of `day`: the ledger without the lines posted later. */
   const serveAsOf = (day: string) => {
@@ -83,7 +87,7 @@ export async function runPipeline(values: CliValues & { state: string }, config:
   // topics always stay on this machine.
   const clients = createClients({
     region: process.env.AWS_REGION ?? 'us-east-1',
-    endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}), ...(s3 ? { s3: s3.url } : {}) },
+    endpoints: { dynamodb: dynamo.endpoint, sns: sns.url, ...(costExplorer ? { costExplorer: costExplorer.url } : {}), ...(s3 ? { s3: s3.url } : {}), ...(athena ? { athena: athena.url } : {}) },
     loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...(values.live ? { costExplorerRole: costExplorerRoleOf(config) } : {}),
   });
@@ -233,6 +237,7 @@ export async function runPipeline(values: CliValues & { state: string }, config:
   } finally {
     costExplorer && (await costExplorer.close());
     s3 && (await s3.close());
+    athena && (await athena.close());
     openai && (await openai.close());
     anthropic && (await anthropic.close());
     await sns.close();

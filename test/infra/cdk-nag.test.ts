@@ -85,6 +85,10 @@ describe('cdk-nag AwsSolutions checks', () => {
     expectNoFindingsWith((raw) => Object.assign(raw.sources.aws, { mode: 'data-exports', dataExports: { bucket: 'acme-billing-export', prefix: 'cur2', exportName: 'costline-cur2-daily' }, ...aws }));
   });
 
+  it('report no unacknowledged finding with the Athena engine (Glue table, workgroup, results bucket, query grants)', () => {
+    expectNoFindingsWith((raw) => Object.assign(raw.sources.aws, { mode: 'data-exports', engine: 'athena', dataExports: { bucket: 'acme-billing-export', prefix: 'cur2', exportName: 'costline-cur2-daily' } }));
+  });
+
   it('report no unacknowledged finding with FOCUS file sources (a prefix, and a whole bucket)', () => {
     expectNoFindingsWith((raw) => {
       raw.sources.focus = [

@@ -114,9 +114,15 @@ export function recordId(identity: RecordIdentity): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
+/**
+ * Service names of the `AI and Machine Learning` category (the first category tried). Plain alternatives and `\b`
+ * only, so the Athena engine's SQL can use the same pattern (Java and RE2 read it as JavaScript does).
+ */
+export const AI_SERVICES = /Bedrock|SageMaker|Comprehend|Rekognition|Textract|Polly|Transcribe|Translate|Lex\b|Kendra|Amazon Q\b|Personalize|Forecast/i;
+
 /** FOCUS ServiceCategory values costline assigns; anything unrecognised is `Other`. */
 const CATEGORIES: ReadonlyArray<[RegExp, string]> = [
-  [/Bedrock|SageMaker|Comprehend|Rekognition|Textract|Polly|Transcribe|Translate|Lex\b|Kendra|Amazon Q\b|Personalize|Forecast/i, 'AI and Machine Learning'],
+  [AI_SERVICES, 'AI and Machine Learning'],
   [/Elastic Compute Cloud|EC2|Lambda|Fargate|Elastic Container|Kubernetes|Batch|Lightsail|Elastic Beanstalk/i, 'Compute'],
   [/DynamoDB|Relational Database|RDS|Aurora|ElastiCache|DocumentDB|Neptune|MemoryDB|Keyspaces|Timestream/i, 'Databases'],
   [/Simple Storage Service|\bS3\b|Elastic Block Store|EFS|Elastic File System|Glacier|Backup|FSx/i, 'Storage'],

@@ -1,17 +1,17 @@
 import Big from 'big.js';
-import { recordId, serviceCategoryOf, type ChargeCategory, type CostRecord } from '../../domain/records/cost-record';
+import { recordId, type CostRecord } from '../../domain/records/cost-record';
 import { addDays, daysOf, type DayWindow } from '../../domain/records/dates';
 import { ExactSums } from '../../domain/records/exact-sums';
-import { ZERO, type Decimal } from '../../domain/records/money';
-import { remember } from '../../lib/remember';
 import type { UsageRecord } from '../../domain/records/usage-record';
 import type { SourceDay } from '../../ports/ports';
 import { daysOfSummed, noteUnit, openSummed, type SummedRecord } from '../shared/summed-records';
-import { addBedrockMeter, isBedrockService, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
+import { addBedrockMeter, type BedrockUsageContext } from '../cost-explorer/bedrock-usage';
 import { bedrockModelOf } from '../cost-explorer/cost-explorer-mapper';
-import { MalformedExportError, type CurColumn } from './cur-columns';
+import { MalformedExportError } from './cur-columns';
+import { effectiveCostOf } from './cur-amortization';
 import { CHARGE_CATEGORIES, INFERENCE_PROFILE } from './cur-charges';
-import { amount, dayOf, map, rawAmount, required, text, type Amount, type CurRow, type Where } from './cur-values';
+import { countsQuantity, isAiService, serviceKindOf, type CurLine } from './cur-line';
+import { dayOf, map, rawAmount, required, text, type Amount, type CurRow, type Where } from './cur-values';
 
 /**
  * CUR 2.0 line items to normalized records (pure: the golden tests feed it rows). Line items are added one at a
@@ -20,7 +20,7 @@ import { amount, dayOf, map, rawAmount, required, text, type Amount, type CurRow
  * Amounts: Parquet stores CUR costs as doubles. Each is turned into a decimal through `String(x)`, the shortest
  * text that reads back as the same double (ECMAScript Number::toString), so `0.1` is `0.1`, not
  * `0.1000000000000000055511151231257827`; sums are then exact, in the chargeback's integer {@link ExactSums}
- * (big.js for what its fast path declines, such as `1e-7`). That is the value AWS wrote, as far as a double
+ * (big.js for what its fast path declines, such as more than 15 places). That is the value AWS wrote, as far as a double
  * can carry it.
  */
 
@@ -62,22 +62,6 @@ export interface CurFindings {
   feesWithoutUnusedColumns: Set<string>;
 }
 
-/** What the mapper derives from a service name, kept per name (an export has a few hundred, and millions of rows). */
-const serviceKinds = new Map<string, { category: string; bedrock: boolean; ai: boolean }>();
-function serviceKindOf(service: string): { category: string; bedrock: boolean; ai: boolean } {
-  return remember(serviceKinds, service, (name) => {
-    const category = serviceCategoryOf(name);
-    const bedrock = isBedrockService(name);
-    return { category, bedrock, ai: bedrock || category === 'AI and Machine Learning' };
-  });
-}
-
-/** Whether a product code is Bedrock's (`AmazonBedrock`, Marketplace model codes that say so), kept per code. */
-const bedrockProducts = new Map<string, boolean>();
-function isBedrockProduct(code: string): boolean {
-  return remember(bedrockProducts, code, (c) => /bedrock/i.test(c));
-}
-
 /** Sums CUR 2.0 line items into one day's records per identity; see the module comment. */
 export class CurAggregator {
   private readonly slices = new Map<string, SummedRecord>();
@@ -86,19 +70,38 @@ export class CurAggregator {
   private sawInvoice = true;
   readonly findings: CurFindings = { lineItems: 0, inWindow: 0, unknownLineItemTypes: new Set(), feesWithoutUnusedColumns: new Set() };
 
-  /** The team tag's names in `resource_tags` and in `tags` (principal tags). */
-  private readonly resourceTag: string;
-  private readonly principalTag: string;
   private readonly otherTagKeys: readonly string[];
-  /** The current line item's value of each of {@link otherTagKeys} (reused from row to row). */
+  /** The current line's value of each of {@link otherTagKeys} (reused from line to line). */
   private readonly otherTagValues: Array<string | null>;
+  /**
+   * The line item being added, reused from row to row so that a line item makes no objects of its own (a fresh
+   * object and a closure per row were measurable at millions of rows); its tags are read from the row's two maps.
+   */
+  private readonly line: CurLine & { resourceTags: Record<string, string> | null; principalTags: Record<string, string> | null } = {
+    day: '',
+    billingAccountId: '',
+    accountId: '',
+    accountName: null,
+    service: '',
+    usageType: null,
+    lineItemType: '',
+    iamPrincipal: null,
+    resourceId: null,
+    billed: null,
+    effective: null,
+    quantity: null,
+    unit: null,
+    resourceTags: null,
+    principalTags: null,
+    tagOf(key: string) {
+      return this.resourceTags?.[`user_${key}`] || this.principalTags?.[`iamPrincipal/${key}`] || null;
+    },
+  };
 
   constructor(
     private readonly window: DayWindow,
     private readonly ctx: CurMapperContext,
   ) {
-    this.resourceTag = `user_${ctx.tagKey}`;
-    this.principalTag = `iamPrincipal/${ctx.tagKey}`;
     this.otherTagKeys = ctx.otherTagKeys ?? [];
     this.otherTagValues = this.otherTagKeys.map(() => null);
   }
@@ -115,34 +118,63 @@ export class CurAggregator {
     if (day < this.window.start || day >= this.window.end) return;
     this.findings.inWindow += 1;
     const lineItemType = required(row, 'line_item_line_item_type', at);
-    const chargeCategory = CHARGE_CATEGORIES[lineItemType] ?? 'Adjustment';
-    if (!(lineItemType in CHARGE_CATEGORIES)) this.findings.unknownLineItemTypes.add(lineItemType);
     const currency = required(row, 'line_item_currency_code', at);
     if (currency !== 'USD') throw new MalformedExportError(`${at}: column line_item_currency_code is "${currency}", expected "USD" (the only billing currency costline handles)`);
     const product = map(row, 'product', at);
     const service = text(row, 'product_product_name', at) ?? product?.product_name ?? text(row, 'product_servicecode', at) ?? required(row, 'line_item_product_code', at);
-    const accountId = required(row, 'line_item_usage_account_id', at);
-    const usageType = text(row, 'line_item_usage_type', at);
-    const kind = serviceKindOf(service);
-    const ai = kind.ai || isBedrockProduct(required(row, 'line_item_product_code', at));
-    const iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
+    const ai = isAiService(service, required(row, 'line_item_product_code', at));
     const resource = text(row, 'line_item_resource_id', at);
-    const resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
-    const resourceTags = map(row, 'resource_tags', at);
-    const principalTags = map(row, 'tags', at);
-    const team = resourceTags?.[this.resourceTag] || principalTags?.[this.principalTag] || null;
+    const billed = rawAmount(row, 'line_item_unblended_cost', at);
+    const usage = countsQuantity(lineItemType);
+    const line = this.line;
+    line.day = day;
+    line.billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
+    line.accountId = required(row, 'line_item_usage_account_id', at);
+    line.accountName = text(row, 'line_item_usage_account_name', at);
+    line.service = service;
+    line.usageType = text(row, 'line_item_usage_type', at);
+    line.lineItemType = lineItemType;
+    line.resourceTags = map(row, 'resource_tags', at);
+    line.principalTags = map(row, 'tags', at);
+    line.iamPrincipal = ai ? text(row, 'line_item_iam_principal', at) : null;
+    line.resourceId = resource && INFERENCE_PROFILE.test(resource) ? resource : null;
+    line.billed = billed;
+    line.effective = effectiveCostOf(row, lineItemType, billed, at, this.findings);
+    line.quantity = usage ? rawAmount(row, 'line_item_usage_amount', at) : null;
+    line.unit = usage ? text(row, 'pricing_unit', at) : null;
+    this.addLine(line);
+  }
+
+  /**
+   * Counts line items summed elsewhere (the Athena engine's query counts them per group): `lineItems` of the
+   * billing period, `inWindow` of them inside the window, `withoutInvoice` of them with no `bill_invoice_id`.
+   */
+  countLineItems(lineItems: number, inWindow: number, withoutInvoice: number): void {
+    this.findings.lineItems += lineItems;
+    this.findings.inWindow += inWindow;
+    if (withoutInvoice > 0) this.sawInvoice = false;
+  }
+
+  /**
+   * Adds one line item's derived fields, or the sums of a group of line items that share them all (the Athena
+   * engine's rows: the same fields, derived in SQL, see `athena-sql.ts`). Sums of exact decimals add up to the
+   * same exact total however the line items were grouped first.
+   */
+  addLine(line: CurLine): void {
+    const { day, billingAccountId, accountId, service, usageType, lineItemType, iamPrincipal, resourceId } = line;
+    const chargeCategory = CHARGE_CATEGORIES[lineItemType] ?? 'Adjustment';
+    if (!(lineItemType in CHARGE_CATEGORIES)) this.findings.unknownLineItemTypes.add(lineItemType);
+    const kind = serviceKindOf(service);
+    const team = line.tagOf(this.ctx.tagKey);
     // The slice key below tells records apart by their tags: the team's, then the others present. The tags object
     // itself is made only for a new slice (most line items add to one that exists).
     let tagPart = `${team}`;
     const others = this.otherTagValues;
     for (let k = 0; k < this.otherTagKeys.length; k++) {
       const key = this.otherTagKeys[k]!;
-      const value = (others[k] = key === this.ctx.tagKey ? null : resourceTags?.[`user_${key}`] || principalTags?.[`iamPrincipal/${key}`] || null);
+      const value = (others[k] = key === this.ctx.tagKey ? null : line.tagOf(key));
       if (value) tagPart += `\u0000${key}=${value}`;
     }
-    const billingAccountId = text(row, 'bill_payer_account_id', at) ?? this.ctx.billingAccountId;
-    const billed = rawAmount(row, 'line_item_unblended_cost', at);
-    const effective = this.effectiveCostOf(row, lineItemType, billed, at);
     // A cheap key for the lookup; the record id (a hash) is made once per slice, not per line item.
     const key = `${day}\u0000${billingAccountId}\u0000${accountId}\u0000${service}\u0000${usageType}\u0000${lineItemType}\u0000${tagPart}\u0000${iamPrincipal}\u0000${resourceId}`;
     let slice = this.slices.get(key);
@@ -161,7 +193,7 @@ export class CurAggregator {
           providerName: 'AWS',
           billingAccountId,
           subAccountId: accountId,
-          subAccountName: text(row, 'line_item_usage_account_name', at),
+          subAccountName: line.accountName,
           serviceName: service,
           serviceCategory: kind.category,
           usageType,
@@ -182,53 +214,14 @@ export class CurAggregator {
       );
       this.slices.set(key, slice);
     }
-    this.addTo(slice.billed, billed);
-    this.addTo(slice.effective, effective);
+    this.addTo(slice.billed, line.billed);
+    this.addTo(slice.effective, line.effective);
     // Consumed quantity is usage's (FOCUS: null for other charge categories); a negation repeats the covered usage.
-    if (chargeCategory === 'Usage' && lineItemType !== 'SavingsPlanNegation') {
-      const quantity = rawAmount(row, 'line_item_usage_amount', at);
-      const unit = text(row, 'pricing_unit', at);
-      this.addTo(slice.quantity, quantity);
-      noteUnit(slice, unit);
-      if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, quantity, unit, billed);
+    if (countsQuantity(lineItemType)) {
+      this.addTo(slice.quantity, line.quantity);
+      noteUnit(slice, line.unit);
+      if (this.ctx.bedrock && usageType && kind.bedrock) this.addMeter(day, service, usageType, line.quantity, line.unit, line.billed);
     }
-  }
-
-  /**
-   * FOCUS EffectiveCost (AWS amortization, as Cost Explorer's AmortizedCost): usage covered by a Savings Plan or
-   * a reservation costs its effective cost; the negation that takes covered usage out of the cash view, and the
-   * upfront fees, amortized over that usage, count zero; recurring fees count only their unused part (the used
-   * part is in the covered usage's effective cost). Everything else (usage, tax, credits, refunds) as billed.
-   */
-  private effectiveCostOf(row: CurRow, lineItemType: string, billed: number | null, at: Where): Amount {
-    // No closure here: this runs for every line item (see `unusedFee`).
-    switch (lineItemType) {
-      case 'SavingsPlanCoveredUsage':
-        return rawAmount(row, 'savings_plan_savings_plan_effective_cost', at);
-      case 'DiscountedUsage':
-        return rawAmount(row, 'reservation_effective_cost', at);
-      case 'SavingsPlanNegation':
-      case 'SavingsPlanUpfrontFee':
-        return ZERO;
-      case 'SavingsPlanRecurringFee':
-        return this.unusedFee(row, lineItemType, 'savings_plan_total_commitment_to_date', 'savings_plan_used_commitment', at, (total, used) => total.minus(used));
-      case 'RIFee':
-        return this.unusedFee(row, lineItemType, 'reservation_unused_amortized_upfront_fee_for_billing_period', 'reservation_unused_recurring_fee', at, (upfront, recurring) => upfront.plus(recurring));
-      case 'Fee':
-        // An RI's upfront fee is amortized into its DiscountedUsage; other fees (support, registrations) are as billed.
-        return text(row, 'reservation_reservation_a_r_n', at) ? ZERO : billed;
-      default:
-        return billed;
-    }
-  }
-
-  /** A commitment fee's unused part from its two columns, or zero (and a note) when the export lacks them. */
-  private unusedFee(row: CurRow, lineItemType: string, first: CurColumn, second: CurColumn, at: Where, combine: (a: Decimal, b: Decimal) => Decimal): Decimal {
-    if (!(first in row) || !(second in row)) {
-      this.findings.feesWithoutUnusedColumns.add(lineItemType);
-      return ZERO;
-    }
-    return combine(amount(row, first, at) ?? ZERO, amount(row, second, at) ?? ZERO);
   }
 
   private addMeter(day: string, service: string, usageType: string, quantity: Amount, unit: string | null, cost: Amount): void {

@@ -1,26 +1,16 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { monthOf, monthsOf, type DayWindow } from '../../domain/records/dates';
-import type { PriceBook } from '../../domain/pricing/price-book';
-import type { UsageRecord } from '../../domain/records/usage-record';
 import { beforeDeadline } from '../../lib/deadline';
-import { AWS_DATA_EXPORTS_SOURCE, BEDROCK_USAGE_SOURCE } from '../../lib/source-ids';
-import type { BillingSource, PullContext, SourceDay, SourcePull } from '../../ports/ports';
-import { priceBookBedrockRate } from '../cost-explorer/bedrock-usage';
-import { CurAggregator, periodDays } from './cur-mapper';
+import { AWS_DATA_EXPORTS_SOURCE } from '../../lib/source-ids';
+import type { BillingSource, PullContext, SourcePull } from '../../ports/ports';
+import { periodDays } from './cur-mapper';
+import { addEmptyPeriod, addPeriod, newPullParts, periodAggregator, pullOf, type ExportAggregation } from './period-pull';
 import { dataPrefix, manifestKey, parseManifest, type ExportLocation } from './manifest';
 import { readLineItems } from './parquet-line-items';
-import type { CostRecord } from '../../domain/records/cost-record';
 
-/** Settings of the exports source, from `sources.aws` and `allocation.awsTagKey`. */
-export interface DataExportsSourceOptions {
+/** Settings of the exports source, from `sources.aws` and `allocation.awsTagKey`: where the export is, and how it is summed. */
+export interface DataExportsSourceOptions extends ExportAggregation {
   location: ExportLocation;
-  tagKey: string;
-  /** Further tags records carry: the dimensions' and the rules' (`allocation.dimensions`, `allocation.rules`). */
-  otherTagKeys?: readonly string[];
-  /** FOCUS BillingAccountId for line items without `bill_payer_account_id`. */
-  billingAccountId: string;
-  /** To derive Bedrock Marketplace tokens from cost where the usage unit is not documented. */
-  priceBook: PriceBook;
 }
 
 /** A read the export needs failed: the object is missing, or the run's deadline came first. */
@@ -53,9 +43,7 @@ export class DataExportsSource implements BillingSource {
   ) {}
 
   async pull(window: DayWindow, context: PullContext): Promise<SourcePull> {
-    const days: SourceDay<CostRecord>[] = [];
-    const usage: SourceDay<UsageRecord>[] = [];
-    const notes: string[] = [];
+    const parts = newPullParts();
     const counter = { requests: 0 };
     const location = this.options.location;
     for (const month of monthsOf(window)) {
@@ -66,44 +54,22 @@ export class DataExportsSource implements BillingSource {
         if (month < monthOf(context.now.toISOString().slice(0, 10))) {
           throw new ExportReadError(`${where}: no manifest for billing period ${month}; the export has not delivered it (or was moved), so its stored days are kept`);
         }
-        notes.push(`billing period ${month}: no manifest yet at ${where} (AWS's first delivery of a period takes up to a day); its days are empty for now`);
-        days.push(...wanted.map((day) => ({ day, records: [], estimated: true })));
-        usage.push(...wanted.map((day) => ({ day, records: [], estimated: true })));
+        addEmptyPeriod(parts, wanted, `billing period ${month}: no manifest yet at ${where} (AWS's first delivery of a period takes up to a day); its days are empty for now`);
         continue;
       }
       const manifest = parseManifest(new TextDecoder().decode(body), location, where);
-      const aggregate = new CurAggregator(window, {
-        source: this.id,
-        tagKey: this.options.tagKey,
-        ...(this.options.otherTagKeys ? { otherTagKeys: this.options.otherTagKeys } : {}),
-        billingAccountId: this.options.billingAccountId,
-        bedrock: { source: BEDROCK_USAGE_SOURCE, billingAccountId: this.options.billingAccountId, rate: priceBookBedrockRate(this.options.priceBook) },
-      });
+      const aggregate = periodAggregator(window, this.options);
       const expected = dataPrefix(location, month);
       for (const file of manifest.files) {
         const address = `s3://${file.bucket}/${file.key}`;
-        if (!file.key.startsWith(expected)) notes.push(`billing period ${month}: ${where} lists ${address}, outside ${expected}; read as listed`);
+        if (!file.key.startsWith(expected)) parts.notes.push(`billing period ${month}: ${where} lists ${address}, outside ${expected}; read as listed`);
         const bytes = await this.get(file.bucket, file.key, context, counter);
         if (bytes === undefined) throw new ExportReadError(`${address}: listed in ${where} but missing (NoSuchKey); nothing of billing period ${month} is stored`);
         await readLineItems(bytes, address, (row, at) => aggregate.add(row, at));
       }
-      const final = aggregate.invoiced;
-      days.push(...aggregate.days(wanted, !final));
-      const bedrock = aggregate.usage(wanted);
-      usage.push(...bedrock.days);
-      const f = aggregate.findings;
-      notes.push(
-        `billing period ${month}: ${manifest.files.length} file(s), ${f.lineItems} line item(s), ${f.inWindow} in the window; ` +
-          (final ? 'invoiced (every line item has a bill_invoice_id): final' : 'not invoiced yet: estimated') +
-          (manifest.executionId ? `; execution ${manifest.executionId}` : ''),
-      );
-      if (f.unknownLineItemTypes.size > 0) notes.push(`billing period ${month}: line item types costline does not know, charged as Adjustment: ${[...f.unknownLineItemTypes].sort().join(', ')}`);
-      if (f.feesWithoutUnusedColumns.size > 0) {
-        notes.push(`billing period ${month}: ${[...f.feesWithoutUnusedColumns].sort().join(', ')} lines count zero in the amortized view: the export lacks the columns of their unused commitment`);
-      }
-      if (bedrock.uncounted.length > 0) notes.push(`Bedrock tokens not counted (the usage unit is not documented and the price book has no rate to derive them from cost): ${bedrock.uncounted.join('; ')}`);
+      addPeriod(parts, month, wanted, aggregate, { before: `${manifest.files.length} file(s), `, via: '', after: manifest.executionId ? `; execution ${manifest.executionId}` : '' });
     }
-    return { days, requests: counter.requests, usage: { source: BEDROCK_USAGE_SOURCE, days: usage }, notes };
+    return pullOf(parts, counter.requests);
   }
 
   /**

@@ -71,8 +71,16 @@ describe('config validation', () => {
     expect(problemsOf(aws({ mode: 'data-exports' }))).toEqual(['sources.aws.dataExports: required with sources.aws.mode "data-exports": { "bucket", "prefix", "exportName" } of the CUR 2.0 export']);
     expect(problemsOf(aws({ mode: 'cur' }))).toEqual(['sources.aws.mode: expected one of "cost-explorer", "data-exports"']);
     expect(problemsOf(aws({ mode: 'data-exports', dataExports: { ...where, engine: 'athena' } }))).toEqual(['sources.aws.dataExports: unknown field(s) "engine"']);
-    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'athena' }))).toEqual(['sources.aws.engine: "athena" is not yet supported; use "embedded" (the export is read inside the function)']);
-    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'duckdb' }))).toEqual(['sources.aws.engine: expected "embedded"']);
+    expect(parseConfig(aws({ mode: 'data-exports', dataExports: where, engine: 'athena' })).sources.aws).toMatchObject({ engine: 'athena' });
+    expect(parseConfig(aws({ mode: 'data-exports', dataExports: where, engine: 'athena', athena: {} })).sources.aws.athena).toEqual({ workgroup: 'costline-billing', database: 'costline_billing', table: 'cur2_line_items' });
+    expect(parseConfig(aws({ mode: 'data-exports', dataExports: where, engine: 'athena', athena: { workgroup: 'finops', table: 'cur' } })).sources.aws.athena).toEqual({ workgroup: 'finops', database: 'costline_billing', table: 'cur' });
+    expect(problemsOf(aws({ engine: 'athena' }))).toEqual(['sources.aws.engine: "athena" reads the CUR 2.0 export: it needs sources.aws.mode "data-exports" (Cost Explorer mode has no engine)']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'athena', athena: { region: 'x' } }))).toEqual(['sources.aws.athena: unknown field(s) "region"']);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'athena', athena: { workgroup: 'a b', database: 'Billing-DB' } }))).toEqual([
+      'sources.aws.athena.workgroup: expected an Athena workgroup name (1-128 letters, digits, ".", "_" and "-")',
+      'sources.aws.athena.database: expected a Glue database name (lower case letters, digits and "_")',
+    ]);
+    expect(problemsOf(aws({ mode: 'data-exports', dataExports: where, engine: 'duckdb' }))).toEqual(['sources.aws.engine: expected one of "embedded", "athena"']);
     expect(problemsOf(aws({ mode: 'data-exports', dataExports: { bucket: 'Bad_Bucket', prefix: '/cur2', exportName: 'x' } }))).toEqual([
       'sources.aws.dataExports.bucket: expected an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
       'sources.aws.dataExports.prefix: expected a prefix without a leading or trailing "/"',

@@ -1,0 +1,48 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, filesOf, type CliResult } from '../support/cli';
+
+/**
+ * `npm run local -- --aws-source exports --engine athena`: the whole pipeline with the export read through the
+ * local Athena (one query per window, DuckDB over the local S3's Parquet). Its files must equal the embedded
+ * engine's run, byte for byte; only the stdout notes differ (they name the engine, the query and its scan).
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'costline-cli-athena-'));
+let embedded: CliResult;
+let athena: CliResult;
+
+beforeAll(async () => {
+  embedded = await cli(['--aws-source', 'exports', '--fresh', '--state', join(tmp, 'state-embedded'), '--out', join(tmp, 'out-embedded')]);
+  athena = await cli(['--aws-source', 'exports', '--engine', 'athena', '--fresh', '--state', join(tmp, 'state-athena'), '--out', join(tmp, 'out-athena')]);
+  // Two whole replays of the sample (about 30 s each on a loaded 2-core machine).
+}, 300_000);
+
+describe('npm run local -- --aws-source exports --engine athena', () => {
+  it('runs the whole pipeline through the local Athena, saying so', () => {
+    expect(athena.stderr).toBe('');
+    expect(athena.code).toBe(0);
+    expect(athena.stdout).toContain('Read through Athena: workgroup costline-billing, table "costline_billing"."cur2_line_items" (a local Athena on DuckDB over the same files).');
+    expect(athena.stdout).toMatch(/note: billing period 2026-10: 2172 line item\(s\), 2172 in the window, summed by Athena \(Athena workgroup costline-billing, query [0-9a-f-]{36}, \d+ bytes scanned\); not invoiced yet: estimated/);
+  });
+
+  it('writes the same files as the embedded engine, byte for byte', () => {
+    expect(embedded.code).toBe(0);
+    for (const month of ['2026-09', '2026-10']) {
+      const files = filesOf(join(tmp, 'out-athena', month));
+      expect(Object.keys(files).length).toBeGreaterThan(5);
+      expect(files).toEqual(filesOf(join(tmp, 'out-embedded', month)));
+    }
+    expect(readdirSync(join(tmp, 'out-athena')).sort()).toEqual(readdirSync(join(tmp, 'out-embedded')).sort());
+  });
+
+  it('refuses --engine without --aws-source exports, and an unknown engine', async () => {
+    const without = await cli(['--engine', 'athena', '--out', join(tmp, 'refused')]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--engine goes with --aws-source exports (it says what reads the billing export)');
+    const unknown = await cli(['--aws-source', 'exports', '--engine', 'trino', '--out', join(tmp, 'refused')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--engine: expected embedded or athena, got "trino"');
+  });
+});
