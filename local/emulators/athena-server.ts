@@ -32,6 +32,11 @@ export interface AthenaServerOptions {
   /** The local S3 server's objects, by `"<bucket>/<key>"`. */
   objects: () => Iterable<[string, { body: string | Uint8Array }]>;
   port?: number;
+  /**
+   * Answer an empty string as a NULL (`{}`). AWS does not document how GetQueryResults writes an empty string; the
+   * emulator writes `{ VarCharValue: "" }` by default, and tests use this to prove the engine works either way.
+   */
+  blankAsNull?: boolean;
 }
 
 /** One query as the emulator holds it. */
@@ -148,7 +153,7 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
     return {
       UpdateCount: 0,
       ResultSet: {
-        Rows: all.slice(from, next).map((row) => ({ Data: row.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+        Rows: all.slice(from, next).map((row) => ({ Data: row.map((v) => (v === null || (v === '' && options.blankAsNull) ? {} : { VarCharValue: v })) })),
         ResultSetMetadata: {
           ColumnInfo: answer.columns.map((c) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: c.name, Label: c.name, Type: c.type, Precision: c.precision, Scale: c.scale, Nullable: 'UNKNOWN', CaseSensitive: c.type === 'varchar' })),
         },

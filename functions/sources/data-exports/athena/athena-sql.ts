@@ -25,6 +25,9 @@ import { PARTITION_COLUMN, type AthenaTarget } from './glue-table';
  * (AWS writes costs with at most 10); one with more is rounded half up at the 18th (a difference below 5e-19 per
  * line item). DECIMAL(38, 18) leaves 20 integer digits, so a sum overflows (and the query fails) past 10^20.
  *
+ * No result column tells a NULL from an empty string: how GetQueryResults writes an empty string is not documented
+ * (a NULL is a Datum without `VarCharValue`), so every text is `NULLIF(…, '')` and what is absent is counted.
+ *
  * Only constructs Trino and DuckDB both accept, with the same meaning: `regexp_extract` (NULL on no match in
  * Trino, '' in DuckDB, hence `NULLIF(…, '') IS NOT NULL`; the patterns never match the empty string), map access
  * guarded by `contains(map_keys(m), k)` (Trino's `m[k]` fails on a missing key, DuckDB's `element_at` returns a
@@ -111,7 +114,7 @@ export function curAggregationSql(query: CurQuery): string {
     ...tags,
     "    NULLIF(line_item_iam_principal, '') AS principal,",
     `    CASE WHEN ${matches('line_item_resource_id', INFERENCE_PROFILE.source)} THEN line_item_resource_id END AS resource_id,`,
-    '    line_item_currency_code AS currency,',
+    "    NULLIF(line_item_currency_code, '') AS currency,",
     "    NULLIF(bill_invoice_id, '') AS invoice_id,",
     "    NULLIF(pricing_unit, '') AS unit,",
     `    ${decimal('line_item_unblended_cost')} AS billed,`,
@@ -139,7 +142,8 @@ export function curAggregationSql(query: CurQuery): string {
     '  COUNT(*) AS line_items,',
     '  COUNT(*) - COUNT(invoice_id) AS without_invoice,',
     '  COUNT(*) - COUNT(product_code) AS without_product_code,',
-    "  MIN(CASE WHEN currency IS NULL OR currency <> 'USD' THEN COALESCE(currency, '') END) AS other_currency",
+    '  COUNT(*) - COUNT(currency) AS without_currency,',
+    "  MIN(CASE WHEN currency <> 'USD' THEN currency END) AS other_currency",
     'FROM keyed',
     `GROUP BY GROUPING SETS ((${PARTITION_COLUMN}), (${PARTITION_COLUMN}, ${key.join(', ')}))`,
     `HAVING GROUPING(usage_day) = 1 OR (usage_day >= ${literal(window.start)} AND usage_day < ${literal(window.end)})`,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { bundledPriceBook } from '../../../../functions/domain/pricing/bundled-price-book';
+import { AthenaExportsSource } from '../../../../functions/sources/data-exports/athena/athena-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../../../functions/sources/data-exports/athena/athena-query';
 import { exportGlueTable } from '../../../../local/emulators/athena-catalog';
@@ -82,6 +84,25 @@ describe('the loopback Athena server', () => {
     await expect(runQuery(client(), { ...target, workgroup: 'tight' }, `SELECT line_item_usage_type FROM "${target.database}"."${target.table}"`, undefined, async () => undefined)).rejects.toThrow(
       /^Athena workgroup tight, query [0-9a-f-]{36}: query CANCELLED after scanning \d+ bytes: Query cancelled: .* over the workgroup's per-query data usage limit of 100 bytes; nothing is stored$/,
     );
+  });
+
+  it("the engine's result never depends on telling NULL from an empty string (not documented for GetQueryResults): an empty currency fails the pull either way", async () => {
+    const rows = [{ ...MAY_ROWS[0]!, line_item_currency_code: '' }, ...MAY_ROWS.slice(1)];
+    const local = new Map([[`${EXPORT.bucket}/cur2/costline-cur2-daily/data/BILLING_PERIOD=2026-05/part-1.snappy.parquet`, { body: writeCurParquet(rows) }]]);
+    for (const blankAsNull of [false, true]) {
+      const server = await startAthenaServer({ workgroups: [{ name: target.workgroup }], tables: [exportGlueTable(EXPORT, target)], objects: () => local, blankAsNull });
+      try {
+        const source = new AthenaExportsSource(new AthenaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), {
+          target,
+          tagKey: 'team',
+          billingAccountId: '111111111111',
+          priceBook: bundledPriceBook,
+        });
+        await expect(source.pull({ start: '2026-05-01', end: '2026-05-06' }, { now: new Date('2026-05-06T06:00:00Z') })).rejects.toThrow(/column line_item_currency_code is empty, expected a value/);
+      } finally {
+        await server.close();
+      }
+    }
   });
 
   it('refuses an unknown workgroup and query id as Athena does (InvalidRequestException), and a query past the deadline', async () => {
