@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -23,8 +24,10 @@ function shapeOf(value: unknown): unknown {
 describe('the loopback Athena server', () => {
   let athena: AthenaServer;
   const objects = new Map<string, { body: Uint8Array }>();
-  const post = async (operation: string, body: unknown) => {
-    const answer = await fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': `AmazonAthena.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
+  const post = async (operation: string, body: Record<string, unknown>) => {
+    // StartQueryExecution takes a ClientRequestToken (the SDK makes one); a fresh one unless the test gives its own.
+    const sent = operation === 'StartQueryExecution' && !('ClientRequestToken' in body) ? { ...body, ClientRequestToken: randomUUID() } : body;
+    const answer = await fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': `AmazonAthena.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(sent) });
     return { status: answer.status, type: answer.headers.get('content-type'), json: (await answer.json()) as Record<string, any> };
   };
   const finished = async (id: string) => {
@@ -103,6 +106,22 @@ describe('the loopback Athena server', () => {
         await server.close();
       }
     }
+  });
+
+  it('is idempotent on ClientRequestToken, as the model documents, and refuses a start without one', async () => {
+    const token = randomUUID();
+    const sql = `SELECT count(*) AS n FROM "${target.database}"."${target.table}"`;
+    const before = athena.queries().length;
+    const first = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: token });
+    const again = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: token });
+    expect(again.json.QueryExecutionId).toBe(first.json.QueryExecutionId);
+    expect(athena.queries()).toHaveLength(before + 1);
+    const changed = await post('StartQueryExecution', { QueryString: `${sql} WHERE false`, WorkGroup: target.workgroup, ClientRequestToken: token });
+    expect(changed.status).toBe(400);
+    expect(changed.json.__type).toBe('InvalidRequestException');
+    const without = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: undefined });
+    expect(without.json).toEqual({ __type: 'InvalidRequestException', Message: 'ClientRequestToken: expected 32 to 128 characters' });
+    await finished(first.json.QueryExecutionId);
   });
 
   it('refuses an unknown workgroup and query id as Athena does (InvalidRequestException), and a query past the deadline', async () => {
