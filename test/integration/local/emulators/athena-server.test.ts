@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { createClients } from '../../../../functions/app/compose';
 import { bundledPriceBook } from '../../../../functions/domain/pricing/bundled-price-book';
 import { AthenaExportsSource } from '../../../../functions/sources/data-exports/athena/athena-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../../../functions/sources/data-exports/athena/athena-query';
 import { exportGlueTable } from '../../../../local/emulators/athena-catalog';
 import { startAthenaServer, type AthenaServer } from '../../../../local/emulators/athena-server';
+import { startFaultProxy } from '../../../../local/emulators/fault-proxy';
 import { EXPORT, MAY_ROWS, writeCurParquet } from '../../../fixtures/data-exports/cur2-fixture';
 import { FIXTURES } from '../../../support/fixtures';
 
@@ -123,6 +125,22 @@ describe('the loopback Athena server', () => {
     expect(without.json).toEqual({ __type: 'InvalidRequestException', Message: 'ClientRequestToken: expected 32 to 128 characters' });
     await finished(first.json.QueryExecutionId);
   });
+
+  it("retries Athena's throttling (TooManyRequestsException, the concurrent-query limit) with backoff, starting the query once", async () => {
+    const proxy = await startFaultProxy({ target: athena.url });
+    try {
+      const throttled = JSON.stringify({ __type: 'TooManyRequestsException', Message: 'Rate exceeded', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' });
+      proxy.inject({ kind: 'http-429', retryAfterSeconds: 0, body: throttled, headers: { 'content-type': 'application/x-amz-json-1.1' } }, { times: 3, when: (r) => r.headers['x-amz-target'] === 'AmazonAthena.StartQueryExecution' });
+      const { athena: composed } = createClients({ endpoints: { athena: proxy.url }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' });
+      const before = athena.queries().length;
+      const answer = await runQuery(composed, target, `SELECT count(*) AS n FROM "${target.database}"."${target.table}"`, Date.now() + 60_000, async () => undefined);
+      expect(answer.rows).toEqual([[String(MAY_ROWS.length)]]);
+      expect(proxy.requests.filter((r) => r.headers['x-amz-target'] === 'AmazonAthena.StartQueryExecution')).toHaveLength(4);
+      expect(athena.queries()).toHaveLength(before + 1);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('refuses an unknown workgroup and query id as Athena does (InvalidRequestException), and a query past the deadline', async () => {
     expect((await post('StartQueryExecution', { QueryString: 'SELECT 1', WorkGroup: 'nope' })).json).toEqual({ __type: 'InvalidRequestException', Message: 'WorkGroup nope is not found.' });
