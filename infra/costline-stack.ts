@@ -118,7 +118,7 @@ export class CostlineStack extends Stack {
       if (config.sources.aws.roleArn) {
         Annotations.of(this).addWarningV2(
           'costline:athenaCrossAccount',
-          `sources.aws.engine "athena" reads s3://${exportLocation.bucket} with the ingest function's own role, not the payer role: the export bucket's policy in the payer account must grant that role s3:GetObject on the export and s3:ListBucket`,
+          `sources.aws.engine "athena" reads s3://${exportLocation.bucket} with the ingest function's own role, not the payer role: the export bucket's policy in the payer account must grant that role s3:GetObject on the export, s3:ListBucket and s3:GetBucketLocation`,
         );
       }
     }

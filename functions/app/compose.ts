@@ -94,7 +94,9 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     // The export's bucket may be in another region than the function (its S3Region): follow S3's redirect.
     billingExports: new S3Client({ ...s3Settings, followRegionRedirects: true, ...(payerCredentials ? { credentials: payerCredentials } : {}) }),
     focusFiles: new S3Client({ ...s3Settings, followRegionRedirects: true }),
-    athena: new AthenaClient(settings(options.endpoints?.athena)),
+    // Athena throttles StartQueryExecution past the account's concurrent-query limit (TooManyRequestsException,
+    // CONCURRENT_QUERY_LIMIT_EXCEEDED): retried as Cost Explorer's throttling is, every wait within the run's deadline.
+    athena: new AthenaClient({ ...settings(options.endpoints?.athena), maxAttempts: 6, retryMode: 'adaptive' }),
   };
 }
 

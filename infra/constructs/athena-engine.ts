@@ -119,6 +119,9 @@ export class AthenaEngine extends Construct {
           resources: [glue('catalog'), glue(`database/${target.database}`), glue(`table/${target.database}/${target.table}`)],
         }),
         ...exportReadStatements(location),
+        // Athena asks the data bucket's region before it reads the table's files (AWS's example policy for a
+        // bucket Athena queries grants it); the embedded engine's S3 client does not need it.
+        new PolicyStatement({ sid: 'LocateBillingExportBucket', actions: ['s3:GetBucketLocation'], resources: [`arn:${Aws.PARTITION}:s3:::${location.bucket}`] }),
         new PolicyStatement({ sid: 'ListQueryResults', actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [this.results.bucketArn] }),
         new PolicyStatement({ sid: 'WriteQueryResults', actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], resources: [resultsObjects] }),
       ],

@@ -12,6 +12,10 @@ import { closeServer, header, listenOnLoopback, readBody } from './loopback';
  * local S3 server's Parquet files (`athena-engine.ts`); the real client reaches it through its `endpoint`
  * option or `AWS_ENDPOINT_URL_ATHENA`.
  *
+ * StartQueryExecution needs a `ClientRequestToken` (32 to 128 characters; the SDK generates one and keeps it across
+ * its retries) and is idempotent on it, as the model documents: the same token and query return the same query id,
+ * the same token with another query is refused (the wording of both refusals is the emulator's own).
+ *
  * A query is QUEUED when started, RUNNING at the first poll, then SUCCEEDED or FAILED once the engine is done,
  * with `Statistics.DataScannedInBytes`. A query that scans more than its workgroup's `bytesScannedCutoff` is
  * CANCELLED, as Athena documents for the per-query data usage control (its exact StateChangeReason text is not
@@ -32,6 +36,11 @@ export interface AthenaServerOptions {
   /** The local S3 server's objects, by `"<bucket>/<key>"`. */
   objects: () => Iterable<[string, { body: string | Uint8Array }]>;
   port?: number;
+  /**
+   * Answer an empty string as a NULL (`{}`). AWS does not document how GetQueryResults writes an empty string; the
+   * emulator writes `{ VarCharValue: "" }` by default, and tests use this to prove the engine works either way.
+   */
+  blankAsNull?: boolean;
 }
 
 /** One query as the emulator holds it. */
@@ -68,6 +77,8 @@ const PAGE_MAX = 1000;
 export async function startAthenaServer(options: AthenaServerOptions): Promise<AthenaServer> {
   const engine = new AthenaSqlEngine(options.tables, options.objects);
   const executions = new Map<string, Execution>();
+  // StartQueryExecution is idempotent per ClientRequestToken: a retried request gets the same query back.
+  const byToken = new Map<string, Execution>();
   const operations: string[] = [];
   // Queries run one at a time, in order (DuckDB's one connection), as they are started.
   let queue: Promise<void> = Promise.resolve();
@@ -77,12 +88,21 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
   const start = (body: Record<string, unknown>) => {
     const sql = body.QueryString;
     if (typeof sql !== 'string' || sql.length < 1 || sql.length > 262144) throw new AthenaApiError('InvalidRequestException', 'QueryString: expected 1 to 262144 characters');
+    // The model's IdempotencyToken: 32 to 128 characters; the SDKs fill it in, and a caller without one fails.
+    const token = body.ClientRequestToken;
+    if (typeof token !== 'string' || token.length < 32 || token.length > 128) throw new AthenaApiError('InvalidRequestException', 'ClientRequestToken: expected 32 to 128 characters');
+    const earlier = byToken.get(token);
+    if (earlier) {
+      if (earlier.sql !== sql) throw new AthenaApiError('InvalidRequestException', 'ClientRequestToken: already used for a different query');
+      return { QueryExecutionId: earlier.id };
+    }
     const name = typeof body.WorkGroup === 'string' ? body.WorkGroup : 'primary';
     const workgroup = options.workgroups.find((w) => w.name === name);
     if (!workgroup) throw new AthenaApiError('InvalidRequestException', `WorkGroup ${name} is not found.`);
     const context = body.QueryExecutionContext as { Database?: unknown } | undefined;
     const execution: Execution = { id: randomUUID(), sql, workgroup: name, database: typeof context?.Database === 'string' ? context.Database : undefined, submitted: new Date(), polls: 0 };
     executions.set(execution.id, execution);
+    byToken.set(token, execution);
     queue = queue.then(async () => {
       try {
         const answer = await engine.run(sql, execution.database);
@@ -148,7 +168,7 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
     return {
       UpdateCount: 0,
       ResultSet: {
-        Rows: all.slice(from, next).map((row) => ({ Data: row.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+        Rows: all.slice(from, next).map((row) => ({ Data: row.map((v) => (v === null || (v === '' && options.blankAsNull) ? {} : { VarCharValue: v })) })),
         ResultSetMetadata: {
           ColumnInfo: answer.columns.map((c) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: c.name, Label: c.name, Type: c.type, Precision: c.precision, Scale: c.scale, Nullable: 'UNKNOWN', CaseSensitive: c.type === 'varchar' })),
         },

@@ -85,6 +85,9 @@ describe('the Athena engine in the stack (sources.aws.engine: "athena")', () => 
     expect(JSON.stringify(bySid.RunBillingQuery!.Resource)).toContain(':workgroup/costline-billing');
     expect(JSON.stringify(bySid.ReadBillingTable!.Resource)).toMatch(/:catalog.*:database\/costline_billing.*:table\/costline_billing\/cur2_line_items/);
     expect(bySid.ReadBillingExportObjects!.Action).toBe('s3:GetObject');
+    // Athena asks the data bucket's region before it lists it (AWS's example policy for Athena's data buckets grants it).
+    expect(bySid.LocateBillingExportBucket!.Action).toBe('s3:GetBucketLocation');
+    expect(JSON.stringify(bySid.LocateBillingExportBucket!.Resource)).toContain(':s3:::acme-billing-export');
     expect(JSON.stringify(bySid.WriteQueryResults!.Resource)).toContain('/results/*');
     // Nothing broader: no wildcard action, no Cost Explorer.
     expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.endsWith('*') || a.startsWith('ce:'))).toEqual([]);

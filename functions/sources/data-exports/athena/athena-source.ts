@@ -51,7 +51,7 @@ export class AthenaExportsSource implements BillingSource {
     const answer = await runQuery(this.athena, target, this.sql(window), context.deadline);
     this.lastBytesScanned = answer.bytesScanned;
     const at = `Athena workgroup ${target.workgroup}, query ${answer.queryId}`;
-    const column = columnsOf(answer.columns, [PARTITION_COLUMN, ...keyColumns(this.options), 'period_total', 'account_name', 'billed_cost', 'effective_cost', 'usage_quantity', 'unit_min', 'unit_max', 'unit_count', 'line_items', 'without_invoice', 'without_product_code', 'other_currency'], at);
+    const column = columnsOf(answer.columns, [PARTITION_COLUMN, ...keyColumns(this.options), 'period_total', 'account_name', 'billed_cost', 'effective_cost', 'usage_quantity', 'unit_min', 'unit_max', 'unit_count', 'line_items', 'without_invoice', 'without_product_code', 'without_currency', 'other_currency'], at);
     const aggregates = new Map<string, CurAggregator>();
     const aggregateOf = (month: string) => {
       let aggregate = aggregates.get(month);
@@ -73,8 +73,9 @@ export class AthenaExportsSource implements BillingSource {
         return;
       }
       aggregate.countLineItems(0, count('line_items'), 0);
+      if (count('without_currency') > 0) bad(where, 'line_item_currency_code', 'is empty, expected a value');
       const currency = value('other_currency');
-      if (currency !== null) bad(where, 'line_item_currency_code', currency === '' ? 'is empty, expected a value' : `is "${currency}", expected "USD" (the only billing currency costline handles)`);
+      if (currency !== null) bad(where, 'line_item_currency_code', `is "${currency}", expected "USD" (the only billing currency costline handles)`);
       if (count('without_product_code') > 0) bad(where, 'line_item_product_code', 'is empty, expected a value');
       const day = value('usage_day') ?? bad(where, 'line_item_usage_start_date', 'is NULL, expected a timestamp');
       if (day < window.start || day >= window.end) bad(where, 'usage_day', `is ${day}, outside the window ${window.start}..${window.end}`);

@@ -17,13 +17,20 @@ import { PARTITION_COLUMN, type AthenaTarget } from './glue-table';
  *
  * Exactness. Parquet holds CUR costs as doubles; the embedded engine sums each one's shortest round-trip text
  * (`String(x)`) exactly. The SQL sums the same decimals: `CAST(CAST(x AS VARCHAR) AS DECIMAL(38, 18))`. Trino
- * (Athena engine v3) writes a double as Java's `Double.toString`, a round-trip text of the same digits, and reads
- * a varchar into a decimal with `new BigDecimal(text).setScale(18, HALF_UP)`; DuckDB (the local server) writes the
- * shortest round-trip text and reads it the same way. `CAST(x AS DECIMAL(38, 18))` straight from the double is
+ * (Athena engine v3) does not write JavaScript's text: recent Trino (`DoubleOperators.castToVarchar`) formats with
+ * `DecimalFormat("0.0###################E0")` (0.1 is `1.0E-1`, 123.456 is `1.23456E2`), older Trino and Presto
+ * with `String.valueOf` (`0.1`, `1.0E-7`); both carry Java's round-trip digits, and Trino reads a varchar into a
+ * decimal with `new BigDecimal(text).setScale(18, HALF_UP)`, exponent included, so the decimal is the same as
+ * `String(x)`'s wherever Java's digits are the shortest (Java 19 and later; an older digit string, where it has
+ * a digit more, still rounds to the same double). DuckDB (the local server) writes the shortest round-trip text
+ * and reads it the same way. `CAST(x AS DECIMAL(38, 18))` straight from the double is
  * not used: DuckDB multiplies the double by 10^18 in binary and gets 123456.789000000003637248 for 123456.789.
  * The two engines then agree to the digit on every amount whose shortest text has at most 18 fraction digits
  * (AWS writes costs with at most 10); one with more is rounded half up at the 18th (a difference below 5e-19 per
  * line item). DECIMAL(38, 18) leaves 20 integer digits, so a sum overflows (and the query fails) past 10^20.
+ *
+ * No result column tells a NULL from an empty string: how GetQueryResults writes an empty string is not documented
+ * (a NULL is a Datum without `VarCharValue`), so every text is `NULLIF(…, '')` and what is absent is counted.
  *
  * Only constructs Trino and DuckDB both accept, with the same meaning: `regexp_extract` (NULL on no match in
  * Trino, '' in DuckDB, hence `NULLIF(…, '') IS NOT NULL`; the patterns never match the empty string), map access
@@ -111,7 +118,7 @@ export function curAggregationSql(query: CurQuery): string {
     ...tags,
     "    NULLIF(line_item_iam_principal, '') AS principal,",
     `    CASE WHEN ${matches('line_item_resource_id', INFERENCE_PROFILE.source)} THEN line_item_resource_id END AS resource_id,`,
-    '    line_item_currency_code AS currency,',
+    "    NULLIF(line_item_currency_code, '') AS currency,",
     "    NULLIF(bill_invoice_id, '') AS invoice_id,",
     "    NULLIF(pricing_unit, '') AS unit,",
     `    ${decimal('line_item_unblended_cost')} AS billed,`,
@@ -139,7 +146,8 @@ export function curAggregationSql(query: CurQuery): string {
     '  COUNT(*) AS line_items,',
     '  COUNT(*) - COUNT(invoice_id) AS without_invoice,',
     '  COUNT(*) - COUNT(product_code) AS without_product_code,',
-    "  MIN(CASE WHEN currency IS NULL OR currency <> 'USD' THEN COALESCE(currency, '') END) AS other_currency",
+    '  COUNT(*) - COUNT(currency) AS without_currency,',
+    "  MIN(CASE WHEN currency <> 'USD' THEN currency END) AS other_currency",
     'FROM keyed',
     `GROUP BY GROUPING SETS ((${PARTITION_COLUMN}), (${PARTITION_COLUMN}, ${key.join(', ')}))`,
     `HAVING GROUPING(usage_day) = 1 OR (usage_day >= ${literal(window.start)} AND usage_day < ${literal(window.end)})`,

@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { createClients } from '../../../../functions/app/compose';
+import { bundledPriceBook } from '../../../../functions/domain/pricing/bundled-price-book';
+import { AthenaExportsSource } from '../../../../functions/sources/data-exports/athena/athena-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../../../functions/sources/data-exports/athena/athena-query';
 import { exportGlueTable } from '../../../../local/emulators/athena-catalog';
 import { startAthenaServer, type AthenaServer } from '../../../../local/emulators/athena-server';
+import { startFaultProxy } from '../../../../local/emulators/fault-proxy';
 import { EXPORT, MAY_ROWS, writeCurParquet } from '../../../fixtures/data-exports/cur2-fixture';
 import { FIXTURES } from '../../../support/fixtures';
 
@@ -21,8 +26,10 @@ function shapeOf(value: unknown): unknown {
 describe('the loopback Athena server', () => {
   let athena: AthenaServer;
   const objects = new Map<string, { body: Uint8Array }>();
-  const post = async (operation: string, body: unknown) => {
-    const answer = await fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': `AmazonAthena.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
+  const post = async (operation: string, body: Record<string, unknown>) => {
+    // StartQueryExecution takes a ClientRequestToken (the SDK makes one); a fresh one unless the test gives its own.
+    const sent = operation === 'StartQueryExecution' && !('ClientRequestToken' in body) ? { ...body, ClientRequestToken: randomUUID() } : body;
+    const answer = await fetch(athena.url, { method: 'POST', headers: { 'x-amz-target': `AmazonAthena.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(sent) });
     return { status: answer.status, type: answer.headers.get('content-type'), json: (await answer.json()) as Record<string, any> };
   };
   const finished = async (id: string) => {
@@ -83,6 +90,57 @@ describe('the loopback Athena server', () => {
       /^Athena workgroup tight, query [0-9a-f-]{36}: query CANCELLED after scanning \d+ bytes: Query cancelled: .* over the workgroup's per-query data usage limit of 100 bytes; nothing is stored$/,
     );
   });
+
+  it("the engine's result never depends on telling NULL from an empty string (not documented for GetQueryResults): an empty currency fails the pull either way", async () => {
+    const rows = [{ ...MAY_ROWS[0]!, line_item_currency_code: '' }, ...MAY_ROWS.slice(1)];
+    const local = new Map([[`${EXPORT.bucket}/cur2/costline-cur2-daily/data/BILLING_PERIOD=2026-05/part-1.snappy.parquet`, { body: writeCurParquet(rows) }]]);
+    for (const blankAsNull of [false, true]) {
+      const server = await startAthenaServer({ workgroups: [{ name: target.workgroup }], tables: [exportGlueTable(EXPORT, target)], objects: () => local, blankAsNull });
+      try {
+        const source = new AthenaExportsSource(new AthenaClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), {
+          target,
+          tagKey: 'team',
+          billingAccountId: '111111111111',
+          priceBook: bundledPriceBook,
+        });
+        await expect(source.pull({ start: '2026-05-01', end: '2026-05-06' }, { now: new Date('2026-05-06T06:00:00Z') })).rejects.toThrow(/column line_item_currency_code is empty, expected a value/);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('is idempotent on ClientRequestToken, as the model documents, and refuses a start without one', async () => {
+    const token = randomUUID();
+    const sql = `SELECT count(*) AS n FROM "${target.database}"."${target.table}"`;
+    const before = athena.queries().length;
+    const first = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: token });
+    const again = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: token });
+    expect(again.json.QueryExecutionId).toBe(first.json.QueryExecutionId);
+    expect(athena.queries()).toHaveLength(before + 1);
+    const changed = await post('StartQueryExecution', { QueryString: `${sql} WHERE false`, WorkGroup: target.workgroup, ClientRequestToken: token });
+    expect(changed.status).toBe(400);
+    expect(changed.json.__type).toBe('InvalidRequestException');
+    const without = await post('StartQueryExecution', { QueryString: sql, WorkGroup: target.workgroup, ClientRequestToken: undefined });
+    expect(without.json).toEqual({ __type: 'InvalidRequestException', Message: 'ClientRequestToken: expected 32 to 128 characters' });
+    await finished(first.json.QueryExecutionId);
+  });
+
+  it("retries Athena's throttling (TooManyRequestsException, the concurrent-query limit) with backoff, starting the query once", async () => {
+    const proxy = await startFaultProxy({ target: athena.url });
+    try {
+      const throttled = JSON.stringify({ __type: 'TooManyRequestsException', Message: 'Rate exceeded', Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' });
+      proxy.inject({ kind: 'http-429', retryAfterSeconds: 0, body: throttled, headers: { 'content-type': 'application/x-amz-json-1.1' } }, { times: 3, when: (r) => r.headers['x-amz-target'] === 'AmazonAthena.StartQueryExecution' });
+      const { athena: composed } = createClients({ endpoints: { athena: proxy.url }, loopbackCredentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'us-east-1' });
+      const before = athena.queries().length;
+      const answer = await runQuery(composed, target, `SELECT count(*) AS n FROM "${target.database}"."${target.table}"`, Date.now() + 60_000, async () => undefined);
+      expect(answer.rows).toEqual([[String(MAY_ROWS.length)]]);
+      expect(proxy.requests.filter((r) => r.headers['x-amz-target'] === 'AmazonAthena.StartQueryExecution')).toHaveLength(4);
+      expect(athena.queries()).toHaveLength(before + 1);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('refuses an unknown workgroup and query id as Athena does (InvalidRequestException), and a query past the deadline', async () => {
     expect((await post('StartQueryExecution', { QueryString: 'SELECT 1', WorkGroup: 'nope' })).json).toEqual({ __type: 'InvalidRequestException', Message: 'WorkGroup nope is not found.' });
