@@ -13,8 +13,8 @@ import { ACCOUNTS } from '../../local/sample/sample-accounts';
 import { parse } from 'csv-parse/sync';
 import Big from 'big.js';
 import { expectBooksBalance } from '../support/books';
-import { cli, filesOf, type CliResult } from '../support/cli';
-import { FIXTURES } from '../support/fixtures';
+import { cli, digestsOf, filesOf, type CliResult } from '../support/cli';
+import { expectGolden, FIXTURES } from '../support/fixtures';
 
 /**
  * `npm run local -- --aws-source exports`: the default replay, with AWS billing read from the sample's CUR 2.0
@@ -60,6 +60,11 @@ describe('npm run local -- --aws-source exports', () => {
     expect(run.stdout).toMatch(/Ingested aws-data-exports 2026-09-01\.\.2026-11-02 \(end exclusive\): \d+ records/);
     expect(run.stdout).not.toContain('Ingested aws-cost-explorer');
     expect(run.stdout).toContain('Statements: 2026-09 final; 2026-10 preliminary');
+  });
+
+  it('writes the files pinned in the golden digests (which the Athena engine\'s run must also write)', () => {
+    expect(run.code).toBe(0);
+    expectGolden('data-exports/local-run-digests.json', digestsOf(out));
   });
 
   it('balances the books to the cent, and its AWS totals equal the Cost Explorer run\'s for every month both cover', () => {

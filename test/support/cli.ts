@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,18 @@ export async function cliProcess(args: string[], env: Record<string, string> = {
 }
 
 /** Every file of a folder, by name. */
+/**
+ * Each file of an out folder's months as its SHA-256: a golden of a whole run's files (megabytes of focus.csv)
+ * that still pins them byte for byte.
+ */
+export function digestsOf(out: string): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    readdirSync(out)
+      .sort()
+      .map((month) => [month, Object.fromEntries(readdirSync(join(out, month)).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(out, month, f))).digest('hex')]))]),
+  );
+}
+
 export function filesOf(dir: string): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 }
