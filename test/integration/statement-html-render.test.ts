@@ -19,6 +19,12 @@ import { fullChargeback, HTML_SECTION_IDS } from '../support/full-chargeback';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(chromium);
 if (!available && process.env.CI) throw new Error(`Chromium not found at ${chromium}: .ci/run installs Debian's chromium package`);
+/**
+ * Chromium's environment, without libfaketime: the suite must pass at any date (`faketime`), and Chromium under
+ * libfaketime never finishes loading a page, spinning until its 60 s timeout and starving the other test files of
+ * CPU. It renders a static file, so its clock does not matter; the statement's dates come from the chargeback.
+ */
+const browserEnv = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => !name.startsWith('FAKETIME') && !(name === 'LD_PRELOAD' && value?.includes('faketime'))));
 
 describe('statement.html in a browser', () => {
   it.skipIf(!available)('renders in headless Chromium as a page with content, and the over-budget team’s bar in red', async () => {
@@ -34,7 +40,7 @@ describe('statement.html in a browser', () => {
     await promisify(execFile)(
       chromium,
       ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`, '--window-size=1000,900', `--screenshot=${shot}`, `file://${join(dir, 'statement.html')}`],
-      { timeout: 60_000 },
+      { timeout: 60_000, env: browserEnv },
     );
     const png = PNG.sync.read(readFileSync(shot));
     let inked = 0;
@@ -60,9 +66,9 @@ describe('statement.html in a browser', () => {
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`];
 
     // Act: the laid-out DOM at a phone's width, and a screenshot there.
-    const { stdout } = await promisify(execFile)(chromium, [...flags, '--window-size=390,844', '--virtual-time-budget=2000', '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 10_000_000 });
+    const { stdout } = await promisify(execFile)(chromium, [...flags, '--window-size=390,844', '--virtual-time-budget=2000', '--dump-dom', `file://${page}`], { timeout: 60_000, maxBuffer: 10_000_000, env: browserEnv });
     const shot = join(dir, 'phone.png');
-    await promisify(execFile)(chromium, [...flags, '--window-size=390,844', `--screenshot=${shot}`, `file://${page}`], { timeout: 60_000 });
+    await promisify(execFile)(chromium, [...flags, '--window-size=390,844', `--screenshot=${shot}`, `file://${page}`], { timeout: 60_000, env: browserEnv });
 
     // Assess
     const sections = /data-sections="([^"]*)"/.exec(stdout)?.[1];
