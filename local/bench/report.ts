@@ -50,6 +50,9 @@ export interface RecordsFigures {
   records: number;
   ms: number;
   recordsPerSecond: number;
+  /** The median of `runs` more runs on the same records. */
+  medianMs: number;
+  runs: number;
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -162,7 +165,15 @@ export function jobsText(jobs: readonly JobLine[]): string {
 
 /** The records bench's line. */
 export function recordsText(r: RecordsFigures): string {
-  return `Allocate + chargeback alone (in memory, one core): ${fmt(r.records)} synthetic records in ${fmt(r.ms)} ms, ${fmt(r.recordsPerSecond)} records/s`;
+  return (
+    `Allocate + chargeback alone (in memory, one core): ${fmt(r.records)} synthetic records in ${fmt(r.ms)} ms, ${fmt(r.recordsPerSecond)} records/s (the first run on them); ` +
+    `median of ${r.runs} more runs ${fmt(r.medianMs)} ms, ${fmt(r.records / (r.medianMs / 1000))} records/s`
+  );
+}
+
+/** The records bench's steady figure as a JSON Lines object: the median of the runs after the first. */
+export function recordsSteadyLine(r: RecordsFigures): { type: 'records-steady'; records: number; runs: number; medianMs: number; recordsPerSecond: number } {
+  return { type: 'records-steady', records: r.records, runs: r.runs, medianMs: round(r.medianMs, 1), recordsPerSecond: Math.round(r.records / (r.medianMs / 1000)) };
 }
 
 /** The bundles' line. */

@@ -12,7 +12,7 @@ import { runOrgJobs } from './org-jobs';
 import { benchAllocateAndCharge } from './records-bench';
 import { benchExportEngine } from './export-bench';
 import { exportEngineLine, exportEngineText } from './export-report';
-import { bundleLine, bundlesText, jobsText, monthlyCostLine, monthlyCostText, orgJobLines, orgText, recordsJobLine, recordsText } from './report';
+import { bundleLine, bundlesText, jobsText, monthlyCostLine, monthlyCostText, orgJobLines, orgText, recordsJobLine, recordsSteadyLine, recordsText } from './report';
 import { replaySampleSpike } from './spike-replay';
 
 /** Where the bench writes: one call per JSON line or per block of text. */
@@ -33,7 +33,7 @@ export async function runBench(options: BenchOptions, out: BenchOutput): Promise
   }
   if (options.sections.has('records')) {
     const figures = benchAllocateAndCharge(options.records);
-    emit([recordsJobLine(figures)], () => recordsText(figures));
+    emit([recordsJobLine(figures), recordsSteadyLine(figures)], () => recordsText(figures));
   }
   if (options.sections.has('exports')) {
     const figures = await benchExportEngine(options.lineItems);

@@ -12,7 +12,7 @@ describe('npm run bench -- --json', () => {
     // Assess: nothing but JSON lines; every job with the same keys; the counts are the run's, not timings.
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     const objects = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(objects.map((o) => o.job ?? o.type)).toEqual(['daily-first', 'daily-steady', 'alert-evaluation', 'hourly-usage', 'statement', 'monthly-cost', 'records', 'export-engine']);
+    expect(objects.map((o) => o.job ?? o.type)).toEqual(['daily-first', 'daily-steady', 'alert-evaluation', 'hourly-usage', 'statement', 'monthly-cost', 'records', 'records-steady', 'export-engine']);
     const jobs = objects.filter((o) => o.type === 'job');
     for (const job of jobs) expect(Object.keys(job)).toEqual(Object.keys(jobs[0]!));
     const [first, steady] = jobs;
@@ -20,6 +20,7 @@ describe('npm run bench -- --json', () => {
     expect(Object.keys(steady!.requests as object).sort()).toEqual(['anthropic-costs', 'anthropic-usage', 'aws-cost-explorer', 'openai-costs', 'openai-usage']);
     expect(steady!.itemsRead).toBeGreaterThanOrEqual(56);
     expect(jobs.at(-1)).toMatchObject({ job: 'records', records: 1000, itemsRead: 0 });
+    expect(objects.find((o) => o.type === 'records-steady')).toMatchObject({ records: 1000, runs: 5 });
     expect(objects.find((o) => o.type === 'monthly-cost')!.totalUsd).toBeGreaterThan(0);
     // The export engine read every line item it wrote, into fewer records than line items.
     const engine = objects.find((o) => o.type === 'export-engine')!;

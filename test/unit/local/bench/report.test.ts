@@ -13,7 +13,7 @@ describe('bench report', () => {
     // Prepare
     const bench = orgBench();
     // Act
-    const lines = [...orgJobLines(bench, estimateMonthlyCost(bench)), recordsJobLine({ records: 1_000_000, ms: 2_000, recordsPerSecond: 500_000 })];
+    const lines = [...orgJobLines(bench, estimateMonthlyCost(bench)), recordsJobLine({ records: 1_000_000, ms: 2_000, recordsPerSecond: 500_000, medianMs: 1_000, runs: 5 })];
     // Assess
     expect(lines.map((l) => l.job)).toEqual(['daily-first', 'daily-steady', 'alert-evaluation', 'hourly-usage', 'statement', 'records']);
     for (const line of lines) {
@@ -27,7 +27,7 @@ describe('bench report', () => {
     const byJob = new Map(orgJobLines(bench, estimateMonthlyCost(bench)).map((l) => [l.job, l]));
     expect(byJob.get('daily-steady')).toMatchObject({ itemsRead: 2_400, monthRecords: 1_200, readsPerMonthRecord: 2, recordsPerSecond: 100, requests: { 'aws-cost-explorer': 6, 'openai-costs': 1 } });
     expect(byJob.get('statement')).toMatchObject({ itemsRead: 1_203, monthRecords: 1_200, readsPerMonthRecord: 1.003 });
-    expect(recordsJobLine({ records: 10, ms: 1, recordsPerSecond: 10_000 })).toMatchObject({ monthRecords: 10, readsPerMonthRecord: null, estimatedMonthlyCostUsd: null });
+    expect(recordsJobLine({ records: 10, ms: 1, recordsPerSecond: 10_000, medianMs: 1, runs: 5 })).toMatchObject({ monthRecords: 10, readsPerMonthRecord: null, estimatedMonthlyCostUsd: null });
   });
 
   it('prints the jobs table with one row per job and the requests by source', () => {
