@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 type WriteRequest = NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string][number];
@@ -11,7 +12,6 @@ const BATCH = 25; // BatchWriteItem's limit; 26 is rejected.
 const ATTEMPTS = 8;
 const CONCURRENCY = 4;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Writes requests in batches of 25, a few batches at a time, and retries each batch's UnprocessedItems

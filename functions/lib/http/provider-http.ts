@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { redactorOf, scrubbedError, type Redact } from './scrub-headers';
 
 /** A provider's name as people know it, used in every error message. */
@@ -266,8 +267,4 @@ function describeNetworkError(error: unknown): string {
   const e = error as Error & { cause?: { message?: string; code?: string } };
   const detail = e.cause ? `: ${e.cause.code ?? e.cause.message ?? String(e.cause)}` : '';
   return `${e.message ?? String(error)}${detail}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

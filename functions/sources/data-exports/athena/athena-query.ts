@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type AthenaClient } from '@aws-sdk/client-athena';
 import { beforeDeadline } from '../../../lib/deadline';
 import type { AthenaTarget } from './glue-table';
@@ -30,7 +31,7 @@ const PAGE_ROWS = 1000;
  * cancels one) throws, naming the workgroup, the query id and Athena's reason.
  * @param deadline epoch ms by which every request has ended (the run's), or undefined
  */
-export async function runQuery(athena: AthenaClient, target: AthenaTarget, sql: string, deadline: number | undefined, sleep = wait): Promise<QueryAnswer> {
+export async function runQuery(athena: AthenaClient, target: AthenaTarget, sql: string, deadline: number | undefined, sleep: (ms: number) => Promise<unknown> = wait): Promise<QueryAnswer> {
   let requests = 0;
   const where = (id?: string) => `Athena workgroup ${target.workgroup}${id ? `, query ${id}` : ''}`;
   const send = <T>(what: string, id: string | undefined, call: (signal?: AbortSignal) => Promise<T>): Promise<T> => {
@@ -90,8 +91,4 @@ export async function runQuery(athena: AthenaClient, target: AthenaTarget, sql: 
     token = page.NextToken;
   } while (token);
   return { queryId: id, columns: columns ?? [], rows, bytesScanned, requests };
-}
-
-function wait(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
