@@ -104,8 +104,8 @@ export class ExactSums {
     const n = amount.length;
     let i = start;
     let c = i < n ? amount.charCodeAt(i) : 0;
-    const negative = c === 45;
-    if (c === 45 || c === 43) c = ++i < n ? amount.charCodeAt(i) : 0;
+    const negativeExponent = c === 45;
+    if (c === 45 || c === 43) i += 1;
     const digitsStart = i;
     let exponent = 0;
     for (; i < n; i++) {
@@ -115,13 +115,13 @@ export class ExactSums {
     }
     if (i === digitsStart || intDigits + fracDigits > FRACTION_DIGITS) return undefined;
     const digits = w * POW10[fracDigits]! + f;
-    // Places of the value after its point: fracDigits - exponent.
-    const places = fracDigits - (negative ? -exponent : exponent);
+    // Places of the value after its point: fracDigits - exponent; fewer than none is a whole number.
+    const places = fracDigits - (negativeExponent ? -exponent : exponent);
+    if (places < -FRACTION_DIGITS || places > FRACTION_DIGITS) return undefined;
     if (places < 0) {
-      const whole = digits * POW10[Math.min(-places, FRACTION_DIGITS)]!;
-      return -places <= FRACTION_DIGITS && whole < UNIT ? { whole, minor: 0 } : undefined;
+      const whole = digits * POW10[-places]!;
+      return whole < UNIT ? { whole, minor: 0 } : undefined;
     }
-    if (places > FRACTION_DIGITS) return undefined;
     const minor = digits % POW10[places]!;
     return { whole: (digits - minor) / POW10[places]!, minor: minor * POW10[FRACTION_DIGITS - places]! };
   }
